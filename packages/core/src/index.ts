@@ -1,0 +1,70 @@
+export {
+  type Codec,
+  type CompressionOptions,
+  compressedCodec,
+  decodeOrMiss,
+  jsonCodec,
+  schemaCodec,
+} from './codecs.js';
+export {
+  asInteger,
+  asNullableString,
+  asScoredMembers,
+  COMMANDS,
+  type CommandSpec,
+  parseDouble,
+} from './commands.js';
+export type {
+  BatchEntry,
+  Command,
+  DriverEvents,
+  KeyType,
+  KvCapabilities,
+  KvDriver,
+  MessageHandler,
+  Reply,
+  ScanRequest,
+  ScriptCall,
+  Subscription,
+} from './driver.js';
+export {
+  fromReplyError,
+  isKvError,
+  KV_ERROR_CODES,
+  KvError,
+  type KvErrorCode,
+  type KvErrorOptions,
+  toKvError,
+} from './errors.js';
+export { Emitter, type Listener } from './events.js';
+export { DEFAULT_PREFIX, hashKeyPart, hashTag, joinKey } from './keys.js';
+export { escapeGlob, namespaceDriver } from './namespace.js';
+export {
+  defineScript,
+  luaNumberToString,
+  type Script,
+  type ScriptArg,
+  type ScriptContext,
+  type ScriptDefinition,
+  type ScriptTwin,
+  scriptError,
+  scriptSha,
+  type TwinResult,
+  twinResultToReply,
+} from './script.js';
+export { createStore, encodeScriptArgs } from './store.js';
+export type {
+  ExpireCondition,
+  KvBatch,
+  KvBatchCommands,
+  KvCommands,
+  KvStore,
+  ListSide,
+  ScanOptions,
+  ScoreBound,
+  ScoredMember,
+  SetOptions,
+  Settled,
+  ZAddOptions,
+  ZRangeOptions,
+} from './types.js';

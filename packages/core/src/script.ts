@@ -1,0 +1,127 @@
+import { sha1 } from '@noble/hashes/legacy.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Reply } from './driver.js';
+import { KvError } from './errors.js';
+
+/** A value a script body may pass to `redis.call`: numbers are turned into strings as Lua does. */
+export type ScriptArg = string | number;
+
+/**
+ * What a JavaScript twin sees: the same `redis.call` a Lua body has, run synchronously on the
+ * memory store's data. `call('TIME')` reads the memory store's clock, so tests can fake time.
+ */
+export interface ScriptContext {
+  /**
+   * Run one command, as `redis.call` does: returns the RESP2 reply (nil is `null`) or throws
+   * the same {@link KvError} the command would raise, which aborts the script.
+   */
+  call(...argv: ScriptArg[]): Reply;
+  /** Like `redis.pcall`: returns the error instead of throwing it. */
+  pcall(...argv: ScriptArg[]): Reply | KvError;
+}
+
+/**
+ * What a twin may return. It is converted to a reply with Lua's rules: numbers are truncated
+ * to integers, `true` is 1, `false` and `null` are nil, and `null`/`undefined` inside an array
+ * ends the array (as nil does in a Lua table).
+ */
+export type TwinResult = string | number | boolean | null | undefined | readonly TwinResult[];
+
+/** The JavaScript twin of a Lua body. */
+export type ScriptTwin = (ctx: ScriptContext, keys: readonly string[], args: readonly string[]) => TwinResult;
+
+/** Definition of a script; see {@link defineScript}. */
+export interface ScriptDefinition<T> {
+  /** Short name, used in events and error messages. */
+  name: string;
+  /**
+   * Number of KEYS the script takes, or `undefined` when it varies. Every key the script
+   * touches must come through KEYS: a key built from ARGV breaks Cluster routing and namespaces.
+   */
+  keys?: number;
+  /** The Lua body for Redis and Upstash. Read time with `redis.call('TIME')`, never from ARGV. */
+  lua: string;
+  /** The same steps in JavaScript, for the memory adapter. */
+  twin: ScriptTwin;
+  /** Turns the raw reply into the result; shared by every adapter. Defaults to the identity. */
+  parse?: (reply: Reply) => T;
+}
+
+/** A script ready to run on any store. Create it once, at module level, with {@link defineScript}. */
+export interface Script<T> {
+  readonly name: string;
+  readonly keys: number | undefined;
+  readonly lua: string;
+  /** SHA1 of `lua`, hex, as Redis computes it for EVALSHA. */
+  readonly sha: string;
+  readonly twin: ScriptTwin;
+  readonly parse: (reply: Reply) => T;
+}
+
+/** SHA1 hex of a script body, as `SCRIPT LOAD` reports it. */
+export function scriptSha(lua: string): string {
+  return bytesToHex(sha1(utf8ToBytes(lua)));
+}
+
+/**
+ * Define a script: a Lua body plus a JavaScript twin and one reply parser. The SHA is
+ * computed here, once.
+ */
+export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script<T> {
+  if (!definition.name) throw new KvError('E_INVALID_OPTIONS', 'a script needs a name');
+  if (definition.keys !== undefined && (!Number.isInteger(definition.keys) || definition.keys < 0)) {
+    throw new KvError('E_INVALID_OPTIONS', `script ${definition.name}: keys must be a whole number >= 0`);
+  }
+  return Object.freeze({
+    name: definition.name,
+    keys: definition.keys,
+    lua: definition.lua,
+    sha: scriptSha(definition.lua),
+    twin: definition.twin,
+    parse: definition.parse ?? ((reply: Reply) => reply as T),
+  });
+}
+
+/**
+ * Lua 5.1 turns a number into a string with `%.14g` when it is passed to `redis.call`.
+ * The twin must do the same, or a script that passes `1.5e15` would behave differently on memory.
+ */
+export function luaNumberToString(n: number): string {
+  if (Number.isNaN(n)) return n > 0 ? 'nan' : '-nan';
+  if (n === Number.POSITIVE_INFINITY) return 'inf';
+  if (n === Number.NEGATIVE_INFINITY) return '-inf';
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n);
+  // %.14g: 14 significant digits, exponent form when exp < -4 or exp >= 14, trailing zeros removed.
+  const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
+  const fixed = n.toPrecision(14);
+  const usesExp = fixed.includes('e') || exp < -4 || exp >= 14;
+  if (!usesExp) return trimZeros(fixed);
+  const [mantissa = '0', e = '0'] = n.toExponential(13).split('e');
+  const expNum = Number(e);
+  const sign = expNum < 0 ? '-' : '+';
+  return `${trimZeros(mantissa)}e${sign}${String(Math.abs(expNum)).padStart(2, '0')}`;
+}
+
+function trimZeros(s: string): string {
+  if (!s.includes('.')) return s;
+  return s.replace(/\.?0+$/, '');
+}
+
+/** Convert a twin's return value to a reply with Lua's conversion rules. */
+export function twinResultToReply(value: TwinResult): Reply {
+  if (value === null || value === undefined || value === false) return null;
+  if (value === true) return 1;
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : Number.MIN_SAFE_INTEGER;
+  if (typeof value === 'string') return value;
+  const out: Reply[] = [];
+  for (const item of value) {
+    if (item === null || item === undefined) break;
+    out.push(twinResultToReply(item));
+  }
+  return out;
+}
+
+/** Raise a script error from a twin, the way `error()` aborts a Lua body. */
+export function scriptError(script: string, message: string): KvError {
+  return new KvError('E_SCRIPT', `script ${script}: ${message}`);
+}

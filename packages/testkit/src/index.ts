@@ -1,0 +1,12 @@
+export { findFreePort, isPortFree } from './ports.js';
+export {
+  findRedisServer,
+  REDIS_INSTALL_HINT,
+  type RedisCluster,
+  type RedisServer,
+  type StartRedisOptions,
+  startCluster,
+  startRedis,
+} from './redis-server.js';
+export { commandStats, diffCommandStats, parseCommandStats, type RespValue, respCommand } from './resp.js';
+export type { TestServers } from './vitest-setup.js';

@@ -1,0 +1,39 @@
+import type { TestProject } from 'vitest/node';
+import { startCluster, startRedis } from './redis-server.js';
+
+/** Addresses of the servers the global setup started, read in tests with `inject('raptorflow')`. */
+export interface TestServers {
+  /** A standalone redis-server. */
+  redis: { host: string; port: number; url: string };
+  /** A 3-master Redis Cluster. */
+  cluster: { nodes: Array<{ host: string; port: number }> };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    raptorflow: TestServers;
+  }
+}
+
+/**
+ * Vitest global setup shared by every package: starts one redis-server and one 3-master
+ * Cluster on free loopback ports, provides their addresses, and stops them by PID afterwards.
+ * A missing redis-server fails the run (it never skips), with the command that installs it.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const redis = await startRedis();
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  try {
+    cluster = await startCluster();
+  } catch (error) {
+    await redis.stop();
+    throw error;
+  }
+  project.provide('raptorflow', {
+    redis: { host: redis.host, port: redis.port, url: redis.url },
+    cluster: { nodes: cluster.nodes.map((n) => ({ ...n })) },
+  });
+  return async () => {
+    await Promise.all([redis.stop(), cluster.stop()]);
+  };
+}
