@@ -69,9 +69,10 @@ const ESCAPED = '~=';
 /**
  * lz-string compression of the inner codec's output when it is at least `threshold` characters
  * and compression saves space. Compressed values carry a `~z` flag; an uncompressed value that
- * happens to start with `~` is escaped, so any inner codec round-trips. Base64 output is used:
- * Redis keeps bytes of UTF-8, where base64 costs 8 bits per 6 and lz-string's UTF-16 output
- * costs 24 bits per 15 (see the codec tests for the measurement).
+ * happens to start with `~` is escaped, so any inner codec round-trips. The URI-component
+ * output is used: Redis keeps bytes of UTF-8, where it costs 8 bits per 6 with no padding
+ * (base64 is the same plus up to two `=`), while lz-string's UTF-16 output costs 24 bits per 15
+ * and its raw output has lone surrogates that Redis would corrupt (the codec tests measure it).
  */
 export function compressedCodec<T>(inner: Codec<T>, options: CompressionOptions = {}): Codec<T> {
   const threshold = options.threshold ?? 1024;
@@ -83,14 +84,14 @@ export function compressedCodec<T>(inner: Codec<T>, options: CompressionOptions 
     encode(value: T): string {
       const plain = inner.encode(value);
       if (plain.length >= threshold) {
-        const packed = COMPRESSED + LZString.compressToBase64(plain);
+        const packed = COMPRESSED + LZString.compressToEncodedURIComponent(plain);
         if (packed.length < plain.length) return packed;
       }
       return plain.startsWith('~') ? ESCAPED + plain : plain;
     },
     decode(stored: string): T {
       if (stored.startsWith(COMPRESSED)) {
-        const plain = LZString.decompressFromBase64(stored.slice(COMPRESSED.length));
+        const plain = LZString.decompressFromEncodedURIComponent(stored.slice(COMPRESSED.length));
         if (!plain) throw codecError('stored value is flagged compressed but does not decompress');
         return inner.decode(plain);
       }

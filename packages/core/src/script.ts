@@ -83,23 +83,21 @@ export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script
 }
 
 /**
- * Lua 5.1 turns a number into a string with `%.14g` when it is passed to `redis.call`.
- * The twin must do the same, or a script that passes `1.5e15` would behave differently on memory.
+ * Redis 7 turns a Lua number passed to `redis.call` into a string with `%.17g` (not Lua 5.1's
+ * `%.14g`; the lua-numbers test checks this against a real server). The twin must do the same,
+ * or a script that passes `0.1` or `1e21` would behave differently on memory.
  */
 export function luaNumberToString(n: number): string {
-  if (Number.isNaN(n)) return n > 0 ? 'nan' : '-nan';
+  if (Number.isNaN(n)) return 'nan';
   if (n === Number.POSITIVE_INFINITY) return 'inf';
   if (n === Number.NEGATIVE_INFINITY) return '-inf';
-  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n);
-  // %.14g: 14 significant digits, exponent form when exp < -4 or exp >= 14, trailing zeros removed.
-  const exp = n === 0 ? 0 : Math.floor(Math.log10(Math.abs(n)));
-  const fixed = n.toPrecision(14);
-  const usesExp = fixed.includes('e') || exp < -4 || exp >= 14;
-  if (!usesExp) return trimZeros(fixed);
-  const [mantissa = '0', e = '0'] = n.toExponential(13).split('e');
-  const expNum = Number(e);
-  const sign = expNum < 0 ? '-' : '+';
-  return `${trimZeros(mantissa)}e${sign}${String(Math.abs(expNum)).padStart(2, '0')}`;
+  if (Number.isSafeInteger(n)) return Object.is(n, -0) ? '-0' : String(n);
+  // %.17g as C defines it: take the exponent X of %.16e; fixed notation with 16 - X decimals
+  // when -4 <= X < 17, else exponent form; trailing zeros removed either way.
+  const [mantissa = '0', e = '0'] = n.toExponential(16).split('e');
+  const x = Number(e);
+  if (x >= -4 && x < 17) return trimZeros(n.toFixed(16 - x));
+  return `${trimZeros(mantissa)}e${x < 0 ? '-' : '+'}${String(Math.abs(x)).padStart(2, '0')}`;
 }
 
 function trimZeros(s: string): string {

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// The README's test command: everything CI checks, in one go, on a fresh machine.
+// 1. make sure redis-server exists (Debian as root: install Debian's package; elsewhere: stop
+//    with the exact command to run), 2. lint, 3. typecheck + build + package checks,
+// 4. the structure check, 5. every test (vitest starts and stops its own loopback servers).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '1' };
+
+function run(title, command, args, options = {}) {
+  const started = Date.now();
+  console.log(`\n▶ ${title}: ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env, ...options });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    console.error(`✖ ${title} failed (exit ${result.status ?? result.signal}) after ${seconds} s`);
+    process.exit(result.status || 1);
+  }
+  console.log(`✔ ${title} (${seconds} s)`);
+}
+
+function hasRedisServer() {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureRedis() {
+  if (hasRedisServer()) return;
+  const debian = existsSync('/etc/debian_version');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (debian && root) {
+    console.log("redis-server is missing: installing Debian's package");
+    run('apt-get update', 'apt-get', ['update', '-qq']);
+    run('install redis-server', 'apt-get', ['install', '-y', '-qq', 'redis-server'], {
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    // The package starts a system service on 6379; tests never use it (they start their own).
+    if (hasRedisServer()) return;
+  }
+  const hint = debian
+    ? 'sudo apt-get install -y redis-server'
+    : 'brew install redis   # or your OS package manager';
+  console.error(`redis-server is required for the tests and was not found on the PATH.\nRun: ${hint}`);
+  process.exit(1);
+}
+
+ensureRedis();
+run('lint (biome)', bin('biome'), ['check', '--error-on-warnings', '.']);
+run('typecheck, build, package checks (turbo)', bin('turbo'), ['run', 'typecheck', 'build', 'check-package']);
+run('structure check', process.execPath, [join(root, 'scripts', 'check-structure.mjs')]);
+
+const reportDir = mkdtempSync(join(tmpdir(), 'raptorflow-vitest-'));
+const reportFile = join(reportDir, 'report.json');
+const vitest = spawnSync(
+  bin('vitest'),
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
+  { cwd: root, stdio: 'inherit', env: { ...env, CI: process.env.CI ?? 'true' } },
+);
+let summary = 'tests: 0 passed, 0 failed';
+if (existsSync(reportFile)) {
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  summary = `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed`;
+  if (report.numPendingTests || report.numTodoTests)
+    summary += `, ${report.numPendingTests + report.numTodoTests} skipped`;
+}
+rmSync(reportDir, { recursive: true, force: true });
+console.log(`\n${summary}`);
+process.exit(vitest.status ?? 1);
