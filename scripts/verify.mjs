@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
-const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.FORCE_COLOR ?? '1' };
+const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' };
 
 function run(title, command, args, options = {}) {
   const started = Date.now();
