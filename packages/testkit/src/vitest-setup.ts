@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { startCluster, startRedis } from './redis-server.js';
+import { startUpstashServer, type UpstashServer } from './upstash/server.js';
 
 /** Addresses of the servers the global setup started, read in tests with `inject('raptorflow')`. */
 export interface TestServers {
@@ -7,6 +8,8 @@ export interface TestServers {
   redis: { host: string; port: number; url: string };
   /** A 3-master Redis Cluster. */
   cluster: { nodes: Array<{ host: string; port: number }> };
+  /** The local Upstash-compatible REST server in front of the standalone redis-server. */
+  upstash: { url: string; token: string };
 }
 
 declare module 'vitest' {
@@ -16,24 +19,34 @@ declare module 'vitest' {
 }
 
 /**
- * Vitest global setup shared by every package: starts one redis-server and one 3-master
- * Cluster on free loopback ports, provides their addresses, and stops them by PID afterwards.
+ * Vitest global setup shared by every package: starts one redis-server, one 3-master Cluster
+ * and the local Upstash REST server (in front of the standalone server) on free loopback ports,
+ * provides their addresses, and stops them afterwards (the Redis processes by PID).
  * A missing redis-server fails the run (it never skips), with the command that installs it.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const redis = await startRedis();
   let cluster: Awaited<ReturnType<typeof startCluster>>;
+  let upstash: UpstashServer;
   try {
     cluster = await startCluster();
   } catch (error) {
     await redis.stop();
     throw error;
   }
+  try {
+    upstash = await startUpstashServer({ redisUrl: redis.url });
+  } catch (error) {
+    await Promise.all([redis.stop(), cluster.stop()]);
+    throw error;
+  }
   project.provide('raptorflow', {
     redis: { host: redis.host, port: redis.port, url: redis.url },
     cluster: { nodes: cluster.nodes.map((n) => ({ ...n })) },
+    upstash: { url: upstash.url, token: upstash.token },
   });
   return async () => {
+    await upstash.stop();
     await Promise.all([redis.stop(), cluster.stop()]);
   };
 }
