@@ -1,0 +1,165 @@
+import { z } from 'zod';
+import type {
+  BatchEntry,
+  KvCapabilities,
+  KvDriver,
+  Reply,
+  ScanRequest,
+  ScriptCall,
+  Subscription,
+} from '../driver.js';
+import { KvError, toKvError } from '../errors.js';
+import { createStore } from '../store.js';
+import type { KvStore } from '../types.js';
+import { Engine } from './memory/engine.js';
+import { compileGlob } from './memory/glob.js';
+import { PubSub } from './memory/pubsub.js';
+
+const MIB = 1024 * 1024;
+
+const optionsSchema = z.strictObject({
+  clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+  maxKeys: z.number().int().positive().optional(),
+  sweepIntervalMs: z.number().int().nonnegative().default(1000),
+  sweepBatch: z.number().int().positive().default(200),
+  maxValueBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(512 * MIB),
+  name: z.string().min(1).default('memory'),
+});
+
+/** Options of {@link memoryAdapter}. */
+export interface MemoryAdapterOptions {
+  /** The store's clock in ms since the epoch; tests pass a fake one. @default Date.now */
+  clock?: (() => number) | undefined;
+  /** Keep at most this many keys, evicting the least recently used beyond it. @default unlimited */
+  maxKeys?: number | undefined;
+  /** Period of the expiry sweep in ms; 0 disables the timer (expiry stays lazy). @default 1000 */
+  sweepIntervalMs?: number | undefined;
+  /** Most keys with a TTL examined per sweep, so a sweep never blocks for long. @default 200 */
+  sweepBatch?: number | undefined;
+  /** Largest value accepted, in bytes of UTF-8. @default 536870912 (512 MiB, as Redis) */
+  maxValueBytes?: number | undefined;
+  /** Adapter name in errors and events. @default 'memory' */
+  name?: string | undefined;
+}
+
+/** The memory store plus hooks its own tests use. */
+export interface MemoryDriver extends KvDriver {
+  /** Run one expiry sweep now; returns how many keys it deleted. */
+  sweep(): number;
+  /** Number of keys held, expired ones not yet swept included. */
+  readonly size: number;
+}
+
+function parseOptions(options: MemoryAdapterOptions | undefined): z.output<typeof optionsSchema> {
+  const parsed = optionsSchema.safeParse(options ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || 'options';
+  throw new KvError('E_INVALID_OPTIONS', `memoryAdapter: ${field} ${issue?.message ?? 'is invalid'}`);
+}
+
+/** Build the memory driver (see {@link memoryAdapter}); layers and tests may want it bare. */
+export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
+  const opts = parseOptions(options);
+  const clock = opts.clock ?? Date.now;
+  const engine = new Engine({ clock, maxKeys: opts.maxKeys });
+  const pubsub = new PubSub();
+  const name = opts.name;
+  let closed = false;
+
+  const closedError = (): KvError => new KvError('E_CLOSED', 'the store is closed', { adapter: name });
+  const guard = (): void => {
+    if (closed) throw closedError();
+  };
+  const sweep = (): number => {
+    engine.keyspace.now = clock();
+    return engine.keyspace.sweep(opts.sweepBatch);
+  };
+
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (opts.sweepIntervalMs > 0) {
+    timer = setInterval(sweep, opts.sweepIntervalMs);
+    // Node and Deno timers can be unref'd so an idle store never keeps a process alive.
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  const capabilities: KvCapabilities = Object.freeze({
+    pubsub: true,
+    cluster: false,
+    ttlGranularityMs: 1,
+    maxValueBytes: opts.maxValueBytes,
+    persistent: false,
+    shared: false,
+  });
+
+  const run = <T>(fn: () => T): Promise<T> => {
+    try {
+      guard();
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(toKvError(error, name));
+    }
+  };
+
+  return {
+    name,
+    capabilities,
+    get size() {
+      return engine.keyspace.data.size;
+    },
+    sweep,
+    command: (command) => run(() => engine.execute(command.argv)),
+    script: (call: ScriptCall) => run(() => engine.script(call)),
+    batch: (entries: readonly BatchEntry[]) =>
+      run(() =>
+        entries.map((entry): Reply | Error => {
+          try {
+            return 'command' in entry ? engine.execute(entry.command.argv) : engine.script(entry.call);
+          } catch (error) {
+            return toKvError(error, name);
+          }
+        }),
+      ),
+    async *scan(request: ScanRequest): AsyncIterable<string[]> {
+      guard();
+      const matches = compileGlob(request.match);
+      const keyspace = engine.keyspace;
+      // A snapshot: keys added during the scan may be missed, as SCAN allows; none is repeated.
+      const keys = [...keyspace.data.keys()];
+      for (let i = 0; i < keys.length; i += request.count) {
+        guard();
+        keyspace.now = clock();
+        const page: string[] = [];
+        for (const key of keys.slice(i, i + request.count)) {
+          const value = keyspace.data.get(key);
+          if (value === undefined) continue;
+          const at = keyspace.expires.get(key);
+          if (at !== undefined && at <= keyspace.now) continue;
+          if (request.type !== undefined && value.type !== request.type) continue;
+          if (matches(key)) page.push(key);
+        }
+        yield page;
+      }
+    },
+    publish: (channel, message) => run(() => pubsub.publish(channel, message)),
+    subscribe: (channels, handler): Promise<Subscription> => run(() => pubsub.subscribe(channels, handler)),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      pubsub.clear();
+    },
+  };
+}
+
+/**
+ * The embedded store: an emulation of Redis 7.0 in memory, with the same replies and error
+ * codes as a real server. Lazy expiry plus a bounded periodic sweep; optional LRU `maxKeys`.
+ */
+export function memoryAdapter(options?: MemoryAdapterOptions): KvStore {
+  return createStore(memoryDriver(options));
+}

@@ -1,0 +1,155 @@
+import type { Reply, ScriptCall } from '../../driver.js';
+import { isKvError, KvError } from '../../errors.js';
+import { luaNumberToString, type ScriptArg, type ScriptContext, twinResultToReply } from '../../script.js';
+import { GENERIC_COMMANDS } from './generic.js';
+import { HASH_COMMANDS } from './hashes.js';
+import { arity, fail, Keyspace } from './keyspace.js';
+import { LIST_COMMANDS } from './lists.js';
+import { SET_COMMANDS } from './sets.js';
+import { type Handler, STRING_COMMANDS } from './strings.js';
+import { ZSET_COMMANDS } from './zsets.js';
+
+/** Redis command arities: n means exactly n words, -n at least n (name included). */
+const ARITY: Record<string, number> = {
+  GET: 2,
+  SET: -3,
+  SETNX: 3,
+  GETDEL: 2,
+  MGET: -2,
+  MSET: -3,
+  INCR: 2,
+  DECR: 2,
+  INCRBY: 3,
+  DECRBY: 3,
+  INCRBYFLOAT: 3,
+  DEL: -2,
+  EXISTS: -2,
+  TYPE: 2,
+  PERSIST: 2,
+  EXPIRE: -3,
+  PEXPIRE: -3,
+  PEXPIREAT: -3,
+  TTL: 2,
+  PTTL: 2,
+  PING: -1,
+  TIME: 1,
+  HGET: 3,
+  HSET: -4,
+  HSETNX: 4,
+  HMGET: -3,
+  HGETALL: 2,
+  HDEL: -3,
+  HINCRBY: 4,
+  HLEN: 2,
+  HEXISTS: 3,
+  ZADD: -4,
+  ZINCRBY: 4,
+  ZREM: -3,
+  ZSCORE: 3,
+  ZCARD: 2,
+  ZCOUNT: 4,
+  ZRANK: 3,
+  ZREVRANK: 3,
+  ZRANGE: -4,
+  ZREVRANGE: -4,
+  ZRANGEBYSCORE: -4,
+  ZREVRANGEBYSCORE: -4,
+  ZREMRANGEBYSCORE: 4,
+  ZPOPMIN: -2,
+  ZPOPMAX: -2,
+  LPUSH: -3,
+  RPUSH: -3,
+  LPOP: -2,
+  RPOP: -2,
+  LRANGE: 4,
+  LLEN: 2,
+  LREM: 4,
+  LMOVE: 5,
+  SADD: -3,
+  SREM: -3,
+  SMEMBERS: 2,
+  SISMEMBER: 3,
+  SCARD: 2,
+};
+
+const HANDLERS: Record<string, Handler> = {
+  ...GENERIC_COMMANDS,
+  ...STRING_COMMANDS,
+  ...HASH_COMMANDS,
+  ...LIST_COMMANDS,
+  ...SET_COMMANDS,
+  ...ZSET_COMMANDS,
+};
+
+/** Redis's text for a command it does not know (processCommand, 7.0). */
+function unknownCommand(argv: readonly string[]): never {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${(argv[i] as string).slice(0, 128 - args.length)}' `;
+  }
+  return fail(`ERR unknown command '${(argv[0] ?? '').slice(0, 128)}', with args beginning with: ${args}`);
+}
+
+/** Options of {@link Engine}. */
+export interface EngineOptions {
+  readonly clock: () => number;
+  readonly maxKeys: number | undefined;
+}
+
+/**
+ * The Redis 7.0 emulation: runs argv synchronously on the keyspace with Redis's semantics,
+ * replies and error texts. Scripts run their twin in one synchronous call, so they are atomic.
+ */
+export class Engine {
+  readonly keyspace: Keyspace;
+  private inScript = false;
+
+  constructor(options: EngineOptions) {
+    this.keyspace = new Keyspace(options.maxKeys, options.clock);
+  }
+
+  /** Run one command. Throws KvErrors carrying Redis's error text. */
+  execute(argv: readonly string[]): Reply {
+    const name = (argv[0] ?? '').toUpperCase();
+    const handler = HANDLERS[name];
+    if (handler === undefined) return unknownCommand(argv);
+    const expected = ARITY[name] as number;
+    if ((expected > 0 && argv.length !== expected) || argv.length < -expected) arity(name);
+    // Inside a script the time is frozen at its start, as Redis does for key expiry.
+    if (!this.inScript) this.keyspace.now = this.keyspace.clock();
+    return handler(this.keyspace, argv);
+  }
+
+  /** Run a script's twin atomically; its result converted with Lua's rules. */
+  script(call: ScriptCall): Reply {
+    const ctx: ScriptContext = {
+      call: (...args: ScriptArg[]) => this.execute(args.map(toArg)),
+      pcall: (...args: ScriptArg[]) => {
+        try {
+          return this.execute(args.map(toArg));
+        } catch (error) {
+          if (isKvError(error)) return error;
+          throw error;
+        }
+      },
+    };
+    this.keyspace.now = this.keyspace.clock();
+    this.inScript = true;
+    try {
+      return twinResultToReply(call.script.twin(ctx, call.keys, call.args));
+    } catch (error) {
+      if (isKvError(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new KvError('E_SCRIPT', `script ${call.script.name}: ${message}`, {
+        adapter: 'memory',
+        cause: error,
+      });
+    } finally {
+      this.inScript = false;
+    }
+  }
+}
+
+function toArg(arg: ScriptArg): string {
+  return typeof arg === 'number' ? luaNumberToString(arg) : String(arg);
+}

@@ -1,0 +1,158 @@
+import type { KeyType } from '../../driver.js';
+import { fromReplyError, type KvError } from '../../errors.js';
+import type { SortedSet } from './zset.js';
+
+/** A stored value, tagged with its Redis type. */
+export type Value =
+  | { readonly type: 'string'; value: string }
+  | { readonly type: 'hash'; readonly value: Map<string, string> }
+  | { readonly type: 'list'; readonly value: string[] }
+  | { readonly type: 'set'; readonly value: Set<string> }
+  | { readonly type: 'zset'; readonly value: SortedSet };
+
+/** Redis's own error texts, raised as KvErrors through the same mapping real Redis replies take. */
+export const ERR = {
+  wrongType: 'WRONGTYPE Operation against a key holding the wrong kind of value',
+  notInteger: 'ERR value is not an integer or out of range',
+  notFloat: 'ERR value is not a valid float',
+  syntax: 'ERR syntax error',
+  overflow: 'ERR increment or decrement would overflow',
+  notPositive: 'ERR value is out of range, must be positive',
+  minMax: 'ERR min or max is not a float',
+} as const;
+
+/** Raise a Redis error text. */
+export function fail(text: string): never {
+  throw fromReplyError(text, 'memory') as KvError;
+}
+
+/** Raise Redis's arity error. */
+export function arity(name: string): never {
+  return fail(`ERR wrong number of arguments for '${name.toLowerCase()}' command`);
+}
+
+/**
+ * The keyspace: values and expiry times, lazily expired on access. The Map's insertion order
+ * doubles as the LRU order when `maxKeys` is set (a hit moves the key to the end).
+ */
+export class Keyspace {
+  readonly data: Map<string, Value> = new Map();
+  /** Absolute expiry in ms, like Redis's `expires` dict; its order is the sweep's rotation. */
+  readonly expires: Map<string, number> = new Map();
+  /** The time commands see; frozen for the duration of a script, as Redis does. */
+  now = 0;
+
+  /** The adapter's clock, ms since the epoch (TIME reads it directly). */
+  readonly clock: () => number;
+  private readonly maxKeys: number | undefined;
+
+  constructor(maxKeys: number | undefined, clock: () => number) {
+    this.maxKeys = maxKeys;
+    this.clock = clock;
+  }
+
+  private expireIfNeeded(key: string): boolean {
+    const at = this.expires.get(key);
+    if (at !== undefined && at <= this.now) {
+      this.data.delete(key);
+      this.expires.delete(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** The live value at `key`, or undefined. Counts as a use for LRU. */
+  get(key: string): Value | undefined {
+    if (this.expireIfNeeded(key)) return undefined;
+    const value = this.data.get(key);
+    if (value !== undefined && this.maxKeys !== undefined) {
+      this.data.delete(key);
+      this.data.set(key, value);
+    }
+    return value;
+  }
+
+  /** The value at `key` if it has `type`; undefined when missing; WRONGTYPE otherwise. */
+  typed<T extends KeyType>(key: string, type: T): Extract<Value, { type: T }> | undefined {
+    const value = this.get(key);
+    if (value === undefined) return undefined;
+    if (value.type !== type) fail(ERR.wrongType);
+    return value as Extract<Value, { type: T }>;
+  }
+
+  /** Store a value. Keeps the TTL only when asked (SET KEEPTTL); a new key evicts the LRU one. */
+  set(key: string, value: Value, keepTtl = false): void {
+    const existed = this.data.delete(key);
+    this.data.set(key, value);
+    if (!keepTtl) this.expires.delete(key);
+    if (!existed) this.evict();
+  }
+
+  /** Add a new container value (hash, list, set, zset) that the caller fills in. */
+  create<V extends Value>(key: string, value: V): V {
+    this.set(key, value);
+    return value;
+  }
+
+  delete(key: string): boolean {
+    this.expires.delete(key);
+    return this.data.delete(key);
+  }
+
+  /** Empty containers disappear, as in Redis. */
+  deleteIfEmpty(key: string, value: Value): void {
+    const size =
+      value.type === 'string'
+        ? 1
+        : value.type === 'list'
+          ? value.value.length
+          : value.type === 'zset'
+            ? value.value.size
+            : value.value.size;
+    if (size === 0) this.delete(key);
+  }
+
+  private evict(): void {
+    if (this.maxKeys === undefined) return;
+    while (this.data.size > this.maxKeys) {
+      const oldest = this.data.keys().next();
+      if (oldest.done) return;
+      this.delete(oldest.value);
+    }
+  }
+
+  /** Absolute expiry of a live key, or undefined. */
+  expiry(key: string): number | undefined {
+    return this.expires.get(key);
+  }
+
+  setExpiry(key: string, at: number): void {
+    this.expires.delete(key);
+    this.expires.set(key, at);
+  }
+
+  /**
+   * Examine at most `batch` keys that have a TTL and delete the expired ones. Live keys move to
+   * the end of the rotation, so successive sweeps cover every key. Returns how many were deleted.
+   */
+  sweep(batch: number): number {
+    let examined = 0;
+    let deleted = 0;
+    const live: Array<[string, number]> = [];
+    for (const [key, at] of this.expires) {
+      if (examined++ >= batch) break;
+      if (at <= this.now) {
+        this.data.delete(key);
+        this.expires.delete(key);
+        deleted++;
+      } else {
+        live.push([key, at]);
+      }
+    }
+    for (const [key, at] of live) {
+      this.expires.delete(key);
+      this.expires.set(key, at);
+    }
+    return deleted;
+  }
+}
