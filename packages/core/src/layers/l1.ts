@@ -1,0 +1,348 @@
+import { z } from 'zod';
+import type { Codec } from '../codecs.js';
+import { checkString } from '../commands.js';
+import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
+import { isKvError, KvError } from '../errors.js';
+import type { Emitter } from '../events.js';
+import { namespaceDriver } from '../namespace.js';
+import { createStore } from '../store.js';
+import type { KvStore } from '../types.js';
+import { deepFreeze } from './freeze.js';
+import { L1Bus } from './l1-bus.js';
+import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
+import { parseLayerOptions } from './options.js';
+
+/** Options of {@link withL1}. */
+export interface L1Options {
+  /** Most entries held. @default 10000 */
+  max?: number | undefined;
+  /** Most bytes held, counted as 2 per UTF-16 unit of key and value plus 64 per entry. @default 67108864 (64 MiB) */
+  maxBytes?: number | undefined;
+  /** Values larger than this (same count as `maxBytes`) are never cached. @default 1048576 (1 MiB) */
+  maxEntryBytes?: number | undefined;
+  /**
+   * Longest time an entry stays in L1, in ms. Never longer than the value's own TTL in the store.
+   * Without pub/sub this is also the longest another process's write can go unseen.
+   * @default 10000
+   */
+  ttl?: number | undefined;
+  /**
+   * `read`: a miss reads the value and its PTTL in one round trip (a 2-command batch), so the L1
+   * copy expires no later than the store's. `ignore`: a miss sends only GET, and an L1 copy may
+   * outlive a store TTL shorter than `ttl` by up to `ttl`: only for data written without TTLs.
+   * @default 'read'
+   */
+  storeTtl?: 'read' | 'ignore' | undefined;
+  /**
+   * Pub/sub channel for invalidations between processes; `false` turns the bus off. Processes
+   * must wrap the same view (same namespace) to understand each other's keys.
+   * @default 'rf:l1:invalidate' when the store has `capabilities.pubsub`, else off
+   */
+  channel?: string | false | undefined;
+  /**
+   * How a decoded value is shielded from callers: `freeze` deep-freezes it once (a hit returns
+   * the same frozen object), `clone` returns a `structuredClone` per hit.
+   * @default 'freeze'
+   */
+  protect?: 'freeze' | 'clone' | undefined;
+}
+
+const OPTIONS = z
+  .object({
+    max: z.number().int().positive().default(10_000),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    maxEntryBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+    ttl: z.number().int().positive().default(10_000),
+    storeTtl: z.enum(['read', 'ignore']).default('read'),
+    channel: z.union([z.string().min(1), z.literal(false)]).optional(),
+    protect: z.enum(['freeze', 'clone']).default('freeze'),
+  })
+  .strict();
+
+/** The L1 of a store built by {@link withL1}. */
+export interface L1Cache {
+  /** A snapshot of the counters. */
+  readonly stats: L1Stats;
+  /** Hit, miss, evict, invalidate and bus error events. */
+  readonly events: Emitter<L1Events>;
+  /** Resolves once the invalidation bus is subscribed; until then nothing is cached. */
+  readonly ready: Promise<void>;
+  /**
+   * Read `key` and decode it with `codec`, keeping the decoded form in L1 so later hits cost no
+   * parsing. The value is deep-frozen (or cloned per hit, see `protect`). The codec is matched by
+   * identity: create it once. `null` when the key is missing. Decoding errors are thrown (`E_CODEC`).
+   */
+  getDecoded<T>(key: string, codec: Codec<T>): Promise<T | null>;
+  /** The decoded value when `key` is in L1 (no round trip, no await), else `undefined`. */
+  peekDecoded<T>(key: string, codec: Codec<T>): T | undefined;
+  /** Empty this process's L1 (other processes are not told). */
+  clear(): void;
+  /** Publish queued invalidations now; resolves when the store has them. Never rejects. */
+  flush(): Promise<void>;
+}
+
+/** A store with an L1 tier; namespace views share the same L1. */
+export interface L1Store extends KvStore {
+  readonly l1: L1Cache;
+  namespace(prefix: string): L1Store;
+}
+
+const PTTL = (key: string): Command => ({ argv: ['PTTL', key], keys: [1], readonly: true });
+
+function keysOfCommand(command: Command): string[] {
+  const keys: string[] = new Array(command.keys.length);
+  for (let i = 0; i < command.keys.length; i++) keys[i] = command.argv[command.keys[i] as number] as string;
+  return keys;
+}
+
+/** Errors after which the write may have reached the store, so other processes must hear of it. */
+function mayHaveApplied(error: unknown): boolean {
+  return !isKvError(error) || error.code === 'E_TIMEOUT' || error.code === 'E_CONNECTION';
+}
+
+/**
+ * An lru-cache tier in front of string reads (`get`, `mget`): a hit costs zero round trips; an
+ * `mget` serves its hits from L1 and fetches only the misses, in one round trip.
+ *
+ * Writes go through to the store. Every command or script that names a key evicts it before it
+ * is sent and again when it completes, and a read in flight during that write never re-inserts
+ * the old value, so a caller never reads its own stale write. Batches go to the store as they
+ * are (their reads are not served from L1) and evict the keys of their writes.
+ *
+ * Between processes: with pub/sub, invalidations (keys only, batched per tick, after the store
+ * acknowledged the write) go out on a channel, and the whole L1 is emptied when the subscriber
+ * reconnects, since messages sent meanwhile are lost. Between the drop and the reconnect, and
+ * on stores without pub/sub (Upstash over HTTP, memory), another process's write can stay
+ * unseen for up to `ttl` ms: choose `ttl` as the staleness you accept.
+ *
+ * Misses read the PTTL in the same round trip (`storeTtl: 'read'`), so an L1 copy never
+ * outlives the value in the store. Missing keys are not cached.
+ */
+export function withL1(store: KvStore, options?: L1Options): L1Store {
+  const o = parseLayerOptions('withL1', OPTIONS, options);
+  const inner = store.driver;
+  const state = new L1State(o);
+  const channel = o.channel ?? (store.capabilities.pubsub ? 'rf:l1:invalidate' : false);
+  if (channel !== false && !(inner.publish && inner.subscribe)) {
+    throw new KvError('E_INVALID_OPTIONS', `withL1: channel: ${inner.name} has no pub/sub`);
+  }
+  const bus = channel === false ? undefined : new L1Bus(inner, state, channel);
+  const readTtl = o.storeTtl === 'read';
+  const name = `l1(${inner.name})`;
+  const protect = o.protect === 'clone' ? <T>(v: T): T => structuredClone(v) : <T>(v: T): T => v;
+
+  /** Read keys from the store (with their PTTLs) and cache what is still fresh. */
+  async function load(keys: readonly string[]): Promise<Array<string | null>> {
+    const starts = keys.map((k) => state.beginRead(k));
+    const sentAt = performance.now();
+    let values: Array<string | null>;
+    let ttls: Array<number | undefined> | undefined;
+    try {
+      const read: Command =
+        keys.length === 1
+          ? { argv: ['GET', keys[0] as string], keys: [1], readonly: true }
+          : { argv: ['MGET', ...keys], keys: keys.map((_, i) => i + 1), readonly: true };
+      if (readTtl) {
+        const entries: BatchEntry[] = [{ command: read }];
+        for (const k of keys) entries.push({ command: PTTL(k) });
+        const replies = await inner.batch(entries);
+        const first = replies[0];
+        if (first instanceof Error) throw first;
+        values = keys.length === 1 ? [first as string | null] : (first as Array<string | null>);
+        ttls = replies.slice(1).map((r) => (typeof r === 'number' ? r : undefined));
+      } else {
+        const reply = await inner.command(read);
+        values = keys.length === 1 ? [reply as string | null] : (reply as Array<string | null>);
+      }
+    } catch (error) {
+      for (let i = 0; i < keys.length; i++) state.endRead(keys[i] as string, starts[i] as number);
+      throw error;
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const fresh = state.endRead(key, starts[i] as number);
+      const value = values[i];
+      if (!fresh || typeof value !== 'string') continue;
+      // With storeTtl 'read', a PTTL that failed to arrive means we do not know the expiry: skip.
+      const pttl = ttls ? ttls[i] : undefined;
+      if (ttls && pttl === undefined) continue;
+      state.insert(key, value, pttl, sentAt);
+    }
+    return values;
+  }
+
+  function get(key: string): Promise<Reply> {
+    const entry = state.lookup(key);
+    if (entry !== undefined) return Promise.resolve(entry.value);
+    return load([key]).then((v) => v[0] ?? null);
+  }
+
+  function mget(keys: readonly string[]): Promise<Reply> {
+    const out: Array<string | null> = new Array(keys.length);
+    const missing: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const entry = state.lookup(key);
+      if (entry !== undefined) out[i] = entry.value;
+      else missing.push(key);
+    }
+    if (missing.length === 0) return Promise.resolve(out);
+    const unique = [...new Set(missing)];
+    return load(unique).then((values) => {
+      const byKey = new Map<string, string | null>();
+      for (let i = 0; i < unique.length; i++) byKey.set(unique[i] as string, values[i] ?? null);
+      for (let i = 0; i < keys.length; i++) {
+        if (out[i] === undefined) out[i] = byKey.get(keys[i] as string) ?? null;
+      }
+      return out;
+    });
+  }
+
+  /** Run a write that names `keys`: evict before, evict again after, then tell other processes. */
+  function write<T>(keys: readonly string[], send: () => Promise<T>): Promise<T> {
+    for (const k of keys) state.beginWrite(k);
+    const done = (applied: boolean): void => {
+      for (const k of keys) {
+        state.endWrite(k);
+        if (applied) bus?.written(k);
+      }
+      if (keys.length > 0) state.report(keys, 'local');
+    };
+    let sent: Promise<T>;
+    try {
+      sent = send();
+    } catch (error) {
+      done(false);
+      return Promise.reject(error);
+    }
+    return sent.then(
+      (reply) => {
+        done(true);
+        return reply;
+      },
+      (error: unknown) => {
+        done(mayHaveApplied(error));
+        throw error;
+      },
+    );
+  }
+
+  /** A write that names no key (FLUSHDB and the like) may touch anything: empty every L1. */
+  function writeAll<T>(send: () => Promise<T>): Promise<T> {
+    state.clear('clear');
+    const after = (): void => {
+      state.clear('clear');
+      bus?.cleared();
+    };
+    return send().then(
+      (reply) => {
+        after();
+        return reply;
+      },
+      (error: unknown) => {
+        after();
+        throw error;
+      },
+    );
+  }
+
+  const driver: KvDriver = {
+    name,
+    capabilities: inner.capabilities,
+    command(command: Command): Promise<Reply> {
+      const argv = command.argv;
+      if (command.readonly) {
+        if (argv[0] === 'GET' && argv.length === 2) return get(argv[1] as string);
+        if (argv[0] === 'MGET' && argv.length > 1) return mget(argv.slice(1));
+        return inner.command(command);
+      }
+      if (command.keys.length === 0) return writeAll(() => inner.command(command));
+      return write(keysOfCommand(command), () => inner.command(command));
+    },
+    script(call: ScriptCall): Promise<Reply> {
+      return write(call.keys, () => inner.script(call));
+    },
+    batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
+      const keys: string[] = [];
+      for (const e of entries) {
+        if ('call' in e) keys.push(...e.call.keys);
+        else if (!e.command.readonly) {
+          if (e.command.keys.length === 0) return writeAll(() => inner.batch(entries));
+          keys.push(...keysOfCommand(e.command));
+        }
+      }
+      if (keys.length === 0) return inner.batch(entries);
+      return write(keys, () => inner.batch(entries));
+    },
+    scan: (request) => inner.scan(request),
+    async close(): Promise<void> {
+      await bus?.close();
+      state.lru.clear();
+      await inner.close();
+    },
+  };
+  if (inner.publish) driver.publish = inner.publish.bind(inner);
+  if (inner.subscribe) driver.subscribe = inner.subscribe.bind(inner);
+
+  function decodeEntry<T>(entry: L1Entry, codec: Codec<T>): T {
+    const cached = entry.decoded;
+    if (cached !== undefined && cached.codec === codec) return cached.value as T;
+    const value = codec.decode(entry.value);
+    if (o.protect === 'freeze') deepFreeze(value);
+    entry.decoded = { codec: codec as Codec<unknown>, value };
+    return value;
+  }
+
+  function cacheFor(prefix: string): L1Cache {
+    return {
+      get stats() {
+        return state.stats();
+      },
+      events: state.events,
+      ready: bus?.ready ?? Promise.resolve(),
+      async getDecoded<T>(key: string, codec: Codec<T>): Promise<T | null> {
+        const full = prefix + key;
+        const entry = state.lookup(full);
+        if (entry !== undefined) return protect(decodeEntry(entry, codec));
+        const [value] = await load([full]);
+        if (typeof value !== 'string') return null;
+        const fresh = state.lru.peek(full);
+        if (fresh !== undefined && fresh.value === value) return protect(decodeEntry(fresh, codec));
+        return codec.decode(value);
+      },
+      peekDecoded<T>(key: string, codec: Codec<T>): T | undefined {
+        const entry = state.lookup(prefix + key);
+        return entry === undefined ? undefined : protect(decodeEntry(entry, codec));
+      },
+      clear: () => state.clear('clear'),
+      flush: () => bus?.flush() ?? Promise.resolve(),
+    };
+  }
+
+  function build(prefix: string): L1Store {
+    const view = createStore(prefix ? namespaceDriver(driver, prefix) : driver, store.prefix + prefix);
+    return Object.assign(view, {
+      l1: cacheFor(prefix),
+      namespace(sub: string): L1Store {
+        checkString(sub, 'prefix');
+        if (sub.length === 0) throw new KvError('E_INVALID_ARGUMENT', 'a namespace prefix must not be empty');
+        return build(prefix + sub);
+      },
+    });
+  }
+  return build('');
+}
+
+/** The L1 of a store built by {@link withL1} (or a view of one), else `undefined`. */
+export function l1Of(store: KvStore): L1Cache | undefined {
+  const l1 = (store as Partial<L1Store>).l1;
+  return l1 !== undefined && typeof l1.getDecoded === 'function' ? l1 : undefined;
+}

@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { memoryAdapter } from '../../src/adapters/memory.js';
+import { jsonCodec } from '../../src/codecs.js';
+import { isKvError } from '../../src/errors.js';
+import { l1Of, withL1 } from '../../src/layers/l1.js';
+import { createStore } from '../../src/store.js';
+import type { KvStore } from '../../src/types.js';
+import { gateDriver } from '../fixtures/layers-gate-driver.js';
+
+function stack(options: Parameters<typeof withL1>[1] = {}) {
+  const base = memoryAdapter({ sweepIntervalMs: 0 });
+  const gate = gateDriver(base.driver);
+  const backing: KvStore = createStore(gate);
+  const store = withL1(backing, { channel: false, ...options });
+  return { base, gate, store };
+}
+
+describe('withL1 reads', () => {
+  it('serves a repeated get from L1 with zero round trips', async () => {
+    const { base, gate, store } = stack();
+    await base.set('k', 'v');
+    expect(await store.get('k')).toBe('v');
+    const before = gate.calls;
+    for (let i = 0; i < 100; i++) expect(await store.get('k')).toBe('v');
+    expect(gate.calls - before).toBe(0);
+    expect(store.l1.stats).toMatchObject({ hits: 100, misses: 1, size: 1 });
+  });
+
+  it('reads the value and its PTTL in one batch on a miss', async () => {
+    const { base, gate, store } = stack();
+    await base.set('k', 'v');
+    await store.get('k');
+    expect(gate.log).toEqual(['batch:2']);
+  });
+
+  it('with storeTtl ignore, a miss is a single GET', async () => {
+    const { base, gate, store } = stack({ storeTtl: 'ignore' });
+    await base.set('k', 'v');
+    await store.get('k');
+    expect(gate.log).toEqual(['GET']);
+  });
+
+  it('does not cache missing keys', async () => {
+    const { gate, store } = stack();
+    expect(await store.get('nope')).toBeNull();
+    expect(await store.get('nope')).toBeNull();
+    expect(gate.calls).toBe(2);
+    expect(store.l1.stats.size).toBe(0);
+  });
+
+  it('mget serves hits from L1 and fetches only the misses in one round trip', async () => {
+    const { base, gate, store } = stack();
+    await base.mset({ a: '1', b: '2', c: '3' });
+    await store.get('a');
+    gate.log.length = 0;
+    expect(await store.mget(['a', 'b', 'missing', 'c', 'b'])).toEqual(['1', '2', null, '3', '2']);
+    expect(gate.log).toEqual(['batch:4']); // MGET b missing c + 3 PTTLs
+    gate.log.length = 0;
+    expect(await store.mget(['a', 'b', 'c'])).toEqual(['1', '2', '3']);
+    expect(gate.calls).toBe(0);
+  });
+
+  it('never keeps a value longer than its TTL in the store', async () => {
+    const { base, store } = stack({ ttl: 60_000 });
+    await base.set('short', 'v', { ttl: 30 });
+    expect(await store.get('short')).toBe('v');
+    // Wait (bounded) until the store itself has expired it.
+    for (let i = 0; i < 200 && (await base.pttl('short')) !== -2; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(await base.pttl('short')).toBe(-2);
+    expect(await store.get('short')).toBeNull();
+  });
+
+  it('respects max entries and counts evictions', async () => {
+    const { base, store } = stack({ max: 2 });
+    await base.mset({ a: '1', b: '2', c: '3' });
+    await store.get('a');
+    await store.get('b');
+    await store.get('c');
+    expect(store.l1.stats).toMatchObject({ size: 2, evictions: 1 });
+  });
+
+  it('does not cache values larger than maxEntryBytes and bounds total bytes', async () => {
+    const { base, gate, store } = stack({ maxEntryBytes: 1000, maxBytes: 2000 });
+    await base.set('big', 'x'.repeat(600));
+    await store.get('big');
+    await store.get('big');
+    expect(gate.calls).toBe(2);
+    await base.mset({ a: 'x'.repeat(300), b: 'x'.repeat(300), c: 'x'.repeat(300), d: 'x'.repeat(300) });
+    await store.mget(['a', 'b', 'c', 'd']);
+    expect(store.l1.stats.bytes).toBeLessThanOrEqual(2000);
+    expect(store.l1.stats.evictions).toBeGreaterThan(0);
+  });
+
+  it('rejects bad options naming the field', () => {
+    const base = memoryAdapter({ sweepIntervalMs: 0 });
+    expect(() => withL1(base, { ttl: 0 })).toThrowError(/withL1: ttl/);
+    try {
+      withL1(base, { max: -1 });
+    } catch (error) {
+      expect(isKvError(error, 'E_INVALID_OPTIONS')).toBe(true);
+    }
+    expect(() => withL1(base, { bogus: 1 } as never)).toThrowError(/E_INVALID_OPTIONS|withL1/);
+  });
+});
+
+describe('withL1 writes', () => {
+  it('evicts a key on any write that names it, so a caller reads its own write', async () => {
+    const { store } = stack();
+    await store.set('k', 'v1');
+    expect(await store.get('k')).toBe('v1');
+    await store.set('k', 'v2');
+    expect(await store.get('k')).toBe('v2');
+    await store.incrBy('n', 1);
+    expect(await store.get('n')).toBe('1');
+    await store.incrBy('n', 1);
+    expect(await store.get('n')).toBe('2');
+    await store.del('k');
+    expect(await store.get('k')).toBeNull();
+    await store.mset({ k: 'a', n: 'b' });
+    expect(await store.mget(['k', 'n'])).toEqual(['a', 'b']);
+  });
+
+  it('evicts keys named by a batch write', async () => {
+    const { store } = stack();
+    await store.set('k', 'v1');
+    await store.get('k');
+    await store.batch().set('k', 'v2').get('k').exec();
+    expect(await store.get('k')).toBe('v2');
+  });
+
+  it('a read in flight during a write does not re-insert the old value', async () => {
+    const { base, gate, store } = stack();
+    await base.set('k', 'old');
+    gate.hold();
+    const staleRead = store.get('k'); // sent before the write: may see "old"
+    const write = store.set('k', 'new');
+    await gate.release();
+    expect(await staleRead).toBe('old');
+    await write;
+    expect(await store.get('k')).toBe('new');
+    expect(await store.get('k')).toBe('new');
+  });
+
+  it('a stale reply that arrives after the write completed is not cached (epoch check)', async () => {
+    const { base, gate, store } = stack();
+    await base.set('k', 'old');
+    gate.hold();
+    const staleRead = store.get('k');
+    await base.set('k', 'new'); // another connection's write, reply delivered first below
+    const write = store.set('k', 'new');
+    await gate.release(true);
+    await write;
+    expect(await staleRead).toBe('old');
+    expect(store.l1.stats.size).toBe(0);
+    expect(await store.get('k')).toBe('new');
+  });
+
+  it('a read sent while a write is in flight is not cached', async () => {
+    const { base, gate, store } = stack();
+    await base.set('k', 'old');
+    gate.hold();
+    const write = store.set('k', 'new');
+    const read = store.get('k');
+    await gate.release();
+    await Promise.all([write, read]);
+    const calls = gate.calls;
+    expect(await store.get('k')).toBe('new');
+    // Whatever the read saw, the value served now came from the store after the write.
+    expect(gate.calls).toBeGreaterThanOrEqual(calls);
+  });
+
+  it('evicts even when the write fails', async () => {
+    const { base, store } = stack();
+    await base.set('k', 'v');
+    await store.get('k');
+    await expect(store.lpush('k', 'x')).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+    expect(store.l1.stats.size).toBe(0);
+  });
+});
+
+describe('withL1 decoded values', () => {
+  it('keeps a frozen decoded form so a hit costs no parsing', async () => {
+    const { base, store } = stack();
+    const codec = jsonCodec<{ n: number; list: number[] }>();
+    let decodes = 0;
+    const counting = {
+      ...codec,
+      decode: (s: string) => {
+        decodes++;
+        return codec.decode(s);
+      },
+    };
+    await base.set('j', JSON.stringify({ n: 1, list: [1, 2] }));
+    const a = await store.l1.getDecoded('j', counting);
+    const b = await store.l1.getDecoded('j', counting);
+    expect(a).toEqual({ n: 1, list: [1, 2] });
+    expect(b).toBe(a);
+    expect(decodes).toBe(1);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(Object.isFrozen(a?.list)).toBe(true);
+    expect(() => {
+      (a as { n: number }).n = 2;
+    }).toThrow(TypeError);
+    expect(store.l1.peekDecoded('j', counting)).toBe(a);
+  });
+
+  it('clone mode hands each caller its own copy', async () => {
+    const { base, store } = stack({ protect: 'clone' });
+    const codec = jsonCodec<{ n: number }>();
+    await base.set('j', '{"n":1}');
+    const a = await store.l1.getDecoded('j', codec);
+    const b = await store.l1.getDecoded('j', codec);
+    expect(a).toEqual(b);
+    expect(a).not.toBe(b);
+    (a as { n: number }).n = 5;
+    expect((await store.l1.getDecoded('j', codec))?.n).toBe(1);
+  });
+
+  it('works through namespace views, which share the L1', async () => {
+    const { gate, store } = stack();
+    const ns = store.namespace('app:');
+    await ns.set('x', '"hello"');
+    expect(await ns.l1.getDecoded('x', jsonCodec<string>())).toBe('hello');
+    const calls = gate.calls;
+    expect(await ns.get('x')).toBe('"hello"');
+    expect(await store.get('app:x')).toBe('"hello"');
+    expect(gate.calls).toBe(calls);
+    expect(l1Of(ns)).toBe(ns.l1);
+    expect(l1Of(memoryAdapter())).toBeUndefined();
+  });
+});
+
+describe('withL1 invalidation bus (in-process stores sharing one memory backend)', () => {
+  it('publishes keys after the write and other L1s evict them', async () => {
+    const base = memoryAdapter({ sweepIntervalMs: 0 });
+    const a = withL1(base, { channel: 'inv' });
+    const b = withL1(base, { channel: 'inv' });
+    await Promise.all([a.l1.ready, b.l1.ready]);
+    await a.set('k', 'v1');
+    expect(await b.get('k')).toBe('v1');
+    expect(await b.get('k')).toBe('v1');
+    await a.set('k', 'v2');
+    await a.l1.flush();
+    expect(await b.get('k')).toBe('v2');
+    expect(b.l1.stats.invalidations).toBe(1);
+    // Own messages are ignored: a's L1 was evicted by its own write, not by the bus.
+    await b.set('other', '1');
+    await b.l1.flush();
+  });
+
+  it('emits events only to listeners', async () => {
+    const { base, store } = stack();
+    const seen: string[] = [];
+    store.l1.events.on('hit', (e) => seen.push(`hit:${e.key}`));
+    store.l1.events.on('miss', (e) => seen.push(`miss:${e.key}`));
+    store.l1.events.on('invalidate', (e) => seen.push(`inv:${String(e.keys)}:${e.source}`));
+    await base.set('k', 'v');
+    await store.get('k');
+    await store.get('k');
+    await store.del('k');
+    expect(seen).toEqual(['miss:k', 'hit:k', 'inv:k:local']);
+  });
+});
