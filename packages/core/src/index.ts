@@ -38,6 +38,30 @@ export {
 } from './errors.js';
 export { Emitter, type Listener } from './events.js';
 export { DEFAULT_PREFIX, hashKeyPart, hashTag, joinKey } from './keys.js';
+export {
+  type BreakerState,
+  type BreakerTransition,
+  CircuitBreaker,
+} from './layers/breaker.js';
+export {
+  type FailoverControl,
+  type FailoverEvents,
+  type FailoverOptions,
+  type FailoverStats,
+  type FailoverStore,
+  type FailurePolicy,
+  isUnavailableError,
+  withFailover,
+} from './layers/failover.js';
+export {
+  type InstrumentEvents,
+  type InstrumentedStore,
+  type InstrumentOptions,
+  instrument,
+  type KvCallEvent,
+} from './layers/instrument.js';
+export { type L1Cache, type L1Options, type L1Store, l1Of, withL1 } from './layers/l1.js';
+export type { L1Events, L1InvalidationSource, L1Stats } from './layers/l1-cache.js';
 export { escapeGlob, namespaceDriver } from './namespace.js';
 export {
   defineScript,
