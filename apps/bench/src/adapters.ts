@@ -1,0 +1,62 @@
+import type { KvStore } from '@raptorflow/core';
+import type { BenchRedis } from './types.js';
+
+/** A store built for one bench process, and how to release it. */
+export interface BenchStore {
+  readonly store: KvStore;
+  /** Close the store and any client the registry entry opened for it. */
+  close(): Promise<void>;
+}
+
+/**
+ * One entry of the adapter registry. Add a backend (upstash, an L1 stack, a peer's client) by
+ * adding one entry here; scenarios name entries in their `adapters` list.
+ */
+export interface BenchAdapter {
+  readonly name: string;
+  /** One line for the README and `--list`. */
+  readonly description: string;
+  /** Needs the bench's Redis server (started by the bench, or `REDIS_URL`). */
+  readonly redis: boolean;
+  /**
+   * Build the store. Import the adapter's module inside this function, never at the top of
+   * this file: each bench process must load only the code it measures.
+   */
+  create(redis: BenchRedis | undefined): Promise<BenchStore>;
+}
+
+function needRedis(redis: BenchRedis | undefined, adapter: string): BenchRedis {
+  if (!redis) throw new Error(`adapter ${adapter} needs a Redis server`);
+  return redis;
+}
+
+/** Every adapter the bench knows, by name. */
+export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
+  memory: {
+    name: 'memory',
+    description: 'memoryAdapter() from @raptorflow/core, in the bench process',
+    redis: false,
+    async create() {
+      const { memoryAdapter } = await import('@raptorflow/core');
+      const store = memoryAdapter();
+      return { store, close: () => store.close() };
+    },
+  },
+  ioredis: {
+    name: 'ioredis',
+    description:
+      'ioredisAdapter({ url }) from @raptorflow/core/ioredis: the client it creates (RESP2, its defaults)',
+    redis: true,
+    async create(redis) {
+      const { url } = needRedis(redis, 'ioredis');
+      const { ioredisAdapter } = await import('@raptorflow/core/ioredis');
+      // The adapter owns this client: store.close() quits it.
+      const store = ioredisAdapter({ url });
+      await store.ping();
+      return { store, close: () => store.close() };
+    },
+  },
+};
+
+/** Names of the registry entries, in registry order. */
+export const ADAPTER_NAMES: readonly string[] = Object.keys(ADAPTERS);

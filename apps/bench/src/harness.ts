@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { ADAPTERS } from './adapters.js';
+import { type BenchRow, RESULT_MARKER, type RunSpec } from './protocol.js';
+import { loadScenario, SCENARIOS } from './scenarios/index.js';
+import type { BenchRedis } from './types.js';
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Run scenarios whose name contains any of these strings. @default all */
+  filter?: readonly string[] | undefined;
+  /** Adapters to run on; the ones that need Redis are skipped when `redis` is absent. @default all */
+  adapters?: readonly string[] | undefined;
+  /** Operations in flight, one run each. @default [1, 64] */
+  concurrency?: readonly number[] | undefined;
+  /** Warm-up per run, ms. @default 1000 */
+  warmupMs?: number | undefined;
+  /** Warm-up bound in operations. @default 1_000_000 */
+  warmupOps?: number | undefined;
+  /** Measured period per run, ms. @default 5000 */
+  durationMs?: number | undefined;
+  /** Measured-period bound in operations. @default 50_000_000 */
+  maxOps?: number | undefined;
+  /** Sequential operations sampled under MONITOR after each Redis run; 0 turns it off. @default 200 */
+  monitorOps?: number | undefined;
+  /** The Redis server for Redis-backed adapters. */
+  redis?: BenchRedis | undefined;
+  /** Kill a child that has not reported after its measured time plus this, ms. @default 60000 */
+  childTimeoutMs?: number | undefined;
+  /** Stops the run: the running child is killed by PID. */
+  signal?: AbortSignal | undefined;
+  /** Called after each row, e.g. to print progress. */
+  onRow?: ((row: BenchRow) => void) | undefined;
+}
+
+/** Harness bounds of a mode: time and operation counts of each phase. */
+export interface BenchSettings {
+  readonly warmupMs: number;
+  readonly warmupOps: number;
+  readonly durationMs: number;
+  readonly maxOps: number;
+  readonly monitorOps: number;
+}
+
+/** A full run: about 7 s per scenario × adapter × concurrency. */
+export const FULL_SETTINGS: BenchSettings = {
+  warmupMs: 1000,
+  warmupOps: 1_000_000,
+  durationMs: 5000,
+  maxOps: 50_000_000,
+  monitorOps: 200,
+};
+
+/** `--quick`: a smoke run that checks that everything works; its numbers mean little. */
+export const QUICK_SETTINGS: BenchSettings = {
+  warmupMs: 200,
+  warmupOps: 5_000,
+  durationMs: 500,
+  maxOps: 50_000,
+  monitorOps: 20,
+};
+
+/** The planned runs, without running them: what `--list` prints. */
+export interface PlannedRun {
+  readonly scenario: string;
+  readonly adapter: string;
+  readonly concurrency: number;
+}
+
+/**
+ * How to start a child: from the built `dist` when this file is built (what users run), or
+ * from sources through tsx and the `@raptorflow/source` condition when it runs as TypeScript
+ * (tests, `--source`).
+ */
+function workerCommand(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  if (self.endsWith('.ts')) {
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const worker = fileURLToPath(new URL('./worker.ts', import.meta.url));
+    return ['--conditions=@raptorflow/source', '--import', tsx, worker];
+  }
+  return [fileURLToPath(new URL('./worker.js', import.meta.url))];
+}
+
+/** Scenario × adapter × concurrency combinations the options select, in run order. */
+export async function planRuns(options: BenchOptions): Promise<PlannedRun[]> {
+  const filters = options.filter?.length ? options.filter : undefined;
+  const wanted = options.adapters ?? Object.keys(ADAPTERS);
+  for (const a of wanted) if (!ADAPTERS[a]) throw new Error(`unknown adapter ${a}`);
+  const runs: PlannedRun[] = [];
+  for (const name of Object.keys(SCENARIOS)) {
+    if (filters && !filters.some((f) => name.includes(f))) continue;
+    const scenario = await loadScenario(name);
+    for (const adapter of scenario.adapters) {
+      if (!wanted.includes(adapter)) continue;
+      if (ADAPTERS[adapter]?.redis && !options.redis) continue;
+      for (const concurrency of options.concurrency ?? [1, 64])
+        runs.push({ scenario: name, adapter, concurrency });
+    }
+  }
+  return runs;
+}
+
+function runChild(spec: RunSpec, timeoutMs: number, signal: AbortSignal | undefined): Promise<BenchRow> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new Error('bench aborted'));
+      return;
+    }
+    const child = spawn(process.execPath, [...workerCommand(), JSON.stringify(spec)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const kill = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    };
+    const timer = setTimeout(kill, timeoutMs);
+    signal?.addEventListener('abort', kill, { once: true });
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+      if (code === 0 && line) {
+        resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as BenchRow);
+        return;
+      }
+      const why = sig ? `killed by ${sig}` : `exited with ${code}`;
+      reject(
+        new Error(`${spec.scenario} on ${spec.adapter} (c=${spec.concurrency}) ${why}\n${stderr.trim()}`),
+      );
+    });
+  });
+}
+
+/** Fill in each row's ratio to its scenario's baseline on the same adapter and concurrency. */
+async function withBaselines(rows: BenchRow[]): Promise<BenchRow[]> {
+  const out: BenchRow[] = [];
+  for (const row of rows) {
+    const base = (await loadScenario(row.scenario)).baseline;
+    const ref = base
+      ? rows.find(
+          (r) => r.scenario === base && r.adapter === row.adapter && r.concurrency === row.concurrency,
+        )
+      : undefined;
+    out.push(
+      ref && base ? { ...row, baseline: { scenario: base, ratio: row.opsPerSec / ref.opsPerSec } } : row,
+    );
+  }
+  return out;
+}
+
+/** Run every selected scenario × adapter × concurrency, each in a fresh Node process, one at a time. */
+export async function runBench(options: BenchOptions = {}): Promise<BenchRow[]> {
+  const runs = await planRuns(options);
+  const durationMs = options.durationMs ?? FULL_SETTINGS.durationMs;
+  const warmupMs = options.warmupMs ?? FULL_SETTINGS.warmupMs;
+  const rows: BenchRow[] = [];
+  let seq = 0;
+  for (const run of runs) {
+    const adapter = ADAPTERS[run.adapter];
+    const spec: RunSpec = {
+      ...run,
+      warmupMs,
+      warmupOps: options.warmupOps ?? FULL_SETTINGS.warmupOps,
+      durationMs,
+      maxOps: options.maxOps ?? FULL_SETTINGS.maxOps,
+      monitorOps: options.monitorOps ?? FULL_SETTINGS.monitorOps,
+      redis: adapter?.redis ? options.redis : undefined,
+      prefix: `rfbench:${process.pid}:${seq++}:`,
+    };
+    const timeout = warmupMs + durationMs + (options.childTimeoutMs ?? 60_000);
+    const row = await runChild(spec, timeout, options.signal);
+    rows.push(row);
+    options.onRow?.(row);
+  }
+  return withBaselines(rows);
+}

@@ -1,0 +1,76 @@
+import { describe, expect, inject, it } from 'vitest';
+import { QUICK_SETTINGS, runBench } from '../src/harness.js';
+import type { BenchRow } from '../src/protocol.js';
+import { formatTable } from '../src/report.js';
+
+// Structure and Redis command counts only: timings depend on the machine and are never asserted.
+describe('bench harness (quick mode, test Redis)', () => {
+  const { redis } = inject('raptorflow');
+
+  it('runs store-get and its raw baseline in child processes and counts one GET per operation', async () => {
+    const rows = await runBench({
+      ...QUICK_SETTINGS,
+      filter: ['store-get', 'raw-ioredis-get'],
+      adapters: ['ioredis'],
+      concurrency: [1, 16],
+      redis,
+    });
+
+    expect(rows.map((r) => `${r.scenario}/${r.adapter}/${r.concurrency}`)).toEqual([
+      'store-get/ioredis/1',
+      'store-get/ioredis/16',
+      'raw-ioredis-get/ioredis/1',
+      'raw-ioredis-get/ioredis/16',
+    ]);
+    for (const row of rows) {
+      expect(row.ops).toBeGreaterThan(0);
+      expect(row.ops).toBeLessThanOrEqual(QUICK_SETTINGS.maxOps);
+      expect(row.opsPerSec).toBeGreaterThan(0);
+      expect(row.latencyUs.p99).toBeGreaterThanOrEqual(row.latencyUs.p50);
+      expect(row.clientCpuUsPerOp).toBeGreaterThan(0);
+      expect(row.redisCpuUsPerOp).not.toBeNull();
+      expect(row.notes).toEqual([]);
+      // INFO commandstats deltas around the measured period: exactly one GET per operation.
+      expect(row.commands).toEqual({
+        calls: row.ops,
+        perOp: 1,
+        byName: { get: { calls: row.ops, perOp: 1 } },
+      });
+      // MONITOR sample: the client sends one GET and no script runs.
+      expect(row.monitor).toMatchObject({
+        ops: QUICK_SETTINGS.monitorOps,
+        clientPerOp: 1,
+        scriptPerOp: 0,
+        client: { get: { calls: QUICK_SETTINGS.monitorOps, perOp: 1 } },
+      });
+    }
+    const [store1, store16, raw1] = rows as [BenchRow, BenchRow, BenchRow];
+    expect(store1.baseline).toEqual({
+      scenario: 'raw-ioredis-get',
+      ratio: store1.opsPerSec / raw1.opsPerSec,
+    });
+    expect(store16.baseline?.scenario).toBe('raw-ioredis-get');
+    expect(raw1.baseline).toBeNull();
+
+    const table = formatTable(rows);
+    expect(table.split('\n')).toHaveLength(2 + rows.length);
+    expect(table).toContain('1 (get 1)');
+  });
+
+  it('counts script-internal commands apart from the EVALSHA the client sends', async () => {
+    const rows = await runBench({
+      ...QUICK_SETTINGS,
+      filter: ['store-script'],
+      adapters: ['ioredis'],
+      concurrency: [4],
+      redis,
+    });
+    const [row] = rows as [BenchRow];
+    expect(rows).toHaveLength(1);
+    // Every operation is one EVALSHA and one INCR inside it; PEXPIRE only opens a window.
+    expect(row.commands?.byName.evalsha?.perOp).toBe(1);
+    expect(row.commands?.byName.incr?.perOp).toBe(1);
+    expect(row.monitor?.client).toEqual({ evalsha: { calls: QUICK_SETTINGS.monitorOps, perOp: 1 } });
+    expect(row.monitor?.script.incr?.perOp).toBe(1);
+  });
+});
