@@ -13,7 +13,8 @@ import type { Algorithm, AlgorithmName, LimitCheck, LimitParams } from './algori
  * from all of them or from none. The store's clock (TIME) is the only clock.
  *
  * Reply: [status, now, then limit, remaining, resetAfter, retryAfter for each limit], where
- * status is 1 allowed, 0 rejected, 2 blocked by a penalty. retryAfter -1 means "never".
+ * status is 1 allowed, 0 rejected, 2 blocked by a penalty. retryAfter -1 means "never"; while
+ * blocked it is the time left of the block.
  */
 
 /** Outcome of a script call, as the parser returns it. */
@@ -83,7 +84,7 @@ for i = 1, n do
     out[j + 1], out[j + 2], out[j + 3], out[j + 4] = c[8], c[3], c[5], 0
   else
     local retry = c[6]
-    if penalty > 0 and retry >= 0 and retry < penalty then retry = penalty end
+    if penalty > 0 and retry < penalty then retry = penalty end
     out[j + 1], out[j + 2], out[j + 3], out[j + 4] = c[8], c[2], c[4], retry
   end
 end
@@ -137,7 +138,7 @@ function envelopeTwin(algorithm: Algorithm) {
       if (ok) out.push(p.limit, c.remTaken, c.resetTaken, 0);
       else {
         let retry = c.retry;
-        if (penalty > 0 && retry >= 0 && retry < penalty) retry = penalty;
+        if (penalty > 0 && retry < penalty) retry = penalty;
         out.push(p.limit, c.remNow, c.resetNow, retry);
       }
     }

@@ -1,0 +1,40 @@
+export type { AlgorithmName } from './algorithms/types.js';
+export {
+  type ClientAddressOptions,
+  clientAddress,
+  type IpKeyOptions,
+  ipKey,
+  type TrustedProxies,
+  trustedProxies,
+} from './client-ip.js';
+export type { Duration } from './duration.js';
+export {
+  type ProblemDetails,
+  type RateLimitHeaderOptions,
+  rateLimitHeaders,
+  rateLimitProblem,
+  rateLimitResponse,
+} from './headers.js';
+export {
+  type CheckRateLimitOptions,
+  type CheckRateLimitParams,
+  type CheckRateLimitResult,
+  createCheckRateLimit,
+} from './legacy.js';
+export {
+  createRateLimiter,
+  type LimitCallOptions,
+  type PeekCallOptions,
+  type RateLimiter,
+} from './limiter.js';
+export {
+  fetchRateLimit,
+  getRateLimitResult,
+  type MiddlewareOptions,
+  type NodeResponseLike,
+  nodeRateLimit,
+  withRateLimitHeaders,
+} from './middleware.js';
+export type { LimitPolicy, RateLimiterOptions, ResolvedOptions, ResolvedPolicy, StoreErrorPolicy } from './options.js';
+export type { PolicyResult, RateLimitReason, RateLimitResult } from './result.js';
+export { parseOutcome, RATE_LIMIT_SCRIPTS, type ScriptOutcome } from './scripts.js';

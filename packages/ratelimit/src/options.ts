@@ -1,0 +1,217 @@
+import type { KvStore } from '@raptorflow/core';
+import { KvError } from '@raptorflow/core';
+import { z } from 'zod';
+import type { AlgorithmName } from './algorithms/types.js';
+import { type Duration, parseDuration } from './duration.js';
+import { invalidOptions } from './errors.js';
+
+/** Largest limit × window (and cost × window) the scripts accept: keeps every product exact in a double. */
+export const MAX_PRODUCT: number = 2 ** 52;
+/** Largest limit of the sliding-log algorithm, which stores one entry per admitted unit. */
+export const MAX_LOG_LIMIT = 1000;
+/** Longest window: one year. */
+export const MAX_WINDOW_MS: number = 366 * 86_400_000;
+/** Most limits in one limiter. */
+export const MAX_LIMITS = 8;
+
+/** One limit of a limiter, e.g. `{ limit: 10, window: '1s' }`. */
+export interface LimitPolicy {
+  /** Name in keys and in the `RateLimit` headers: letters, digits, `_` and `-`. @default `w<window ms>` */
+  name?: string | undefined;
+  /** Units allowed per window (for the token bucket: units refilled per window). A whole number > 0. */
+  limit: number;
+  /** Window length: ms, or a string like `'250ms'`, `'10s'`, `'1m'`, `'1d'`. */
+  window: Duration;
+  /** Token bucket only: most units the bucket holds. @default limit */
+  burst?: number | undefined;
+}
+
+/** What to do when the store fails or does not answer in time. */
+export type StoreErrorPolicy = 'fail-open' | 'fail-closed' | 'fallback';
+
+/** Options of {@link createRateLimiter}. */
+export interface RateLimiterOptions {
+  /** The store: any RaptorFlow KV store (memory, ioredis, ioredis Cluster, Upstash). */
+  store: KvStore;
+  /** The algorithm. @default 'gcra' */
+  algorithm?: AlgorithmName | undefined;
+  /** Units per window, for a single limit. Use `limits` for several. */
+  limit?: number | undefined;
+  /** Window of the single limit (ms or `'10s'`). */
+  window?: Duration | undefined;
+  /** Token bucket only: capacity of the single limit. @default limit */
+  burst?: number | undefined;
+  /** Several limits checked and taken atomically in one round trip ("10 per second and 1000 per day"). */
+  limits?: readonly LimitPolicy[] | undefined;
+  /** Key prefix; must not contain `{` or `}`. @default 'rf:rl:' */
+  prefix?: string | undefined;
+  /**
+   * Per-identifier limits: return the limit (or one per policy, in order) for this identifier,
+   * or `undefined` for the configured ones. Called on every `limit`/`peek`.
+   */
+  limitFor?: ((identifier: string) => number | readonly number[] | undefined | Promise<number | readonly number[] | undefined>) | undefined;
+  /**
+   * Block an identifier after repeated rejections: after `after` rejected calls within
+   * `within`, every call is rejected for `duration` (reason `blocked`).
+   */
+  block?: { after?: number | undefined; duration: Duration; within?: Duration | undefined } | undefined;
+  /**
+   * In-process cache of identifiers known to be blocked until a time, so a blocked caller costs
+   * no round trip. `false` disables it. @default { max: 10000 }
+   */
+  blockCache?: false | { max?: number | undefined } | undefined;
+  /** Policy when the store fails or times out; the result's `reason` says which happened. @default 'fail-closed' */
+  onStoreError?: StoreErrorPolicy | undefined;
+  /** Store used by `onStoreError: 'fallback'`. @default a new memoryAdapter() */
+  fallbackStore?: KvStore | undefined;
+  /** Per-call time limit (ms or `'500ms'`); 0 disables it. @default 1000 */
+  timeout?: Duration | 0 | undefined;
+  /**
+   * How identifiers enter keys: `escape` percent-encodes them (readable keys; identifiers over
+   * 200 characters are hashed anyway), `hash` stores their SHA-256. @default 'escape'
+   */
+  identifiers?: 'escape' | 'hash' | undefined;
+}
+
+const duration = z.unknown().transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (typeof ms === 'string') {
+    ctx.addIssue({ code: 'custom', message: ms });
+    return z.NEVER;
+  }
+  if (ms > MAX_WINDOW_MS) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_WINDOW_MS} ms` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const storeSchema = z.custom<KvStore>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as KvStore).eval === 'function',
+  'must be a KvStore',
+);
+
+const policySchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
+    .optional(),
+  limit: z.number().int().positive(),
+  window: duration,
+  burst: z.number().int().positive().optional(),
+});
+
+const schema = z.strictObject({
+  store: storeSchema,
+  algorithm: z.enum(['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket']).default('gcra'),
+  limit: z.number().int().positive().optional(),
+  window: duration.optional(),
+  burst: z.number().int().positive().optional(),
+  limits: z.array(policySchema).min(1).max(MAX_LIMITS).optional(),
+  prefix: z
+    .string()
+    .regex(/^[^{}]*$/, 'must not contain { or }')
+    .default('rf:rl:'),
+  limitFor: z.custom<NonNullable<RateLimiterOptions['limitFor']>>((v) => typeof v === 'function').optional(),
+  block: z
+    .strictObject({ after: z.number().int().positive().default(1), duration, within: duration.optional() })
+    .optional(),
+  blockCache: z
+    .union([z.literal(false), z.strictObject({ max: z.number().int().positive().default(10_000) })])
+    .default({ max: 10_000 }),
+  onStoreError: z.enum(['fail-open', 'fail-closed', 'fallback']).default('fail-closed'),
+  fallbackStore: storeSchema.optional(),
+  timeout: z
+    .union([z.literal(0), duration])
+    .default(1000),
+  identifiers: z.enum(['escape', 'hash']).default('escape'),
+});
+
+/** A limit after validation. */
+export interface ResolvedPolicy {
+  name: string;
+  limit: number;
+  window: number;
+  burst: number;
+}
+
+/** Options after validation and defaults. */
+export interface ResolvedOptions {
+  store: KvStore;
+  algorithm: AlgorithmName;
+  policies: ResolvedPolicy[];
+  prefix: string;
+  limitFor: RateLimiterOptions['limitFor'];
+  block: { after: number; duration: number; within: number } | undefined;
+  blockCacheMax: number;
+  onStoreError: StoreErrorPolicy;
+  fallbackStore: KvStore | undefined;
+  timeout: number;
+  identifiers: 'escape' | 'hash';
+}
+
+/** Validate the options once; a bad option is `E_INVALID_OPTIONS` naming the field. */
+export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw invalidOptions('createRateLimiter', parsed.error);
+  const o = parsed.data;
+  const bad = (field: string, message: string): KvError =>
+    new KvError('E_INVALID_OPTIONS', `createRateLimiter: ${field} ${message}`);
+  let raw: Array<{ name?: string | undefined; limit: number; window: number; burst?: number | undefined }>;
+  if (o.limits) {
+    if (o.limit !== undefined || o.window !== undefined) throw bad('limits', 'cannot be combined with limit/window');
+    raw = o.limits;
+  } else {
+    if (o.limit === undefined) throw bad('limit', 'is required (or give limits)');
+    if (o.window === undefined) throw bad('window', 'is required (or give limits)');
+    raw = [{ limit: o.limit, window: o.window, burst: o.burst }];
+  }
+  const granularity = o.store.capabilities?.ttlGranularityMs ?? 1;
+  const names = new Set<string>();
+  const policies = raw.map((p, i): ResolvedPolicy => {
+    const field = o.limits ? `limits.${i}` : 'window';
+    const name = p.name ?? `w${p.window}`;
+    if (names.has(name)) throw bad(`${field}.name`, `"${name}" is used twice; name the limits`);
+    names.add(name);
+    if (p.window % granularity !== 0) {
+      throw bad(field, `${p.window} ms cannot be represented by ${o.store.name} (TTL granularity ${granularity} ms)`);
+    }
+    const burst = o.algorithm === 'token-bucket' ? (p.burst ?? p.limit) : 0;
+    if (p.burst !== undefined && o.algorithm !== 'token-bucket') throw bad(`${field}.burst`, 'is for the token bucket only');
+    checkPolicy(o.algorithm, p.limit, p.window, burst, (m) => bad(field, m));
+    return { name, limit: p.limit, window: p.window, burst };
+  });
+  const block = o.block
+    ? { after: o.block.after, duration: o.block.duration, within: o.block.within ?? (policies[0] as ResolvedPolicy).window }
+    : undefined;
+  return {
+    store: o.store,
+    algorithm: o.algorithm,
+    policies,
+    prefix: o.prefix,
+    limitFor: o.limitFor,
+    block,
+    blockCacheMax: o.blockCache === false ? 0 : o.blockCache.max,
+    onStoreError: o.onStoreError,
+    fallbackStore: o.fallbackStore,
+    timeout: o.timeout,
+    identifiers: o.identifiers,
+  };
+}
+
+/** Check a limit the scripts can compute exactly; `fail` builds the error to throw. */
+export function checkPolicy(
+  algorithm: AlgorithmName,
+  limit: number,
+  window: number,
+  burst: number,
+  fail: (message: string) => Error,
+): void {
+  if (!Number.isSafeInteger(limit) || limit <= 0) throw fail(`limit must be a whole number > 0 (got ${limit})`);
+  if (limit * window > MAX_PRODUCT || burst * window > MAX_PRODUCT) {
+    throw fail(`limit × window must be at most 2^52 (got ${limit} × ${window} ms)`);
+  }
+  if (algorithm === 'sliding-log' && limit > MAX_LOG_LIMIT) {
+    throw fail(`must be at most ${MAX_LOG_LIMIT} for sliding-log (it stores every unit); use sliding-window`);
+  }
+}

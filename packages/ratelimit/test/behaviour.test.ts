@@ -1,0 +1,158 @@
+import { isKvError, type KvStore } from '@raptorflow/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AlgorithmName } from '../src/algorithms/types.js';
+import { createRateLimiter } from '../src/index.js';
+import { testStores, uniquePrefix } from './stores.js';
+
+const ALGORITHMS: AlgorithmName[] = ['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const opened: KvStore[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+});
+
+for (const target of testStores()) {
+  describe(`${target.name}`, () => {
+    const store = target.create();
+    opened.push(store);
+
+    for (const algorithm of ALGORITHMS) {
+      describe(algorithm, () => {
+        const make = (extra: Partial<Parameters<typeof createRateLimiter>[0]> = {}) =>
+          createRateLimiter({ store, algorithm, limit: 3, window: '1m', prefix: uniquePrefix(algorithm), ...extra });
+
+        it('admits the limit, then rejects without using quota', async () => {
+          const rl = make();
+          const seen = [];
+          for (let i = 0; i < 3; i++) seen.push(await rl.limit('alice'));
+          expect(seen.map((r) => [r.allowed, r.remaining, r.reason])).toEqual([
+            [true, 2, 'allowed'],
+            [true, 1, 'allowed'],
+            [true, 0, 'allowed'],
+          ]);
+          const rejected = await rl.limit('alice', { cost: 1 });
+          expect(rejected).toMatchObject({ allowed: false, remaining: 0, reason: 'limited', limit: 3 });
+          expect(rejected.retryAfter).toBeGreaterThan(0);
+          expect(rejected.retryAfter).toBeLessThanOrEqual(algorithm === 'sliding-window' ? 120_000 : 60_000);
+          // A rejected call took nothing: a refund of one makes exactly one call fit again.
+          expect((await rl.limit('bob', { cost: 2 })).remaining).toBe(1);
+          expect((await rl.limit('bob', { cost: 2 })).allowed).toBe(false);
+          expect((await rl.peek('bob')).remaining).toBe(1);
+          expect((await rl.limit('bob', { cost: -1 })).allowed).toBe(true);
+          expect((await rl.peek('bob')).remaining).toBe(2);
+          expect((await rl.limit('bob', { cost: 2 })).allowed).toBe(true);
+        });
+
+        it('a cost above the limit never fits and reports an infinite retry', async () => {
+          const rl = make({ blockCache: false });
+          const r = await rl.limit('carol', { cost: 4 });
+          expect(r.allowed).toBe(false);
+          expect(r.retryAfter).toBe(Number.POSITIVE_INFINITY);
+          expect((await rl.peek('carol')).remaining).toBe(3);
+        });
+
+        it('several limits are taken from all or none, atomically', async () => {
+          const rl = createRateLimiter({
+            store,
+            algorithm,
+            prefix: uniquePrefix(`${algorithm}-multi`),
+            limits: [
+              { name: 'burst', limit: 2, window: '1m' },
+              { name: 'daily', limit: 5, window: '1d' },
+            ],
+          });
+          expect((await rl.limit('dave')).allowed).toBe(true);
+          expect((await rl.limit('dave')).allowed).toBe(true);
+          const third = await rl.limit('dave');
+          expect(third.allowed).toBe(false);
+          expect(third.policies.map((p) => [p.name, p.remaining])).toEqual([
+            ['burst', 0],
+            ['daily', 3],
+          ]);
+          expect(third.limit).toBe(2);
+          const peek = await rl.peek('dave');
+          expect(peek.policies.map((p) => p.remaining)).toEqual([0, 3]);
+          // Every key written has an expiry.
+          for (const key of rl.keys('dave')) expect(await store.pttl(key)).toBeGreaterThan(0);
+        });
+
+        it('sub-second windows roll over exactly', async () => {
+          const rl = make({ limit: 2, window: '200ms', blockCache: false });
+          expect((await rl.limit('erin', { cost: 2 })).allowed).toBe(true);
+          expect((await rl.limit('erin')).allowed).toBe(false);
+          const pttl = await store.pttl(rl.keys('erin')[0] as string);
+          expect(pttl).toBeGreaterThan(0);
+          expect(pttl).toBeLessThanOrEqual(algorithm === 'sliding-window' ? 400 : 200);
+          await sleep(algorithm === 'sliding-window' ? 410 : 210);
+          expect((await rl.limit('erin')).allowed).toBe(true);
+        });
+
+        it('per-call and per-identifier limits', async () => {
+          const rl = make({ limitFor: (id) => (id === 'vip' ? 10 : undefined), blockCache: false });
+          for (let i = 0; i < 10; i++) expect((await rl.limit('vip')).allowed).toBe(true);
+          expect((await rl.limit('vip')).allowed).toBe(false);
+          expect((await rl.limit('frank', { limit: 1 })).allowed).toBe(true);
+          expect((await rl.limit('frank', { limit: 1 })).allowed).toBe(false);
+        });
+
+        it('penalty block after repeated abuse, cached in process, cleared by reset', async () => {
+          const rl = make({ limit: 1, block: { after: 2, duration: '1m' } });
+          expect((await rl.limit('mallory')).allowed).toBe(true);
+          expect((await rl.limit('mallory', { cost: 2 })).reason).toBe('limited');
+          const blocked = await rl.limit('mallory', { cost: 2 });
+          expect(blocked.reason).toBe('blocked');
+          expect(blocked.retryAfter).toBeGreaterThanOrEqual(59_000);
+          expect((await rl.limit('mallory')).reason).toBe('cache-block');
+          const fresh = make({ limit: 1, block: { after: 2, duration: '1m' }, prefix: rl.options.prefix });
+          expect((await fresh.limit('mallory')).reason).toBe('blocked');
+          for (const key of rl.keys('mallory')) expect(await store.pttl(key)).not.toBe(-1);
+          await rl.reset('mallory');
+          expect((await rl.limit('mallory')).allowed).toBe(true);
+        });
+
+        it('identifiers are escaped: no collisions, no glob or slot tricks', async () => {
+          const rl = make({ limit: 1, blockCache: false });
+          const ids = ['a*', 'alice', 'a:b', 'a{b}c', '}{', 'ü', '\ud800', 'x'.repeat(500), '%41', 'A'];
+          for (const id of ids) expect((await rl.limit(id)).allowed).toBe(true);
+          for (const id of ids) expect((await rl.limit(id)).allowed).toBe(false);
+          await rl.reset('a*');
+          expect((await rl.limit('a*')).allowed).toBe(true);
+          expect((await rl.limit('alice')).allowed).toBe(false);
+        });
+      });
+    }
+  });
+}
+
+describe('options', () => {
+  const store = testStores()[0]?.create() as KvStore;
+  const invalid = (fn: () => unknown, field: string) => {
+    try {
+      fn();
+    } catch (error) {
+      expect(isKvError(error, 'E_INVALID_OPTIONS')).toBe(true);
+      expect((error as Error).message).toContain(field);
+      return;
+    }
+    throw new Error('expected E_INVALID_OPTIONS');
+  };
+
+  it('refuses what the store cannot represent, naming the field', () => {
+    invalid(() => createRateLimiter({ store, limit: 1, window: 0.5 }), 'window');
+    invalid(() => createRateLimiter({ store, limit: 1, window: '1.0001s' }), 'window');
+    invalid(() => createRateLimiter({ store, limit: 1, window: '10 fortnights' as never }), 'window');
+    invalid(() => createRateLimiter({ store, limit: 0, window: '1s' }), 'limit');
+    invalid(() => createRateLimiter({ store, limit: 2 ** 40, window: '1d' }), 'window');
+    invalid(() => createRateLimiter({ store, algorithm: 'sliding-log', limit: 5000, window: '1s' }), 'window');
+    invalid(() => createRateLimiter({ store, limit: 1, window: '1s', prefix: 'a{b' }), 'prefix');
+    invalid(() => createRateLimiter({ store, limit: 1, window: '1s', burst: 3 }), 'burst');
+    invalid(() => createRateLimiter({ store, limits: [{ limit: 1, window: '1s' }, { limit: 2, window: 1000 }] }), 'name');
+    invalid(() => createRateLimiter({ store, limit: 1 }), 'window');
+  });
+
+  it('accepts ms numbers and duration strings', () => {
+    expect(createRateLimiter({ store, limit: 1, window: '250ms' }).options.policies[0]?.window).toBe(250);
+    expect(createRateLimiter({ store, limit: 1, window: '1.5m' }).options.policies[0]?.window).toBe(90_000);
+    expect(createRateLimiter({ store, limit: 1, window: 10 }).options.policies[0]?.window).toBe(10);
+  });
+});

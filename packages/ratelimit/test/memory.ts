@@ -1,0 +1,2 @@
+// Temporary: core's main entry does not export memoryAdapter yet.
+export { memoryAdapter } from '../../core/src/adapters/memory.js';
