@@ -18,6 +18,7 @@ const HELP = `Usage: pnpm bench [flags]
   --concurrency <1,64>   operations in flight, one run each (default 1,64)
   --duration <s>         measured seconds per run (default 5)
   --warmup <s>           warm-up seconds per run (default 1)
+  --runs <n>             repeat every run n times, interleaved; rows show the median (default 1)
   --monitor-ops <n>      operations sampled under MONITOR per Redis run, 0 = off (default 200)
   --quick                smoke run: 0.2 s warm-up, 0.5 s measured, bounded op counts
   --out <dir>            where the JSON goes (default apps/bench/results)
@@ -56,6 +57,7 @@ async function main(): Promise<number> {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       'monitor-ops': { type: 'string' },
+      runs: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       list: { type: 'boolean', default: false },
@@ -81,6 +83,7 @@ async function main(): Promise<number> {
     warmupMs: seconds(values.warmup, '--warmup', mode.warmupMs),
     durationMs: seconds(values.duration, '--duration', mode.durationMs),
     monitorOps,
+    runs: values.runs ? (numberList(values.runs, '--runs')[0] as number) : 1,
   };
 
   const controller = new AbortController();
@@ -132,8 +135,9 @@ async function main(): Promise<number> {
       : null;
     const env = environment(redisVersion, redisSource);
     const planned = await planRuns(opts);
+    const total = planned.length * (opts.runs ?? 1);
     process.stderr.write(
-      `${planned.length} runs on Node ${env.node}, ${env.cpu.model} × ${env.cpu.cores}, Redis ${redisVersion ?? '–'}\n`,
+      `${total} runs on Node ${env.node}, ${env.cpu.model} × ${env.cpu.cores}, Redis ${redisVersion ?? '–'}\n`,
     );
     let done = 0;
     const rows = await runBench({
@@ -141,7 +145,7 @@ async function main(): Promise<number> {
       onRow: (row) => {
         done++;
         process.stderr.write(
-          `[${done}/${planned.length}] ${row.scenario} ${row.adapter} c=${row.concurrency}: ${Math.round(row.opsPerSec)} ops/s\n`,
+          `[${done}/${total}] ${row.scenario} ${row.adapter} c=${row.concurrency}: ${Math.round(row.opsPerSec)} ops/s\n`,
         );
       },
     });

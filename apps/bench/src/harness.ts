@@ -22,6 +22,11 @@ export interface BenchOptions {
   durationMs?: number | undefined;
   /** Measured-period bound in operations. @default 50_000_000 */
   maxOps?: number | undefined;
+  /**
+   * Repetitions of every run, interleaved (run 1 of every row, then run 2, …) so that a slow
+   * moment of the shared machine does not hit one row only. Each row reports the median run. @default 1
+   */
+  runs?: number | undefined;
   /** Sequential operations sampled under MONITOR after each Redis run; 0 turns it off. @default 200 */
   monitorOps?: number | undefined;
   /** The Redis server for Redis-backed adapters. */
@@ -158,29 +163,41 @@ async function withBaselines(rows: BenchRow[]): Promise<BenchRow[]> {
   return out;
 }
 
+function median(rows: readonly BenchRow[]): BenchRow {
+  const sorted = [...rows].sort((a, b) => a.opsPerSec - b.opsPerSec);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)] as BenchRow;
+  return rows.length > 1
+    ? { ...mid, runs: { count: rows.length, opsPerSec: rows.map((r) => r.opsPerSec) } }
+    : mid;
+}
+
 /** Run every selected scenario × adapter × concurrency, each in a fresh Node process, one at a time. */
 export async function runBench(options: BenchOptions = {}): Promise<BenchRow[]> {
-  const runs = await planRuns(options);
+  const planned = await planRuns(options);
+  const repeat = options.runs ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1) throw new Error('runs must be a whole number >= 1');
   const durationMs = options.durationMs ?? FULL_SETTINGS.durationMs;
   const warmupMs = options.warmupMs ?? FULL_SETTINGS.warmupMs;
-  const rows: BenchRow[] = [];
+  const results: BenchRow[][] = planned.map(() => []);
   let seq = 0;
-  for (const run of runs) {
-    const adapter = ADAPTERS[run.adapter];
-    const spec: RunSpec = {
-      ...run,
-      warmupMs,
-      warmupOps: options.warmupOps ?? FULL_SETTINGS.warmupOps,
-      durationMs,
-      maxOps: options.maxOps ?? FULL_SETTINGS.maxOps,
-      monitorOps: options.monitorOps ?? FULL_SETTINGS.monitorOps,
-      redis: adapter?.redis ? options.redis : undefined,
-      prefix: `rfbench:${process.pid}:${seq++}:`,
-    };
-    const timeout = warmupMs + durationMs + (options.childTimeoutMs ?? 60_000);
-    const row = await runChild(spec, timeout, options.signal);
-    rows.push(row);
-    options.onRow?.(row);
+  for (let r = 0; r < repeat; r++) {
+    for (const [k, run] of planned.entries()) {
+      const adapter = ADAPTERS[run.adapter];
+      const spec: RunSpec = {
+        ...run,
+        warmupMs,
+        warmupOps: options.warmupOps ?? FULL_SETTINGS.warmupOps,
+        durationMs,
+        maxOps: options.maxOps ?? FULL_SETTINGS.maxOps,
+        monitorOps: options.monitorOps ?? FULL_SETTINGS.monitorOps,
+        redis: adapter?.redis ? options.redis : undefined,
+        prefix: `rfbench:${process.pid}:${seq++}:`,
+      };
+      const timeout = warmupMs + durationMs + (options.childTimeoutMs ?? 60_000);
+      const row = await runChild(spec, timeout, options.signal);
+      results[k]?.push(row);
+      options.onRow?.(row);
+    }
   }
-  return withBaselines(rows);
+  return withBaselines(results.map(median));
 }

@@ -70,6 +70,11 @@ export interface BenchRow {
   readonly commands: CommandStats | null;
   /** Null without Redis, when MONITOR is off or not allowed. */
   readonly monitor: MonitorStats | null;
+  /**
+   * With `--runs` > 1: the row is the run with the median ops/s, and this lists every run's
+   * ops/s in run order. Null for a single run.
+   */
+  readonly runs: { readonly count: number; readonly opsPerSec: readonly number[] } | null;
   /** This row's ops/s divided by its baseline scenario's on the same adapter and concurrency. */
   readonly baseline: { readonly scenario: string; readonly ratio: number } | null;
   /** Measurement problems that did not stop the run (e.g. MONITOR refused). */

@@ -83,7 +83,9 @@ export function formatTable(rows: readonly BenchRow[]): string {
     r.scenario,
     r.adapter,
     String(r.concurrency),
-    fmtInt(r.opsPerSec),
+    r.runs
+      ? `${fmtInt(r.opsPerSec)} (${fmtInt(Math.min(...r.runs.opsPerSec))}–${fmtInt(Math.max(...r.runs.opsPerSec))})`
+      : fmtInt(r.opsPerSec),
     r.baseline ? `${r.baseline.ratio.toFixed(2)}×` : '–',
     fmtNum(r.latencyUs.p50),
     fmtNum(r.latencyUs.p99, 0),

@@ -124,6 +124,7 @@ async function run(spec: RunSpec): Promise<BenchRow> {
       redisCpuUsPerOp: delta ? (delta.cpuSeconds * 1e6) / ops : null,
       commands,
       monitor,
+      runs: null,
       baseline: null,
       notes,
     };

@@ -10,6 +10,7 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'store-script': async () => (await import('./store-script.js')).default,
   'raw-ioredis-get': async () => (await import('./raw-ioredis-get.js')).default,
   'raw-ioredis-set': async () => (await import('./raw-ioredis-set.js')).default,
+  'raw-ioredis-script': async () => (await import('./raw-ioredis-script.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

@@ -1,20 +1,13 @@
 import { defineScript } from '@raptorflow/core';
 import { defineScenario, type Scenario } from '../types.js';
+import { FIXED_WINDOW_LUA, WINDOW_MS } from './fixed-window-lua.js';
 import { deleteKeys } from './shared.js';
 
-/** Window length passed to the script, ms: long enough that no window ends during a run. */
-const WINDOW_MS = 60_000;
-
-/**
- * A fixed-window counter, the script redis-benchmark measured in research/perf-anchors.md:
- * INCR, and PEXPIRE when the window opens. Resolves to the count in the window.
- */
+/** The fixed-window counter as a store script: Lua on Redis, the twin on memory. */
 export const FIXED_WINDOW = defineScript<number>({
   name: 'bench-fixed-window',
   keys: 1,
-  lua: `local c = redis.call('INCR', KEYS[1])
-if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return c`,
+  lua: FIXED_WINDOW_LUA,
   twin(ctx, keys, args) {
     const key = keys[0] as string;
     const c = ctx.call('INCR', key) as number;
@@ -29,6 +22,7 @@ const scenario: Scenario = defineScenario({
   name: 'store-script',
   description: 'store.eval(fixed-window INCR+PEXPIRE script) on one of 10,000 counters',
   adapters: ['memory', 'ioredis'],
+  baseline: 'raw-ioredis-script',
   async setup(ctx) {
     const store = await ctx.store();
     const { keys } = ctx.fixtures;
