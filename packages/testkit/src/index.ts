@@ -1,3 +1,4 @@
+export { type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.js';
 export { findFreePort, isPortFree } from './ports.js';
 export {
   findRedisServer,
