@@ -1,5 +1,6 @@
 import type { Reply } from '../../driver.js';
 import { ERR, fail } from './keyspace.js';
+import { parseInt64 } from './numbers.js';
 import { type Handler, intArg } from './strings.js';
 
 function push(left: boolean): Handler {
@@ -14,9 +15,9 @@ function push(left: boolean): Handler {
 }
 
 function positiveCount(s: string): number {
-  const n = Number(s);
-  if (!/^(?:0|-?[1-9][0-9]*)$/.test(s) || !Number.isSafeInteger(n) || n < 0) fail(ERR.notPositive);
-  return n;
+  const n = parseInt64(s);
+  if (n === null || n < 0n) fail(ERR.notPositive);
+  return Number(n);
 }
 
 function pop(left: boolean): Handler {
@@ -32,7 +33,7 @@ function pop(left: boolean): Handler {
       ks.deleteIfEmpty(key, entry);
       return value;
     }
-    if (count === 0) return null;
+    if (count === 0) return [];
     const n = Math.min(count, entry.value.length);
     const out = left ? entry.value.splice(0, n) : entry.value.splice(entry.value.length - n, n).reverse();
     ks.deleteIfEmpty(key, entry);

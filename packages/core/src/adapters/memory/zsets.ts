@@ -1,7 +1,7 @@
 import type { Reply } from '../../driver.js';
 import { ERR, fail, type Keyspace } from './keyspace.js';
 import { clampRange } from './lists.js';
-import { formatDouble, parseDouble } from './numbers.js';
+import { formatDouble, parseDouble, parseInt64 } from './numbers.js';
 import { type Handler, intArg } from './strings.js';
 import { type Bound, SortedSet, type ZEntry } from './zset.js';
 
@@ -148,18 +148,17 @@ function popCount(argv: readonly string[]): number | undefined {
   if (argv.length > 3) fail(ERR.syntax);
   if (argv.length < 3) return undefined;
   const s = argv[2] as string;
-  const n = Number(s);
-  if (!/^(?:0|-?[1-9][0-9]*)$/.test(s) || !Number.isSafeInteger(n) || n < 0) fail(ERR.notPositive);
-  return n;
+  const n = parseInt64(s);
+  if (n === null || n < 0n) fail(ERR.notPositive);
+  return Number(n);
 }
 
 function pop(max: boolean): Handler {
   return (ks, argv) => {
     const count = popCount(argv) ?? 1;
-    if (count === 0) return [];
     const key = argv[1] as string;
     const entry = ks.typed(key, 'zset');
-    if (!entry) return [];
+    if (!entry || count === 0) return [];
     const out: ZEntry[] = [];
     while (out.length < count) {
       const e = max ? entry.value.popMax() : entry.value.popMin();

@@ -1,0 +1,337 @@
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { memoryAdapter } from '../src/adapters/memory.js';
+import { COMMANDS } from '../src/commands.js';
+import type { Command, KvDriver, Reply, ScriptCall } from '../src/driver.js';
+import { fromReplyError, isKvError, type KvError } from '../src/errors.js';
+import { createStore } from '../src/store.js';
+import { TEST_SCRIPTS } from '../src/testing/scripts.js';
+import type { KvStore } from '../src/types.js';
+
+// The differential test: random command sequences and scripts run on the memory emulation and
+// on a real redis-server; every reply (or error) and the final keyspace must be identical.
+
+const RUNS = 1000;
+const PREFIX = `diff:${Math.random().toString(36).slice(2, 8)}:`;
+
+// A tiny test-local driver on a raw ioredis client (RESP2), so the comparison does not depend
+// on the ioredis adapter under construction: replies are compared exactly as Redis sends them.
+function redisDriver(client: Redis): KvDriver {
+  const mapError = (error: unknown): KvError =>
+    isKvError(error) ? error : fromReplyError((error as Error).message, 'redis', error);
+  const send = async (argv: readonly string[]): Promise<Reply> => {
+    try {
+      return (await client.call(argv[0] as string, ...argv.slice(1))) as Reply;
+    } catch (error) {
+      throw mapError(error);
+    }
+  };
+  const script = async (call: ScriptCall): Promise<Reply> => {
+    const tail = [String(call.keys.length), ...call.keys, ...call.args];
+    try {
+      return await send(['EVALSHA', call.script.sha, ...tail]);
+    } catch (error) {
+      if (!(error as Error).message.includes('NOSCRIPT')) throw error;
+      return send(['EVAL', call.script.lua, ...tail]);
+    }
+  };
+  return {
+    name: 'redis',
+    capabilities: {
+      pubsub: false,
+      cluster: false,
+      ttlGranularityMs: 1,
+      maxValueBytes: 512 * 1024 * 1024,
+      persistent: false,
+      shared: true,
+    },
+    command: (command: Command) => send(command.argv),
+    script,
+    batch: async (entries) => {
+      const out: Array<Reply | Error> = [];
+      for (const e of entries) {
+        try {
+          out.push('command' in e ? await send(e.command.argv) : await script(e.call));
+        } catch (error) {
+          out.push(error as Error);
+        }
+      }
+      return out;
+    },
+    async *scan(request) {
+      let cursor = '0';
+      do {
+        const argv = ['SCAN', cursor, 'MATCH', request.match, 'COUNT', String(request.count)];
+        if (request.type) argv.push('TYPE', request.type);
+        const [next, keys] = (await send(argv)) as [string, string[]];
+        cursor = next;
+        yield keys;
+      } while (cursor !== '0');
+    },
+    close: async () => {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The alphabet: few keys, fields and members, so types collide and wrong-type errors are common.
+
+const key = fc.constantFrom('a', 'b', 'c', '{t}d');
+const field = fc.constantFrom('f', 'g', '', 'é');
+const member = fc.constantFrom('m', 'n', 'o', '', '😀', 'e\u0301');
+const value = fc.constantFrom('', '0', '1', '-1', '10', 'x', '1.5', '0.1', '9223372036854775807', ' 1', '😀');
+const int = fc.constantFrom(-1, 0, 1, 7, -100, 2 ** 40);
+// INCRBYFLOAT is emulated in 80-bit long double like Redis, so any finite increment is fair game.
+const float = fc.constantFrom(0.1, 0.2, -0.5, 3, 1e21, 1.5e-7, 2.5, -1e-3, 1e300, 0);
+const score = fc.constantFrom(0, -0, 1, 1.5, 0.1, 2, -3, 1e21, 1e-7, Infinity, -Infinity, 1 / 3);
+const bound = fc.oneof(
+  score,
+  score.map((s) => ({ exclusive: s })),
+);
+const ttl = fc.constantFrom(100_000, 3_600_000); // long enough never to expire during a run
+const pexpireTtl = fc.constantFrom(-5, 0, 100_000, 9_223_372_036_854); // <= 0 deletes, the last overflows
+const side = fc.constantFrom('LEFT' as const, 'RIGHT' as const);
+const keys = fc.array(key, { minLength: 1, maxLength: 3 });
+const rawScore = fc.constantFrom(
+  '1',
+  '(1',
+  '-inf',
+  '+inf',
+  'inf',
+  '(',
+  'x',
+  'nan',
+  '1e400',
+  '0x10',
+  '1e',
+  ' 1',
+);
+const rawInt = fc.constantFrom('0', '1', '-1', '2', '01', 'x', '9223372036854775807', '-9223372036854775808');
+
+type Op =
+  | { kind: 'cmd'; name: keyof typeof COMMANDS; args: unknown[] }
+  | { kind: 'raw'; argv: string[] }
+  | { kind: 'script'; index: number; keys: string[]; args: string[] };
+
+const cmd = (name: keyof typeof COMMANDS, ...args: fc.Arbitrary<unknown>[]): fc.Arbitrary<Op> =>
+  fc.tuple(...args).map((a) => ({ kind: 'cmd' as const, name, args: a }));
+const raw = (...parts: fc.Arbitrary<string>[]): fc.Arbitrary<Op> =>
+  fc.tuple(...parts).map((argv) => ({ kind: 'raw' as const, argv }));
+const lit = (s: string): fc.Arbitrary<string> => fc.constant(s);
+
+const setOptions = fc.record(
+  {
+    ttl: fc.oneof(ttl, fc.constant(0)),
+    nx: fc.boolean(),
+    xx: fc.boolean(),
+    keepTtl: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+const zaddOptions = fc.record(
+  { nx: fc.boolean(), xx: fc.boolean(), gt: fc.boolean(), lt: fc.boolean(), ch: fc.boolean() },
+  { requiredKeys: [] },
+);
+const scored = fc.record({ member, score });
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  cmd('get', key),
+  cmd('set', key, value, fc.option(setOptions, { nil: undefined })),
+  cmd('getSet', key, value, fc.option(setOptions, { nil: undefined })),
+  cmd('mget', keys),
+  cmd('mset', fc.dictionary(key, value, { minKeys: 1, maxKeys: 3 })),
+  cmd('del', keys),
+  cmd('exists', keys),
+  cmd('incrBy', key, int),
+  cmd('incrByFloat', key, float),
+  cmd('pexpire', key, pexpireTtl, fc.option(fc.constantFrom('NX', 'XX', 'GT', 'LT'), { nil: undefined })),
+  cmd('pttl', key),
+  cmd('persist', key),
+  cmd('type', key),
+  cmd('hget', key, field),
+  cmd('hset', key, fc.dictionary(field, value, { minKeys: 1, maxKeys: 3 })),
+  cmd('hmget', key, fc.array(field, { minLength: 1, maxLength: 3 })),
+  cmd('hgetall', key),
+  cmd('hdel', key, fc.array(field, { minLength: 1, maxLength: 3 })),
+  cmd('hincrBy', key, field, int),
+  cmd('hlen', key),
+  cmd(
+    'zadd',
+    key,
+    fc.array(scored, { minLength: 1, maxLength: 3 }),
+    fc.option(zaddOptions, { nil: undefined }),
+  ),
+  cmd('zrem', key, fc.array(member, { minLength: 1, maxLength: 2 })),
+  cmd('zscore', key, member),
+  cmd('zincrBy', key, score, member),
+  cmd('zcard', key),
+  cmd(
+    'zrangeByScore',
+    key,
+    bound,
+    bound,
+    fc.option(fc.record({ offset: fc.nat(3), count: fc.integer({ min: -1, max: 3 }) }), { nil: undefined }),
+  ),
+  cmd('zrangeByScoreWithScores', key, bound, bound),
+  cmd('zremRangeByScore', key, bound, bound),
+  cmd('zpopmin', key, fc.option(fc.nat(3), { nil: undefined })),
+  cmd('lpush', key, fc.array(value, { minLength: 1, maxLength: 3 })),
+  cmd('rpush', key, fc.array(value, { minLength: 1, maxLength: 3 })),
+  cmd('lpop', key),
+  cmd('rpop', key),
+  cmd('lrange', key, fc.integer({ min: -4, max: 4 }), fc.integer({ min: -4, max: 4 })),
+  cmd('llen', key),
+  cmd('lrem', key, fc.integer({ min: -2, max: 2 }), value),
+  cmd('lmove', key, key, side, side),
+  cmd('sadd', key, fc.array(member, { minLength: 1, maxLength: 3 })),
+  cmd('srem', key, fc.array(member, { minLength: 1, maxLength: 2 })),
+  cmd('smembers', key),
+  cmd('sismember', key, member),
+  cmd('scard', key),
+  // Commands outside the typed table that scripts use, and raw arguments the encoders never send.
+  raw(lit('INCR'), key),
+  raw(lit('DECRBY'), key, rawInt),
+  raw(lit('SETNX'), key, value),
+  raw(lit('GETDEL'), key),
+  raw(lit('TTL'), key),
+  raw(lit('EXPIRE'), key, fc.constantFrom('0', '-1', '100', '9223372036854775807')),
+  raw(lit('PEXPIREAT'), key, fc.constantFrom('1', '99999999999999')),
+  raw(lit('HEXISTS'), key, field),
+  raw(lit('HSETNX'), key, field, value),
+  raw(lit('ZRANGE'), key, rawInt, rawInt, fc.constantFrom('WITHSCORES', 'withscores')),
+  raw(lit('ZREVRANGE'), key, rawInt, rawInt),
+  raw(lit('ZCOUNT'), key, rawScore, rawScore),
+  raw(lit('ZRANK'), key, member),
+  raw(lit('ZADD'), key, rawScore, member),
+  raw(lit('ZINCRBY'), key, rawScore, member),
+  raw(lit('ZRANGEBYSCORE'), key, rawScore, rawScore, lit('LIMIT'), rawInt, rawInt),
+  raw(lit('ZPOPMIN'), key, rawInt),
+  raw(lit('LPOP'), key, rawInt),
+  raw(lit('INCRBYFLOAT'), key, fc.constantFrom('1e400', 'inf', '-0', '1e-400', ' 1', '0x10', '.5', '5.')),
+  raw(
+    lit('SET'),
+    key,
+    value,
+    fc.constantFrom('EX', 'PX', 'NX', 'KEEPTTL', 'GET'),
+    fc.constantFrom('0', '-1', '100000', 'x', 'XX'),
+  ),
+  raw(lit('PING')),
+  raw(lit('NOSUCHCOMMAND'), key),
+  fc
+    .tuple(fc.nat(TEST_SCRIPTS.length - 2), key, key, fc.constantFrom('1', '2', '0.1', 'f', 'boom', '3'))
+    .map(([index, k1, k2, arg]): Op => {
+      // Scripts get keys of one hash tag family as they would on a Cluster.
+      const script = TEST_SCRIPTS[index];
+      const keys = script?.keys === 2 ? [k1, k2] : [k1];
+      const args = script?.name === 'test-move-field' ? ['f', arg] : [arg, '100000'];
+      if (script?.name === 'test-zadd-range') args.splice(0, 2, String(Number(arg) || 1), k2);
+      return { kind: 'script', index, keys, args };
+    }),
+);
+
+// ---------------------------------------------------------------------------------------------
+
+type Outcome = { ok: true; reply: Reply } | { ok: false; code: string; text: string };
+
+/** Redis's own error text, without our prefix (and without the script suffix Redis appends). */
+function errorText(error: KvError): string {
+  return error.message
+    .replace(/^\[raptorflow\] (\[[^\]]+\] )?/, '')
+    .replace(/ script: [0-9a-f]{40}, on @user_script:\d+\.$/, '');
+}
+
+function normalise(op: Op, reply: Reply): Reply {
+  const name = op.kind === 'cmd' ? op.name : op.kind === 'raw' ? op.argv[0] : '';
+  // TTLs drift with the wall clock: compare only missing (-2), persistent (-1) or positive.
+  if ((name === 'pttl' || name === 'TTL') && typeof reply === 'number' && reply > 0) return 'positive';
+  if (name === 'smembers' && Array.isArray(reply)) return [...(reply as string[])].sort();
+  return reply;
+}
+
+async function runOp(driver: KvDriver, op: Op): Promise<Outcome> {
+  try {
+    let reply: Reply;
+    if (op.kind === 'script') {
+      const script = TEST_SCRIPTS[op.index];
+      if (!script) throw new Error('no script');
+      reply = await driver.script({ script, keys: op.keys, args: op.args });
+    } else {
+      const command: Command =
+        op.kind === 'raw'
+          ? { argv: op.argv, keys: [1], readonly: false }
+          : (COMMANDS[op.name].encode as (...a: unknown[]) => Command)(...op.args);
+      reply = await driver.command(command);
+      // The typed parser must accept the reply too.
+      if (op.kind === 'cmd') COMMANDS[op.name].decode(reply);
+    }
+    return { ok: true, reply: normalise(op, reply) };
+  } catch (error) {
+    if (!isKvError(error)) throw error;
+    return { ok: false, code: error.code, text: op.kind === 'script' ? '' : errorText(error) };
+  }
+}
+
+/** Every key with its type, value and whether it has a TTL. */
+async function dump(store: KvStore): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const names: string[] = [];
+  for await (const k of store.scan({ count: 100 })) names.push(k);
+  names.sort();
+  const d = store.driver;
+  const run = (...argv: string[]) => d.command({ argv, keys: [1], readonly: true });
+  for (const k of names) {
+    const type = (await run('TYPE', k)) as string;
+    let value: Reply;
+    if (type === 'string') value = await run('GET', k);
+    else if (type === 'hash') value = await run('HGETALL', k);
+    else if (type === 'list') value = await run('LRANGE', k, '0', '-1');
+    else if (type === 'set') value = ((await run('SMEMBERS', k)) as string[]).sort();
+    else value = await run('ZRANGE', k, '0', '-1', 'WITHSCORES');
+    const pttl = (await run('PTTL', k)) as number;
+    out[k] = { type, value, ttl: pttl > 0 ? 'yes' : pttl };
+  }
+  return out;
+}
+
+describe('differential: memory emulation vs redis-server 7.0', () => {
+  let client: Redis;
+  let redis: KvStore;
+
+  beforeAll(async () => {
+    const { redis: server } = inject('raptorflow');
+    client = new Redis({ host: server.host, port: server.port, protocol: 2, lazyConnect: true });
+    await client.connect();
+    redis = createStore(redisDriver(client));
+  });
+
+  afterAll(async () => {
+    await client?.quit();
+  });
+
+  it(`agrees on ${RUNS} random command and script sequences`, async () => {
+    let sequence = 0;
+    let commands = 0;
+    const started = Date.now();
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }), async (ops) => {
+        const ns = `${PREFIX}${sequence++}:`;
+        const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
+        const real = redis.namespace(ns);
+        try {
+          for (const [i, o] of ops.entries()) {
+            const [m, r] = await Promise.all([runOp(memory.driver, o), runOp(real.driver, o)]);
+            commands++;
+            expect(m, `op ${i}: ${JSON.stringify(o)}`).toEqual(r);
+          }
+          expect(await dump(memory)).toEqual(await dump(real));
+        } finally {
+          const left: string[] = [];
+          for await (const k of real.scan()) left.push(k);
+          if (left.length > 0) await real.del(left);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    console.info(`differential: ${RUNS} sequences, ${commands} commands, ${Date.now() - started} ms`);
+  }, 120_000);
+});
