@@ -1,0 +1,137 @@
+/**
+ * `@raptorflow/core/ioredis`: the Redis adapter on ioredis 5 or 6, standalone or Cluster.
+ * This is the only module that loads ioredis at runtime; core's main entry never imports it.
+ */
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { KvError } from '../errors.js';
+import { createStore } from '../store.js';
+import type { KvStore } from '../types.js';
+import { type IoredisClient, isCluster, isIoredisClient } from './ioredis/client.js';
+import { ensureClusterReady, ioredisDriver, replyModeOf } from './ioredis/driver.js';
+import { mapError } from './ioredis/errors.js';
+import {
+  type IoredisAdapterOptions,
+  parseIoredisOptions,
+  type ResolvedIoredisOptions,
+  retryStrategy,
+} from './ioredis/options.js';
+
+export type { IoredisClient, IoredisCluster, IoredisPipeline } from './ioredis/client.js';
+export { type IoredisAdapterOptions, ioredisOptionsSchema } from './ioredis/options.js';
+export { formatDouble, normaliseReply, type ReplyMode } from './ioredis/resp3.js';
+
+/**
+ * A store on Redis through ioredis.
+ *
+ * Pass a ready `Redis` or `Cluster` (ioredis 5 or 6), or options for the adapter to create one.
+ * - A client you pass stays yours: `store.close()` does not quit it (it only drops the
+ *   adapter's own subscriber connection). Its RESP3 replies (ioredis 6's default) are reshaped
+ *   to RESP2. A client with `keyPrefix` or `stringNumbers` is refused: use `store.namespace()`.
+ * - A client created from options speaks RESP2, fails fast when Redis is unreachable
+ *   (`E_CONNECTION` after `maxRetriesPerRequest` reconnection attempts, never an unbounded
+ *   offline queue) and keeps reconnecting in the background; `close()` quits it.
+ *
+ * Pub/sub uses one extra connection, opened on the first `subscribe` and closed with the last
+ * subscription.
+ */
+export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterOptions): KvStore {
+  if (isIoredisClient(clientOrOptions)) {
+    checkUserClient(clientOrOptions);
+    return createStore(
+      ioredisDriver(clientOrOptions, {
+        mode: replyModeOf(clientOrOptions),
+        owned: false,
+        openSubscriber: () => openSubscriber(clientOrOptions),
+      }),
+    );
+  }
+  const options = parseIoredisOptions(clientOrOptions);
+  const client = createClient(options);
+  return createStore(
+    ioredisDriver(client, {
+      mode: 'none',
+      owned: true,
+      openSubscriber: () => openSubscriber(client),
+    }),
+  );
+}
+
+function checkUserClient(client: IoredisClient): void {
+  const options = client.options as {
+    keyPrefix?: unknown;
+    stringNumbers?: unknown;
+    redisOptions?: { keyPrefix?: unknown; stringNumbers?: unknown };
+  };
+  const own = isCluster(client) ? { ...options, ...options.redisOptions } : options;
+  if (own.keyPrefix) {
+    throw new KvError(
+      'E_INVALID_OPTIONS',
+      'ioredisAdapter: client: keyPrefix is not supported (scans would return prefixed keys); use store.namespace(prefix)',
+      { adapter: 'ioredis' },
+    );
+  }
+  if (own.stringNumbers) {
+    throw new KvError(
+      'E_INVALID_OPTIONS',
+      'ioredisAdapter: client: stringNumbers is not supported (integer replies must be numbers)',
+      { adapter: 'ioredis' },
+    );
+  }
+}
+
+/** ioredis options shared by standalone clients and Cluster nodes created by the adapter. */
+function baseOptions(o: ResolvedIoredisOptions): RedisOptions {
+  return {
+    // RESP2 on the wire: replies need no reshaping (ioredis 6 defaults to RESP3; 5 ignores this).
+    protocol: 2,
+    username: o.username,
+    password: o.password,
+    connectTimeout: o.connectTimeoutMs,
+    commandTimeout: o.commandTimeoutMs,
+    maxRetriesPerRequest: o.maxRetriesPerRequest,
+    retryStrategy,
+    enableAutoPipelining: o.autoPipelining,
+  } as RedisOptions;
+}
+
+function createClient(o: ResolvedIoredisOptions): IoredisClient {
+  let client: IoredisClient;
+  if (o.cluster) {
+    client = new Cluster(o.cluster.nodes, {
+      redisOptions: baseOptions(o),
+      enableAutoPipelining: o.autoPipelining,
+      clusterRetryStrategy: retryStrategy,
+      // Bounded: a queued command fails instead of waiting forever for a slots refresh.
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: o.connectTimeoutMs,
+    }) as unknown as IoredisClient;
+  } else if (o.url) {
+    client = new Redis(o.url, { ...baseOptions(o), db: o.db }) as unknown as IoredisClient;
+  } else {
+    client = new Redis({
+      ...baseOptions(o),
+      host: o.host ?? '127.0.0.1',
+      port: o.port ?? 6379,
+      db: o.db,
+    }) as unknown as IoredisClient;
+  }
+  // Failures reach callers as rejected calls (E_CONNECTION); an unhandled 'error' event would
+  // crash the process.
+  client.on('error', () => {});
+  return client;
+}
+
+async function openSubscriber(client: IoredisClient): Promise<IoredisClient> {
+  if (!isCluster(client)) return client.duplicate();
+  // Classic pub/sub messages reach every node of a Cluster, so one connection to one master
+  // serves every channel, and its reconnects are visible to us (unlike the Cluster's own
+  // internal subscriber).
+  await ensureClusterReady(client);
+  const master = client.nodes('master')[0];
+  if (!master) throw mapError(new Error('Cluster is disconnected: no master'), false);
+  return (master as IoredisClient & { duplicate(o: object): IoredisClient }).duplicate({
+    lazyConnect: false,
+    retryStrategy,
+  });
+}

@@ -1,0 +1,369 @@
+import type {
+  BatchEntry,
+  Command,
+  KvCapabilities,
+  KvDriver,
+  Reply,
+  ScanRequest,
+  ScriptCall,
+} from '../../driver.js';
+import { KvError } from '../../errors.js';
+import { type IoredisClient, type IoredisCluster, isCluster } from './client.js';
+import { mergeParts, type SlotPart, sameSlot, slotOf, splitBySlot } from './cluster.js';
+import { ADAPTER, closedError, mapError } from './errors.js';
+import { Subscriber } from './pubsub.js';
+import { normaliseReply, type ReplyMode } from './resp3.js';
+
+/** Settings of {@link ioredisDriver}. */
+export interface IoredisDriverSettings {
+  /** How replies must be reshaped to RESP2 (see `replyModeOf`). */
+  readonly mode: ReplyMode;
+  /** Close the client on `close()`: true when the adapter created it. */
+  readonly owned: boolean;
+  /** Create the subscriber connection. */
+  readonly openSubscriber: () => Promise<IoredisClient>;
+}
+
+const MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+/** Which reply shapes a client produces: RESP2, ioredis 6's legacy RESP3 mapping, or raw RESP3. */
+export function replyModeOf(client: IoredisClient): ReplyMode {
+  const options = client.options as {
+    protocol?: unknown;
+    replyMapping?: unknown;
+    redisOptions?: { protocol?: unknown; replyMapping?: unknown };
+  };
+  const own = isCluster(client) ? (options.redisOptions ?? {}) : options;
+  if (own.protocol === 2) return 'none';
+  if (own.replyMapping === 'resp3') return 'resp3';
+  if (own.protocol === 3) return 'legacy';
+  // ioredis 5 speaks RESP2 and has no `protocol` option. A Cluster's node options are filled in
+  // later, so assume ioredis 6's default there: flattening pairs is a no-op on RESP2 replies.
+  return isCluster(client) ? 'legacy' : 'none';
+}
+
+type CallArgv = (...argv: string[]) => unknown;
+
+/** `target.call(argv[0], argv[1], ...)` without copying argv. */
+function invoke<T>(target: { call(command: string, ...args: string[]): T }, argv: readonly string[]): T {
+  return (target.call as unknown as CallArgv).apply(target, argv as string[]) as T;
+}
+
+/** One command of a pipeline; `call` is set for a script, so NOSCRIPT can be retried with EVAL. */
+interface PipeItem {
+  readonly argv: readonly string[];
+  readonly call?: ScriptCall | undefined;
+  /** Key of the script in the driver's set of loaded scripts. */
+  readonly key?: string | undefined;
+}
+
+/** A cross-slot command of a Cluster batch, split into per-slot parts. */
+interface SplitState {
+  readonly at: number;
+  readonly parts: SlotPart[];
+  readonly replies: Array<Reply | Error>;
+}
+
+/** Where a pipelined reply goes: a batch index, or one part of a split command. */
+type Target = number | { readonly split: SplitState; readonly part: number };
+
+function isNoScript(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.startsWith('NOSCRIPT');
+}
+
+/** An error raised while the script ran (so its body compiled and is cached by Redis). */
+function isScriptRuntimeError(error: unknown): boolean {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return (
+    e?.name === 'ReplyError' &&
+    typeof e.message === 'string' &&
+    !e.message.includes('Error compiling script') &&
+    !isNoScript(error)
+  );
+}
+
+function scriptArgv(call: ScriptCall): string[] {
+  const argv = ['EVALSHA', call.script.sha, String(call.keys.length)];
+  for (const k of call.keys) argv.push(k);
+  for (const a of call.args) argv.push(a);
+  return argv;
+}
+
+/**
+ * The ioredis KvDriver: one `client.call` per command, EVALSHA with EVAL fallback, pipelines for
+ * batches, slot splitting on Cluster, and a lazily created subscriber connection.
+ */
+export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSettings): KvDriver {
+  const cluster: IoredisCluster | undefined = isCluster(client) ? client : undefined;
+  const { mode, owned } = settings;
+  let closed = false;
+  let subscriber: Subscriber | undefined;
+
+  // Built once: the hot path allocates no closures of its own.
+  const fail = (error: unknown): never => {
+    throw mapError(error, closed);
+  };
+  const send = (argv: readonly string[]): Promise<Reply> => {
+    const pending = invoke(client, argv);
+    return mode === 'none'
+      ? (pending.then(undefined, fail) as Promise<Reply>)
+      : pending.then((reply) => normaliseReply(argv[0] as string, reply, mode), fail);
+  };
+
+  /**
+   * Script SHAs this driver saw Redis accept. A script not in it is sent with EVAL (which also
+   * caches it on the server); later calls use EVALSHA, falling back to EVAL on NOSCRIPT (after
+   * SCRIPT FLUSH, a restart or a failover). Sending EVAL first keeps a batch's or a caller's
+   * commands in order: a NOSCRIPT retry would run the script after the commands sent behind it.
+   * On a Cluster the set is keyed per slot owner, since every node has its own script cache.
+   */
+  const loaded = new Set<string>();
+  const loadedKey = (call: ScriptCall): string =>
+    cluster && call.keys.length > 0
+      ? `${cluster.slots?.[slotOf(call.keys[0] as string)]?.[0] ?? ''}|${call.script.sha}`
+      : call.script.sha;
+  const evalArgv = (call: ScriptCall): string[] => {
+    const argv = scriptArgv(call);
+    argv[0] = 'EVAL';
+    argv[1] = call.script.lua;
+    return argv;
+  };
+
+  async function runScript(call: ScriptCall): Promise<Reply> {
+    if (cluster && !sameSlot(call.keys)) throw crossSlot(call);
+    const key = loadedKey(call);
+    if (loaded.has(key)) {
+      try {
+        return normaliseReply('EVALSHA', await invoke(client, scriptArgv(call)), mode);
+      } catch (error) {
+        if (!isNoScript(error)) fail(error);
+        loaded.delete(key);
+      }
+    }
+    try {
+      const reply = normaliseReply('EVAL', await invoke(client, evalArgv(call)), mode);
+      loaded.add(key);
+      return reply;
+    } catch (error) {
+      // A script error still means the body compiled and is cached.
+      if (isScriptRuntimeError(error)) loaded.add(key);
+      return fail(error);
+    }
+  }
+
+  async function runSplit(command: Command): Promise<Reply> {
+    const parts = splitBySlot(command);
+    if (!parts) return send(command.argv);
+    const replies = await Promise.all(parts.map((p) => send(p.argv)));
+    return mergeParts(command.argv[0] as string, parts, replies);
+  }
+
+  /** One pipeline; NOSCRIPT script entries are re-run with EVAL in a second one. */
+  async function pipelined(items: readonly PipeItem[]): Promise<Array<Reply | Error>> {
+    const pipeline = client.pipeline();
+    for (const item of items) invoke(pipeline, item.argv);
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      return items.map(() => mapError(error, closed));
+    }
+    if (!results) return items.map(() => mapError(new Error('Connection is closed.'), closed));
+    const out: Array<Reply | Error> = new Array(items.length);
+    const retry: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      const [error, reply] = results[i] ?? [new Error('missing pipeline reply'), null];
+      const item = items[i] as PipeItem;
+      if (error) {
+        if (item.call && isNoScript(error)) {
+          retry.push(i);
+          loaded.delete(item.key as string);
+        }
+        out[i] = mapError(error, closed);
+      } else {
+        if (item.key !== undefined) loaded.add(item.key);
+        out[i] = normaliseReply(item.argv[0] as string, reply, mode);
+      }
+    }
+    if (retry.length === 0) return out;
+    const again = client.pipeline();
+    for (const i of retry) {
+      invoke(again, evalArgv((items[i] as PipeItem).call as ScriptCall));
+    }
+    try {
+      const second = (await again.exec()) ?? [];
+      for (let j = 0; j < retry.length; j++) {
+        const [error, reply] = second[j] ?? [new Error('missing pipeline reply'), null];
+        const item = items[retry[j] as number] as PipeItem;
+        if (!error) loaded.add(item.key as string);
+        out[retry[j] as number] = error ? mapError(error, closed) : normaliseReply('EVAL', reply, mode);
+      }
+    } catch (error) {
+      for (const at of retry) out[at] = mapError(error, closed);
+    }
+    return out;
+  }
+
+  function toItem(entry: BatchEntry): PipeItem {
+    if ('command' in entry) return { argv: entry.command.argv };
+    const call = entry.call;
+    const key = loadedKey(call);
+    return { argv: loaded.has(key) ? scriptArgv(call) : evalArgv(call), call, key };
+  }
+
+  /**
+   * Cluster batches: one pipeline per master, each holding its share of the entries in batch
+   * order (a cross-slot MGET/DEL/EXISTS/MSET is split into its slot parts in place), so every
+   * node sees the batch's commands in the order they were issued. Results come back in order.
+   */
+  async function clusterBatch(
+    c: IoredisCluster,
+    entries: readonly BatchEntry[],
+  ): Promise<Array<Reply | Error>> {
+    const out: Array<Reply | Error> = new Array(entries.length);
+    const groups = new Map<string, { items: PipeItem[]; at: Target[] }>();
+    const splits: SplitState[] = [];
+    const place = (item: PipeItem, firstKey: string | undefined, at: Target): void => {
+      const slot = firstKey === undefined ? -1 : slotOf(firstKey);
+      const node = slot < 0 ? 'any' : (c.slots?.[slot]?.[0] ?? `slot:${slot}`);
+      let group = groups.get(node);
+      if (!group) {
+        group = { items: [], at: [] };
+        groups.set(node, group);
+      }
+      group.items.push(item);
+      group.at.push(at);
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as BatchEntry;
+      if ('call' in entry) {
+        if (sameSlot(entry.call.keys)) place(toItem(entry), entry.call.keys[0], i);
+        else out[i] = crossSlot(entry.call);
+        continue;
+      }
+      const { argv, keys } = entry.command;
+      const parts = keys.length > 1 ? splitBySlot(entry.command) : undefined;
+      if (!parts) {
+        place({ argv }, keys.length > 0 ? argv[keys[0] as number] : undefined, i);
+        continue;
+      }
+      const split: SplitState = { at: i, parts, replies: new Array<Reply | Error>(parts.length) };
+      splits.push(split);
+      parts.forEach((part, p) => {
+        place({ argv: part.argv }, part.argv[1], { split, part: p });
+      });
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const replies = await pipelined(group.items);
+        for (let j = 0; j < group.at.length; j++) {
+          const at = group.at[j] as Target;
+          const reply = replies[j] as Reply | Error;
+          if (typeof at === 'number') out[at] = reply;
+          else at.split.replies[at.part] = reply;
+        }
+      }),
+    );
+    for (const split of splits) {
+      const failed = split.replies.find((r): r is Error => r instanceof Error);
+      out[split.at] =
+        failed ?? mergeParts(split.parts[0]?.argv[0] as string, split.parts, split.replies as Reply[]);
+    }
+    return out;
+  }
+
+  async function* scanNode(node: IoredisClient, request: ScanRequest): AsyncGenerator<string[]> {
+    let cursor = '0';
+    const tail = ['MATCH', request.match, 'COUNT', String(request.count)];
+    if (request.type) tail.push('TYPE', request.type);
+    do {
+      if (closed) throw closedError();
+      let reply: unknown;
+      try {
+        reply = await node.call('SCAN', cursor, ...tail);
+      } catch (error) {
+        fail(error);
+      }
+      const [next, keys] = reply as [string, string[]];
+      cursor = next;
+      if (keys.length > 0) yield keys;
+    } while (cursor !== '0');
+  }
+
+  const capabilities: KvCapabilities = Object.freeze({
+    pubsub: true,
+    cluster: cluster !== undefined,
+    ttlGranularityMs: 1,
+    maxValueBytes: MAX_VALUE_BYTES,
+    persistent: true,
+    shared: true,
+  });
+
+  return {
+    name: ADAPTER,
+    capabilities,
+    command(command: Command): Promise<Reply> {
+      if (closed) return Promise.reject(closedError());
+      if (cluster && command.keys.length > 1) return runSplit(command);
+      return send(command.argv);
+    },
+    script(call: ScriptCall): Promise<Reply> {
+      if (closed) return Promise.reject(closedError());
+      return runScript(call);
+    },
+    batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
+      if (closed) return Promise.reject(closedError());
+      if (entries.length === 0) return Promise.resolve([]);
+      return cluster ? clusterBatch(cluster, entries) : pipelined(entries.map(toItem));
+    },
+    async *scan(request: ScanRequest): AsyncGenerator<string[]> {
+      if (closed) throw closedError();
+      if (!cluster) {
+        yield* scanNode(client, request);
+        return;
+      }
+      await ensureClusterReady(cluster);
+      for (const node of cluster.nodes('master')) yield* scanNode(node, request);
+    },
+    publish(channel: string, message: string): Promise<number> {
+      if (closed) return Promise.reject(closedError());
+      return send(['PUBLISH', channel, message]) as Promise<number>;
+    },
+    subscribe(channels, handler, events) {
+      if (closed) return Promise.reject(closedError());
+      subscriber ??= new Subscriber(settings.openSubscriber);
+      return subscriber.subscribe(channels, handler, events);
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      subscriber?.close();
+      if (!owned) return;
+      if (client.status === 'ready') {
+        await client.quit().catch(() => client.disconnect());
+      } else {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+function crossSlot(call: ScriptCall): KvError {
+  return new KvError(
+    'E_CROSSSLOT',
+    `script ${call.script.name}: its keys map to different Cluster slots; give them one {hash tag}`,
+    { adapter: ADAPTER },
+  );
+}
+
+/** Wait until a Cluster knows its nodes (scan and subscribe need the master list). */
+export async function ensureClusterReady(cluster: IoredisCluster): Promise<void> {
+  if (cluster.status === 'ready' && cluster.nodes('master').length > 0) return;
+  try {
+    // Any keyless command waits in the offline queue until the slots are known (or fails fast).
+    await cluster.call('PING');
+  } catch (error) {
+    throw mapError(error, false);
+  }
+}
