@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     'adapters/ioredis': 'src/adapters/ioredis.ts',
+    'adapters/upstash': 'src/adapters/upstash.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],
