@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // Each scenario is a dynamic import, so it becomes its own chunk: a bench process loads only
-  // the scenario it runs.
-  entry: { cli: 'src/cli.ts', worker: 'src/worker.ts', harness: 'src/harness.ts' },
+  // Scenarios, adapters and the Redis probe are dynamic imports, so each becomes its own chunk:
+  // a bench process loads only what its run needs.
+  entry: { cli: 'src/cli.ts', worker: 'src/worker.ts' },
   format: ['esm'],
   splitting: true,
   sourcemap: true,

@@ -16,7 +16,7 @@ import {
   RESULT_MARKER,
   type RunSpec,
 } from './protocol.js';
-import { countWithMonitor, diffSnapshots, type RedisDelta, snapshot } from './redis-probe.js';
+import type { RedisDelta } from './redis-probe.js';
 import { loadScenario } from './scenarios/index.js';
 import type { ScenarioContext } from './types.js';
 
@@ -54,6 +54,8 @@ async function run(spec: RunSpec): Promise<BenchRow> {
     },
   };
   const notes: string[] = [];
+  // Only Redis runs load the probe (and testkit behind it): a memory run imports no socket code.
+  const probe = spec.redis ? await import('./redis-probe.js') : undefined;
   const instance = await scenario.setup(ctx);
   const gc = watchGc();
   try {
@@ -67,7 +69,8 @@ async function run(spec: RunSpec): Promise<BenchRow> {
     index += warm.ops;
 
     const histogram = createHistogram();
-    const before = spec.redis ? await snapshot(spec.redis).catch(noteFailure(notes, 'INFO')) : undefined;
+    const before =
+      spec.redis && probe ? await probe.snapshot(spec.redis).catch(noteFailure(notes, 'INFO')) : undefined;
     const cpu0 = process.cpuUsage();
     const measured = await closedLoop(instance.op, {
       concurrency: spec.concurrency,
@@ -78,23 +81,26 @@ async function run(spec: RunSpec): Promise<BenchRow> {
     });
     const cpu = process.cpuUsage(cpu0);
     const after =
-      spec.redis && before ? await snapshot(spec.redis).catch(noteFailure(notes, 'INFO')) : undefined;
+      spec.redis && probe && before
+        ? await probe.snapshot(spec.redis).catch(noteFailure(notes, 'INFO'))
+        : undefined;
     index += measured.ops;
     const gcSummary = await gc.summary(measured.startedAt, measured.startedAt + measured.elapsedMs);
     const ops = measured.ops;
     if (ops === 0) throw new Error('no operation completed in the measured period');
 
-    const delta: RedisDelta | undefined = before && after ? diffSnapshots(before, after) : undefined;
+    const delta: RedisDelta | undefined =
+      probe && before && after ? probe.diffSnapshots(before, after) : undefined;
     const commands: CommandStats | null = delta
       ? { calls: sum(delta.commands), perOp: sum(delta.commands) / ops, byName: perName(delta.commands, ops) }
       : null;
 
     let monitor: MonitorStats | null = null;
-    if (spec.redis && spec.monitorOps > 0) {
+    if (spec.redis && probe && spec.monitorOps > 0) {
       const sampleOps = spec.monitorOps;
       const first = index;
       try {
-        const seen = await countWithMonitor(spec.redis, async () => {
+        const seen = await probe.countWithMonitor(spec.redis, async () => {
           for (let i = 0; i < sampleOps; i++) await instance.op(first + i);
         });
         monitor = {
