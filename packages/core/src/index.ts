@@ -1,4 +1,10 @@
 export {
+  type MemoryAdapterOptions,
+  type MemoryDriver,
+  memoryAdapter,
+  memoryDriver,
+} from './adapters/memory.js';
+export {
   type Codec,
   type CompressionOptions,
   compressedCodec,
