@@ -4,7 +4,9 @@ import type { z } from 'zod';
 /** Turn the first zod issue into `E_INVALID_OPTIONS` naming the field. */
 export function invalidOptions(where: string, error: z.ZodError): KvError {
   const issue = error.issues[0];
-  const field = issue?.path.join('.') || 'options';
+  const path = issue?.path.join('.');
+  const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
+  const field = unknown ? [path, unknown].filter(Boolean).join('.') : path || 'options';
   return new KvError('E_INVALID_OPTIONS', `${where}: ${field} ${issue?.message ?? 'is invalid'}`, { cause: error });
 }
 

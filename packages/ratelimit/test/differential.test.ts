@@ -1,4 +1,4 @@
-import { memoryAdapter } from './memory.js';
+import { memoryAdapter } from '@raptorflow/core';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,5 +1,4 @@
-import type { KvStore } from '@raptorflow/core';
-import { memoryAdapter } from './memory.js';
+import { type KvStore, memoryAdapter } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { inject } from 'vitest';
 

@@ -1,2 +1,0 @@
-// Temporary: core's main entry does not export memoryAdapter yet.
-export { memoryAdapter } from '../../core/src/adapters/memory.js';
