@@ -17,7 +17,7 @@ import {
 } from './ioredis/options.js';
 
 export type { IoredisClient, IoredisCluster, IoredisPipeline } from './ioredis/client.js';
-export { type IoredisAdapterOptions, ioredisOptionsSchema } from './ioredis/options.js';
+export { type IoredisAdapterOptions, type IoredisNode, ioredisOptionsSchema } from './ioredis/options.js';
 export { formatDouble, normaliseReply, type ReplyMode } from './ioredis/resp3.js';
 
 /**

@@ -164,7 +164,7 @@ describe('ioredis adapter on a Cluster', () => {
   it('normalises replies of a user-passed RESP3 Cluster and leaves it open on close', async () => {
     const cluster = new Cluster(servers.cluster.nodes, { redisOptions: { protocol: 3 } });
     try {
-      const store = ioredisAdapter(cluster as never);
+      const store = ioredisAdapter(cluster);
       const k = `{${prefix}r3}:z`;
       await store.zadd(k, [
         { member: 'a', score: 1.5 },

@@ -114,7 +114,7 @@ export class Subscriber {
           console.error('[raptorflow] [ioredis] message handler failed', error);
         }
       }
-    }) as (...args: never[]) => void);
+    }) as (...args: unknown[]) => void);
     conn.on('ready', () => {
       if (!connectedOnce) {
         connectedOnce = true;
