@@ -56,6 +56,22 @@ export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
       return { store, close: () => store.close() };
     },
   },
+  'l1-ioredis': {
+    name: 'l1-ioredis',
+    description:
+      'withL1(ioredisAdapter({ url })) from @raptorflow/core: L1 tier (defaults, pub/sub invalidation on) over ioredis',
+    redis: true,
+    async create(redis) {
+      const { url } = needRedis(redis, 'l1-ioredis');
+      const [{ withL1 }, { ioredisAdapter }] = await Promise.all([
+        import('@raptorflow/core'),
+        import('@raptorflow/core/ioredis'),
+      ]);
+      const store = withL1(ioredisAdapter({ url }));
+      await store.l1.ready;
+      return { store, close: () => store.close() };
+    },
+  },
 };
 
 /** Names of the registry entries, in registry order. */

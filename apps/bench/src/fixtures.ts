@@ -8,8 +8,8 @@ export const FIXTURE_VALUE_BYTES = 100;
 /** Build the fixtures once per process, outside every timed loop. */
 export function buildFixtures(
   prefix: string,
-  count = FIXTURE_KEYS,
-  valueBytes = FIXTURE_VALUE_BYTES,
+  count: number = FIXTURE_KEYS,
+  valueBytes: number = FIXTURE_VALUE_BYTES,
 ): BenchFixtures {
   const keys: string[] = new Array(count);
   const values: string[] = new Array(count);

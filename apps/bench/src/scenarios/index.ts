@@ -11,6 +11,10 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'raw-ioredis-get': async () => (await import('./raw-ioredis-get.js')).default,
   'raw-ioredis-set': async () => (await import('./raw-ioredis-set.js')).default,
   'raw-ioredis-script': async () => (await import('./raw-ioredis-script.js')).default,
+  'l1-hit': async () => (await import('./l1-hit.js')).default,
+  'l1-miss': async () => (await import('./l1-miss.js')).default,
+  'l1-miss-get-only': async () => (await import('./l1-miss-get-only.js')).default,
+  'l1-raw-lru': async () => (await import('./l1-raw-lru.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

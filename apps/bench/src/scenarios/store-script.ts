@@ -1,10 +1,10 @@
-import { defineScript } from '@raptorflow/core';
+import { defineScript, type Script } from '@raptorflow/core';
 import { defineScenario, type Scenario } from '../types.js';
 import { FIXED_WINDOW_LUA, WINDOW_MS } from './fixed-window-lua.js';
 import { deleteKeys } from './shared.js';
 
 /** The fixed-window counter as a store script: Lua on Redis, the twin on memory. */
-export const FIXED_WINDOW = defineScript<number>({
+export const FIXED_WINDOW: Script<number> = defineScript<number>({
   name: 'bench-fixed-window',
   keys: 1,
   lua: FIXED_WINDOW_LUA,
