@@ -7,8 +7,7 @@ import { KvError } from '../errors.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type IoredisClient, isCluster, isIoredisClient } from './ioredis/client.js';
-import { ensureClusterReady, ioredisDriver, replyModeOf } from './ioredis/driver.js';
-import { mapError } from './ioredis/errors.js';
+import { ioredisDriver, pubsubNode, replyModeOf } from './ioredis/driver.js';
 import {
   type IoredisAdapterOptions,
   parseIoredisOptions,
@@ -124,12 +123,10 @@ function createClient(o: ResolvedIoredisOptions): IoredisClient {
 
 async function openSubscriber(client: IoredisClient): Promise<IoredisClient> {
   if (!isCluster(client)) return client.duplicate();
-  // Classic pub/sub messages reach every node of a Cluster, so one connection to one master
-  // serves every channel, and its reconnects are visible to us (unlike the Cluster's own
-  // internal subscriber).
-  await ensureClusterReady(client);
-  const master = client.nodes('master')[0];
-  if (!master) throw mapError(new Error('Cluster is disconnected: no master'), false);
+  // Classic pub/sub messages reach every node of a Cluster, so one connection to one agreed
+  // master serves every channel, and its reconnects are visible to us (unlike the Cluster's
+  // own internal subscriber).
+  const master = await pubsubNode(client);
   return (master as IoredisClient & { duplicate(o: object): IoredisClient }).duplicate({
     lazyConnect: false,
     retryStrategy,

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { slotOf } from '../../src/adapters/ioredis/cluster.js';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { defineScript, type KvStore } from '../../src/index.js';
+import { runConformance } from '../../src/testing/index.js';
 
 const servers = inject('raptorflow');
 const stores: KvStore[] = [];
@@ -53,6 +54,11 @@ const touch2 = defineScript({
   keys: 2,
   lua: "redis.call('SET', KEYS[1], ARGV[1]) redis.call('SET', KEYS[2], ARGV[1]) return 2",
   twin: () => 2,
+});
+
+runConformance({
+  name: 'ioredis cluster',
+  create: () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } }),
 });
 
 describe('ioredis adapter on a Cluster', () => {

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { defineScript, isKvError, type KvStore } from '../../src/index.js';
+import { runConformance } from '../../src/testing/index.js';
 
 const servers = inject('raptorflow');
 const stores: KvStore[] = [];
@@ -44,6 +45,8 @@ const incrWithTtl = defineScript({
   lua: "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return c",
   twin: () => 0,
 });
+
+runConformance({ name: 'ioredis', create: () => ioredisAdapter({ url: servers.redis.url }) });
 
 describe('ioredis adapter: commands', () => {
   it('runs commands, batches, scans and scripts with RESP2 replies', async () => {

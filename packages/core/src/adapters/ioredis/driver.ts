@@ -328,7 +328,10 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     },
     publish(channel: string, message: string): Promise<number> {
       if (closed) return Promise.reject(closedError());
-      return send(['PUBLISH', channel, message]) as Promise<number>;
+      if (!cluster) return send(['PUBLISH', channel, message]) as Promise<number>;
+      return pubsubNode(cluster)
+        .then((node) => node.call('PUBLISH', channel, message) as Promise<number>, fail)
+        .then(undefined, fail);
     },
     subscribe(channels, handler, events) {
       if (closed) return Promise.reject(closedError());
@@ -355,6 +358,25 @@ function crossSlot(call: ScriptCall): KvError {
     `script ${call.script.name}: its keys map to different Cluster slots; give them one {hash tag}`,
     { adapter: ADAPTER },
   );
+}
+
+/**
+ * The Cluster node for pub/sub: the master of slot 0, for subscribers and publishers alike.
+ * Redis Cluster broadcasts classic PUBLISH to every node, but the receiver count it returns
+ * covers only the node's own subscribers; one agreed node makes that count right for every
+ * process using this adapter.
+ */
+export async function pubsubNode(cluster: IoredisCluster): Promise<IoredisClient> {
+  await ensureClusterReady(cluster);
+  const masters = cluster.nodes('master');
+  const owner = cluster.slots?.[0]?.[0];
+  const node =
+    masters.find((n) => {
+      const o = n.options as { host?: unknown; port?: unknown };
+      return `${String(o.host)}:${String(o.port)}` === owner;
+    }) ?? masters[0];
+  if (!node) throw mapError(new Error('Cluster is disconnected: no master'), false);
+  return node;
 }
 
 /** Wait until a Cluster knows its nodes (scan and subscribe need the master list). */
