@@ -1,5 +1,5 @@
-import ipaddr from 'ipaddr.js';
 import { KvError } from '@raptorflow/core';
+import ipaddr from 'ipaddr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -24,7 +24,12 @@ export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
     try {
       if (c.includes('/')) {
         const [a, bits] = ipaddr.parseCIDR(c);
-        return [a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? (a as ipaddr.IPv6).toIPv4Address() : a, a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? bits - 96 : bits];
+        return [
+          a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress()
+            ? (a as ipaddr.IPv6).toIPv4Address()
+            : a,
+          a.kind() === 'ipv6' && (a as ipaddr.IPv6).isIPv4MappedAddress() ? bits - 96 : bits,
+        ];
       }
       const a = ipaddr.process(c);
       return [a, a.kind() === 'ipv4' ? 32 : 128];

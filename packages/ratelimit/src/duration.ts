@@ -1,7 +1,10 @@
 import { KvError } from '@raptorflow/core';
 
 /** A duration: whole milliseconds, or a string such as `'250ms'`, `'10s'`, `'1.5m'`, `'2h'`, `'1d'`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}` | `${number} ${'ms' | 's' | 'm' | 'h' | 'd'}`;
+export type Duration =
+  | number
+  | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`
+  | `${number} ${'ms' | 's' | 'm' | 'h' | 'd'}`;
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;

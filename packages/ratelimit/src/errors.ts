@@ -7,7 +7,9 @@ export function invalidOptions(where: string, error: z.ZodError): KvError {
   const path = issue?.path.join('.');
   const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : undefined;
   const field = unknown ? [path, unknown].filter(Boolean).join('.') : path || 'options';
-  return new KvError('E_INVALID_OPTIONS', `${where}: ${field} ${issue?.message ?? 'is invalid'}`, { cause: error });
+  return new KvError('E_INVALID_OPTIONS', `${where}: ${field} ${issue?.message ?? 'is invalid'}`, {
+    cause: error,
+  });
 }
 
 /** `E_INVALID_ARGUMENT` for a bad per-call argument. */

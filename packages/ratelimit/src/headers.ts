@@ -19,7 +19,10 @@ const seconds = (ms: number): number => Math.ceil(ms / 1000);
  * list item per policy), the legacy `X-RateLimit-*` trio and, on rejection, `Retry-After`.
  * Results without trustworthy numbers (`store-error`, `timeout`) get no quota headers.
  */
-export function rateLimitHeaders(result: RateLimitResult, options: RateLimitHeaderOptions = {}): Record<string, string> {
+export function rateLimitHeaders(
+  result: RateLimitResult,
+  options: RateLimitHeaderOptions = {},
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const standard = options.standard ?? 'draft-10';
   const trustworthy = result.reason !== 'store-error' && result.reason !== 'timeout';
@@ -79,7 +82,10 @@ export function rateLimitProblem(result: RateLimitResult): ProblemDetails {
     type: `${TYPES}#quota-exceeded`,
     title: 'Request cannot be satisfied as assigned quota has been exceeded',
     status: 429,
-    detail: result.reason === 'blocked' || result.reason === 'cache-block' ? `Temporarily blocked. ${retry}` : retry,
+    detail:
+      result.reason === 'blocked' || result.reason === 'cache-block'
+        ? `Temporarily blocked. ${retry}`
+        : retry,
     'violated-policies': violated.length > 0 ? violated : result.policies.map((p) => p.name),
   };
 }

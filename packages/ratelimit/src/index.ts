@@ -35,6 +35,12 @@ export {
   nodeRateLimit,
   withRateLimitHeaders,
 } from './middleware.js';
-export type { LimitPolicy, RateLimiterOptions, ResolvedOptions, ResolvedPolicy, StoreErrorPolicy } from './options.js';
+export type {
+  LimitPolicy,
+  RateLimiterOptions,
+  ResolvedOptions,
+  ResolvedPolicy,
+  StoreErrorPolicy,
+} from './options.js';
 export type { PolicyResult, RateLimitReason, RateLimitResult } from './result.js';
 export { parseOutcome, RATE_LIMIT_SCRIPTS, type ScriptOutcome } from './scripts.js';

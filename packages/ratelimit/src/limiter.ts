@@ -1,4 +1,4 @@
-import { hashKeyPart, isKvError, type KvError, type KvStore, memoryAdapter, toKvError } from '@raptorflow/core';
+import { hashKeyPart, isKvError, type KvError, memoryAdapter, toKvError } from '@raptorflow/core';
 import { LRUCache } from 'lru-cache';
 import { invalidArgument } from './errors.js';
 import { checkPolicy, type RateLimiterOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -57,7 +57,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const blocking = o.block !== undefined;
   // ARGV without the cost and take flag; reused by every call that has no per-call limits.
   const tail: string[] = [String(n)];
-  tail.push(blocking ? String(o.block?.after) : '0', String(o.block?.duration ?? 0), String(o.block?.within ?? 0));
+  tail.push(
+    blocking ? String(o.block?.after) : '0',
+    String(o.block?.duration ?? 0),
+    String(o.block?.within ?? 0),
+  );
   for (const p of o.policies) tail.push(String(p.limit), String(p.window), String(p.burst));
   const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
   let fallback: RateLimiter | undefined;
@@ -66,7 +70,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (typeof identifier !== 'string' || identifier.length === 0) {
       throw invalidArgument('identifier must be a non-empty string');
     }
-    if (o.identifiers === 'hash' || identifier.length > 200) return `#${hashKeyPart(identifier.toWellFormed())}`;
+    if (o.identifiers === 'hash' || identifier.length > 200)
+      return `#${hashKeyPart(identifier.toWellFormed())}`;
     try {
       return encodeURIComponent(identifier);
     } catch {
@@ -88,8 +93,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       for (let i = 0; i < limits.length && i < n; i++) {
         const l = limits[i] as number;
         const p = o.policies[i] as ResolvedOptions['policies'][number];
-        checkPolicy(o.algorithm, l, p.window, o.algorithm === 'token-bucket' && explicitBurst[i] ? p.burst : l, (m) =>
-          invalidArgument(`limit of ${p.name}: ${m}`),
+        checkPolicy(
+          o.algorithm,
+          l,
+          p.window,
+          o.algorithm === 'token-bucket' && explicitBurst[i] ? p.burst : l,
+          (m) => invalidArgument(`limit of ${p.name}: ${m}`),
         );
         args[6 + 3 * i] = String(l);
         // A token bucket without an explicit burst holds one window's worth of its limit.
@@ -103,7 +112,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (!Number.isSafeInteger(cost)) throw invalidArgument(`cost must be a whole number (got ${cost})`);
     if (peek && cost < 0) throw invalidArgument('peek cost must be >= 0');
     for (const p of o.policies) {
-      if (Math.abs(cost) * p.window > 2 ** 52) throw invalidArgument(`cost ${cost} is too large for window ${p.window}`);
+      if (Math.abs(cost) * p.window > 2 ** 52)
+        throw invalidArgument(`cost ${cost} is too large for window ${p.window}`);
     }
   };
 
@@ -194,7 +204,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
     const result = fromOutcome(outcome, names, windows);
     if (cache && !result.allowed && (result.reason === 'blocked' || call.cost === 1)) {
-      if (Number.isFinite(result.retryAfter) && result.retryAfter > 0) cache.set(part, Date.now() + result.retryAfter);
+      if (Number.isFinite(result.retryAfter) && result.retryAfter > 0)
+        cache.set(part, Date.now() + result.retryAfter);
     }
     return result;
   };

@@ -39,7 +39,11 @@ export function fetchRateLimit(
 }
 
 /** Copy the rate-limit headers of `result` onto a response (a new one: Fetch headers may be immutable). */
-export function withRateLimitHeaders(response: Response, result: RateLimitResult, options?: RateLimitHeaderOptions): Response {
+export function withRateLimitHeaders(
+  response: Response,
+  result: RateLimitResult,
+  options?: RateLimitHeaderOptions,
+): Response {
   const out = new Response(response.body, response);
   for (const [name, value] of Object.entries(rateLimitHeaders(result, options))) out.headers.set(name, value);
   return out;
@@ -66,7 +70,8 @@ export function nodeRateLimit<Req extends object>(
       if (options.skip?.(req)) return next();
       const result = await limiter.limit(await options.key(req), { cost: options.cost?.(req) ?? 1 });
       results.set(req, result);
-      for (const [name, value] of Object.entries(rateLimitHeaders(result, options))) res.setHeader(name, value);
+      for (const [name, value] of Object.entries(rateLimitHeaders(result, options)))
+        res.setHeader(name, value);
       if (result.allowed) return next();
       const problem = rateLimitProblem(result);
       res.statusCode = problem.status;

@@ -49,7 +49,11 @@ export interface RateLimiterOptions {
    * Per-identifier limits: return the limit (or one per policy, in order) for this identifier,
    * or `undefined` for the configured ones. Called on every `limit`/`peek`.
    */
-  limitFor?: ((identifier: string) => number | readonly number[] | undefined | Promise<number | readonly number[] | undefined>) | undefined;
+  limitFor?:
+    | ((
+        identifier: string,
+      ) => number | readonly number[] | undefined | Promise<number | readonly number[] | undefined>)
+    | undefined;
   /**
    * Block an identifier after repeated rejections: after `after` rejected calls within
    * `within`, every call is rejected for `duration` (reason `blocked`).
@@ -103,7 +107,9 @@ const policySchema = z.strictObject({
 
 const schema = z.strictObject({
   store: storeSchema,
-  algorithm: z.enum(['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket']).default('gcra'),
+  algorithm: z
+    .enum(['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'])
+    .default('gcra'),
   limit: z.number().int().positive().optional(),
   window: duration.optional(),
   burst: z.number().int().positive().optional(),
@@ -121,9 +127,7 @@ const schema = z.strictObject({
     .default({ max: 10_000 }),
   onStoreError: z.enum(['fail-open', 'fail-closed', 'fallback']).default('fail-closed'),
   fallbackStore: storeSchema.optional(),
-  timeout: z
-    .union([z.literal(0), duration])
-    .default(1000),
+  timeout: z.union([z.literal(0), duration]).default(1000),
   identifiers: z.enum(['escape', 'hash']).default('escape'),
 });
 
@@ -159,7 +163,8 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
     new KvError('E_INVALID_OPTIONS', `createRateLimiter: ${field} ${message}`);
   let raw: Array<{ name?: string | undefined; limit: number; window: number; burst?: number | undefined }>;
   if (o.limits) {
-    if (o.limit !== undefined || o.window !== undefined) throw bad('limits', 'cannot be combined with limit/window');
+    if (o.limit !== undefined || o.window !== undefined)
+      throw bad('limits', 'cannot be combined with limit/window');
     raw = o.limits;
   } else {
     if (o.limit === undefined) throw bad('limit', 'is required (or give limits)');
@@ -174,15 +179,23 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
     if (names.has(name)) throw bad(`${field}.name`, `"${name}" is used twice; name the limits`);
     names.add(name);
     if (p.window % granularity !== 0) {
-      throw bad(field, `${p.window} ms cannot be represented by ${o.store.name} (TTL granularity ${granularity} ms)`);
+      throw bad(
+        field,
+        `${p.window} ms cannot be represented by ${o.store.name} (TTL granularity ${granularity} ms)`,
+      );
     }
     const burst = o.algorithm === 'token-bucket' ? (p.burst ?? p.limit) : 0;
-    if (p.burst !== undefined && o.algorithm !== 'token-bucket') throw bad(`${field}.burst`, 'is for the token bucket only');
+    if (p.burst !== undefined && o.algorithm !== 'token-bucket')
+      throw bad(`${field}.burst`, 'is for the token bucket only');
     checkPolicy(o.algorithm, p.limit, p.window, burst, (m) => bad(field, m));
     return { name, limit: p.limit, window: p.window, burst };
   });
   const block = o.block
-    ? { after: o.block.after, duration: o.block.duration, within: o.block.within ?? (policies[0] as ResolvedPolicy).window }
+    ? {
+        after: o.block.after,
+        duration: o.block.duration,
+        within: o.block.within ?? (policies[0] as ResolvedPolicy).window,
+      }
     : undefined;
   return {
     store: o.store,
@@ -207,7 +220,8 @@ export function checkPolicy(
   burst: number,
   fail: (message: string) => Error,
 ): void {
-  if (!Number.isSafeInteger(limit) || limit <= 0) throw fail(`limit must be a whole number > 0 (got ${limit})`);
+  if (!Number.isSafeInteger(limit) || limit <= 0)
+    throw fail(`limit must be a whole number > 0 (got ${limit})`);
   if (limit * window > MAX_PRODUCT || burst * window > MAX_PRODUCT) {
     throw fail(`limit × window must be at most 2^52 (got ${limit} × ${window} ms)`);
   }

@@ -9,7 +9,14 @@ import type { ScriptOutcome } from './scripts.js';
  * - `store-error` / `timeout`: the store failed or was too slow; `allowed` follows `onStoreError`.
  * - `fallback`: the store failed and the in-memory fallback limiter answered.
  */
-export type RateLimitReason = 'allowed' | 'limited' | 'blocked' | 'cache-block' | 'store-error' | 'timeout' | 'fallback';
+export type RateLimitReason =
+  | 'allowed'
+  | 'limited'
+  | 'blocked'
+  | 'cache-block'
+  | 'store-error'
+  | 'timeout'
+  | 'fallback';
 
 /** The state of one limit after a call. */
 export interface PolicyResult {

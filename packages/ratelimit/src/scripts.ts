@@ -113,7 +113,11 @@ function envelopeTwin(algorithm: Algorithm) {
     let ok = true;
     const checks: Array<{ c: LimitCheck; p: LimitParams }> = [];
     for (let i = 1; i <= n; i++) {
-      const p = { limit: Number(args[3 + 3 * i]), window: Number(args[4 + 3 * i]), burst: Number(args[5 + 3 * i]) };
+      const p = {
+        limit: Number(args[3 + 3 * i]),
+        window: Number(args[4 + 3 * i]),
+        burst: Number(args[5 + 3 * i]),
+      };
       const c = algorithm.check(ctx, keys[i - 1] as string, p, cost, now);
       checks.push({ c, p });
       if (!c.allowed) ok = false;

@@ -7,7 +7,10 @@ import { KvError } from '@raptorflow/core';
 export function withTimeout<T>(promise: Promise<T>, ms: number, adapter: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KvError('E_TIMEOUT', `rate-limit call took more than ${ms} ms`, { adapter })), ms);
+    timer = setTimeout(
+      () => reject(new KvError('E_TIMEOUT', `rate-limit call took more than ${ms} ms`, { adapter })),
+      ms,
+    );
   });
   promise.catch(() => undefined);
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

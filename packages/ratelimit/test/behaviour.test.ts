@@ -19,7 +19,14 @@ for (const target of testStores()) {
     for (const algorithm of ALGORITHMS) {
       describe(algorithm, () => {
         const make = (extra: Partial<Parameters<typeof createRateLimiter>[0]> = {}) =>
-          createRateLimiter({ store, algorithm, limit: 3, window: '1m', prefix: uniquePrefix(algorithm), ...extra });
+          createRateLimiter({
+            store,
+            algorithm,
+            limit: 3,
+            window: '1m',
+            prefix: uniquePrefix(algorithm),
+            ...extra,
+          });
 
         it('admits the limit, then rejects without using quota', async () => {
           const rl = make();
@@ -143,10 +150,23 @@ describe('options', () => {
     invalid(() => createRateLimiter({ store, limit: 1, window: '10 fortnights' as never }), 'window');
     invalid(() => createRateLimiter({ store, limit: 0, window: '1s' }), 'limit');
     invalid(() => createRateLimiter({ store, limit: 2 ** 40, window: '1d' }), 'window');
-    invalid(() => createRateLimiter({ store, algorithm: 'sliding-log', limit: 5000, window: '1s' }), 'window');
+    invalid(
+      () => createRateLimiter({ store, algorithm: 'sliding-log', limit: 5000, window: '1s' }),
+      'window',
+    );
     invalid(() => createRateLimiter({ store, limit: 1, window: '1s', prefix: 'a{b' }), 'prefix');
     invalid(() => createRateLimiter({ store, limit: 1, window: '1s', burst: 3 }), 'burst');
-    invalid(() => createRateLimiter({ store, limits: [{ limit: 1, window: '1s' }, { limit: 2, window: 1000 }] }), 'name');
+    invalid(
+      () =>
+        createRateLimiter({
+          store,
+          limits: [
+            { limit: 1, window: '1s' },
+            { limit: 2, window: 1000 },
+          ],
+        }),
+      'name',
+    );
     invalid(() => createRateLimiter({ store, limit: 1 }), 'window');
   });
 

@@ -22,12 +22,19 @@ afterAll(async () => {
 
 const scenario = fc.record({
   policies: fc.array(
-    fc.record({ limit: fc.integer({ min: 1, max: 6 }), window: fc.constantFrom(25, 60, 150), extra: fc.integer({ min: 0, max: 3 }) }),
+    fc.record({
+      limit: fc.integer({ min: 1, max: 6 }),
+      window: fc.constantFrom(25, 60, 150),
+      extra: fc.integer({ min: 0, max: 3 }),
+    }),
     { minLength: 1, maxLength: 2 },
   ),
   clients: fc.integer({ min: 2, max: 4 }),
   calls: fc.array(
-    fc.record({ cost: fc.integer({ min: 1, max: 3 }), pause: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 })) }),
+    fc.record({
+      cost: fc.integer({ min: 1, max: 3 }),
+      pause: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 8 })),
+    }),
     { minLength: 4, maxLength: 14 },
   ),
 });

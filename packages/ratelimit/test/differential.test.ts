@@ -33,9 +33,15 @@ const policy = fc.record({
   extra: fc.integer({ min: 0, max: 3 }),
 });
 const step = fc.record({
-  cost: fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }) }, { weight: 2, arbitrary: fc.integer({ min: -2, max: 8 }) }),
+  cost: fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }) },
+    { weight: 2, arbitrary: fc.integer({ min: -2, max: 8 }) },
+  ),
   take: fc.oneof({ weight: 5, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
-  pause: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 30 }) }),
+  pause: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(0) },
+    { weight: 2, arbitrary: fc.integer({ min: 1, max: 30 }) },
+  ),
 });
 
 describe('differential: memory twin vs Lua on redis-server', () => {
@@ -52,7 +58,11 @@ describe('differential: memory twin vs Lua on redis-server', () => {
             const argsOf = (s: (typeof steps)[number]) => {
               const args = [String(s.cost), s.take ? '1' : '0', String(policies.length), '0', '0', '0'];
               for (const p of policies) {
-                args.push(String(p.limit), String(p.window), name === 'token-bucket' ? String(p.limit + p.extra) : '0');
+                args.push(
+                  String(p.limit),
+                  String(p.window),
+                  name === 'token-bucket' ? String(p.limit + p.extra) : '0',
+                );
               }
               return args;
             };
@@ -85,7 +95,8 @@ describe('differential: memory twin vs Lua on redis-server', () => {
       const keys = [`rldiff:{${process.pid}-${run}}:0`, `rldiff:{${process.pid}-${run}}:block`];
       const args = ['1', '1', '1', '2', '60000', '60000', '1', '60000', name === 'token-bucket' ? '1' : '0'];
       const onRedis: ScriptOutcome[] = [];
-      for (let i = 0; i < 3; i++) onRedis.push(parseOutcome((await redis.eval(script.lua, 2, ...keys, ...args)) as never));
+      for (let i = 0; i < 3; i++)
+        onRedis.push(parseOutcome((await redis.eval(script.lua, 2, ...keys, ...args)) as never));
       let now = 0;
       const memory = memoryAdapter({ clock: () => now, sweepIntervalMs: 0 });
       for (let i = 0; i < 3; i++) {

@@ -27,7 +27,11 @@ export interface Policy {
  * - gcra: every interval [a, b] holds <= limit + (b − a) × limit / window.
  * - token-bucket: every interval [a, b] holds <= burst + (b − a) × limit / window.
  */
-export function violation(algorithm: AlgorithmName, policy: Policy, calls: readonly Admission[]): string | undefined {
+export function violation(
+  algorithm: AlgorithmName,
+  policy: Policy,
+  calls: readonly Admission[],
+): string | undefined {
   const { limit: L, window: W } = policy;
   const ok = calls.filter((c) => c.allowed).sort((a, b) => a.now - b.now);
   if (algorithm === 'fixed-window') {
@@ -74,7 +78,8 @@ export function violation(algorithm: AlgorithmName, policy: Policy, calls: reado
       const b = (ok[j] as Admission).now;
       // Same-ms calls beyond j are in the interval too; they are added as j advances.
       if (j + 1 < ok.length && (ok[j + 1] as Admission).now === b) continue;
-      if (sum * W > capacity * W + (b - a) * L) return `[${a}, ${b}] admitted ${sum} > ${capacity} + ${b - a}×${L}/${W}`;
+      if (sum * W > capacity * W + (b - a) * L)
+        return `[${a}, ${b}] admitted ${sum} > ${capacity} + ${b - a}×${L}/${W}`;
     }
   }
   return undefined;

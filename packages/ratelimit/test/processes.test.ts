@@ -23,9 +23,13 @@ afterAll(() => {
 
 function runChild(input: unknown): Promise<Record<string, Admission[]>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@raptorflow/source', '--import', 'tsx', CHILD, JSON.stringify(input)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@raptorflow/source', '--import', 'tsx', CHILD, JSON.stringify(input)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     children.push(child);
     let out = '';
     let err = '';
@@ -85,12 +89,19 @@ describe('two child processes and the parent on one Redis', () => {
     const [a, b] = await Promise.all(kids);
     await store.close();
     for (const phase of phases) {
-      const all = [...(mine[phase.algorithm] ?? []), ...(a?.[phase.algorithm] ?? []), ...(b?.[phase.algorithm] ?? [])];
+      const all = [
+        ...(mine[phase.algorithm] ?? []),
+        ...(a?.[phase.algorithm] ?? []),
+        ...(b?.[phase.algorithm] ?? []),
+      ];
       expect(all).toHaveLength(3 * calls);
       const policy = { limit: phase.limit, window: phase.window, burst: phase.burst ?? 0 };
       expect(violation(phase.algorithm, policy, all), phase.algorithm).toBeUndefined();
       // The processes really did contend: some calls were refused.
-      expect(all.some((c) => !c.allowed), phase.algorithm).toBe(true);
+      expect(
+        all.some((c) => !c.allowed),
+        phase.algorithm,
+      ).toBe(true);
     }
   }, 30_000);
 });

@@ -24,7 +24,9 @@ afterAll(async () => {
 });
 
 const topLevel = (diff: Map<string, number>) =>
-  Object.fromEntries([...diff].filter(([name]) => ['evalsha', 'eval', 'script|load', 'script'].includes(name)));
+  Object.fromEntries(
+    [...diff].filter(([name]) => ['evalsha', 'eval', 'script|load', 'script'].includes(name)),
+  );
 
 describe('commands per check on Redis', () => {
   for (const algorithm of ALGORITHMS) {
@@ -62,7 +64,9 @@ describe('commands per check on Redis', () => {
     await rl.peek('x');
     let before = await commandStats(server.host, server.port);
     await rl.peek('x');
-    expect(topLevel(diffCommandStats(before, await commandStats(server.host, server.port)))).toEqual({ evalsha: 1 });
+    expect(topLevel(diffCommandStats(before, await commandStats(server.host, server.port)))).toEqual({
+      evalsha: 1,
+    });
     before = await commandStats(server.host, server.port);
     await rl.reset('x');
     expect([...diffCommandStats(before, await commandStats(server.host, server.port))]).toEqual([['del', 1]]);

@@ -15,7 +15,12 @@ let proxy: FaultProxy;
 let store: KvStore;
 beforeAll(async () => {
   proxy = await startFaultProxy({ target: { host: servers.redis.host, port: servers.redis.port } });
-  store = ioredisAdapter({ host: proxy.host, port: proxy.port, maxRetriesPerRequest: 0, commandTimeoutMs: 2000 });
+  store = ioredisAdapter({
+    host: proxy.host,
+    port: proxy.port,
+    maxRetriesPerRequest: 0,
+    commandTimeoutMs: 2000,
+  });
 });
 afterAll(async () => {
   await store.close();
@@ -24,7 +29,15 @@ afterAll(async () => {
 
 describe('onStoreError', () => {
   const make = (onStoreError: 'fail-open' | 'fail-closed' | 'fallback', fallbackStore?: KvStore) =>
-    createRateLimiter({ store, limit: 2, window: '1m', timeout: 150, onStoreError, fallbackStore, prefix: uniquePrefix('err') });
+    createRateLimiter({
+      store,
+      limit: 2,
+      window: '1m',
+      timeout: 150,
+      onStoreError,
+      fallbackStore,
+      prefix: uniquePrefix('err'),
+    });
 
   it('answers from the store while it is healthy', async () => {
     const r = await make('fail-closed').limit('u');
@@ -57,15 +70,32 @@ describe('onStoreError', () => {
   });
 
   it('a refused connection is a store error', async () => {
-    const fresh = ioredisAdapter({ host: proxy.host, port: proxy.port, maxRetriesPerRequest: 0, connectTimeoutMs: 500 });
+    const fresh = ioredisAdapter({
+      host: proxy.host,
+      port: proxy.port,
+      maxRetriesPerRequest: 0,
+      connectTimeoutMs: 500,
+    });
     await proxy.refuse();
     try {
-      const rl = createRateLimiter({ store: fresh, limit: 2, window: '1m', timeout: 3000, onStoreError: 'fail-open' });
+      const rl = createRateLimiter({
+        store: fresh,
+        limit: 2,
+        window: '1m',
+        timeout: 3000,
+        onStoreError: 'fail-open',
+      });
       const r = await rl.limit('u');
       expect(r.allowed).toBe(true);
       expect(['store-error', 'timeout']).toContain(r.reason);
       expect(r.error).toBeDefined();
-      const fb = createRateLimiter({ store: fresh, limit: 1, window: '1m', timeout: 3000, onStoreError: 'fallback' });
+      const fb = createRateLimiter({
+        store: fresh,
+        limit: 1,
+        window: '1m',
+        timeout: 3000,
+        onStoreError: 'fallback',
+      });
       expect((await fb.limit('u')).reason).toBe('fallback');
     } finally {
       await proxy.passThrough();

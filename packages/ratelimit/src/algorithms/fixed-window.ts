@@ -72,7 +72,14 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   };
 }
 
-function commit(ctx: ScriptContext, key: string, _p: LimitParams, _c: number, _n: number, st: readonly number[]): void {
+function commit(
+  ctx: ScriptContext,
+  key: string,
+  _p: LimitParams,
+  _c: number,
+  _n: number,
+  st: readonly number[],
+): void {
   const [start = 0, ncount = 0, left = 0] = st;
   if (ncount <= 0) ctx.call('DEL', key);
   else ctx.call('SET', key, `${start}:${ncount}`, 'PX', String(left));

@@ -90,14 +90,21 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   return { allowed, remNow, remTaken, resetNow, resetTaken, retry, state: [nms, nfrac, resetTaken] };
 }
 
-function commit(ctx: ScriptContext, key: string, p: LimitParams, _c: number, _n: number, st: readonly number[]): void {
+function commit(
+  ctx: ScriptContext,
+  key: string,
+  p: LimitParams,
+  _c: number,
+  _n: number,
+  st: readonly number[],
+): void {
   const [nms = 0, nfrac = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
   else ctx.call('SET', key, `${nms}:${nfrac}:${p.limit}`, 'PX', String(ttl));
 }
 
 function clamp(n: number, max: number): number {
-  return n < 0 ? 0 : n > max ? max : n;
+  return n < 0 ? 0 : Math.min(n, max);
 }
 
 /** GCRA: continuous refill, exact retry-after, one key, no write on rejection. The default. */

@@ -1,5 +1,5 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, type LimitCheck, type LimitParams } from './types.js';
+import type { Algorithm, LimitCheck, LimitParams } from './types.js';
 
 /*
  * Exact sliding window: a sorted set of admitted units scored by their store time. A call sees
@@ -88,14 +88,22 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   };
 }
 
-function commit(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number, st: readonly number[]): void {
+function commit(
+  ctx: ScriptContext,
+  key: string,
+  p: LimitParams,
+  cost: number,
+  now: number,
+  st: readonly number[],
+): void {
   const s = pending.get(st);
   const count = s?.count ?? 0;
   const resetTaken = s?.resetTaken ?? 0;
   ctx.call('ZREMRANGEBYSCORE', key, '-inf', String(now - p.window));
   if (cost > 0) {
     const score = String(now);
-    for (let j = 1; j <= cost; j++) ctx.call('ZADD', key, score, `${now}:${String(count + j).padStart(6, '0')}`);
+    for (let j = 1; j <= cost; j++)
+      ctx.call('ZADD', key, score, `${now}:${String(count + j).padStart(6, '0')}`);
   } else {
     for (const m of s?.drop ?? []) ctx.call('ZREM', key, m);
   }

@@ -107,7 +107,14 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   };
 }
 
-function commit(ctx: ScriptContext, key: string, _p: LimitParams, _c: number, _n: number, st: readonly number[]): void {
+function commit(
+  ctx: ScriptContext,
+  key: string,
+  _p: LimitParams,
+  _c: number,
+  _n: number,
+  st: readonly number[],
+): void {
   const [cs = 0, ncur = 0, prev = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
   else ctx.call('SET', key, `${cs}:${ncur}:${prev}`, 'PX', String(ttl));

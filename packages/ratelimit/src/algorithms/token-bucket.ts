@@ -78,7 +78,14 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   };
 }
 
-function commit(ctx: ScriptContext, key: string, p: LimitParams, _c: number, now: number, st: readonly number[]): void {
+function commit(
+  ctx: ScriptContext,
+  key: string,
+  p: LimitParams,
+  _c: number,
+  now: number,
+  st: readonly number[],
+): void {
   const [ntok = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
   else ctx.call('SET', key, `${now}:${ntok}:${p.window}`, 'PX', String(ttl));

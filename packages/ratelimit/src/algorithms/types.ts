@@ -47,7 +47,14 @@ export interface Algorithm {
   /** Twin of the Lua `check`. */
   check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck;
   /** Twin of the Lua `commit`. */
-  commit(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number, state: readonly number[]): void;
+  commit(
+    ctx: ScriptContext,
+    key: string,
+    p: LimitParams,
+    cost: number,
+    now: number,
+    state: readonly number[],
+  ): void;
 }
 
 /** Lua's `%` for doubles (`a - floor(a/b)*b`), which differs from JavaScript's for negative `a`. */
