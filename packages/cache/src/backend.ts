@@ -1,0 +1,79 @@
+import type { Codec, KvError, KvStore } from '@raptorflow/core';
+import type { Envelope } from './envelope.js';
+
+/** The generations one process last saw for a workspace and its namespaces. */
+export interface WorkspaceGens {
+  ws: string;
+  readonly ns: Map<string, string>;
+}
+
+/** What a backend needs to address one namespace of one workspace. */
+export interface NamespaceRef {
+  /** The workspace view: every key below is relative to it. */
+  readonly view: KvStore;
+  readonly ns: string;
+  readonly gens: WorkspaceGens;
+  /** Decodes stored entries (header + value codec + schema). */
+  readonly codec: Codec<Envelope>;
+  /** Called for a stored entry that cannot be decoded or fails its schema: it reads as a miss. */
+  readonly onDecodeError: (error: KvError) => void;
+}
+
+/** A stored entry as read, with the current versions of its tags (`s.h,...`). */
+export interface StoredEntry {
+  readonly envelope: Envelope;
+  readonly current: string;
+  readonly tier: 'l1' | 'l2';
+}
+
+/** Result of a read: one slot per key, plus the versions of the tags the caller asked for. */
+export interface ReadResult {
+  readonly entries: Array<StoredEntry | undefined>;
+  /** `s.h` per wanted tag, in the order asked. */
+  readonly wanted: readonly string[];
+}
+
+/** One entry to write. */
+export interface WriteItem {
+  /** The stored form of the user key. */
+  readonly key: string;
+  /** Header up to (not including) the tags field. */
+  readonly header: string;
+  readonly payload: string;
+  /** Physical TTL in ms (logical TTL + grace). */
+  readonly px: number;
+  readonly tags: readonly string[];
+  /** Tag versions read before the value was computed; when absent they are read at write time. */
+  readonly versions?: readonly string[] | undefined;
+}
+
+/** How the cache talks to the store: scripts on a plain store, L1-served reads on an L1 stack. */
+export interface Backend {
+  /** Entries served by L1 without a round trip, or `undefined` (then call {@link read}). */
+  peek(ref: NamespaceRef, key: string): StoredEntry | undefined;
+  read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult>;
+  write(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void>;
+  /** Delete entries; resolves to how many existed. */
+  remove(ref: NamespaceRef, keys: readonly string[]): Promise<number>;
+}
+
+/** Current generations of `ref`. */
+export function gensOf(ref: NamespaceRef): { ws: string; ns: string } {
+  return { ws: ref.gens.ws, ns: ref.gens.ns.get(ref.ns) ?? '0' };
+}
+
+/** Record generations seen in the store. */
+export function setGens(ref: NamespaceRef, ws: string, ns: string): void {
+  ref.gens.ws = ws;
+  ref.gens.ns.set(ref.ns, ns);
+}
+
+/** Decode a stored entry, turning a failure into a miss reported to `ref.onDecodeError`. */
+export function decodeStored(ref: NamespaceRef, stored: string): Envelope | undefined {
+  try {
+    return ref.codec.decode(stored);
+  } catch (error) {
+    ref.onDecodeError(error as KvError);
+    return undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import { hashKeyPart, jsonCodec, KvError } from '@raptorflow/core';
+import type { CacheClient } from './cache.js';
+import type { GetOrSetOptions } from './call-options.js';
+
+/** Options of {@link cached}. */
+export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions, 'status' | 'tags'> {
+  /** The cache, or a function returning it (a decorator runs before your cache exists). */
+  cache: CacheClient | (() => CacheClient);
+  /** Namespace name; its options apply. */
+  namespace: string;
+  /** The workspace: a fixed id, or one taken from the arguments (called with the method's `this`). */
+  workspace: string | ((...args: A) => string);
+  /** The cache key from the arguments. @default SHA-256 of the JSON of the arguments */
+  key?: ((...args: A) => string) | undefined;
+  /** Tags of the result, fixed or from the arguments. */
+  tags?: readonly string[] | ((...args: A) => readonly string[]) | undefined;
+}
+
+const ARGS = jsonCodec<unknown[]>();
+
+function invoker<This, A extends unknown[], R>(
+  fn: (this: This, ...args: A) => R | Promise<R>,
+  options: CachedOptions<A>,
+  prefix: string,
+): (this: This, ...args: A) => Promise<Awaited<R>> {
+  if (
+    typeof options?.namespace !== 'string' ||
+    options.workspace === undefined ||
+    options.cache === undefined
+  ) {
+    throw new KvError('E_INVALID_OPTIONS', 'cached: cache, namespace and workspace are required');
+  }
+  const { cache, namespace, workspace, key, tags, ...rest } = options;
+  return function (this: This, ...args: A): Promise<Awaited<R>> {
+    const client = typeof cache === 'function' ? cache() : cache;
+    const ws = typeof workspace === 'function' ? workspace.apply(this, args) : workspace;
+    const k = key ? key.apply(this, args) : prefix + hashKeyPart(ARGS.encode(args));
+    const t = typeof tags === 'function' ? tags.apply(this, args) : tags;
+    return client
+      .workspace(ws)
+      .namespace<Awaited<R>>(namespace)
+      .getOrSet(k, () => fn.apply(this, args) as Promise<Awaited<R>>, t ? { ...rest, tags: t } : rest);
+  };
+}
+
+/**
+ * A method decorator made by {@link cached} (TC39 standard decorators). The option functions
+ * (`workspace`, `key`, `tags`) receive the method's arguments.
+ */
+export type CachedDecorator = <This, M extends unknown[], R>(
+  method: (this: This, ...args: M) => Promise<R>,
+  context: ClassMethodDecoratorContext<This, (this: This, ...args: M) => Promise<R>>,
+) => (this: This, ...args: M) => Promise<R>;
+
+/**
+ * Cache a function's results through `getOrSet` (single flight, grace, tags and all):
+ * `const getUser = cached(loadUser, { cache, namespace: 'profiles', workspace: (ws) => ws, key: (ws, id) => id })`.
+ *
+ * With options only, it is a method decorator (TC39 standard, as TypeScript 5 compiles them):
+ * `@cached({ cache: () => cache, namespace: 'campaigns', workspace: (ws: string) => ws })`.
+ * The default key of a method starts with its name.
+ */
+export function cached<A extends unknown[], R>(
+  fn: (...args: A) => R | Promise<R>,
+  options: CachedOptions<A>,
+): (...args: A) => Promise<Awaited<R>>;
+// biome-ignore lint/suspicious/noExplicitAny: a decorator's option functions see the method's own arguments.
+export function cached<A extends unknown[] = any[]>(options: CachedOptions<A>): CachedDecorator;
+export function cached<A extends unknown[], R>(
+  fnOrOptions: ((...args: A) => R | Promise<R>) | CachedOptions<A>,
+  options?: CachedOptions<A>,
+): ((...args: A) => Promise<Awaited<R>>) | CachedDecorator {
+  if (typeof fnOrOptions === 'function') {
+    if (!options) throw new KvError('E_INVALID_OPTIONS', 'cached: options are required');
+    return invoker(fnOrOptions, options, '');
+  }
+  const decoratorOptions = fnOrOptions;
+  invoker(() => undefined, decoratorOptions, '');
+  const loose = decoratorOptions as unknown as CachedOptions<unknown[]>;
+  return (<This, M extends unknown[], R2>(
+    method: (this: This, ...args: M) => Promise<R2>,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: M) => Promise<R2>>,
+  ): ((this: This, ...args: M) => Promise<R2>) => {
+    if (context.kind !== 'method') throw new KvError('E_INVALID_OPTIONS', 'cached: decorate methods only');
+    return invoker(
+      method as (this: This, ...args: unknown[]) => Promise<R2>,
+      loose,
+      `${String(context.name)}:`,
+    ) as unknown as (this: This, ...args: M) => Promise<R2>;
+  }) as CachedDecorator;
+}

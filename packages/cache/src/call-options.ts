@@ -1,0 +1,104 @@
+import { KvError } from '@raptorflow/core';
+import { type Duration, toMs } from './duration.js';
+import type { CacheStatus } from './events.js';
+import { checkTags } from './keys.js';
+import type { NamespaceConfig } from './options.js';
+
+/** Options of `get`, `has` and `getMany`. */
+export interface GetOptions {
+  /** Filled in with how the call was served. */
+  status?: CacheStatus | undefined;
+  /** Return a stale value (within grace) instead of `undefined`. @default false */
+  allowStale?: boolean | undefined;
+}
+
+/** Options of `set` and `setMany`. */
+export interface SetOptions {
+  /** Fresh for this long instead of the namespace's `ttl`. */
+  ttl?: Duration | undefined;
+  /** Grace instead of the namespace's. */
+  grace?: Duration | undefined;
+  /** Tags of the entry, for `invalidateTags` and `deleteByTags`. */
+  tags?: readonly string[] | undefined;
+}
+
+/** Options of `getOrSet`: a per-call override of any namespace option, plus `status` and `tags`. */
+export interface GetOrSetOptions extends SetOptions {
+  status?: CacheStatus | undefined;
+  negativeTtl?: Duration | undefined;
+  staleWhileRevalidate?: boolean | undefined;
+  earlyRefresh?: number | undefined;
+  softTimeout?: Duration | undefined;
+  hardTimeout?: Duration | undefined;
+  /** Use the namespace's lease (or its defaults when the namespace has none); `false` turns it off for this call. */
+  lease?: boolean | undefined;
+}
+
+/** The effective settings of one call. */
+export interface CallSettings {
+  ttl: number;
+  grace: number;
+  jitter: number;
+  negativeTtl: number;
+  tags: readonly string[];
+  staleWhileRevalidate: boolean;
+  earlyRefresh: number;
+  softTimeout: number | undefined;
+  hardTimeout: number | undefined;
+  lease: { readonly ttl: number; readonly wait: number } | undefined;
+}
+
+const NO_TAGS: readonly string[] = [];
+
+function ms(value: unknown, field: string, min: number): number {
+  const out = toMs(value);
+  if (out === undefined || !Number.isSafeInteger(out) || out < min) {
+    throw new KvError(
+      'E_INVALID_ARGUMENT',
+      `${field}: expected a duration >= ${min} ms, got ${JSON.stringify(value)}`,
+    );
+  }
+  return out;
+}
+
+function fraction(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new KvError(
+      'E_INVALID_ARGUMENT',
+      `${field}: expected a number from 0 to 1, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Merge per-call options over a namespace's configuration, checking each given field. */
+export function callSettings(config: NamespaceConfig, o: GetOrSetOptions | undefined): CallSettings {
+  const s: CallSettings = {
+    ttl: config.ttl,
+    grace: config.grace,
+    jitter: config.jitter,
+    negativeTtl: config.negativeTtl,
+    tags: NO_TAGS,
+    staleWhileRevalidate: config.staleWhileRevalidate,
+    earlyRefresh: config.earlyRefresh,
+    softTimeout: config.softTimeout,
+    hardTimeout: config.hardTimeout,
+    lease: config.lease,
+  };
+  if (!o) return s;
+  if (o.ttl !== undefined) s.ttl = ms(o.ttl, 'ttl', 1);
+  if (o.grace !== undefined) s.grace = ms(o.grace, 'grace', 0);
+  if (o.negativeTtl !== undefined) s.negativeTtl = ms(o.negativeTtl, 'negativeTtl', 0);
+  if (o.tags !== undefined) {
+    if (!Array.isArray(o.tags))
+      throw new KvError('E_INVALID_ARGUMENT', 'tags: expected an array of tag names');
+    s.tags = checkTags(o.tags);
+  }
+  if (o.staleWhileRevalidate !== undefined) s.staleWhileRevalidate = o.staleWhileRevalidate === true;
+  if (o.earlyRefresh !== undefined) s.earlyRefresh = fraction(o.earlyRefresh, 'earlyRefresh');
+  if (o.softTimeout !== undefined) s.softTimeout = ms(o.softTimeout, 'softTimeout', 0);
+  if (o.hardTimeout !== undefined) s.hardTimeout = ms(o.hardTimeout, 'hardTimeout', 1);
+  if (o.lease === false) s.lease = undefined;
+  else if (o.lease === true && !s.lease) s.lease = { ttl: s.hardTimeout ?? 10_000, wait: 5_000 };
+  return s;
+}

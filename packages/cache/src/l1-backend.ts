@@ -1,0 +1,181 @@
+import type { Codec, KvStore } from '@raptorflow/core';
+import {
+  type Backend,
+  decodeStored,
+  gensOf,
+  type NamespaceRef,
+  type ReadResult,
+  type StoredEntry,
+  setGens,
+  type WriteItem,
+} from './backend.js';
+import { tagsField } from './envelope.js';
+import { entryKey, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
+
+/** The part of core's `withL1` tier this backend uses (`store.l1` on an L1 stack). */
+export interface L1Peek {
+  peekDecoded<T>(key: string, codec: Codec<T>): T | undefined;
+}
+
+/** The L1 of a store built by core's `withL1`, or `undefined`. */
+export function l1Of(store: KvStore): L1Peek | undefined {
+  const l1 = (store as { l1?: Partial<L1Peek> }).l1;
+  return l1 && typeof l1.peekDecoded === 'function' ? (l1 as L1Peek) : undefined;
+}
+
+const RAW: Codec<string> = { name: 'raw', encode: (v) => v, decode: (v) => v };
+
+/** Bound on the set of counters this process has seeded, so it cannot grow without limit. */
+const SEEDED_MAX = 10_000;
+
+/**
+ * The backend of an L1 stack (core's `withL1`). Reads are plain GET/MGET through L1, so the
+ * generation counters and tag versions, read on every call, are L1 hits: a hit costs no round
+ * trip, and other processes' clears and tag bumps arrive through L1's pub/sub invalidation.
+ * Scripts are writes to L1 (they would evict and publish their keys on every read), so this
+ * backend uses none on the read path.
+ *
+ * Counters that do not exist yet are created as `0` (SET NX), because L1 does not cache
+ * missing keys and an absent counter would cost a round trip on every hit.
+ */
+export function l1Backend(): Backend {
+  const seeded = new Set<string>();
+
+  function seed(
+    view: KvStore,
+    keys: readonly string[],
+    values: ReadonlyArray<string | null | undefined>,
+  ): void {
+    const missing: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      if (values[i] == null && !seeded.has(key)) missing.push(key);
+    }
+    if (missing.length === 0) return;
+    if (seeded.size > SEEDED_MAX) seeded.clear();
+    const batch = view.batch();
+    for (const key of missing) {
+      seeded.add(key);
+      batch.set(key, '0', { nx: true });
+    }
+    // Best effort: a failed seed only costs round trips later.
+    batch.execSettled().catch(() => {});
+  }
+
+  async function tagVersions(view: KvStore, tags: readonly string[]): Promise<string[]> {
+    if (tags.length === 0) return [];
+    const keys: string[] = [];
+    for (const tag of tags) keys.push(tagKey('s', tag), tagKey('h', tag));
+    const values = await view.mget(keys);
+    seed(view, keys, values);
+    return tags.map((_, i) => `${values[2 * i] ?? '0'}.${values[2 * i + 1] ?? '0'}`);
+  }
+
+  function peekVersions(l1: L1Peek, tags: readonly string[]): string | undefined {
+    let out = '';
+    for (let i = 0; i < tags.length; i++) {
+      const s = l1.peekDecoded(tagKey('s', tags[i] as string), RAW);
+      if (s === undefined) return undefined;
+      const h = l1.peekDecoded(tagKey('h', tags[i] as string), RAW);
+      if (h === undefined) return undefined;
+      out += `${i ? ',' : ''}${s}.${h}`;
+    }
+    return out;
+  }
+
+  return {
+    peek(ref: NamespaceRef, key: string): StoredEntry | undefined {
+      const l1 = l1Of(ref.view);
+      if (!l1) return undefined;
+      const ws = l1.peekDecoded(WS_GEN_KEY, RAW);
+      if (ws === undefined) return undefined;
+      const ns = l1.peekDecoded(nsGenKey(ref.ns), RAW);
+      if (ns === undefined) return undefined;
+      setGens(ref, ws, ns);
+      let envelope: StoredEntry['envelope'] | undefined;
+      try {
+        envelope = l1.peekDecoded(entryKey(ref.ns, ws, ns, key), ref.codec);
+      } catch (error) {
+        ref.onDecodeError(error as never);
+        return undefined;
+      }
+      if (envelope === undefined) return undefined;
+      const current = envelope.tags.length === 0 ? '' : peekVersions(l1, envelope.tags);
+      if (current === undefined) return undefined;
+      return { envelope, current, tier: 'l1' };
+    },
+
+    async read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult> {
+      const view = ref.view;
+      const genKeys = [WS_GEN_KEY, nsGenKey(ref.ns)];
+      let g = gensOf(ref);
+      let entryKeys = keys.map((k) => entryKey(ref.ns, g.ws, g.ns, k));
+      const first = await view.mget([...genKeys, ...entryKeys]);
+      seed(view, genKeys, first);
+      let raws = first.slice(2);
+      const ws = first[0] ?? '0';
+      const ns = first[1] ?? '0';
+      if (ws !== g.ws || ns !== g.ns) {
+        // Another process cleared meanwhile: the keys we read belong to an old generation.
+        setGens(ref, ws, ns);
+        g = { ws, ns };
+        entryKeys = keys.map((k) => entryKey(ref.ns, ws, ns, k));
+        raws = await view.mget(entryKeys);
+      }
+      const l1 = l1Of(view);
+      const envelopes = raws.map((raw, i) => {
+        if (typeof raw !== 'string') return undefined;
+        try {
+          // The decoded copy L1 keeps, when L1 took the value; else decode this reply.
+          const kept = l1?.peekDecoded(entryKeys[i] as string, ref.codec);
+          if (kept !== undefined) return kept;
+        } catch {
+          // Reported below by decodeStored.
+        }
+        return decodeStored(ref, raw);
+      });
+      const allTags = new Set<string>(wantTags);
+      for (const e of envelopes) if (e) for (const t of e.tags) allTags.add(t);
+      const tagList = [...allTags];
+      const versions = await tagVersions(view, tagList);
+      const byTag = new Map<string, string>();
+      for (let i = 0; i < tagList.length; i++) byTag.set(tagList[i] as string, versions[i] as string);
+      const entries = envelopes.map((envelope): StoredEntry | undefined =>
+        envelope
+          ? { envelope, current: envelope.tags.map((t) => byTag.get(t)).join(','), tier: 'l2' }
+          : undefined,
+      );
+      return { entries, wanted: wantTags.map((t) => byTag.get(t) as string) };
+    },
+
+    async write(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void> {
+      const view = ref.view;
+      const need = new Set<string>();
+      for (const item of items) if (!item.versions) for (const t of item.tags) need.add(t);
+      const tagList = [...need];
+      const versions = await tagVersions(view, tagList);
+      const byTag = new Map<string, string>();
+      for (let i = 0; i < tagList.length; i++) byTag.set(tagList[i] as string, versions[i] as string);
+      const g = gensOf(ref);
+      const text = (item: WriteItem): string =>
+        `${item.header}${tagsField(item.tags, item.versions ?? item.tags.map((t) => byTag.get(t) as string))}\n${item.payload}`;
+      if (items.length === 1) {
+        const item = items[0] as WriteItem;
+        await view.set(entryKey(ref.ns, g.ws, g.ns, item.key), text(item), { ttl: item.px });
+        return;
+      }
+      const batch = view.batch();
+      for (const item of items)
+        batch.set(entryKey(ref.ns, g.ws, g.ns, item.key), text(item), { ttl: item.px });
+      await batch.exec();
+    },
+
+    async remove(ref: NamespaceRef, keys: readonly string[]): Promise<number> {
+      const view = ref.view;
+      const [ws, ns] = await view.mget([WS_GEN_KEY, nsGenKey(ref.ns)]);
+      setGens(ref, ws ?? '0', ns ?? '0');
+      const g = gensOf(ref);
+      return view.del(keys.map((k) => entryKey(ref.ns, g.ws, g.ns, k)));
+    },
+  };
+}

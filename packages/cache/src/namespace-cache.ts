@@ -1,0 +1,190 @@
+import type { StoredEntry } from './backend.js';
+import { callSettings, type GetOptions, type GetOrSetOptions, type SetOptions } from './call-options.js';
+import { guard, type NamespaceScope, storeFailed } from './context.js';
+import { freshness } from './freshness.js';
+import { type Factory, getOrSet } from './get-or-set.js';
+import { userKey } from './keys.js';
+import type { PurgeHandle } from './purge.js';
+import { type PendingWrite, writeEntries } from './write.js';
+
+/** One entry of {@link NamespaceCache.setMany}. */
+export interface SetManyEntry<T> extends SetOptions {
+  readonly key: string;
+  readonly value: T;
+}
+
+/** What a workspace gives its namespaces: tag and clear operations live at workspace level. */
+export interface WorkspaceOps {
+  invalidateTags(tags: readonly string[]): Promise<void>;
+  deleteByTags(tags: readonly string[]): Promise<void>;
+  clearNamespace(name: string): Promise<PurgeHandle | undefined>;
+}
+
+/**
+ * One namespace of one workspace: every key it reads or writes lives under that workspace and
+ * namespace, and its TTLs, grace, lease and codec come from the namespace's options.
+ */
+export class NamespaceCache<T = unknown> {
+  readonly #ns: NamespaceScope;
+  readonly #workspace: WorkspaceOps;
+
+  /** @internal Created by `WorkspaceCache.namespace`. */
+  constructor(scope: NamespaceScope, workspace: WorkspaceOps) {
+    this.#ns = scope;
+    this.#workspace = workspace;
+  }
+
+  /** The namespace name. */
+  get name(): string {
+    return this.#ns.config.name;
+  }
+
+  /** The workspace id. */
+  get workspace(): string {
+    return this.#ns.scope.workspace;
+  }
+
+  #classify(entry: StoredEntry | undefined, now: number, options: GetOptions | undefined): T | undefined {
+    const events = this.#ns.ctx.events;
+    const state = entry ? freshness(entry, now) : 'dead';
+    if (entry && state === 'fresh') {
+      if (events.has('hit')) events.emit('hit', { ...this.#ns.scope, tier: entry.tier });
+      if (options?.status) options.status.result = entry.tier === 'l1' ? 'l1-hit' : 'l2-hit';
+      return entry.envelope.value as T;
+    }
+    if (entry && state === 'stale' && options?.allowStale) {
+      if (events.has('stale')) events.emit('stale', { ...this.#ns.scope, reason: 'expired' });
+      if (options.status) options.status.result = 'stale';
+      return entry.envelope.value as T;
+    }
+    if (events.has('miss')) events.emit('miss', this.#ns.scope);
+    if (options?.status) options.status.result = 'miss';
+    return undefined;
+  }
+
+  /**
+   * The fresh value of `key` (a cached negative result reads as `null`), or `undefined`.
+   * Store failures follow `onStoreError` (`undefined` unless `throw`).
+   */
+  async get(key: string, options?: GetOptions): Promise<T | undefined> {
+    const ns = this.#ns;
+    const k = userKey(key, ns.config.hashKeys);
+    const now = Date.now();
+    const peeked = ns.ctx.backend.peek(ns.ref, k);
+    if (peeked && freshness(peeked, now) === 'fresh') return this.#classify(peeked, now, options);
+    try {
+      const read = await guard(ns.ctx, ns.ctx.backend.read(ns.ref, [k], []), 'read');
+      return this.#classify(read.entries[0], now, options);
+    } catch (error) {
+      if (!storeFailed(ns, error, 'read')) throw error;
+      if (ns.ctx.options.onStoreError === 'serve-stale' && peeked) {
+        return this.#classify(peeked, now, { ...options, allowStale: true });
+      }
+      return this.#classify(undefined, now, options);
+    }
+  }
+
+  /** True when `get` would return a value (tags and generations honoured). */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /** Values of many keys in one round trip (none for keys L1 holds), in order. */
+  async getMany(keys: readonly string[], options?: GetOptions): Promise<Array<T | undefined>> {
+    const ns = this.#ns;
+    const ks = keys.map((k) => userKey(k, ns.config.hashKeys));
+    const now = Date.now();
+    const out: Array<T | undefined> = new Array(ks.length);
+    const rest: number[] = [];
+    for (let i = 0; i < ks.length; i++) {
+      const peeked = ns.ctx.backend.peek(ns.ref, ks[i] as string);
+      if (peeked && freshness(peeked, now) === 'fresh') out[i] = this.#classify(peeked, now, undefined);
+      else rest.push(i);
+    }
+    if (rest.length === 0) return out;
+    let entries: Array<StoredEntry | undefined>;
+    try {
+      const read = await guard(
+        ns.ctx,
+        ns.ctx.backend.read(
+          ns.ref,
+          rest.map((i) => ks[i] as string),
+          [],
+        ),
+        'read',
+      );
+      entries = read.entries;
+    } catch (error) {
+      if (!storeFailed(ns, error, 'read')) throw error;
+      entries = [];
+    }
+    const allowStale = options?.allowStale ? { allowStale: true } : undefined;
+    for (let j = 0; j < rest.length; j++)
+      out[rest[j] as number] = this.#classify(entries[j], now, allowStale);
+    return out;
+  }
+
+  #pending(key: string, value: unknown, options: SetOptions | undefined): PendingWrite {
+    const s = callSettings(this.#ns.config, options);
+    return {
+      key: userKey(key, this.#ns.config.hashKeys),
+      value,
+      ttl: s.ttl,
+      grace: s.grace,
+      jitter: s.jitter,
+      tags: s.tags,
+      negative: false,
+    };
+  }
+
+  async #write(writes: PendingWrite[]): Promise<void> {
+    try {
+      await guard(this.#ns.ctx, writeEntries(this.#ns, writes), 'write');
+    } catch (error) {
+      if (!storeFailed(this.#ns, error, 'write')) throw error;
+    }
+  }
+
+  /** Store `value` (tag versions are read in the same round trip). Store failures follow `onStoreError`. */
+  async set(key: string, value: T, options?: SetOptions): Promise<void> {
+    await this.#write([this.#pending(key, value, options)]);
+  }
+
+  /** Store many values in one round trip. */
+  async setMany(entries: readonly SetManyEntry<T>[], options?: SetOptions): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e })));
+  }
+
+  /** Delete `key`; resolves `true` when it existed. Store failures always throw: an invalidation is never dropped silently. */
+  async delete(key: string): Promise<boolean> {
+    const ns = this.#ns;
+    const n = await guard(
+      ns.ctx,
+      ns.ctx.backend.remove(ns.ref, [userKey(key, ns.config.hashKeys)]),
+      'delete',
+    );
+    if (ns.ctx.events.has('delete')) ns.ctx.events.emit('delete', { ...ns.scope, count: n });
+    return n > 0;
+  }
+
+  /** See {@link getOrSet}. */
+  getOrSet(key: string, factory: Factory<T>, options?: GetOrSetOptions): Promise<T> {
+    return getOrSet(this.#ns, key, factory, options);
+  }
+
+  /** Soft-invalidate the workspace's entries with any of `tags`: stale within grace, then gone. */
+  invalidateTags(tags: readonly string[]): Promise<void> {
+    return this.#workspace.invalidateTags(tags);
+  }
+
+  /** Hard-invalidate the workspace's entries with any of `tags`: never served again. */
+  deleteByTags(tags: readonly string[]): Promise<void> {
+    return this.#workspace.deleteByTags(tags);
+  }
+
+  /** Empty this namespace of this workspace in O(1) (a generation bump); see `WorkspaceCache.clearNamespace`. */
+  clear(): Promise<PurgeHandle | undefined> {
+    return this.#workspace.clearNamespace(this.#ns.config.name);
+  }
+}

@@ -1,0 +1,230 @@
+import { type Codec, compressedCodec, jsonCodec, KvError, type KvStore, schemaCodec } from '@raptorflow/core';
+import { z } from 'zod';
+import { type Duration, durationSchema } from './duration.js';
+import { type Envelope, envelopeCodec } from './envelope.js';
+import { checkNamespaceName } from './keys.js';
+
+/** What the cache does when the store fails or does not answer within `timeout`. */
+export type StoreErrorPolicy = 'serve-stale' | 'bypass' | 'throw';
+
+/** Options of one namespace (or `defaults` for every namespace). */
+export interface NamespaceOptions {
+  /** How long a value is fresh. @default '5m' */
+  ttl?: Duration | undefined;
+  /**
+   * How long after `ttl` a stale value may still be served: when the factory fails or times
+   * out, with `staleWhileRevalidate`, while another process holds the lease, or after a soft
+   * tag invalidation. The store keeps the entry for `ttl + grace`. @default 0
+   */
+  grace?: Duration | undefined;
+  /** Each write's TTL is shortened by a random fraction up to this, so keys written together do not expire together. 0 to 1. @default 0.1 */
+  jitter?: number | undefined;
+  /** TTL of negative entries (a factory result of `null` or `undefined`); 0 does not cache them. @default 0 */
+  negativeTtl?: Duration | undefined;
+  /** Serve a stale value at once and refresh it in the background (see `status.pending`). @default false */
+  staleWhileRevalidate?: boolean | undefined;
+  /** Refresh in the background once this fraction of `ttl` has passed (0 = off), e.g. 0.8. @default 0 */
+  earlyRefresh?: number | undefined;
+  /** With a stale value at hand, wait this long for the factory, then serve stale while it finishes. @default none */
+  softTimeout?: Duration | undefined;
+  /** Give up on the factory after this long: `E_TIMEOUT`, or the stale value when there is one. @default none */
+  hardTimeout?: Duration | undefined;
+  /**
+   * Single flight across processes: one process computes a missing value under a lease in the
+   * store (SET NX PX with an owner token), the others serve stale or wait for its write.
+   * `true` uses the defaults. @default false
+   */
+  lease?: boolean | { ttl?: Duration | undefined; wait?: Duration | undefined } | undefined;
+  /** Store SHA-256 hashes of keys instead of the keys (long keys, personal data). @default false */
+  hashKeys?: boolean | undefined;
+  /** Value codec. @default jsonCodec() */
+  codec?: Codec<unknown> | undefined;
+  /** lz-string compression of encoded values at least this many characters long; `false` is off. @default 1024 */
+  compressAbove?: number | false | undefined;
+  /** A zod schema checked on read: a stored value that fails it is a miss (`decode-error` event). */
+  schema?: z.ZodType | undefined;
+}
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** The store: any RaptorFlow KV store, or core's `withL1(store)` stack for an in-process tier. */
+  store: KvStore;
+  /** Prefix of every key the cache writes. @default 'cache:' */
+  prefix?: string | undefined;
+  /** Options of every namespace, under `namespaces`' own. */
+  defaults?: NamespaceOptions | undefined;
+  /** Options per namespace name (letters, digits, `_`, `-`). Other names get `defaults`. */
+  namespaces?: Readonly<Record<string, NamespaceOptions>> | undefined;
+  /** Longest wait for one store call before it counts as failed (`E_TIMEOUT`). @default '1s' */
+  timeout?: Duration | undefined;
+  /** What to do when the store fails: serve L1/stale, bypass the cache, or throw. @default 'serve-stale' */
+  onStoreError?: StoreErrorPolicy | undefined;
+  /**
+   * After a clear, reclaim the old generation's memory with a background SCAN that deletes at
+   * most `maxKeys` keys (`false` leaves them to their TTLs). @default { maxKeys: 100000 }
+   */
+  purge?: false | { maxKeys?: number | undefined } | undefined;
+}
+
+const namespaceSchema = z
+  .object({
+    ttl: durationSchema(1).default(300_000),
+    grace: durationSchema(0).default(0),
+    jitter: z.number().min(0).max(1).default(0.1),
+    negativeTtl: durationSchema(0).default(0),
+    staleWhileRevalidate: z.boolean().default(false),
+    earlyRefresh: z.number().min(0).max(1).default(0),
+    softTimeout: durationSchema(0).optional(),
+    hardTimeout: durationSchema(1).optional(),
+    lease: z
+      .union([
+        z.boolean(),
+        z.object({ ttl: durationSchema(1).optional(), wait: durationSchema(0).optional() }).strict(),
+      ])
+      .default(false),
+    hashKeys: z.boolean().default(false),
+    codec: z
+      .custom<Codec<unknown>>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as Codec<unknown>).encode === 'function' &&
+          typeof (v as Codec<unknown>).decode === 'function',
+        'must be a codec (encode and decode)',
+      )
+      .optional(),
+    compressAbove: z.union([z.number().int().min(0), z.literal(false)]).default(1024),
+    schema: z
+      .custom<z.ZodType>(
+        (v) => typeof (v as z.ZodType | null)?.safeParse === 'function',
+        'must be a zod schema',
+      )
+      .optional(),
+  })
+  .strict();
+
+const cacheSchema = z
+  .object({
+    store: z.custom<KvStore>(
+      (v) => typeof (v as KvStore | null)?.namespace === 'function',
+      'must be a RaptorFlow KV store',
+    ),
+    prefix: z.string().min(1).default('cache:'),
+    defaults: z.record(z.string(), z.unknown()).optional(),
+    namespaces: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    timeout: durationSchema(1).default(1000),
+    onStoreError: z.enum(['serve-stale', 'bypass', 'throw']).default('serve-stale'),
+    purge: z
+      .union([z.literal(false), z.object({ maxKeys: z.number().int().positive().optional() }).strict()])
+      .default({}),
+  })
+  .strict();
+
+/** A namespace's resolved configuration. */
+export interface NamespaceConfig {
+  readonly name: string;
+  readonly ttl: number;
+  readonly grace: number;
+  readonly jitter: number;
+  readonly negativeTtl: number;
+  readonly staleWhileRevalidate: boolean;
+  readonly earlyRefresh: number;
+  readonly softTimeout: number | undefined;
+  readonly hardTimeout: number | undefined;
+  /** `undefined` when off. */
+  readonly lease: { readonly ttl: number; readonly wait: number } | undefined;
+  readonly hashKeys: boolean;
+  /** Encodes values (JSON, compression). */
+  readonly valueCodec: Codec<unknown>;
+  /** Decodes stored entries (header, value, schema). */
+  readonly entryCodec: Codec<Envelope>;
+}
+
+/** The resolved options of {@link createCache}. */
+export interface ResolvedCacheOptions {
+  readonly store: KvStore;
+  readonly prefix: string;
+  readonly timeout: number;
+  readonly onStoreError: StoreErrorPolicy;
+  readonly purgeMaxKeys: number | undefined;
+  readonly defaults: Readonly<Record<string, unknown>>;
+  readonly namespaces: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+function fail(where: string, error: z.ZodError): never {
+  const issue = error.issues[0];
+  const field = [where, ...(issue?.path ?? [])].filter((p) => p !== '').join('.');
+  throw new KvError(
+    'E_INVALID_OPTIONS',
+    `createCache: ${field || '(options)'}: ${issue?.message ?? 'invalid'}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/** Validate the options of {@link createCache}, including every namespace's. */
+export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
+  const parsed = cacheSchema.safeParse(input ?? {});
+  if (!parsed.success) fail('', parsed.error);
+  const o = parsed.data;
+  const defaults = o.defaults ?? {};
+  const namespaces = o.namespaces ?? {};
+  const resolved: ResolvedCacheOptions = {
+    store: o.store,
+    prefix: o.prefix,
+    timeout: o.timeout,
+    onStoreError: o.onStoreError,
+    purgeMaxKeys: o.purge === false ? undefined : (o.purge.maxKeys ?? 100_000),
+    defaults,
+    namespaces,
+  };
+  // Validate every configured namespace now, so a typo fails at start-up, not on first use.
+  resolveNamespace(resolved, 'defaults', 'defaults');
+  for (const name of Object.keys(namespaces)) {
+    try {
+      checkNamespaceName(name);
+    } catch (error) {
+      throw new KvError('E_INVALID_OPTIONS', `createCache: namespaces.${name}: ${(error as Error).message}`);
+    }
+    resolveNamespace(resolved, name, `namespaces.${name}`);
+  }
+  return resolved;
+}
+
+/** The configuration of namespace `name`: its options over `defaults`. */
+export function resolveNamespace(
+  options: ResolvedCacheOptions,
+  name: string,
+  where = `namespaces.${name}`,
+): NamespaceConfig {
+  const own = name === 'defaults' ? {} : (options.namespaces[name] ?? {});
+  const parsed = namespaceSchema.safeParse({ ...options.defaults, ...own });
+  if (!parsed.success) fail(where, parsed.error);
+  const o = parsed.data;
+  const base = o.codec ?? jsonCodec();
+  const valueCodec = o.compressAbove === false ? base : compressedCodec(base, { threshold: o.compressAbove });
+  const readCodec = o.schema ? schemaCodec(valueCodec, o.schema) : valueCodec;
+  const lease =
+    o.lease === false
+      ? undefined
+      : {
+          ttl: (o.lease === true ? undefined : o.lease.ttl) ?? o.hardTimeout ?? 10_000,
+          wait: (o.lease === true ? undefined : o.lease.wait) ?? 5_000,
+        };
+  return {
+    name,
+    ttl: o.ttl,
+    grace: o.grace,
+    jitter: o.jitter,
+    negativeTtl: o.negativeTtl,
+    staleWhileRevalidate: o.staleWhileRevalidate,
+    earlyRefresh: o.earlyRefresh,
+    softTimeout: o.softTimeout,
+    hardTimeout: o.hardTimeout,
+    lease,
+    hashKeys: o.hashKeys,
+    valueCodec,
+    entryCodec: envelopeCodec(readCodec as Codec<unknown>),
+  };
+}

@@ -1,0 +1,133 @@
+import type { KvStore } from '@raptorflow/core';
+import type { WorkspaceGens } from './backend.js';
+import type { CacheContext } from './context.js';
+import { guard } from './context.js';
+import { checkNamespaceName, checkTags, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
+import { NamespaceCache } from './namespace-cache.js';
+import { generationsOf, type PurgeHandle, startPurge } from './purge.js';
+
+/**
+ * The cache of one workspace (tenant). It is built on a store view confined to the
+ * workspace's prefix, so nothing it offers (keys, tags, clears, scans) can name another
+ * workspace's data.
+ */
+export class WorkspaceCache {
+  /** The workspace id. */
+  readonly id: string;
+  readonly #ctx: CacheContext;
+  readonly #view: KvStore;
+  readonly #gens: WorkspaceGens = { ws: '0', ns: new Map() };
+  readonly #namespaces = new Map<string, NamespaceCache<unknown>>();
+
+  /** @internal Created by `CacheClient.workspace`. */
+  constructor(ctx: CacheContext, id: string, view: KvStore) {
+    this.#ctx = ctx;
+    this.id = id;
+    this.#view = view;
+  }
+
+  /** Namespace `name` of this workspace, with that namespace's options (or the defaults). */
+  namespace<T = unknown>(name: string): NamespaceCache<T> {
+    const known = this.#namespaces.get(name);
+    if (known) return known as NamespaceCache<T>;
+    checkNamespaceName(name);
+    const config = this.#ctx.namespaceConfig(name);
+    const scope = { workspace: this.id, namespace: name };
+    const ns = new NamespaceCache<T>(
+      {
+        ctx: this.#ctx,
+        config,
+        scope,
+        flightPrefix: `${this.id}\0${name}\0`,
+        ref: {
+          view: this.#view,
+          ns: name,
+          gens: this.#gens,
+          codec: config.entryCodec,
+          onDecodeError: (error) => {
+            if (this.#ctx.events.has('decode-error'))
+              this.#ctx.events.emit('decode-error', { ...scope, error });
+          },
+        },
+      },
+      this,
+    );
+    this.#namespaces.set(name, ns as NamespaceCache<unknown>);
+    return ns;
+  }
+
+  async #bump(tags: readonly string[], hard: boolean): Promise<void> {
+    const list = checkTags(tags);
+    if (list.length === 0) return;
+    const batch = this.#view.batch();
+    for (const tag of list) batch.incrBy(tagKey(hard ? 'h' : 's', tag), 1);
+    await guard(this.#ctx, batch.exec(), 'invalidate');
+    if (this.#ctx.events.has('invalidate')) {
+      this.#ctx.events.emit('invalidate', { workspace: this.id, tags: list, hard });
+    }
+  }
+
+  /**
+   * Soft invalidation: entries tagged with any of `tags` become stale. They are served only
+   * where stale values are (grace: factory errors, soft timeouts, stale-while-revalidate, lease
+   * waits) and only if written with a grace; otherwise they are misses. One round trip.
+   */
+  invalidateTags(tags: readonly string[]): Promise<void> {
+    return this.#bump(tags, false);
+  }
+
+  /** Hard invalidation: entries tagged with any of `tags` are never served again. One round trip. */
+  deleteByTags(tags: readonly string[]): Promise<void> {
+    return this.#bump(tags, true);
+  }
+
+  #purge(
+    generation: number,
+    namespace: string | undefined,
+    patterns: readonly string[],
+    stale: (key: string) => boolean,
+  ): PurgeHandle | undefined {
+    const maxKeys = this.#ctx.options.purgeMaxKeys;
+    if (maxKeys === undefined) return undefined;
+    const handle = startPurge(this.#view, patterns, stale, maxKeys);
+    this.#ctx.purges.add(handle);
+    void handle.done.then((report) => {
+      this.#ctx.purges.delete(handle);
+      if (this.#ctx.events.has('purge')) {
+        this.#ctx.events.emit('purge', { workspace: this.id, namespace, ...report });
+      }
+    });
+    void generation;
+    return handle;
+  }
+
+  /**
+   * Empty namespace `name` of this workspace in O(1): its generation is bumped, so every entry
+   * written before is unreachable at once (other processes see it on their next read, or
+   * through L1's invalidation). A background purge then deletes the old keys, unless `purge`
+   * is off. Resolves to the purge's handle.
+   */
+  async clearNamespace(name: string): Promise<PurgeHandle | undefined> {
+    checkNamespaceName(name);
+    const generation = await guard(this.#ctx, this.#view.incrBy(nsGenKey(name), 1), 'clear');
+    this.#gens.ns.set(name, String(generation));
+    if (this.#ctx.events.has('clear')) {
+      this.#ctx.events.emit('clear', { workspace: this.id, namespace: name, generation });
+    }
+    return this.#purge(generation, name, [`e:${name}:*`, `l:${name}:*`], (key) => {
+      const g = generationsOf(key);
+      return g !== undefined && g.ns < generation;
+    });
+  }
+
+  /** Empty every namespace of this workspace in O(1) (a generation bump), then purge in the background. */
+  async clear(): Promise<PurgeHandle | undefined> {
+    const generation = await guard(this.#ctx, this.#view.incrBy(WS_GEN_KEY, 1), 'clear');
+    this.#gens.ws = String(generation);
+    if (this.#ctx.events.has('clear')) this.#ctx.events.emit('clear', { workspace: this.id, generation });
+    return this.#purge(generation, undefined, ['e:*', 'l:*'], (key) => {
+      const g = generationsOf(key);
+      return g !== undefined && g.ws < generation;
+    });
+  }
+}
