@@ -26,6 +26,21 @@ export interface IoredisDriverSettings {
 
 const MAX_VALUE_BYTES = 512 * 1024 * 1024;
 
+const STANDALONE: KvCapabilities = Object.freeze({
+  pubsub: true,
+  cluster: false,
+  ttlGranularityMs: 1,
+  maxValueBytes: MAX_VALUE_BYTES,
+  persistent: true,
+  shared: true,
+});
+const CLUSTER: KvCapabilities = Object.freeze({ ...STANDALONE, cluster: true });
+
+/** Capabilities of an ioredis store; known without a connection (the adapter matrix reads them). */
+export function ioredisCapabilities(cluster: boolean): KvCapabilities {
+  return cluster ? CLUSTER : STANDALONE;
+}
+
 /** Which reply shapes a client produces: RESP2, ioredis 6's legacy RESP3 mapping, or raw RESP3. */
 export function replyModeOf(client: IoredisClient): ReplyMode {
   const options = client.options as {
@@ -291,14 +306,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     } while (cursor !== '0');
   }
 
-  const capabilities: KvCapabilities = Object.freeze({
-    pubsub: true,
-    cluster: cluster !== undefined,
-    ttlGranularityMs: 1,
-    maxValueBytes: MAX_VALUE_BYTES,
-    persistent: true,
-    shared: true,
-  });
+  const capabilities = ioredisCapabilities(cluster !== undefined);
 
   return {
     name: ADAPTER,
