@@ -20,6 +20,14 @@ export {
   type CommandSpec,
   parseDouble,
 } from './commands.js';
+export {
+  type KvAdapterName,
+  type KvEnvPlan,
+  type KvEnvSettings,
+  type KvFromEnv,
+  kvFromEnv,
+  planFromEnv,
+} from './config.js';
 export type {
   BatchEntry,
   Command,

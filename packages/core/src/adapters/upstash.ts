@@ -30,6 +30,9 @@ import {
 export {
   type ResolvedUpstashOptions,
   type UpstashAdapterOptions,
+  type UpstashClientOptions,
+  type UpstashCommonOptions,
+  type UpstashRestOptions,
   upstashClientOptionsSchema,
   upstashOptionsSchema,
 } from './upstash/options.js';

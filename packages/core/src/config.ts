@@ -1,0 +1,60 @@
+import { type KvEnvSettings, planFromEnv } from './config/env.js';
+import { namespaceDriver } from './namespace.js';
+import { createStore } from './store.js';
+import type { KvStore } from './types.js';
+
+export { type KvAdapterName, type KvEnvPlan, type KvEnvSettings, planFromEnv } from './config/env.js';
+
+/** What {@link kvFromEnv} returns. */
+export interface KvFromEnv {
+  /** The store, already a namespace view when `REDIS_KEY_PREFIX` is set. Close it with `store.close()`. */
+  readonly store: KvStore;
+  /** The settings read: adapter, default TTLs, prefix, pool size. */
+  readonly settings: KvEnvSettings;
+}
+
+// Not a string literal on purpose: bundlers leave `import(variable)` alone, so an edge bundle of
+// core's main entry never pulls in the ioredis adapter (and ioredis's `node:` modules). On Node
+// the package resolves it from its own exports map.
+const IOREDIS_ENTRY = '@raptorflow/core/ioredis';
+
+/**
+ * Build the store from environment variables (validated once; a bad or missing value is
+ * `E_INVALID_OPTIONS` naming the variable):
+ * - `KV_ADAPTER` = `memory` | `ioredis` | `upstash` chooses explicitly. Otherwise `MOCK_REDIS=true`
+ *   means memory, then the first URL of `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_URL`, `REDIS_URL`
+ *   decides by scheme: `https://` is Upstash, `redis://` or `rediss://` is ioredis.
+ * - Upstash needs `UPSTASH_REDIS_REST_TOKEN` (or the old `UPSTASH_REDIS_TOKEN`).
+ * - `REDIS_KEY_PREFIX` makes the store a namespace view; `REDIS_DEFAULT_TTL` and
+ *   `REDIS_SESSION_TTL` (seconds) and `REDIS_MAX_CONNECTIONS` are returned in `settings`.
+ * - With `NODE_ENV=production`, a store must be configured: memory only with `KV_ADAPTER=memory`.
+ *   Elsewhere nothing configured means memory.
+ *
+ * Async because the adapter modules (and their optional client libraries) load on demand.
+ */
+export async function kvFromEnv(
+  env: Record<string, string | undefined> = (
+    globalThis as { process?: { env?: Record<string, string | undefined> } }
+  ).process?.env ?? {},
+): Promise<KvFromEnv> {
+  const plan = planFromEnv(env);
+  const { settings } = plan;
+  let store: KvStore;
+  if (settings.adapter === 'upstash') {
+    const { upstashAdapter } = await import('./adapters/upstash.js');
+    store = upstashAdapter({ url: plan.connectUrl as string, token: plan.token as string });
+  } else if (settings.adapter === 'ioredis') {
+    const { ioredisAdapter } = (await import(
+      /* @vite-ignore */ /* webpackIgnore: true */ IOREDIS_ENTRY
+    )) as typeof import('./adapters/ioredis.js');
+    store = ioredisAdapter({ url: plan.connectUrl as string });
+  } else {
+    const { memoryAdapter } = await import('./adapters/memory.js');
+    store = memoryAdapter();
+  }
+  const prefix = settings.keyPrefix;
+  if (prefix === undefined) return { store, settings };
+  // A namespace view's close() does nothing; this view is the caller's only handle, so it closes the root.
+  const view = createStore({ ...namespaceDriver(store.driver, prefix), close: () => store.close() }, prefix);
+  return { store: view, settings };
+}

@@ -1,0 +1,175 @@
+import { respCommand } from '@raptorflow/testkit';
+import { describe, expect, inject, it } from 'vitest';
+import { kvFromEnv, planFromEnv } from '../src/config.js';
+import { isKvError } from '../src/index.js';
+
+const { redis, upstash } = inject('raptorflow');
+const run = `cfg${Math.random().toString(36).slice(2, 8)}:`;
+
+function failure(env: Record<string, string | undefined>): string {
+  try {
+    planFromEnv(env);
+  } catch (error) {
+    expect(isKvError(error, 'E_INVALID_OPTIONS')).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('planFromEnv: choosing the adapter', () => {
+  it('defaults to memory outside production, and says so', () => {
+    expect(planFromEnv({}).settings).toMatchObject({ adapter: 'memory', production: false, url: undefined });
+    expect(planFromEnv({ NODE_ENV: 'test', REDIS_KEY_PREFIX: '' }).settings.chosenBy).toMatch(/default/);
+  });
+
+  it('refuses an unconfigured store in production, naming the variable; memory only when explicit', () => {
+    expect(failure({ NODE_ENV: 'production' })).toMatch(/KV_ADAPTER is missing in production/);
+    expect(planFromEnv({ NODE_ENV: 'production', KV_ADAPTER: 'memory' }).settings).toMatchObject({
+      adapter: 'memory',
+      production: true,
+      chosenBy: 'KV_ADAPTER',
+    });
+    expect(planFromEnv({ NODE_ENV: 'production', MOCK_REDIS: 'true' }).settings.adapter).toBe('memory');
+  });
+
+  it('follows KV_ADAPTER, case-insensitively, and refuses unknown names', () => {
+    expect(planFromEnv({ KV_ADAPTER: 'IOREDIS', REDIS_URL: 'redis://127.0.0.1:6379' }).settings.adapter).toBe(
+      'ioredis',
+    );
+    expect(failure({ KV_ADAPTER: 'redis' })).toMatch(/KV_ADAPTER must be memory, ioredis or upstash/);
+  });
+
+  it('infers the adapter from the URL scheme: https is Upstash, redis:// and rediss:// are ioredis', () => {
+    const up = planFromEnv({
+      UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
+      UPSTASH_REDIS_REST_TOKEN: 't',
+    });
+    expect(up.settings).toMatchObject({ adapter: 'upstash', chosenBy: 'UPSTASH_REDIS_REST_URL' });
+    expect(up.token).toBe('t');
+    expect(planFromEnv({ REDIS_URL: 'rediss://:pw@host:6380' }).settings).toMatchObject({
+      adapter: 'ioredis',
+      url: 'rediss://host:6380',
+    });
+    expect(planFromEnv({ REDIS_URL: 'https://x.upstash.io', UPSTASH_REDIS_TOKEN: 'old' })).toMatchObject({
+      settings: { adapter: 'upstash', chosenBy: 'REDIS_URL' },
+      token: 'old',
+    });
+    // The old system's UPSTASH_REDIS_URL can be Upstash's TCP endpoint: its scheme decides.
+    expect(planFromEnv({ UPSTASH_REDIS_URL: 'rediss://default:pw@x.upstash.io:6379' }).settings.adapter).toBe(
+      'ioredis',
+    );
+    expect(
+      planFromEnv({ UPSTASH_REDIS_URL: 'https://x.upstash.io', UPSTASH_REDIS_TOKEN: 't' }).settings.adapter,
+    ).toBe('upstash');
+  });
+
+  it('keeps credentials out of settings but passes them to the adapter', () => {
+    const plan = planFromEnv({ REDIS_URL: 'redis://user:secret@127.0.0.1:6379/2' });
+    expect(plan.settings.url).toBe('redis://127.0.0.1:6379/2');
+    expect(plan.connectUrl).toBe('redis://user:secret@127.0.0.1:6379/2');
+    expect(JSON.stringify(plan.settings)).not.toContain('secret');
+  });
+
+  it('honours MOCK_REDIS and refuses it beside another explicit adapter', () => {
+    expect(planFromEnv({ MOCK_REDIS: 'true', REDIS_URL: 'redis://h:1' }).settings).toMatchObject({
+      adapter: 'memory',
+      chosenBy: 'MOCK_REDIS',
+    });
+    expect(planFromEnv({ MOCK_REDIS: '0', REDIS_URL: 'redis://h:1' }).settings.adapter).toBe('ioredis');
+    expect(failure({ MOCK_REDIS: 'yes' })).toMatch(/MOCK_REDIS must be true or false/);
+    expect(failure({ MOCK_REDIS: 'true', KV_ADAPTER: 'upstash' })).toMatch(
+      /MOCK_REDIS is true but KV_ADAPTER/,
+    );
+  });
+
+  it('refuses missing and malformed connection settings, naming the variable', () => {
+    expect(failure({ REDIS_URL: 'not a url' })).toMatch(/REDIS_URL is not a valid URL/);
+    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(/REDIS_URL must start with https:\/\//);
+    expect(failure({ KV_ADAPTER: 'ioredis' })).toMatch(/REDIS_URL is missing/);
+    expect(failure({ KV_ADAPTER: 'ioredis', REDIS_URL: 'https://x.upstash.io' })).toMatch(
+      /REDIS_URL must be redis:\/\//,
+    );
+    expect(failure({ KV_ADAPTER: 'upstash' })).toMatch(/UPSTASH_REDIS_REST_URL is missing/);
+    expect(failure({ KV_ADAPTER: 'upstash', UPSTASH_REDIS_URL: 'rediss://x:6379' })).toMatch(
+      /UPSTASH_REDIS_URL must be an https:\/\/ REST URL/,
+    );
+    expect(failure({ UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' })).toMatch(
+      /UPSTASH_REDIS_REST_TOKEN is missing/,
+    );
+    // A URL the chosen adapter does not use is still checked.
+    expect(failure({ KV_ADAPTER: 'memory', REDIS_URL: 'redis//typo' })).toMatch(/REDIS_URL/);
+  });
+
+  it('parses TTLs in seconds, pool size and prefix; refuses bad values', () => {
+    const { settings } = planFromEnv({
+      REDIS_KEY_PREFIX: 'app:',
+      REDIS_DEFAULT_TTL: '3600',
+      REDIS_SESSION_TTL: ' 86400 ',
+      REDIS_MAX_CONNECTIONS: '20',
+    });
+    expect(settings).toMatchObject({
+      keyPrefix: 'app:',
+      defaultTtlMs: 3_600_000,
+      sessionTtlMs: 86_400_000,
+      maxConnections: 20,
+    });
+    for (const bad of ['0', '-5', '1.5', 'ten', '1e400']) {
+      expect(failure({ REDIS_DEFAULT_TTL: bad })).toMatch(
+        /REDIS_DEFAULT_TTL must be a whole number of seconds/,
+      );
+      expect(failure({ REDIS_SESSION_TTL: bad })).toMatch(/REDIS_SESSION_TTL must be/);
+      expect(failure({ REDIS_MAX_CONNECTIONS: bad })).toMatch(/REDIS_MAX_CONNECTIONS must be/);
+    }
+    expect(failure({ REDIS_MAX_CONNECTIONS: '1000000' })).toMatch(/REDIS_MAX_CONNECTIONS/);
+  });
+});
+
+describe('kvFromEnv: building the store', () => {
+  it('builds memory with a prefix view whose close() closes the store', async () => {
+    const { store, settings } = await kvFromEnv({ MOCK_REDIS: 'true', REDIS_KEY_PREFIX: 'p:' });
+    expect(settings.adapter).toBe('memory');
+    expect(store.name).toBe('memory');
+    expect(store.prefix).toBe('p:');
+    await store.set('k', 'v');
+    expect(await store.get('k')).toBe('v');
+    await store.close();
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+
+  it('builds ioredis from REDIS_URL (the adapter loads on demand)', async () => {
+    const { store, settings } = await kvFromEnv({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: run });
+    try {
+      expect(settings.adapter).toBe('ioredis');
+      expect(store.name).toBe('ioredis');
+      await store.set('io', 'x');
+      expect(await respCommand(redis.host, redis.port, ['GET', `${run}io`])).toBe('x');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('builds upstash from UPSTASH_REDIS_REST_URL and _TOKEN', async () => {
+    const { store, settings } = await kvFromEnv({
+      NODE_ENV: 'production',
+      UPSTASH_REDIS_REST_URL: upstash.url,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      REDIS_KEY_PREFIX: run,
+    });
+    try {
+      expect(settings).toMatchObject({ adapter: 'upstash', production: true });
+      expect(store.name).toBe('upstash');
+      await store.set('up', '123');
+      expect(await respCommand(redis.host, redis.port, ['GET', `${run}up`])).toBe('123');
+      expect(await store.get('up')).toBe('123');
+    } finally {
+      await store.close();
+      await respCommand(redis.host, redis.port, ['DEL', `${run}io`, `${run}up`]);
+    }
+  });
+
+  it('reads globalThis.process.env by default', async () => {
+    const { settings, store } = await kvFromEnv();
+    expect(['memory', 'ioredis', 'upstash']).toContain(settings.adapter);
+    await store.close();
+  });
+});
