@@ -3,12 +3,13 @@ import { afterAll, inject } from 'vitest';
 // Capabilities only: this module does not load ioredis unless an ioredis entry creates a store.
 import { ioredisCapabilities } from '../adapters/ioredis/driver.js';
 import { type MemoryAdapterOptions, memoryAdapter } from '../adapters/memory.js';
+import { upstashAdapter } from '../adapters/upstash.js';
 import type { KvCapabilities } from '../driver.js';
 import type { KvStore } from '../types.js';
 
 /** One store of the adapter matrix. */
 export interface StoreMatrixEntry {
-  /** `memory`, `ioredis` or `ioredis cluster`; unique, usable as a test title (`'$name'`). */
+  /** `memory`, `ioredis`, `ioredis cluster` or `upstash`; unique, usable as a test title (`'$name'`). */
   readonly name: string;
   /** What the store can do, known before any store is created (for `skip`-free branching). */
   readonly capabilities: KvCapabilities;
@@ -50,8 +51,8 @@ async function ioredis(
 }
 
 /**
- * The adapter matrix feature packages run their tests on: memory, ioredis standalone and
- * ioredis Cluster (3 masters), on the servers of the vitest global setup (`inject('raptorflow')`).
+ * The adapter matrix feature packages run their tests on: memory, ioredis standalone,
+ * ioredis Cluster (3 masters) and upstash (through the local REST server), on the servers of the vitest global setup (`inject('raptorflow')`).
  *
  * ```ts
  * describe.each(storeMatrix())('$name', ({ create, capabilities }) => { ... });
@@ -81,6 +82,13 @@ export function storeMatrix(options: StoreMatrixOptions = {}): StoreMatrix {
       capabilities: ioredisCapabilities(true),
       make: (s) =>
         ioredis({ cluster: { nodes: s.cluster.nodes.map((n) => ({ host: n.host, port: n.port })) } }),
+    },
+    {
+      // Upstash over HTTP through testkit's local REST server (in front of the standalone Redis).
+      // Building the adapter opens no connection, so its capabilities are read from a throwaway one.
+      name: 'upstash',
+      capabilities: upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token }).capabilities,
+      make: async (s) => upstashAdapter({ url: s.upstash.url, token: s.upstash.token }),
     },
   ];
   const only = options.only;

@@ -6,6 +6,7 @@ import { Redis } from '@upstash/redis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { upstashAdapter, upstashDriver } from '../../src/adapters/upstash.js';
 import { createStore, defineScript, isKvError, type KvStore } from '../../src/index.js';
+import { runConformance } from '../../src/testing/index.js';
 
 const { upstash, redis: direct } = inject('raptorflow');
 const run = `uad:${Math.random().toString(36).slice(2, 8)}:`;
@@ -21,6 +22,15 @@ afterAll(async () => {
   const keys = await respCommand(direct.host, direct.port, ['KEYS', `${run}*`]);
   if (Array.isArray(keys) && keys.length > 0)
     await respCommand(direct.host, direct.port, ['DEL', ...(keys as string[])]);
+});
+
+runConformance({
+  name: 'upstash (local REST server, fetch transport)',
+  create: () => upstashAdapter({ url: upstash.url, token: upstash.token }),
+});
+runConformance({
+  name: 'upstash (local REST server, real @upstash/redis client)',
+  create: () => upstashAdapter(new Redis({ url: upstash.url, token: upstash.token })),
 });
 
 const VARIANTS = {
