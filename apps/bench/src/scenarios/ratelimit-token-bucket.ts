@@ -1,0 +1,5 @@
+import type { Scenario } from '../types.js';
+import { ourAlgorithm } from './ratelimit-shared.js';
+
+const scenario: Scenario = ourAlgorithm('token-bucket');
+export default scenario;
