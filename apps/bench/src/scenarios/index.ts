@@ -15,6 +15,12 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'l1-miss': async () => (await import('./l1-miss.js')).default,
   'l1-miss-get-only': async () => (await import('./l1-miss-get-only.js')).default,
   'l1-raw-lru': async () => (await import('./l1-raw-lru.js')).default,
+  'ratelimit-gcra': async () => (await import('./ratelimit-gcra.js')).default,
+  'ratelimit-fixed-window': async () => (await import('./ratelimit-fixed-window.js')).default,
+  'ratelimit-sliding-window': async () => (await import('./ratelimit-sliding-window.js')).default,
+  'ratelimit-sliding-log': async () => (await import('./ratelimit-sliding-log.js')).default,
+  'ratelimit-token-bucket': async () => (await import('./ratelimit-token-bucket.js')).default,
+  'ratelimit-rlf': async () => (await import('./ratelimit-rlf.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */
