@@ -57,6 +57,11 @@ export interface L1StateOptions {
 }
 
 const ENTRY_OVERHEAD = 64;
+/**
+ * Redis counts PTTL in whole ms and lru-cache reads its clock at most once per ms
+ * (`ttlResolution`): ending the L1 copy 2 ms early keeps it from outliving the store's value.
+ */
+const EXPIRY_MARGIN_MS = 2;
 
 /**
  * The in-process half of the L1: an lru-cache plus the bookkeeping that keeps a read in flight
@@ -149,13 +154,13 @@ export class L1State {
   /**
    * Cache `value`, read from the store at `sentAt` (a `performance.now()` reading taken before
    * the request left) together with its PTTL in ms (`undefined` when not read). The L1 TTL ends
-   * no later than the store's expiry: it counts from the send time, not the reply time.
+   * before the store's expiry: it counts from the send time, not the reply time, less a margin.
    */
   insert(key: string, value: string, pttl: number | undefined, sentAt: number): L1Entry | undefined {
     let ttl = this.#ttl;
     if (pttl !== undefined) {
       if (pttl === -2 || pttl === 0 || pttl < -2) return undefined;
-      if (pttl > 0) ttl = Math.min(ttl, Math.floor(pttl - (performance.now() - sentAt)));
+      if (pttl > 0) ttl = Math.min(ttl, Math.floor(pttl - (performance.now() - sentAt)) - EXPIRY_MARGIN_MS);
     }
     if (ttl < 1) return undefined;
     const entry: L1Entry = { value };

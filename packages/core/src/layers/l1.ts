@@ -5,11 +5,13 @@ import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver
 import { isKvError, KvError } from '../errors.js';
 import type { Emitter } from '../events.js';
 import { namespaceDriver } from '../namespace.js';
+import type { Script } from '../script.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
+import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
 import { parseLayerOptions } from './options.js';
 
 /** Options of {@link withL1}. */
@@ -27,7 +29,8 @@ export interface L1Options {
    */
   ttl?: number | undefined;
   /**
-   * `read`: a miss reads the value and its PTTL in one round trip (a 2-command batch), so the L1
+   * `read`: a miss reads the value and its PTTL in one round trip (one small Lua script; a
+   * pipeline on a Cluster when keys span slots), so the L1
    * copy expires no later than the store's. `ignore`: a miss sends only GET, and an L1 copy may
    * outlive a store TTL shorter than `ttl` by up to `ttl`: only for data written without TTLs.
    * @default 'read'
@@ -136,6 +139,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   }
   const bus = channel === false ? undefined : new L1Bus(inner, state, channel);
   const readTtl = o.storeTtl === 'read';
+  const clustered = inner.capabilities.cluster;
   const name = `l1(${inner.name})`;
   const protect = o.protect === 'clone' ? <T>(v: T): T => structuredClone(v) : <T>(v: T): T => v;
 
@@ -150,7 +154,18 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         keys.length === 1
           ? { argv: ['GET', keys[0] as string], keys: [1], readonly: true }
           : { argv: ['MGET', ...keys], keys: keys.map((_, i) => i + 1), readonly: true };
-      if (readTtl) {
+      if (readTtl && (keys.length === 1 || (!clustered && keys.length <= L1_READ_MAX_KEYS))) {
+        const reply = (await inner.script({ script: L1_READ as Script<unknown>, keys, args: [] })) as Reply[];
+        values = new Array(keys.length);
+        ttls = new Array(keys.length);
+        for (let i = 0; i < keys.length; i++) {
+          const v = reply[2 * i];
+          const t = reply[2 * i + 1];
+          values[i] = typeof v === 'string' ? v : null;
+          ttls[i] = typeof t === 'number' ? t : undefined;
+        }
+      } else if (readTtl) {
+        // Cluster (keys in several slots) or very many keys: a pipeline of MGET + PTTLs.
         const entries: BatchEntry[] = [{ command: read }];
         for (const k of keys) entries.push({ command: PTTL(k) });
         const replies = await inner.batch(entries);

@@ -26,11 +26,11 @@ describe('withL1 reads', () => {
     expect(store.l1.stats).toMatchObject({ hits: 100, misses: 1, size: 1 });
   });
 
-  it('reads the value and its PTTL in one batch on a miss', async () => {
+  it('reads the value and its PTTL in one script call on a miss', async () => {
     const { base, gate, store } = stack();
     await base.set('k', 'v');
     await store.get('k');
-    expect(gate.log).toEqual(['batch:2']);
+    expect(gate.log).toEqual(['script:rf-l1-read']);
   });
 
   it('with storeTtl ignore, a miss is a single GET', async () => {
@@ -54,7 +54,7 @@ describe('withL1 reads', () => {
     await store.get('a');
     gate.log.length = 0;
     expect(await store.mget(['a', 'b', 'missing', 'c', 'b'])).toEqual(['1', '2', null, '3', '2']);
-    expect(gate.log).toEqual(['batch:4']); // MGET b missing c + 3 PTTLs
+    expect(gate.log).toEqual(['script:rf-l1-read']); // one script: MGET b missing c + 3 PTTLs
     gate.log.length = 0;
     expect(await store.mget(['a', 'b', 'c'])).toEqual(['1', '2', '3']);
     expect(gate.calls).toBe(0);
@@ -232,21 +232,31 @@ describe('withL1 decoded values', () => {
 });
 
 describe('withL1 invalidation bus (in-process stores sharing one memory backend)', () => {
-  it('publishes keys after the write and other L1s evict them', async () => {
+  it('publishes keys after the write and other L1s evict them; own messages are ignored', async () => {
     const base = memoryAdapter({ sweepIntervalMs: 0 });
     const a = withL1(base, { channel: 'inv' });
     const b = withL1(base, { channel: 'inv' });
+    const settle = async (): Promise<void> => {
+      await a.l1.flush();
+      await b.l1.flush();
+      await new Promise((r) => setTimeout(r, 20));
+    };
     await Promise.all([a.l1.ready, b.l1.ready]);
     await a.set('k', 'v1');
+    await settle();
     expect(await b.get('k')).toBe('v1');
     expect(await b.get('k')).toBe('v1');
+    expect(b.l1.stats).toMatchObject({ hits: 1, invalidations: 0 });
     await a.set('k', 'v2');
-    await a.l1.flush();
-    expect(await b.get('k')).toBe('v2');
+    await settle();
     expect(b.l1.stats.invalidations).toBe(1);
-    // Own messages are ignored: a's L1 was evicted by its own write, not by the bus.
-    await b.set('other', '1');
-    await b.l1.flush();
+    expect(await b.get('k')).toBe('v2');
+    // a caches its own write right away; its own message for that key must not evict it.
+    await a.set('own', '1');
+    expect(await a.get('own')).toBe('1');
+    await settle();
+    expect(await a.get('own')).toBe('1');
+    expect(a.l1.stats).toMatchObject({ hits: 1, invalidations: 0 });
   });
 
   it('emits events only to listeners', async () => {
