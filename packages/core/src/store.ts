@@ -59,10 +59,6 @@ function sizeGuard(driver: KvDriver): (argv: readonly string[]) => void {
  */
 export function createStore(driver: KvDriver, prefix = ''): KvStore {
   const guard = sizeGuard(driver);
-  const run = (command: Command): Promise<Reply> => {
-    guard(command.argv);
-    return driver.command(command);
-  };
 
   const store = {
     name: driver.name,
@@ -148,10 +144,12 @@ export function createStore(driver: KvDriver, prefix = ''): KvStore {
       let command: Command;
       try {
         command = encode(...args);
+        // The size guard throws too: keep it inside the try so every failure is a rejection.
+        guard(command.argv);
       } catch (error) {
         return Promise.reject(error);
       }
-      return run(command).then(decode);
+      return driver.command(command).then(decode);
     };
   }
   return store as KvStore;

@@ -46,7 +46,8 @@ return 0`,
 });
 
 /**
- * ZADD with a score computed in Lua (a number handed to redis.call, so converted with %.14g),
+ * ZADD with a score computed in Lua (a number handed to redis.call, so converted by Lua's
+ * number formatting, `%.17g` in Redis 7.0),
  * then the whole set with scores.
  */
 export const ZADD_RANGE: Script<Reply> = defineScript({

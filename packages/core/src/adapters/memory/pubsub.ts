@@ -1,26 +1,41 @@
 import type { MessageHandler, Subscription } from '../../driver.js';
 
+type Delivery = readonly [readonly MessageHandler[], string, string];
+
 /**
- * In-process pub/sub. Delivery is asynchronous, like a network, and in order per channel:
- * each publish queues one microtask that hands the message to the subscribers of that moment.
+ * In-process pub/sub. Delivery is asynchronous, like a network (a macrotask later, so the
+ * publisher's own continuation runs first), and in publish order: one queue, one timer.
  */
 export class PubSub {
   private readonly channels = new Map<string, Set<MessageHandler>>();
+  private queue: Delivery[] = [];
+  private scheduled = false;
 
-  /** Deliver `message`; resolves to how many subscriptions received it. */
-  publish(channel: string, message: string): number {
-    const handlers = this.channels.get(channel);
-    if (!handlers || handlers.size === 0) return 0;
-    const receivers = [...handlers];
-    queueMicrotask(() => {
-      for (const handler of receivers) {
+  private flush = (): void => {
+    this.scheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    for (const [handlers, message, channel] of queue) {
+      for (const handler of handlers) {
         try {
           handler(message, channel);
         } catch {
           // A throwing handler must not stop delivery to the others, as on a real connection.
         }
       }
-    });
+    }
+  };
+
+  /** Deliver `message`; resolves to how many subscriptions received it. */
+  publish(channel: string, message: string): number {
+    const handlers = this.channels.get(channel);
+    if (!handlers || handlers.size === 0) return 0;
+    const receivers = [...handlers];
+    this.queue.push([receivers, message, channel]);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setTimeout(this.flush, 0);
+    }
     return receivers.length;
   }
 
@@ -48,5 +63,6 @@ export class PubSub {
 
   clear(): void {
     this.channels.clear();
+    this.queue = [];
   }
 }

@@ -1,0 +1,56 @@
+import { expect } from 'vitest';
+import { isKvError, type KvErrorCode } from '../errors.js';
+import type { KvStore } from '../types.js';
+
+/** What every group of the suite receives. */
+export interface SuiteContext {
+  /** Adapter name, for test titles. */
+  readonly name: string;
+  /** The running test's own view: a namespace with a random prefix, emptied after the test. */
+  store(): KvStore;
+  /** The shared root store. Tests that write to it clean up after themselves. */
+  root(): KvStore;
+  /** A new store from the factory, for tests that close it. */
+  create(): Promise<KvStore>;
+}
+
+/** A group of the suite: registers its `describe` block. */
+export type SuiteGroup = (ctx: SuiteContext) => void;
+
+/** Assert that a promise rejects with a KvError of `code`. */
+export async function expectCode(promise: Promise<unknown>, code: KvErrorCode): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected a KvError ${code}`).toBeDefined();
+  expect(isKvError(caught), `expected a KvError, got ${String(caught)}`).toBe(true);
+  expect((caught as { code: string }).code).toBe(code);
+}
+
+/** Poll `check` until it returns true, at most `attempts` times `intervalMs` apart. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  attempts = 100,
+  intervalMs = 20,
+): Promise<boolean> {
+  for (let i = 0; i < attempts; i++) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return false;
+}
+
+/** A random prefix for one test's keys; no hash tag, so a Cluster spreads its keys over slots. */
+export function randomPrefix(): string {
+  return `cf:${Math.random().toString(36).slice(2, 10)}:`;
+}
+
+/** Collect a scan into a sorted array. */
+export async function scanAll(store: KvStore, options?: Parameters<KvStore['scan']>[0]): Promise<string[]> {
+  const out: string[] = [];
+  for await (const key of store.scan(options)) out.push(key);
+  return out.sort();
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { type MemoryAdapterOptions, memoryAdapter, memoryDriver } from '../../src/adapters/memory.js';
+import { isKvError } from '../../src/errors.js';
+import { defineScript } from '../../src/script.js';
+import { createStore } from '../../src/store.js';
+import { expectCode, runConformance, SCRIPT_TIME } from '../../src/testing/index.js';
+
+runConformance({ name: 'memory', create: () => memoryAdapter({ maxValueBytes: 2 * 1024 * 1024 }) });
+
+function fakeClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+function store(options: MemoryAdapterOptions = {}) {
+  const driver = memoryDriver({ sweepIntervalMs: 0, ...options });
+  return { driver, kv: createStore(driver) };
+}
+
+describe('memory adapter', () => {
+  it('expires keys on a fake clock, to the millisecond', async () => {
+    const clock = fakeClock();
+    const { kv } = store({ clock: clock.now });
+    await kv.set('k', 'v', { ttl: 1000 });
+    expect(await kv.pttl('k')).toBe(1000);
+    clock.advance(999);
+    expect(await kv.pttl('k')).toBe(1);
+    expect(await kv.get('k')).toBe('v');
+    clock.advance(1);
+    expect(await kv.get('k')).toBeNull();
+    expect(await kv.pttl('k')).toBe(-2);
+    await kv.set('s', 'v', { ttl: 1500 });
+    expect(await kv.driver.command({ argv: ['TTL', 's'], keys: [1], readonly: true })).toBe(2);
+    clock.advance(1000);
+    expect(await kv.driver.command({ argv: ['TTL', 's'], keys: [1], readonly: true })).toBe(1);
+  });
+
+  it('TIME and scripts read the fake clock', async () => {
+    const clock = fakeClock(1_700_000_000_123.456);
+    const { kv } = store({ clock: clock.now });
+    expect(await kv.time()).toBeCloseTo(1_700_000_000_123.456, 3);
+    expect(await kv.eval(SCRIPT_TIME, [], [])).toBe(1_700_000_000);
+  });
+
+  it('the sweep deletes expired keys in bounded batches and eventually all of them', async () => {
+    const clock = fakeClock();
+    const { driver, kv } = store({ clock: clock.now, sweepBatch: 10 });
+    const entries: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) entries[`k${i}`] = 'v';
+    await kv.mset(entries);
+    for (let i = 0; i < 100; i++) await kv.pexpire(`k${i}`, i < 50 ? 100 : 100_000);
+    await kv.set('forever', 'v');
+    clock.advance(200);
+    expect(driver.size).toBe(101);
+    const first = driver.sweep();
+    expect(first).toBeLessThanOrEqual(10);
+    let total = first;
+    for (let i = 0; i < 20 && total < 50; i++) total += driver.sweep();
+    expect(total).toBe(50);
+    expect(driver.size).toBe(51);
+    expect(await kv.get('forever')).toBe('v');
+    expect(await kv.exists('k99')).toBe(1);
+  });
+
+  it('the periodic sweep runs on its timer and stops on close', async () => {
+    const driver = memoryDriver({ sweepIntervalMs: 5, sweepBatch: 1000 });
+    const kv = createStore(driver);
+    for (let i = 0; i < 20; i++) await kv.set(`k${i}`, 'v', { ttl: 1 });
+    let waited = 0;
+    while (driver.size > 0 && waited++ < 200) await new Promise((r) => setTimeout(r, 5));
+    expect(driver.size).toBe(0);
+    await kv.close();
+    await expectCode(kv.get('k'), 'E_CLOSED');
+    await expectCode(kv.eval(SCRIPT_TIME, [], []), 'E_CLOSED');
+    await expectCode(kv.publish('c', 'm'), 'E_CLOSED');
+  });
+
+  it('maxKeys evicts the least recently used key', async () => {
+    const { driver, kv } = store({ maxKeys: 3 });
+    await kv.set('a', '1');
+    await kv.set('b', '2');
+    await kv.set('c', '3');
+    expect(await kv.get('a')).toBe('1'); // a is now the most recent
+    await kv.set('d', '4');
+    expect(driver.size).toBe(3);
+    expect(await kv.exists('b')).toBe(0);
+    expect(await kv.mget(['a', 'c', 'd'])).toEqual(['1', '3', '4']);
+    await kv.hset('h', { f: 'v' });
+    expect(driver.size).toBe(3);
+    expect(await kv.exists('a')).toBe(0);
+  });
+
+  it('sorted sets stay correct at 100k members', async () => {
+    const { kv } = store();
+    const n = 100_000;
+    const batch = kv.batch();
+    // Scores with many ties, so the member order inside a score matters.
+    for (let i = 0; i < n; i++) batch.zadd('z', { member: `m${i}`, score: i % 1000 });
+    await batch.exec();
+    expect(await kv.zcard('z')).toBe(n);
+    const range = await kv.zrangeByScore('z', 500, 500);
+    expect(range).toHaveLength(100);
+    expect(range).toEqual([...range].sort());
+    expect(await kv.zrangeByScore('z', { exclusive: 998 }, 999, { offset: 10, count: 5 })).toEqual(
+      (await kv.zrangeByScore('z', 999, 999)).slice(10, 15),
+    );
+    const popped = await kv.zpopmin('z', 1000);
+    expect(popped).toHaveLength(1000);
+    expect(popped.every((p) => p.score <= 9)).toBe(true);
+    for (let i = 1; i < popped.length; i++) {
+      const a = popped[i - 1];
+      const b = popped[i];
+      expect(a && b && (a.score < b.score || (a.score === b.score && a.member < b.member))).toBe(true);
+    }
+    expect(await kv.zremRangeByScore('z', 0, 499)).toBe(n / 2 - 1000);
+    expect(await kv.zcard('z')).toBe(n / 2);
+    expect(await kv.zscore('z', 'm999')).toBe(999);
+    expect(await kv.zscore('z', 'm0')).toBeNull();
+  });
+
+  it('pub/sub delivers asynchronously, in order', async () => {
+    const { kv } = store();
+    const got: string[] = [];
+    const sub = await kv.subscribe(['c'], (m) => got.push(m));
+    const second = await kv.subscribe(['c'], () => {});
+    expect(await kv.publish('c', '1')).toBe(2);
+    expect(got).toEqual([]); // not delivered synchronously, like a network
+    await kv.publish('c', '2');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(got).toEqual(['1', '2']);
+    await second.unsubscribe();
+    expect(await kv.publish('c', '3')).toBe(1);
+    await sub.unsubscribe();
+    expect(await kv.publish('c', '4')).toBe(0);
+  });
+
+  it('a twin that throws something other than a KvError is E_SCRIPT; scripts are atomic', async () => {
+    const { kv } = store();
+    const broken = defineScript({
+      name: 'broken',
+      keys: 1,
+      lua: 'return 1',
+      twin: (ctx, keys) => {
+        ctx.call('SET', keys[0] as string, 'half');
+        throw new TypeError('oops');
+      },
+    });
+    await expectCode(kv.eval(broken, ['k']), 'E_SCRIPT');
+    // Like a Lua error after a write: the write stays, as in Redis (no rollback).
+    expect(await kv.get('k')).toBe('half');
+    const unknown = defineScript({ name: 'unknown', lua: 'x', twin: (ctx) => ctx.call('NOPE') });
+    const error = await kv.eval(unknown, []).catch((e: unknown) => e);
+    expect(isKvError(error, 'E_COMMAND')).toBe(true);
+    expect((error as Error).message).toContain("ERR unknown command 'NOPE'");
+  });
+
+  it('unknown commands and arity errors use Redis texts', async () => {
+    const { kv } = store();
+    const run = (...argv: string[]) => kv.driver.command({ argv, keys: [], readonly: false });
+    await expect(run('FOO', 'a', 'b')).rejects.toThrow(
+      "ERR unknown command 'FOO', with args beginning with: 'a' 'b' ",
+    );
+    await expect(run('GET')).rejects.toThrow("ERR wrong number of arguments for 'get' command");
+    await expect(run('SET', 'k', 'v', 'PX', '0')).rejects.toThrow("ERR invalid expire time in 'set' command");
+    await expect(run('ZRANGEBYSCORE', 'z', 'x', '1')).rejects.toThrow('ERR min or max is not a float');
+    expect(await run('PING')).toBe('PONG');
+  });
+
+  it('validates its options', () => {
+    for (const bad of [
+      { maxKeys: 0 },
+      { sweepBatch: -1 },
+      { clock: 5 },
+      { maxValueBytes: 1.5 },
+      { nope: 1 },
+    ]) {
+      let caught: unknown;
+      try {
+        memoryAdapter(bad as MemoryAdapterOptions);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isKvError(caught, 'E_INVALID_OPTIONS')).toBe(true);
+    }
+    const kv = memoryAdapter({ name: 'custom', sweepIntervalMs: 0 });
+    expect(kv.name).toBe('custom');
+    expect(kv.capabilities).toEqual({
+      pubsub: true,
+      cluster: false,
+      ttlGranularityMs: 1,
+      maxValueBytes: 512 * 1024 * 1024,
+      persistent: false,
+      shared: false,
+    });
+  });
+});
