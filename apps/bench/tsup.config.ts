@@ -7,8 +7,11 @@ export default defineConfig({
   format: ['esm'],
   splitting: true,
   sourcemap: true,
-  clean: true,
+  // Chunk names are content hashes: without cleaning, a rebuild while a bench runs (the working
+  // tree is shared) adds files instead of deleting the ones the running children load.
+  clean: false,
   target: 'node20',
-  // Measure the packages as users install them: built, resolved from node_modules.
-  external: [/^@raptorflow\//, 'ioredis'],
+  // Measure packages as users install them: built, loaded from node_modules, never bundled here.
+  skipNodeModulesBundle: true,
+  external: [/^@raptorflow\//],
 });

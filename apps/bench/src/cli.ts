@@ -16,7 +16,7 @@ const HELP = `Usage: pnpm bench [flags]
   --filter <text>        only scenarios whose name contains <text> (repeatable)
   --adapters <a,b>       adapters to use (default: all; Redis ones need redis-server or REDIS_URL)
   --concurrency <1,64>   operations in flight, one run each (default 1,64)
-  --duration <s>         measured seconds per run (default 5)
+  --duration <s>         measured seconds per run (default 3)
   --warmup <s>           warm-up seconds per run (default 1)
   --runs <n>             repeat every run n times, interleaved; rows show the median (default 1)
   --monitor-ops <n>      operations sampled under MONITOR per Redis run, 0 = off (default 200)

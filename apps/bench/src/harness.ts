@@ -18,7 +18,7 @@ export interface BenchOptions {
   warmupMs?: number | undefined;
   /** Warm-up bound in operations. @default 1_000_000 */
   warmupOps?: number | undefined;
-  /** Measured period per run, ms. @default 5000 */
+  /** Measured period per run, ms. @default 3000 */
   durationMs?: number | undefined;
   /** Measured-period bound in operations. @default 50_000_000 */
   maxOps?: number | undefined;
@@ -48,11 +48,11 @@ export interface BenchSettings {
   readonly monitorOps: number;
 }
 
-/** A full run: about 7 s per scenario × adapter × concurrency. */
+/** A full run: about 5 s per scenario × adapter × concurrency, child start-up included. */
 export const FULL_SETTINGS: BenchSettings = {
   warmupMs: 1000,
   warmupOps: 1_000_000,
-  durationMs: 5000,
+  durationMs: 3000,
   maxOps: 50_000_000,
   monitorOps: 200,
 };
