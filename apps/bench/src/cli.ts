@@ -9,6 +9,7 @@ import { ADAPTERS } from './adapters.js';
 import { type BenchOptions, FULL_SETTINGS, planRuns, QUICK_SETTINGS, runBench } from './harness.js';
 import { infoField, probeCommand } from './redis-probe.js';
 import { environment, formatTable, writeReport } from './report.js';
+import { loadScenario } from './scenarios/index.js';
 import type { BenchRedis } from './types.js';
 
 const HELP = `Usage: pnpm bench [flags]
@@ -123,7 +124,16 @@ async function main(): Promise<number> {
 
     if (values.list) {
       const planned = await planRuns({ ...opts, redis: redis ?? { url: '', host: '', port: 0 } });
-      for (const r of planned) process.stdout.write(`${r.scenario}  ${r.adapter}  c=${r.concurrency}\n`);
+      const names = [...new Set(planned.map((r) => r.scenario))];
+      const width = Math.max(0, ...names.map((n) => n.length));
+      for (const name of names) {
+        const { description } = await loadScenario(name);
+        const runs = planned.filter((r) => r.scenario === name).map((r) => `${r.adapter} c=${r.concurrency}`);
+        process.stdout.write(
+          `${name.padEnd(width)}  ${description}\n${' '.repeat(width + 2)}${runs.join(', ')}\n`,
+        );
+      }
+      process.stdout.write(`${planned.length} runs\n`);
       return 0;
     }
 
