@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KvStore } from '../src/index.js';
 import { randomPrefix, storeMatrix } from '../src/testing/index.js';
 
+// Other entries (upstash, layer stacks) are added by their owners; these three must stay first.
 const names = ['memory', 'ioredis', 'ioredis cluster'];
 
 describe.each(storeMatrix())('storeMatrix entry $name', (entry) => {
@@ -18,8 +19,9 @@ const opened: KvStore[] = [];
 describe('storeMatrix closes what it created (afterAll of the suite that called it)', () => {
   const matrix = storeMatrix();
   it('lists memory, ioredis and ioredis cluster', async () => {
-    expect(matrix.map((e) => e.name)).toEqual(names);
-    expect(matrix.map((e) => e.capabilities.cluster)).toEqual([false, false, true]);
+    expect(matrix.map((e) => e.name).slice(0, 3)).toEqual(names);
+    expect(new Set(matrix.map((e) => e.name)).size).toBe(matrix.length);
+    expect(matrix.slice(0, 3).map((e) => e.capabilities.cluster)).toEqual([false, false, true]);
     for (const entry of matrix) opened.push(await entry.create());
     for (const store of opened) await store.ping();
   });
@@ -27,7 +29,7 @@ describe('storeMatrix closes what it created (afterAll of the suite that called 
 
 describe('after the suite that created them', () => {
   it('the stores are closed', async () => {
-    expect(opened).toHaveLength(3);
+    expect(opened.length).toBeGreaterThanOrEqual(3);
     for (const store of opened) await expect(store.ping()).rejects.toMatchObject({ code: 'E_CLOSED' });
   });
 });

@@ -99,7 +99,7 @@ function createClient(o: ResolvedIoredisOptions): IoredisClient {
     client = new Cluster(o.cluster.nodes, {
       redisOptions: baseOptions(o),
       enableAutoPipelining: o.autoPipelining,
-      clusterRetryStrategy: retryStrategy,
+      clusterRetryStrategy: clusterRetryStrategy(o.maxRetriesPerRequest),
       // Bounded: a queued command fails instead of waiting forever for a slots refresh.
       retryDelayOnClusterDown: 100,
       retryDelayOnTryAgain: 100,
@@ -119,6 +119,22 @@ function createClient(o: ResolvedIoredisOptions): IoredisClient {
   // crash the process.
   client.on('error', () => {});
   return client;
+}
+
+/**
+ * Keep reconnecting a Cluster (backoff as for standalone clients) but, like
+ * `maxRetriesPerRequest` does for one node, fail the commands queued while it is down after
+ * `maxRetries + 1` failed attempts: a Cluster's own offline queue would otherwise wait forever.
+ */
+function clusterRetryStrategy(
+  maxRetries: number,
+): (this: { flushQueue?(error: Error): void }, times: number) => number {
+  return function (this: { flushQueue?(error: Error): void }, times: number): number {
+    if (times % (maxRetries + 1) === 0) {
+      this.flushQueue?.(new Error(`Cluster is disconnected: ${times} connection attempts failed`));
+    }
+    return retryStrategy(times);
+  };
 }
 
 async function openSubscriber(client: IoredisClient): Promise<IoredisClient> {

@@ -1,6 +1,7 @@
 import {
   commandStats,
   diffCommandStats,
+  findFreePort,
   type RedisCluster,
   respCommand,
   startCluster,
@@ -165,6 +166,37 @@ describe('ioredis adapter on a Cluster', () => {
     for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(got).toEqual(['hello']);
     await sub.unsubscribe();
+  });
+
+  it('calls resubscribed after the subscriber connection is killed, and receives again', async () => {
+    const store = track(ioredisAdapter({ cluster: { nodes: own.nodes.map((n) => ({ ...n })) } }));
+    const got: string[] = [];
+    let resubscribed = 0;
+    const sub = await store.driver.subscribe?.(['rs'], (m) => got.push(m), {
+      resubscribed: () => {
+        resubscribed++;
+      },
+    });
+    for (const n of own.nodes) await respCommand(n.host, n.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    for (let i = 0; i < 200 && resubscribed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(resubscribed).toBe(1);
+    expect(await store.publish('rs', 'after')).toBe(1);
+    for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).toEqual(['after']);
+    await sub?.unsubscribe();
+  });
+
+  it('gives E_CONNECTION for an unreachable Cluster instead of queueing forever', {
+    timeout: 5000,
+  }, async () => {
+    const port = await findFreePort();
+    const store = track(ioredisAdapter({ cluster: { nodes: [{ host: '127.0.0.1', port }] } }));
+    await expect(store.get('x')).rejects.toMatchObject({ code: 'E_CONNECTION' });
+    await expect(store.batch().get('x').get('y').execSettled()).resolves.toMatchObject([
+      { ok: false, error: { code: 'E_CONNECTION' } },
+      { ok: false, error: { code: 'E_CONNECTION' } },
+    ]);
+    await store.close();
   });
 
   it('normalises replies of a user-passed RESP3 Cluster and leaves it open on close', async () => {
