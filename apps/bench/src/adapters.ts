@@ -72,7 +72,80 @@ export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
       return { store, close: () => store.close() };
     },
   },
+  upstash: {
+    name: 'upstash',
+    description:
+      'upstashAdapter({ url, token }) from @raptorflow/core/upstash, over HTTP to the local Upstash REST server (testkit CLI, its own process) in front of the bench Redis',
+    redis: true,
+    async create(redis) {
+      const { url } = needRedis(redis, 'upstash');
+      // The REST server runs in its own process so its CPU is not billed to the measured client.
+      const server = await startLocalUpstash(url);
+      const { upstashAdapter } = await import('@raptorflow/core/upstash');
+      const store = upstashAdapter({ url: server.url, token: server.token });
+      try {
+        await store.ping();
+      } catch (error) {
+        server.stop();
+        throw error;
+      }
+      return {
+        store,
+        async close() {
+          await store.close();
+          server.stop();
+        },
+      };
+    },
+  },
 };
+
+/**
+ * Start `raptorflow-upstash-local` (from @raptorflow/testkit) as a child process on a free port
+ * and read its URL from its first line of output. Built CLI when this file is built, sources
+ * through tsx otherwise (as the bench's own workers).
+ */
+async function startLocalUpstash(redisUrl: string): Promise<{ url: string; token: string; stop(): void }> {
+  const [{ spawn }, { createRequire }, { dirname, join }, { randomBytes }] = await Promise.all([
+    import('node:child_process'),
+    import('node:module'),
+    import('node:path'),
+    import('node:crypto'),
+  ]);
+  const require = createRequire(import.meta.url);
+  const testkit = dirname(require.resolve('@raptorflow/testkit/package.json'));
+  const fromSource = import.meta.url.endsWith('.ts');
+  const args = fromSource
+    ? ['--import', require.resolve('tsx'), join(testkit, 'src/upstash/cli.ts')]
+    : [join(testkit, 'dist/upstash/cli.js')];
+  const token = randomBytes(16).toString('hex');
+  const child = spawn(process.execPath, [...args, '--redis', redisUrl, '--port', '0', '--token', token], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error('the local Upstash server did not start within 10 s'));
+    }, 10_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const found = /on (http:\/\/\S+)/.exec(out);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1] as string);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the local Upstash server exited with ${code}`));
+    });
+  });
+  return { url, token, stop };
+}
 
 /** Names of the registry entries, in registry order. */
 export const ADAPTER_NAMES: readonly string[] = Object.keys(ADAPTERS);
