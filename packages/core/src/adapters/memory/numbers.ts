@@ -68,6 +68,8 @@ export function formatDouble(n: number): string {
   if (n === Number.POSITIVE_INFINITY) return 'inf';
   if (n === Number.NEGATIVE_INFINITY) return '-inf';
   if (n === 0) return '0';
+  // Integers below 2^53 print the same under %.17g as String() does, without the slow path.
+  if (Number.isSafeInteger(n)) return String(n);
   const [mantissa = '', expText = '0'] = n.toExponential(16).split('e');
   const exp = Number(expText);
   if (exp < -4 || exp >= 17) {
