@@ -1,5 +1,5 @@
 import { respCommand } from '@raptorflow/testkit';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { kvFromEnv, planFromEnv } from '../src/config.js';
 import { isKvError } from '../src/index.js';
 
@@ -168,8 +168,18 @@ describe('kvFromEnv: building the store', () => {
   });
 
   it('reads globalThis.process.env by default', async () => {
-    const { settings, store } = await kvFromEnv();
-    expect(['memory', 'ioredis', 'upstash']).toContain(settings.adapter);
-    await store.close();
+    vi.stubEnv('KV_ADAPTER', 'memory');
+    vi.stubEnv('REDIS_KEY_PREFIX', 'from-process-env:');
+    try {
+      const { settings, store } = await kvFromEnv();
+      expect(settings).toMatchObject({
+        adapter: 'memory',
+        chosenBy: 'KV_ADAPTER',
+        keyPrefix: 'from-process-env:',
+      });
+      await store.close();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

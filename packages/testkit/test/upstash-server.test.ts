@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
 import { describe, expect, inject, it } from 'vitest';
 import { respCommand, startRedis } from '../src/index.js';
@@ -234,5 +237,71 @@ describe('local Upstash server: server-sent events', () => {
       )[1];
     }
     expect(left).toBe(0);
+  });
+});
+
+describe('local Upstash server: transactions and the CLI', () => {
+  it('runs concurrent transactions atomically on the shared pool', async () => {
+    const key = `${run}atomic`;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        post('/multi-exec', [
+          ['incr', key],
+          ['incr', key],
+        ]),
+      ),
+    );
+    for (const { status, body } of results) {
+      expect(status).toBe(200);
+      const [a, b] = body as Array<{ result: number }>;
+      expect((b as { result: number }).result).toBe((a as { result: number }).result + 1);
+    }
+  });
+
+  it('raptorflow-upstash-local serves the protocol and stops on SIGTERM', async () => {
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const cli = fileURLToPath(new URL('../src/upstash/cli.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', tsx, cli, '--redis', direct.url, '--port', '0', '--token', 'dev'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /on (http:\/\/\S+)/.exec(out);
+          if (found) {
+            clearTimeout(timer);
+            resolve(found[1] as string);
+          }
+        });
+      });
+      expect((await post('/', ['echo', 'cli'], { url, token: 'dev' })).body).toEqual({ result: 'cli' });
+      expect((await post('/', ['echo', 'cli'], { url, token: 'other' })).status).toBe(401);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('raptorflow-upstash-local refuses a bad flag with its usage', async () => {
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const cli = fileURLToPath(new URL('../src/upstash/cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', tsx, cli, '--port', 'abc'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code).toBe(1);
+    expect(err).toMatch(/--port must be a port number/);
+    expect(err).toMatch(/Usage: raptorflow-upstash-local/);
   });
 });

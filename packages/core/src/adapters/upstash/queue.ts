@@ -67,11 +67,14 @@ export class OrderedPipeline {
   }
 
   async #drain(): Promise<void> {
-    while (this.#groups.length > 0) {
-      const sent = this.#take();
-      await this.#send(sent);
+    try {
+      while (this.#groups.length > 0) {
+        const sent = this.#take();
+        await this.#send(sent);
+      }
+    } finally {
+      this.#running = false;
     }
-    this.#running = false;
   }
 
   #take(): Sent[] {

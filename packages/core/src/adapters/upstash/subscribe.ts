@@ -88,6 +88,7 @@ function channelStream(
   });
   const messagePrefix = `message,${channel},`;
 
+  let confirmedNow = false;
   const onEvent = (data: string): void => {
     if (data.startsWith(messagePrefix)) {
       handler(data.slice(messagePrefix.length), channel);
@@ -98,6 +99,7 @@ function channelStream(
     } else if (data.startsWith('subscribe,')) {
       if (confirmedOnce) onReconnected();
       confirmedOnce = true;
+      confirmedNow = true;
       resolveReady();
     }
   };
@@ -138,9 +140,11 @@ function channelStream(
   void (async () => {
     let failures = 0;
     while (!controller.signal.aborted) {
+      confirmedNow = false;
       try {
         await connectOnce();
-        failures = confirmedOnce ? 0 : failures;
+        // A stream that was confirmed and later ended resets the backoff; one that ended at once does not.
+        failures = confirmedNow ? 0 : failures + 1;
       } catch (error) {
         if (controller.signal.aborted) break;
         if (!confirmedOnce) {
@@ -192,8 +196,11 @@ export async function subscribeStreams(
       settings.timeoutMs,
     );
   });
+  const all = Promise.all(streams.map((s) => s.ready));
+  // After a timeout nobody awaits `all` any more: its later rejection must not go unhandled.
+  all.catch(() => {});
   try {
-    await Promise.race([Promise.all(streams.map((s) => s.ready)), timeout]);
+    await Promise.race([all, timeout]);
   } catch (error) {
     closeAll();
     throw error;
