@@ -46,6 +46,7 @@ export function createCache(options: CacheOptions): CacheClient {
     backend: l1Of(root) ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
+    lastStoreFailure: 0,
     namespaceConfig(name: string): NamespaceConfig {
       let config = configs.get(name);
       if (!config) {

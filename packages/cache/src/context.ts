@@ -13,6 +13,8 @@ export interface CacheContext {
   /** In-flight factory runs by `<workspace>\0<namespace>\0<key>`, shared by every caller in this process. */
   readonly flights: Map<string, Promise<unknown>>;
   readonly purges: Set<PurgeHandle>;
+  /** When the store last failed (ms since the epoch), 0 if never: see {@link storeLikelyDown}. */
+  lastStoreFailure: number;
   namespaceConfig(name: string): NamespaceConfig;
 }
 
@@ -33,6 +35,7 @@ export function guard<T>(ctx: CacheContext, promise: Promise<T>, what: string): 
 /** Report a store failure; true when the policy lets the caller carry on without the store. */
 export function storeFailed(ns: NamespaceScope, error: unknown, operation: string): boolean {
   const policy = ns.ctx.options.onStoreError;
+  ns.ctx.lastStoreFailure = Date.now();
   if (ns.ctx.events.has('store-error')) {
     ns.ctx.events.emit('store-error', { ...ns.scope, error, operation, policy });
   }
@@ -48,3 +51,15 @@ const STORE_FAILURES = new Set([
   'E_STORE_FULL',
   'E_COMMAND',
 ]);
+
+/** After a store failure, `serve-stale` prefers a stale value to the factory for this long (ms). */
+export const STORE_DOWN_MS = 5000;
+
+/**
+ * True when the store failed within the last {@link STORE_DOWN_MS} and the policy is
+ * `serve-stale`: then getOrSet serves a stale value it holds (from L1) instead of running the
+ * factory, whose result could not be cached anyway, so an outage does not hit the source.
+ */
+export function storeLikelyDown(ctx: CacheContext): boolean {
+  return ctx.options.onStoreError === 'serve-stale' && Date.now() - ctx.lastStoreFailure < STORE_DOWN_MS;
+}

@@ -1,7 +1,7 @@
 import { KvError } from '@raptorflow/core';
 import type { StoredEntry } from './backend.js';
 import { type CallSettings, callSettings, type GetOrSetOptions } from './call-options.js';
-import { guard, type NamespaceScope, storeFailed } from './context.js';
+import { guard, type NamespaceScope, storeFailed, storeLikelyDown } from './context.js';
 import { type Duration, toMs } from './duration.js';
 import type { CacheResult, CacheStatus } from './events.js';
 import { dueForRefresh, freshness } from './freshness.js';
@@ -86,6 +86,10 @@ export async function getOrSet<T>(
   const state = entry ? freshness(entry, now) : 'dead';
   if (entry && state === 'fresh') return served(ns, k, factory, s, entry, status, now, wanted);
   const stale = state === 'stale' ? entry : undefined;
+  if (stale && storeLikelyDown(ns.ctx)) {
+    emitStale(ns, 'store');
+    return finish(status, { value: stale.envelope.value as T, result: 'stale' });
+  }
   if (stale && s.staleWhileRevalidate) {
     emitStale(ns, 'expired');
     const pending = refresh(ns, k, factory, s, stale, wanted);
