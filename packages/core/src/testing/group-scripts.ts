@@ -6,6 +6,7 @@ import {
   MIXED_REPLY,
   MOVE_FIELD,
   PCALL_INCR,
+  PCALL_PASSTHROUGH,
   SCRIPT_TIME,
   ZADD_RANGE,
 } from './scripts.js';
@@ -72,6 +73,8 @@ export function scriptsGroup(ctx: SuiteContext): void {
       await kv.hset('{t}h', { f: 'v' });
       await expectCode(kv.eval(COMPARE_AND_DELETE, ['{t}h'], ['x']), 'E_WRONG_TYPE');
       await expectCode(kv.eval(FIXED_WINDOW, ['{t}s'], [1, 1000]), 'E_NOT_A_NUMBER');
+      await expectCode(kv.eval(PCALL_PASSTHROUGH, ['{t}s']), 'E_NOT_A_NUMBER');
+      expect(await kv.eval(PCALL_PASSTHROUGH, ['{t}p'])).toBe(1);
     });
 
     it('reads time from the store clock; key count is checked before sending', async () => {

@@ -1,6 +1,6 @@
 import type { Reply } from '../driver.js';
 import { isKvError } from '../errors.js';
-import { defineScript, type Script, scriptError } from '../script.js';
+import { defineScript, type Script, scriptError, type TwinResult } from '../script.js';
 
 /**
  * Scripts the conformance suite and the differential test run on every store. Each pairs a
@@ -89,6 +89,15 @@ return r`,
   },
 });
 
+/** Returns what redis.pcall gave, an error included: the caller gets that error's code. */
+export const PCALL_PASSTHROUGH: Script<Reply> = defineScript({
+  name: 'test-pcall-passthrough',
+  keys: 1,
+  lua: `return redis.pcall('INCR', KEYS[1])`,
+  // A twin may return a pcall error as a Lua body returns the error table.
+  twin: (ctx, keys) => ctx.pcall('INCR', keys[0] as string) as TwinResult,
+});
+
 /** Two keys sharing a hash tag; raises a script error on demand. */
 export const MOVE_FIELD: Script<Reply> = defineScript({
   name: 'test-move-field',
@@ -125,6 +134,7 @@ export const TEST_SCRIPTS: readonly Script<Reply>[] = Object.freeze([
   ZADD_RANGE,
   MIXED_REPLY,
   PCALL_INCR,
+  PCALL_PASSTHROUGH,
   MOVE_FIELD,
   SCRIPT_TIME,
 ]);

@@ -1,6 +1,12 @@
 import type { Reply, ScriptCall } from '../../driver.js';
 import { isKvError, KvError } from '../../errors.js';
-import { luaNumberToString, type ScriptArg, type ScriptContext, twinResultToReply } from '../../script.js';
+import {
+  luaNumberToString,
+  type ScriptArg,
+  type ScriptContext,
+  type TwinResult,
+  twinResultToReply,
+} from '../../script.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { HASH_COMMANDS } from './hashes.js';
 import { arity, fail, Keyspace } from './keyspace.js';
@@ -136,7 +142,10 @@ export class Engine {
     this.keyspace.now = this.keyspace.clock();
     this.inScript = true;
     try {
-      return twinResultToReply(call.script.twin(ctx, call.keys, call.args));
+      const result = call.script.twin(ctx, call.keys, call.args) as unknown;
+      // Returning a pcall error, as a Lua body may, replies with that error (its code kept).
+      if (isKvError(result)) throw result;
+      return twinResultToReply(result as TwinResult);
     } catch (error) {
       if (isKvError(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
