@@ -8,7 +8,7 @@ export default defineConfig({
     'upstash/cli': 'src/upstash/cli.ts',
   },
   format: ['esm'],
-  dts: true,
+  dts: false,
   sourcemap: true,
   clean: true,
   target: 'node20',
