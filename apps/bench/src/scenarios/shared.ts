@@ -1,8 +1,8 @@
 import type { KvStore } from '@raptorflow/core';
 import type { BenchFixtures } from '../types.js';
 
-/** Keys per MSET/DEL call when filling or cleaning up. */
-const CHUNK = 500;
+/** Keys per MSET/DEL call or batch when filling or cleaning up. */
+export const CHUNK = 500;
 
 /** Write every fixture key with its value, in chunks (untimed setup). */
 export async function fillKeys(store: KvStore, fixtures: BenchFixtures): Promise<void> {
