@@ -133,7 +133,7 @@ export async function snapshot(redis: BenchRedis): Promise<RedisSnapshot> {
 
 /** What happened on the server between two snapshots. */
 export interface RedisDelta {
-  /** Calls per command name, script-internal calls included, the INFO calls left out. */
+  /** Calls per command name, script-internal calls included, the probe's INFO and AUTH left out. */
   readonly commands: Map<string, number>;
   /** Server CPU used, seconds. */
   readonly cpuSeconds: number;
@@ -141,10 +141,10 @@ export interface RedisDelta {
 
 /** Difference of two {@link snapshot}s. */
 export function diffSnapshots(before: RedisSnapshot, after: RedisSnapshot): RedisDelta {
-  return {
-    commands: diffCommandStats(before.commands, after.commands),
-    cpuSeconds: after.cpuSeconds - before.cpuSeconds,
-  };
+  const commands = diffCommandStats(before.commands, after.commands);
+  // The probe's own AUTH (credentials in REDIS_URL) is not part of the workload, like its INFO.
+  commands.delete('auth');
+  return { commands, cpuSeconds: after.cpuSeconds - before.cpuSeconds };
 }
 
 /** Commands seen through MONITOR, split by origin. */
