@@ -118,6 +118,27 @@ describe('memory adapter', () => {
     expect(await kv.zscore('z', 'm0')).toBeNull();
   });
 
+  it('lists work as 100k-job queues (push and pop at both ends)', async () => {
+    const { kv } = store();
+    const n = 100_000;
+    const batch = kv.batch();
+    for (let i = 0; i < n; i++) batch.lpush('{q}wait', `job${i}`);
+    await batch.exec();
+    expect(await kv.llen('{q}wait')).toBe(n);
+    expect(await kv.lrange('{q}wait', 0, 1)).toEqual([`job${n - 1}`, `job${n - 2}`]);
+    expect(await kv.lrange('{q}wait', -2, -1)).toEqual(['job1', 'job0']);
+    const moves = kv.batch();
+    for (let i = 0; i < n / 2; i++) moves.lmove('{q}wait', '{q}active', 'RIGHT', 'LEFT');
+    const moved = await moves.exec();
+    expect(moved[0]).toBe('job0');
+    expect(moved[n / 2 - 1]).toBe(`job${n / 2 - 1}`);
+    expect(await kv.llen('{q}active')).toBe(n / 2);
+    expect(await kv.lrem('{q}active', 0, 'job7')).toBe(1);
+    expect(await kv.lrange('{q}active', -8, -6)).toEqual(['job8', 'job6', 'job5']);
+    expect(await kv.rpop('{q}active')).toBe('job0');
+    expect(await kv.lpop('{q}wait')).toBe(`job${n - 1}`);
+  });
+
   it('pub/sub delivers asynchronously, in order', async () => {
     const { kv } = store();
     const got: string[] = [];

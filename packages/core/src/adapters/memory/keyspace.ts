@@ -1,12 +1,13 @@
 import type { KeyType } from '../../driver.js';
 import { fromReplyError, type KvError } from '../../errors.js';
+import type { Deque } from './deque.js';
 import type { SortedSet } from './zset.js';
 
 /** A stored value, tagged with its Redis type. */
 export type Value =
   | { readonly type: 'string'; value: string }
   | { readonly type: 'hash'; readonly value: Map<string, string> }
-  | { readonly type: 'list'; readonly value: string[] }
+  | { readonly type: 'list'; readonly value: Deque }
   | { readonly type: 'set'; readonly value: Set<string> }
   | { readonly type: 'zset'; readonly value: SortedSet };
 

@@ -1,15 +1,20 @@
 import type { Reply } from '../../driver.js';
-import { ERR, fail } from './keyspace.js';
+import { Deque } from './deque.js';
+import { ERR, fail, type Keyspace } from './keyspace.js';
 import { parseInt64 } from './numbers.js';
 import { type Handler, intArg } from './strings.js';
 
+function listForWrite(ks: Keyspace, key: string): Deque {
+  return (ks.typed(key, 'list') ?? ks.create(key, { type: 'list', value: new Deque() })).value;
+}
+
 function push(left: boolean): Handler {
   return (ks, argv) => {
-    const key = argv[1] as string;
-    const list = (ks.typed(key, 'list') ?? ks.create(key, { type: 'list', value: [] })).value;
-    const values = argv.slice(2);
-    if (left) list.unshift(...values.reverse());
-    else list.push(...values);
+    const list = listForWrite(ks, argv[1] as string);
+    for (let i = 2; i < argv.length; i++) {
+      if (left) list.pushFront(argv[i] as string);
+      else list.pushBack(argv[i] as string);
+    }
     return list.length;
   };
 }
@@ -28,14 +33,16 @@ function pop(left: boolean): Handler {
     const count = argv.length === 3 ? positiveCount(argv[2] as string) : undefined;
     const entry = ks.typed(key, 'list');
     if (!entry) return null;
+    const list = entry.value;
     if (count === undefined) {
-      const value = (left ? entry.value.shift() : entry.value.pop()) as string;
+      const value = (left ? list.popFront() : list.popBack()) as string;
       ks.deleteIfEmpty(key, entry);
       return value;
     }
     if (count === 0) return [];
-    const n = Math.min(count, entry.value.length);
-    const out = left ? entry.value.splice(0, n) : entry.value.splice(entry.value.length - n, n).reverse();
+    const out: string[] = [];
+    while (out.length < count && list.length > 0)
+      out.push((left ? list.popFront() : list.popBack()) as string);
     ks.deleteIfEmpty(key, entry);
     return out;
   };
@@ -47,21 +54,16 @@ function side(s: string): 'LEFT' | 'RIGHT' {
   return up;
 }
 
-/** LRANGE-style clamping of start/stop (listTypeRange). */
-function clamp(start: number, stop: number, length: number): [number, number] | null {
+/** LRANGE-style clamping of start/stop (listTypeRange), shared with sorted-set index ranges. */
+export function clampRange(startArg: string, stopArg: string, length: number): [number, number] | null {
+  const start = Number(intArg(startArg));
+  const stop = Number(intArg(stopArg));
   let s = start < 0 ? length + start : start;
   let e = stop < 0 ? length + stop : stop;
   if (s < 0) s = 0;
   if (s > e || s >= length) return null;
   if (e >= length) e = length - 1;
   return [s, e];
-}
-
-/** Shared by LRANGE and the sorted-set index ranges. */
-export function clampRange(startArg: string, stopArg: string, length: number): [number, number] | null {
-  const start = Number(intArg(startArg));
-  const stop = Number(intArg(stopArg));
-  return clamp(start, stop, length);
 }
 
 /** List commands. */
@@ -78,7 +80,7 @@ export const LIST_COMMANDS: Record<string, Handler> = {
     const list = ks.typed(argv[1] as string, 'list')?.value;
     if (!list) return [];
     const range = clampRange(start, stop, list.length);
-    return range ? list.slice(range[0], range[1] + 1) : [];
+    return range ? list.slice(range[0], range[1]) : [];
   },
   LLEN: (ks, argv) => ks.typed(argv[1] as string, 'list')?.value.length ?? 0,
   LREM: (ks, argv): Reply => {
@@ -86,24 +88,27 @@ export const LIST_COMMANDS: Record<string, Handler> = {
     const key = argv[1] as string;
     const entry = ks.typed(key, 'list');
     if (!entry) return 0;
-    const list = entry.value;
+    const values = entry.value.toArray();
     const value = argv[3] as string;
+    const limit = count === 0 ? Number.POSITIVE_INFINITY : Math.abs(count);
     let removed = 0;
+    const kept: Array<string | undefined> = values.slice();
     if (count >= 0) {
-      for (let i = 0; i < list.length && (count === 0 || removed < count); ) {
-        if (list[i] === value) {
-          list.splice(i, 1);
+      for (let i = 0; i < values.length && removed < limit; i++) {
+        if (values[i] === value) {
+          kept[i] = undefined;
           removed++;
-        } else i++;
+        }
       }
     } else {
-      for (let i = list.length - 1; i >= 0 && removed < -count; i--) {
-        if (list[i] === value) {
-          list.splice(i, 1);
+      for (let i = values.length - 1; i >= 0 && removed < limit; i--) {
+        if (values[i] === value) {
+          kept[i] = undefined;
           removed++;
         }
       }
     }
+    if (removed > 0) entry.value.rebuild(kept.filter((v): v is string => v !== undefined));
     ks.deleteIfEmpty(key, entry);
     return removed;
   },
@@ -115,11 +120,11 @@ export const LIST_COMMANDS: Record<string, Handler> = {
     const src = ks.typed(source, 'list');
     if (!src) return null;
     ks.typed(destination, 'list');
-    const value = (from === 'LEFT' ? src.value.shift() : src.value.pop()) as string;
+    const value = (from === 'LEFT' ? src.value.popFront() : src.value.popBack()) as string;
     ks.deleteIfEmpty(source, src);
-    const dst = (ks.typed(destination, 'list') ?? ks.create(destination, { type: 'list', value: [] })).value;
-    if (to === 'LEFT') dst.unshift(value);
-    else dst.push(value);
+    const dst = listForWrite(ks, destination);
+    if (to === 'LEFT') dst.pushFront(value);
+    else dst.pushBack(value);
     return value;
   },
 };
