@@ -4,7 +4,7 @@ import { invalidArgument } from './errors.js';
 import { checkPolicy, type RateLimiterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { DONE, fromOutcome, type RateLimitReason, type RateLimitResult } from './result.js';
 import { RATE_LIMIT_SCRIPTS, type ScriptOutcome } from './scripts.js';
-import { withTimeout } from './timeout.js';
+import { createDeadlines } from './timeout.js';
 
 /** Options of one `limit` call. */
 export interface LimitCallOptions {
@@ -63,6 +63,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     String(o.block?.within ?? 0),
   );
   for (const p of o.policies) tail.push(String(p.limit), String(p.window), String(p.burst));
+  // The common call (cost 1, no per-call limits) reuses one ARGV array: the store copies it.
+  const takeOne = ['1', '1', ...tail];
+  // A memory store answers synchronously in-process: a deadline there would only cost time.
+  const deadline =
+    o.timeout > 0 && store.capabilities.shared ? createDeadlines(o.timeout, store.name) : undefined;
   const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
   let fallback: RateLimiter | undefined;
 
@@ -88,6 +93,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   const argsOf = (cost: number, take: boolean, limits: readonly number[] | undefined): string[] => {
+    if (cost === 1 && take && !limits) return takeOne;
     const args = [String(cost), take ? '1' : '0', ...tail];
     if (limits) {
       for (let i = 0; i < limits.length && i < n; i++) {
@@ -117,17 +123,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
-  const overrides = async (
-    identifier: string,
-    given: number | readonly number[] | undefined,
-  ): Promise<readonly number[] | undefined> => {
-    let v = given;
-    if (v === undefined && o.limitFor) {
-      const r = o.limitFor(identifier);
-      v = r instanceof Promise ? await r : r;
-    }
-    return v === undefined ? undefined : typeof v === 'number' ? [v] : v;
-  };
+  const asList = (v: number | readonly number[] | undefined): readonly number[] | undefined =>
+    v === undefined ? undefined : typeof v === 'number' ? [v] : v;
 
   const failure = async (
     error: unknown,
@@ -191,13 +188,17 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         cache.delete(part);
       }
     }
-    const limits = await overrides(identifier, call.limit);
+    let limits = asList(call.limit);
+    if (limits === undefined && o.limitFor) {
+      const r = o.limitFor(identifier);
+      limits = asList(r instanceof Promise ? await r : r);
+    }
     const keys = keysOf(part);
     const args = argsOf(call.cost, take, limits);
     let outcome: ScriptOutcome;
     try {
       const p = store.eval(script, keys, args);
-      outcome = await (o.timeout > 0 ? withTimeout(p, o.timeout, store.name) : p);
+      outcome = await (deadline ? deadline(p) : p);
     } catch (error) {
       if (isKvError(error, 'E_INVALID_ARGUMENT')) throw error;
       return failure(error, identifier, call, take, limits);
