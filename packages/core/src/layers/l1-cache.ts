@@ -114,12 +114,17 @@ export class L1State {
     });
   }
 
+  /** Count a hit of `key` (found with `lru.get`). */
+  hit(key: string): void {
+    this.hits++;
+    if (this.events.has('hit')) this.events.emit('hit', { key });
+  }
+
   /** The entry for `key`, counting a hit or a miss. */
   lookup(key: string): L1Entry | undefined {
     const entry = this.lru.get(key);
     if (entry !== undefined) {
-      this.hits++;
-      if (this.events.has('hit')) this.events.emit('hit', { key });
+      this.hit(key);
     } else {
       this.misses++;
       if (this.events.has('miss')) this.events.emit('miss', { key });

@@ -344,7 +344,20 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
 
   function build(prefix: string): L1Store {
     const view = createStore(prefix ? namespaceDriver(driver, prefix) : driver, store.prefix + prefix);
+    const slowGet = view.get;
     return Object.assign(view, {
+      // The hit path without encoding a command: a key found in L1 was checked when it went in.
+      get(key: string): Promise<string | null> {
+        if (typeof key === 'string') {
+          const full = prefix === '' ? key : prefix + key;
+          const entry = state.lru.get(full);
+          if (entry !== undefined) {
+            state.hit(full);
+            return Promise.resolve(entry.value);
+          }
+        }
+        return slowGet(key);
+      },
       l1: cacheFor(prefix),
       namespace(sub: string): L1Store {
         checkString(sub, 'prefix');
