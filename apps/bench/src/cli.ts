@@ -26,6 +26,10 @@ const HELP = `Usage: pnpm bench [flags]
   --list                 print the planned runs and exit
   --help
 
+Through \`pnpm bench\` (scripts/bench.mjs) also:
+  --no-build             skip \`turbo run build\` and run the existing dist/
+  --source               run the TypeScript sources through tsx (no build; adds loader overhead)
+
 Redis: REDIS_URL is used when set; otherwise a redis-server on the PATH is started on a free
 loopback port and stopped at the end.`;
 
