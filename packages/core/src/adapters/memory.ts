@@ -16,6 +16,7 @@ import { compileGlob } from './memory/glob.js';
 import { PubSub } from './memory/pubsub.js';
 
 const MIB = 1024 * 1024;
+const SWEEP_ROUNDS = 16;
 
 const optionsSchema = z.strictObject({
   clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
@@ -38,7 +39,11 @@ export interface MemoryAdapterOptions {
   maxKeys?: number | undefined;
   /** Period of the expiry sweep in ms; 0 disables the timer (expiry stays lazy). @default 1000 */
   sweepIntervalMs?: number | undefined;
-  /** Most keys with a TTL examined per sweep, so a sweep never blocks for long. @default 200 */
+  /**
+   * Keys with a TTL examined per sweep batch. A sweep runs another batch while more than a
+   * quarter of the last one had expired, at most 16 batches, so it never blocks for long.
+   * @default 200
+   */
   sweepBatch?: number | undefined;
   /** Largest value accepted, in bytes of UTF-8. @default 536870912 (512 MiB, as Redis) */
   maxValueBytes?: number | undefined;
@@ -48,7 +53,7 @@ export interface MemoryAdapterOptions {
 
 /** The memory store plus hooks its own tests use. */
 export interface MemoryDriver extends KvDriver {
-  /** Run one expiry sweep now; returns how many keys it deleted. */
+  /** Run one expiry sweep now (at most 16 batches of `sweepBatch`); returns how many keys it deleted. */
   sweep(): number;
   /** Number of keys held, expired ones not yet swept included. */
   readonly size: number;
@@ -75,9 +80,18 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
   const guard = (): void => {
     if (closed) throw closedError();
   };
+  // Like Redis's active expiry cycle: another batch while over a quarter of the last one had
+  // expired, at most SWEEP_ROUNDS batches, so a sweep is bounded yet keeps up with a workload
+  // that writes more expiring keys per interval than one batch holds.
   const sweep = (): number => {
     engine.keyspace.now = clock();
-    return engine.keyspace.sweep(opts.sweepBatch);
+    let total = 0;
+    for (let round = 0; round < SWEEP_ROUNDS; round++) {
+      const deleted = engine.keyspace.sweep(opts.sweepBatch);
+      total += deleted;
+      if (deleted * 4 <= opts.sweepBatch) break;
+    }
+    return total;
   };
 
   let timer: ReturnType<typeof setInterval> | undefined;
