@@ -1,5 +1,6 @@
 import { type KvStore, memoryAdapter } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { upstashAdapter } from '@raptorflow/core/upstash';
 import { inject } from 'vitest';
 
 /** A store the suite runs on. `shared` stores can be reached from several clients and processes. */
@@ -12,7 +13,7 @@ export interface TestStore {
 
 /**
  * The stores every rate-limit test runs on: memory, ioredis standalone and ioredis Cluster
- * (3 masters), from the vitest global setup.
+ * (3 masters), and Upstash through the local REST server, from the vitest global setup.
  */
 export function testStores(): TestStore[] {
   const servers = inject('raptorflow');
@@ -35,6 +36,11 @@ export function testStores(): TestStore[] {
       name: 'ioredis-cluster',
       shared: true,
       create: () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } }),
+    },
+    {
+      name: 'upstash',
+      shared: true,
+      create: () => upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token }),
     },
   ];
 }
