@@ -133,7 +133,7 @@ describe('memory adapter', () => {
     expect(await kv.lrange('{q}wait', -2, -1)).toEqual(['job1', 'job0']);
     const moves = kv.batch();
     for (let i = 0; i < n / 2; i++) moves.lmove('{q}wait', '{q}active', 'RIGHT', 'LEFT');
-    const moved = await moves.exec();
+    const moved = (await moves.exec()) as unknown as string[];
     expect(moved[0]).toBe('job0');
     expect(moved[n / 2 - 1]).toBe(`job${n / 2 - 1}`);
     expect(await kv.llen('{q}active')).toBe(n / 2);
