@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { commandStats, diffCommandStats, respCommand } from '@raptorflow/testkit';
+import { commandStats, diffCommandStats, respCommand, startRedis } from '@raptorflow/testkit';
 import { startUpstashServer } from '@raptorflow/testkit/upstash';
 import { Redis } from '@upstash/redis';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { upstashAdapter, upstashDriver } from '../../src/adapters/upstash.js';
 import { createStore, defineScript, isKvError, type KvStore } from '../../src/index.js';
 import { runConformance } from '../../src/testing/index.js';
@@ -165,10 +165,17 @@ describe('upstash adapter: round trips and scripts', () => {
       lua: `local old = redis.call('GET', KEYS[1]) redis.call('SET', KEYS[1], ARGV[1]) return old -- ${run}`,
       twin: () => null,
     });
-    const driver = upstashDriver({ url: upstash.url, token: upstash.token });
+    // A Redis of its own: EVAL and EVALSHA calls are counted, and other files run scripts too.
+    const own = await startRedis();
+    const server = await startUpstashServer({ redisUrl: own.url });
+    onTestFinished(async () => {
+      await server.stop();
+      await own.stop();
+    });
+    const driver = upstashDriver({ url: server.url, token: server.token });
     const store = track(upstashAdapterFromDriver(driver));
     const key = `${run}script`;
-    const before = await commandStats(direct.host, direct.port);
+    const before = await commandStats(own.host, own.port);
     const [a, b, c] = await Promise.all([
       store.eval(script, [key], ['1']),
       store.get(key),
@@ -176,9 +183,12 @@ describe('upstash adapter: round trips and scripts', () => {
     ]);
     expect([a, b, c]).toEqual([null, '1', '1']);
     expect(await store.eval(script, [key], ['3'])).toBe('2');
-    const delta = diffCommandStats(before, await commandStats(direct.host, direct.port));
+    const delta = diffCommandStats(before, await commandStats(own.host, own.port));
+    // EVALSHA (NOSCRIPT), then EVAL, then the second EVALSHA in the same request, then the last one.
     expect(delta.get('eval')).toBe(1);
     expect(delta.get('evalsha')).toBe(3);
+    // Three GETs inside the script runs and the caller's one.
+    expect(delta.get('get')).toBe(4);
   });
 });
 
