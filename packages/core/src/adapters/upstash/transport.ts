@@ -158,7 +158,8 @@ export function requesterTransport(requester: UpstashRequester): Transport {
         path: ['pipeline'],
         body: commands,
         // A function: the client throws on abort. With a plain signal it would fabricate a
-        // successful `{ result: "Aborted" }` answer instead.
+        // successful `{ result: "Aborted" }` answer instead. Function signals need
+        // @upstash/redis >= 1.35.1, hence the peer range.
         signal: () => AbortSignal.timeout(timeoutMs),
       });
       if (!Array.isArray(body))
