@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm'],
-  dts: true,
+  // Declarations come from tsc (isolatedDeclarations), as in core.
+  dts: false,
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -82,7 +82,6 @@ export class WorkspaceCache {
   }
 
   #purge(
-    generation: number,
     namespace: string | undefined,
     patterns: readonly string[],
     stale: (key: string) => boolean,
@@ -97,7 +96,6 @@ export class WorkspaceCache {
         this.#ctx.events.emit('purge', { workspace: this.id, namespace, ...report });
       }
     });
-    void generation;
     return handle;
   }
 
@@ -114,7 +112,7 @@ export class WorkspaceCache {
     if (this.#ctx.events.has('clear')) {
       this.#ctx.events.emit('clear', { workspace: this.id, namespace: name, generation });
     }
-    return this.#purge(generation, name, [`e:${name}:*`, `l:${name}:*`], (key) => {
+    return this.#purge(name, [`e:${name}:*`, `l:${name}:*`], (key) => {
       const g = generationsOf(key);
       return g !== undefined && g.ns < generation;
     });
@@ -125,7 +123,7 @@ export class WorkspaceCache {
     const generation = await guard(this.#ctx, this.#view.incrBy(WS_GEN_KEY, 1), 'clear');
     this.#gens.ws = String(generation);
     if (this.#ctx.events.has('clear')) this.#ctx.events.emit('clear', { workspace: this.id, generation });
-    return this.#purge(generation, undefined, ['e:*', 'l:*'], (key) => {
+    return this.#purge(undefined, ['e:*', 'l:*'], (key) => {
       const g = generationsOf(key);
       return g !== undefined && g.ws < generation;
     });

@@ -1,16 +1,11 @@
-import { type KvStore, memoryAdapter, withL1 } from '@raptorflow/core';
-import { ioredisAdapter } from '@raptorflow/core/ioredis';
-import { upstashAdapter } from '@raptorflow/core/upstash';
-import type { TestServers } from '@raptorflow/testkit';
-import { inject } from 'vitest';
+import { type KvStore, withL1 } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 
 /** One store of the matrix the cache suite runs on. */
 export interface MatrixStore {
   readonly name: string;
   /** Build the store (and wait for its L1 bus when it has one). */
   create(): Promise<KvStore>;
-  /** True when the store is Redis-backed and shared between processes. */
-  readonly shared: boolean;
 }
 
 async function ready(store: KvStore): Promise<KvStore> {
@@ -20,40 +15,24 @@ async function ready(store: KvStore): Promise<KvStore> {
 }
 
 /**
- * memory, memory+L1, ioredis, ioredis+L1, ioredis Cluster, ioredis Cluster+L1 and Upstash (the
- * local REST server). To be replaced by core's `storeMatrix()` once it lands.
+ * Core's `storeMatrix()` (memory, ioredis, ioredis Cluster, Upstash through the local REST
+ * server; it grows with core) plus an L1 stack (`withL1`, with its pub/sub bus where the store
+ * has pub/sub) on each store but Upstash.
  */
 export function cacheMatrix(): MatrixStore[] {
-  const servers: TestServers = inject('raptorflow');
-  const url = servers.redis.url;
-  const nodes = servers.cluster.nodes;
-  return [
-    { name: 'memory', shared: false, create: async () => memoryAdapter() },
-    { name: 'memory+L1', shared: false, create: () => ready(withL1(memoryAdapter())) },
-    { name: 'ioredis', shared: true, create: async () => ioredisAdapter({ url }) },
-    {
-      name: 'ioredis+L1',
-      shared: true,
-      create: () =>
-        ready(withL1(ioredisAdapter({ url }), { channel: `l1-${Math.random().toString(36).slice(2)}` })),
-    },
-    { name: 'ioredis cluster', shared: true, create: async () => ioredisAdapter({ cluster: { nodes } }) },
-    {
-      name: 'ioredis cluster+L1',
-      shared: true,
-      create: () =>
-        ready(
-          withL1(ioredisAdapter({ cluster: { nodes } }), {
-            channel: `l1-${Math.random().toString(36).slice(2)}`,
-          }),
-        ),
-    },
-    {
-      name: 'upstash',
-      shared: true,
-      create: async () => upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token }),
-    },
-  ];
+  const out: MatrixStore[] = [];
+  for (const entry of storeMatrix()) {
+    out.push({ name: entry.name, create: () => entry.create() });
+    if (entry.name === 'upstash') continue;
+    out.push({
+      name: `${entry.name}+L1`,
+      create: async () => {
+        const channel = entry.capabilities.pubsub ? `l1-${Math.random().toString(36).slice(2)}` : false;
+        return ready(withL1(await entry.create(), { channel }));
+      },
+    });
+  }
+  return out;
 }
 
 /** A prefix no other test uses. */
