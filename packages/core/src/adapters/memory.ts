@@ -16,7 +16,7 @@ import { compileGlob } from './memory/glob.js';
 import { PubSub } from './memory/pubsub.js';
 
 const MIB = 1024 * 1024;
-const SWEEP_ROUNDS = 16;
+const BUSY_SWEEP_DELAY_MS = 10;
 
 const optionsSchema = z.strictObject({
   clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
@@ -37,11 +37,11 @@ export interface MemoryAdapterOptions {
   clock?: (() => number) | undefined;
   /** Keep at most this many keys, evicting the least recently used beyond it. @default unlimited */
   maxKeys?: number | undefined;
-  /** Period of the expiry sweep in ms; 0 disables the timer (expiry stays lazy). @default 1000 */
+  /** Period of the expiry sweep in ms; 0 disables the timer (expiry stays lazy on access). @default 1000 */
   sweepIntervalMs?: number | undefined;
   /**
-   * Keys with a TTL examined per sweep batch. A sweep runs another batch while more than a
-   * quarter of the last one had expired, at most 16 batches, so it never blocks for long.
+   * Most keys with a TTL examined per sweep, so a sweep never blocks for long. When more than
+   * a quarter of them had expired, the next sweep runs after 10 ms instead of `sweepIntervalMs`.
    * @default 200
    */
   sweepBatch?: number | undefined;
@@ -53,7 +53,7 @@ export interface MemoryAdapterOptions {
 
 /** The memory store plus hooks its own tests use. */
 export interface MemoryDriver extends KvDriver {
-  /** Run one expiry sweep now (at most 16 batches of `sweepBatch`); returns how many keys it deleted. */
+  /** Run one expiry sweep now (at most `sweepBatch` keys examined); returns how many it deleted. */
   sweep(): number;
   /** Number of keys held, expired ones not yet swept included. */
   readonly size: number;
@@ -80,26 +80,26 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
   const guard = (): void => {
     if (closed) throw closedError();
   };
-  // Like Redis's active expiry cycle: another batch while over a quarter of the last one had
-  // expired, at most SWEEP_ROUNDS batches, so a sweep is bounded yet keeps up with a workload
-  // that writes more expiring keys per interval than one batch holds.
+  // One sweep examines at most `sweepBatch` keys. Like Redis's active expiry cycle, when more
+  // than a quarter of them had expired the next sweep comes sooner, so expiry keeps up with a
+  // workload that writes more expiring keys per interval than one batch holds.
   const sweep = (): number => {
     engine.keyspace.now = clock();
-    let total = 0;
-    for (let round = 0; round < SWEEP_ROUNDS; round++) {
-      const deleted = engine.keyspace.sweep(opts.sweepBatch);
-      total += deleted;
-      if (deleted * 4 <= opts.sweepBatch) break;
-    }
-    return total;
+    return engine.keyspace.sweep(opts.sweepBatch);
   };
 
-  let timer: ReturnType<typeof setInterval> | undefined;
-  if (opts.sweepIntervalMs > 0) {
-    timer = setInterval(sweep, opts.sweepIntervalMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (delay: number): void => {
+    timer = setTimeout(tick, delay);
     // Node and Deno timers can be unref'd so an idle store never keeps a process alive.
     (timer as { unref?: () => void }).unref?.();
-  }
+  };
+  const tick = (): void => {
+    if (closed) return;
+    const busy = sweep() * 4 > opts.sweepBatch;
+    schedule(busy ? Math.min(opts.sweepIntervalMs, BUSY_SWEEP_DELAY_MS) : opts.sweepIntervalMs);
+  };
+  if (opts.sweepIntervalMs > 0) schedule(opts.sweepIntervalMs);
 
   const capabilities: KvCapabilities = Object.freeze({
     pubsub: true,
@@ -164,7 +164,7 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
     close: async () => {
       if (closed) return;
       closed = true;
-      if (timer !== undefined) clearInterval(timer);
+      if (timer !== undefined) clearTimeout(timer);
       pubsub.clear();
     },
   };
