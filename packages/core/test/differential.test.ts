@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
 import { memoryAdapter } from '../src/adapters/memory.js';
+import { upstashAdapter } from '../src/adapters/upstash.js';
 import { COMMANDS } from '../src/commands.js';
 import type { Command, KvDriver, Reply } from '../src/driver.js';
 import { isKvError, type KvError } from '../src/errors.js';
@@ -238,41 +239,60 @@ async function dump(store: KvStore): Promise<Record<string, unknown>> {
   return out;
 }
 
-describe('differential: memory emulation vs redis-server 7.0', () => {
-  let redis: KvStore;
+// The same sequences through each remote adapter: ioredis (RESP over TCP) and upstash (the REST
+// protocol through the local server). Upstash costs an HTTP round trip per command, so fewer runs.
+const REMOTES: Array<{ name: string; runs: number; create: () => KvStore }> = [
+  { name: 'ioredis', runs: RUNS, create: () => ioredisAdapter({ url: inject('raptorflow').redis.url }) },
+  {
+    name: 'upstash',
+    runs: 150,
+    create: () => {
+      const { url, token } = inject('raptorflow').upstash;
+      return upstashAdapter({ url, token });
+    },
+  },
+];
 
-  beforeAll(() => {
-    redis = ioredisAdapter({ url: inject('raptorflow').redis.url });
-  });
+describe.each(REMOTES)(
+  'differential: memory emulation vs redis-server 7.0 through $name',
+  ({ runs, create }) => {
+    let redis: KvStore;
 
-  afterAll(async () => {
-    await redis?.close();
-  });
+    beforeAll(() => {
+      redis = create();
+    });
 
-  it(`agrees on ${RUNS} random command and script sequences`, async () => {
-    let sequence = 0;
-    let commands = 0;
-    const started = Date.now();
-    await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }), async (ops) => {
-        const ns = `${PREFIX}${sequence++}:`;
-        const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
-        const real = redis.namespace(ns);
-        try {
-          for (const [i, o] of ops.entries()) {
-            const [m, r] = await Promise.all([runOp(memory.driver, o), runOp(real.driver, o)]);
-            commands++;
-            expect(m, `op ${i}: ${JSON.stringify(o)}`).toEqual(r);
+    afterAll(async () => {
+      await redis?.close();
+    });
+
+    it(`agrees on ${runs} random command and script sequences`, async () => {
+      let sequence = 0;
+      let commands = 0;
+      const started = Date.now();
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }), async (ops) => {
+          const ns = `${PREFIX}${redis.name}:${sequence++}:`;
+          const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
+          const real = redis.namespace(ns);
+          try {
+            for (const [i, o] of ops.entries()) {
+              const [m, r] = await Promise.all([runOp(memory.driver, o), runOp(real.driver, o)]);
+              commands++;
+              expect(m, `op ${i}: ${JSON.stringify(o)}`).toEqual(r);
+            }
+            expect(await dump(memory)).toEqual(await dump(real));
+          } finally {
+            const left: string[] = [];
+            for await (const k of real.scan()) left.push(k);
+            if (left.length > 0) await real.del(left);
           }
-          expect(await dump(memory)).toEqual(await dump(real));
-        } finally {
-          const left: string[] = [];
-          for await (const k of real.scan()) left.push(k);
-          if (left.length > 0) await real.del(left);
-        }
-      }),
-      { numRuns: RUNS },
-    );
-    console.info(`differential: ${RUNS} sequences, ${commands} commands, ${Date.now() - started} ms`);
-  }, 120_000);
-});
+        }),
+        { numRuns: runs },
+      );
+      console.info(
+        `differential (${redis.name}): ${runs} sequences, ${commands} commands, ${Date.now() - started} ms`,
+      );
+    }, 120_000);
+  },
+);
