@@ -1,48 +1,25 @@
-import { type KvStore, memoryAdapter } from '@raptorflow/core';
-import { ioredisAdapter } from '@raptorflow/core/ioredis';
-import { upstashAdapter } from '@raptorflow/core/upstash';
-import { inject } from 'vitest';
+import type { KvStore } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 
 /** A store the suite runs on. `shared` stores can be reached from several clients and processes. */
 export interface TestStore {
   name: string;
   shared: boolean;
-  /** A new client on the same data (memory: the same store). */
-  create(): KvStore;
+  /** A new client (memory: a new, empty store). Closed by the matrix after the file's tests. */
+  create(): Promise<KvStore>;
 }
 
 /**
- * The stores every rate-limit test runs on: memory, ioredis standalone and ioredis Cluster
- * (3 masters), and Upstash through the local REST server, from the vitest global setup.
+ * The stores every rate-limit test runs on: core's `storeMatrix()` (memory, ioredis, ioredis
+ * Cluster with 3 masters, Upstash through the local REST server). Call it at the top of a test
+ * file: the matrix closes what it created after the file's last test.
  */
 export function testStores(): TestStore[] {
-  const servers = inject('raptorflow');
-  let memory: KvStore | undefined;
-  return [
-    {
-      name: 'memory',
-      shared: false,
-      create: () => {
-        memory ??= memoryAdapter({ sweepIntervalMs: 0 });
-        return memory;
-      },
-    },
-    {
-      name: 'ioredis',
-      shared: true,
-      create: () => ioredisAdapter({ host: servers.redis.host, port: servers.redis.port }),
-    },
-    {
-      name: 'ioredis-cluster',
-      shared: true,
-      create: () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } }),
-    },
-    {
-      name: 'upstash',
-      shared: true,
-      create: () => upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token }),
-    },
-  ];
+  return storeMatrix().map((entry) => ({
+    name: entry.name,
+    shared: entry.capabilities.shared,
+    create: () => entry.create(),
+  }));
 }
 
 let seq = 0;
