@@ -11,7 +11,7 @@ export interface L1Stats {
   readonly misses: number;
   /** Entries dropped to stay within `max` or `maxBytes`. */
   readonly evictions: number;
-  /** Entries dropped because their L1 TTL (capped by the store TTL) ran out. */
+  /** Entries dropped on a read because their L1 TTL (capped by the store TTL) ran out. */
   readonly expirations: number;
   /** Keys evicted because a command or script named them, here or in another process. */
   readonly invalidations: number;
@@ -45,6 +45,8 @@ export interface L1Events extends Record<string, unknown> {
 /** One cached string, and optionally its decoded form for one codec. */
 export interface L1Entry {
   readonly value: string;
+  /** `performance.now()` reading at which this copy stops being served. */
+  readonly expiresAt: number;
   decoded?: { readonly codec: Codec<unknown>; readonly value: unknown } | undefined;
 }
 
@@ -58,8 +60,8 @@ export interface L1StateOptions {
 
 const ENTRY_OVERHEAD = 64;
 /**
- * Redis counts PTTL in whole ms and lru-cache reads its clock at most once per ms
- * (`ttlResolution`): ending the L1 copy 2 ms early keeps it from outliving the store's value.
+ * Redis counts PTTL in whole ms and the memory store reads a ms clock: ending the L1 copy
+ * 2 ms early keeps it from outliving the store's value.
  */
 const EXPIRY_MARGIN_MS = 2;
 
@@ -99,6 +101,9 @@ export class L1State {
       maxSize: options.maxBytes,
       maxEntrySize: options.maxEntryBytes,
       sizeCalculation: (entry, key) => (entry.value.length + key.length) * 2 + ENTRY_OVERHEAD,
+      // Expiry is checked here, on each hit, against an expiresAt taken from the store's PTTL:
+      // lru-cache's own TTL caches its clock until a timer clears it, and a busy loop of hits
+      // (microtasks only) never lets that timer run.
       ttlAutopurge: false,
       allowStale: false,
       updateAgeOnGet: false,
@@ -106,15 +111,22 @@ export class L1State {
         if (reason === 'evict') {
           this.evictions++;
           if (this.events.has('evict')) this.events.emit('evict', { key, reason: 'capacity' });
-        } else if (reason === 'expire') {
-          this.expirations++;
-          if (this.events.has('evict')) this.events.emit('evict', { key, reason: 'expired' });
         }
       },
     });
   }
 
-  /** Count a hit of `key` (found with `lru.get`). */
+  /** The live entry for `key` without counting anything; drops it when it has expired. */
+  peek(key: string): L1Entry | undefined {
+    const entry = this.lru.get(key);
+    if (entry === undefined || entry.expiresAt > performance.now()) return entry;
+    this.lru.delete(key);
+    this.expirations++;
+    if (this.events.has('evict')) this.events.emit('evict', { key, reason: 'expired' });
+    return undefined;
+  }
+
+  /** Count a hit of `key` (found with {@link peek}). */
   hit(key: string): void {
     this.hits++;
     if (this.events.has('hit')) this.events.emit('hit', { key });
@@ -122,7 +134,7 @@ export class L1State {
 
   /** The entry for `key`, counting a hit or a miss. */
   lookup(key: string): L1Entry | undefined {
-    const entry = this.lru.get(key);
+    const entry = this.peek(key);
     if (entry !== undefined) {
       this.hit(key);
     } else {
@@ -168,8 +180,8 @@ export class L1State {
       if (pttl > 0) ttl = Math.min(ttl, Math.floor(pttl - (performance.now() - sentAt)) - EXPIRY_MARGIN_MS);
     }
     if (ttl < 1) return undefined;
-    const entry: L1Entry = { value };
-    this.lru.set(key, entry, { ttl });
+    const entry: L1Entry = { value, expiresAt: performance.now() + ttl };
+    this.lru.set(key, entry);
     return this.lru.peek(key) === entry ? entry : undefined;
   }
 

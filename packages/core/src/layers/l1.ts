@@ -329,7 +329,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         if (entry !== undefined) return protect(decodeEntry(entry, codec));
         const [value] = await load([full]);
         if (typeof value !== 'string') return null;
-        const fresh = state.lru.peek(full);
+        const fresh = state.peek(full);
         if (fresh !== undefined && fresh.value === value) return protect(decodeEntry(fresh, codec));
         return codec.decode(value);
       },
@@ -350,7 +350,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
       get(key: string): Promise<string | null> {
         if (typeof key === 'string') {
           const full = prefix === '' ? key : prefix + key;
-          const entry = state.lru.get(full);
+          const entry = state.peek(full);
           if (entry !== undefined) {
             state.hit(full);
             return Promise.resolve(entry.value);

@@ -69,6 +69,23 @@ describe('withL1 reads', () => {
       await new Promise((r) => setTimeout(r, 5));
     expect(await base.pttl('short')).toBe(-2);
     expect(await store.get('short')).toBeNull();
+    expect(store.l1.stats.expirations).toBe(1);
+  });
+
+  it('expires on time even in a busy loop of hits that never lets timers run', async () => {
+    const { base, store } = stack({ ttl: 60_000 });
+    await base.set('busy', 'v', { ttl: 20 });
+    expect(await store.get('busy')).toBe('v');
+    // Microtasks only: a clock cached until a timer fires would freeze here and serve 'v' forever.
+    const deadline = Date.now() + 1000;
+    let expired = false;
+    for (let i = 0; i < 50_000_000 && Date.now() < deadline; i++) {
+      if ((await store.get('busy')) === null) {
+        expired = true;
+        break;
+      }
+    }
+    expect(expired).toBe(true);
   });
 
   it('respects max entries and counts evictions', async () => {
