@@ -1,5 +1,6 @@
 import { Emitter } from '@raptorflow/core';
 import type { CacheContext } from './context.js';
+import { DeadlineSweep } from './deadlines.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
 import { l1Backend, l1Of } from './l1-backend.js';
@@ -46,6 +47,7 @@ export function createCache(options: CacheOptions): CacheClient {
     backend: l1Of(root) ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
+    deadlines: new DeadlineSweep(o.timeout),
     lastStoreFailure: 0,
     namespaceConfig(name: string): NamespaceConfig {
       let config = configs.get(name);

@@ -1,9 +1,9 @@
 import { type Emitter, isKvError } from '@raptorflow/core';
 import type { Backend, NamespaceRef } from './backend.js';
+import type { DeadlineSweep } from './deadlines.js';
 import type { CacheEventScope, CacheEvents } from './events.js';
 import type { NamespaceConfig, ResolvedCacheOptions } from './options.js';
 import type { PurgeHandle } from './purge.js';
-import { withTimeout } from './timing.js';
 
 /** What every workspace and namespace of one cache shares. */
 export interface CacheContext {
@@ -13,6 +13,8 @@ export interface CacheContext {
   /** In-flight factory runs by `<workspace>\0<namespace>\0<key>`, shared by every caller in this process. */
   readonly flights: Map<string, Promise<unknown>>;
   readonly purges: Set<PurgeHandle>;
+  /** Deadlines of store calls (`timeout`). */
+  readonly deadlines: DeadlineSweep;
   /** When the store last failed (ms since the epoch), 0 if never: see {@link storeLikelyDown}. */
   lastStoreFailure: number;
   namespaceConfig(name: string): NamespaceConfig;
@@ -29,7 +31,7 @@ export interface NamespaceScope {
 
 /** A store call bounded by the cache's `timeout`. */
 export function guard<T>(ctx: CacheContext, promise: Promise<T>, what: string): Promise<T> {
-  return withTimeout(promise, ctx.options.timeout, `cache: ${what}`);
+  return ctx.deadlines.track(promise, `cache: ${what}`);
 }
 
 /** Report a store failure; true when the policy lets the caller carry on without the store. */
