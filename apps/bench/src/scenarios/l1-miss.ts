@@ -4,11 +4,12 @@ import { deleteKeys, fillKeys } from './shared.js';
 
 /**
  * `store.get` through `withL1` when the key is never in L1 (max 1 entry, round robin over
- * 10,000 keys): GET + PTTL in one pipeline, then an insert. Baseline: the raw ioredis GET.
+ * 10,000 keys): one EVALSHA of the `rf-l1-read` script (GET + PTTL), then an insert.
+ * Baseline: the raw ioredis GET.
  */
 const scenario: Scenario = defineScenario({
   name: 'l1-miss',
-  description: 'withL1(store).get(key): L1 miss (GET + PTTL in one round trip, then insert)',
+  description: 'withL1(store).get(key): L1 miss (GET + PTTL in one EVALSHA, then insert)',
   adapters: ['ioredis'],
   baseline: 'raw-ioredis-get',
   async setup(ctx) {
