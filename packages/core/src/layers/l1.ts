@@ -100,6 +100,12 @@ export interface L1Store extends KvStore {
 
 const PTTL = (key: string): Command => ({ argv: ['PTTL', key], keys: [1], readonly: true });
 
+function readCommand(keys: readonly string[], single: boolean): Command {
+  return single
+    ? { argv: ['GET', keys[0] as string], keys: [1], readonly: true }
+    : { argv: ['MGET', ...keys], keys: keys.map((_, i) => i + 1), readonly: true };
+}
+
 function keysOfCommand(command: Command): string[] {
   const keys: string[] = new Array(command.keys.length);
   for (let i = 0; i < command.keys.length; i++) keys[i] = command.argv[command.keys[i] as number] as string;
@@ -143,19 +149,22 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   const name = `l1(${inner.name})`;
   const protect = o.protect === 'clone' ? <T>(v: T): T => structuredClone(v) : <T>(v: T): T => v;
 
-  /** Read keys from the store (with their PTTLs) and cache what is still fresh. */
-  async function load(keys: readonly string[]): Promise<Array<string | null>> {
+  /**
+   * Read keys from the store (with their PTTLs) and cache what is still fresh. `single` gives
+   * GET semantics (WRONGTYPE for another type) to a `get`; `mget` reads nil for other types.
+   */
+  async function load(keys: readonly string[], single: boolean): Promise<Array<string | null>> {
     const starts = keys.map((k) => state.beginRead(k));
     const sentAt = performance.now();
     let values: Array<string | null>;
     let ttls: Array<number | undefined> | undefined;
     try {
-      const read: Command =
-        keys.length === 1
-          ? { argv: ['GET', keys[0] as string], keys: [1], readonly: true }
-          : { argv: ['MGET', ...keys], keys: keys.map((_, i) => i + 1), readonly: true };
       if (readTtl && (keys.length === 1 || (!clustered && keys.length <= L1_READ_MAX_KEYS))) {
-        const reply = (await inner.script({ script: L1_READ as Script<unknown>, keys, args: [] })) as Reply[];
+        const reply = (await inner.script({
+          script: L1_READ as Script<unknown>,
+          keys,
+          args: [single ? 'get' : 'mget'],
+        })) as Reply[];
         values = new Array(keys.length);
         ttls = new Array(keys.length);
         for (let i = 0; i < keys.length; i++) {
@@ -166,16 +175,16 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         }
       } else if (readTtl) {
         // Cluster (keys in several slots) or very many keys: a pipeline of MGET + PTTLs.
-        const entries: BatchEntry[] = [{ command: read }];
+        const entries: BatchEntry[] = [{ command: readCommand(keys, single) }];
         for (const k of keys) entries.push({ command: PTTL(k) });
         const replies = await inner.batch(entries);
         const first = replies[0];
         if (first instanceof Error) throw first;
-        values = keys.length === 1 ? [first as string | null] : (first as Array<string | null>);
+        values = single ? [first as string | null] : (first as Array<string | null>);
         ttls = replies.slice(1).map((r) => (typeof r === 'number' ? r : undefined));
       } else {
-        const reply = await inner.command(read);
-        values = keys.length === 1 ? [reply as string | null] : (reply as Array<string | null>);
+        const reply = await inner.command(readCommand(keys, single));
+        values = single ? [reply as string | null] : (reply as Array<string | null>);
       }
     } catch (error) {
       for (let i = 0; i < keys.length; i++) state.endRead(keys[i] as string, starts[i] as number);
@@ -197,7 +206,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   function get(key: string): Promise<Reply> {
     const entry = state.lookup(key);
     if (entry !== undefined) return Promise.resolve(entry.value);
-    return load([key]).then((v) => v[0] ?? null);
+    return load([key], true).then((v) => v[0] ?? null);
   }
 
   function mget(keys: readonly string[]): Promise<Reply> {
@@ -211,7 +220,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
     }
     if (missing.length === 0) return Promise.resolve(out);
     const unique = [...new Set(missing)];
-    return load(unique).then((values) => {
+    return load(unique, false).then((values) => {
       const byKey = new Map<string, string | null>();
       for (let i = 0; i < unique.length; i++) byKey.set(unique[i] as string, values[i] ?? null);
       for (let i = 0; i < keys.length; i++) {
@@ -327,7 +336,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         const full = prefix + key;
         const entry = state.lookup(full);
         if (entry !== undefined) return protect(decodeEntry(entry, codec));
-        const [value] = await load([full]);
+        const [value] = await load([full], true);
         if (typeof value !== 'string') return null;
         const fresh = state.peek(full);
         if (fresh !== undefined && fresh.value === value) return protect(decodeEntry(fresh, codec));

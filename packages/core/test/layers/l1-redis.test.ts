@@ -85,14 +85,16 @@ describe('withL1 on ioredis (commandstats)', () => {
         await s.hset('dh', { f: 'v' });
       }
       for (const keys of [['d1'], ['d3'], ['d1', 'd2', 'd3', 'dh']]) {
-        const a = await mem.eval(L1_READ, keys);
-        const b = await raw.eval(L1_READ, keys);
+        const mode = keys.length === 1 ? 'get' : 'mget';
+        const a = await mem.eval(L1_READ, keys, [mode]);
+        const b = await raw.eval(L1_READ, keys, [mode]);
         // PTTLs of a key with a TTL differ by the time between the two calls: compare their sign.
         const norm = (r: unknown[]) => r.map((v) => (typeof v === 'number' && v > 0 ? 'ttl' : v));
         expect(norm(a)).toEqual(norm(b));
       }
-      await expect(mem.eval(L1_READ, ['dh'])).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
-      await expect(raw.eval(L1_READ, ['dh'])).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+      await expect(mem.eval(L1_READ, ['dh'], ['get'])).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+      await expect(raw.eval(L1_READ, ['dh'], ['get'])).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+      expect(await mem.eval(L1_READ, ['dh'], ['mget'])).toEqual(await raw.eval(L1_READ, ['dh'], ['mget']));
     } finally {
       await mem.close();
       await raw.close();

@@ -60,6 +60,14 @@ describe('withL1 reads', () => {
     expect(gate.calls).toBe(0);
   });
 
+  it('keeps GET and MGET semantics for keys of another type', async () => {
+    const { base, store } = stack();
+    await base.hset('h', { f: 'v' });
+    await expect(store.get('h')).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+    expect(await store.mget(['h'])).toEqual([null]);
+    expect(await store.mget(['h', 'nope'])).toEqual([null, null]);
+  });
+
   it('never keeps a value longer than its TTL in the store', async () => {
     const { base, store } = stack({ ttl: 60_000 });
     await base.set('short', 'v', { ttl: 30 });
