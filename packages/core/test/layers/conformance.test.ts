@@ -7,7 +7,7 @@ import { withL1 } from '../../src/layers/l1.js';
 import { runConformance } from '../../src/testing/index.js';
 
 // Layers are stores: the whole suite runs on each stack.
-const { redis } = inject('raptorflow');
+const { redis, cluster } = inject('raptorflow');
 const MAX_VALUE = 2 * 1024 * 1024;
 
 runConformance({
@@ -19,6 +19,15 @@ runConformance({
   name: 'ioredis + L1',
   create: async () => {
     const store = withL1(ioredisAdapter({ url: redis.url }));
+    await store.l1.ready;
+    return store;
+  },
+});
+
+runConformance({
+  name: 'ioredis cluster + L1',
+  create: async () => {
+    const store = withL1(ioredisAdapter({ cluster: { nodes: [...cluster.nodes] } }));
     await store.l1.ready;
     return store;
   },
