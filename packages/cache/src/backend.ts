@@ -17,6 +17,8 @@ export interface NamespaceRef {
   readonly codec: Codec<Envelope>;
   /** Called for a stored entry that cannot be decoded or fails its schema: it reads as a miss. */
   readonly onDecodeError: (error: KvError) => void;
+  /** Set once this process has seen a tagged entry in this namespace: reads then use the script. */
+  readonly tags: { seen: boolean };
 }
 
 /** A stored entry as read, with the current versions of its tags (`s.h,...`). */
@@ -60,6 +62,11 @@ export interface Backend {
 /** Current generations of `ref`. */
 export function gensOf(ref: NamespaceRef): { ws: string; ns: string } {
   return { ws: ref.gens.ws, ns: ref.gens.ns.get(ref.ns) ?? '0' };
+}
+
+/** True once this process has read the namespace's generations from the store (or cleared it). */
+export function gensKnown(ref: NamespaceRef): boolean {
+  return ref.gens.ns.has(ref.ns);
 }
 
 /** Record generations seen in the store. */

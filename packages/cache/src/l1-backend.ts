@@ -2,6 +2,7 @@ import type { Codec, KvStore } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
+  gensKnown,
   gensOf,
   type NamespaceRef,
   type ReadResult,
@@ -156,6 +157,11 @@ export function l1Backend(): Backend {
       const versions = await tagVersions(view, tagList);
       const byTag = new Map<string, string>();
       for (let i = 0; i < tagList.length; i++) byTag.set(tagList[i] as string, versions[i] as string);
+      if (!gensKnown(ref)) {
+        // A fresh process writing before any read: learn the generations first (L1 serves them next time).
+        const [ws, ns] = await view.mget([WS_GEN_KEY, nsGenKey(ref.ns)]);
+        setGens(ref, ws ?? '0', ns ?? '0');
+      }
       const g = gensOf(ref);
       const text = (item: WriteItem): string =>
         `${item.header}${tagsField(item.tags, item.versions ?? item.tags.map((t) => byTag.get(t) as string))}\n${item.payload}`;

@@ -2,6 +2,7 @@ import type { ScriptArg } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
+  gensKnown,
   gensOf,
   type NamespaceRef,
   type ReadResult,
@@ -17,15 +18,56 @@ import { DELETE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from './scripts.js';
 const ATTEMPTS = 3;
 
 /**
- * The backend of a store without L1: every call is one script, which checks the generations
- * the keys were built with and reads or writes tag versions beside the entries, so a hit, a
- * miss, a tagged write or a getMany of 100 keys is one round trip.
+ * Read with one MGET of the generations and the entries: the cheapest read Redis serves. It
+ * gives up (`undefined`) when an entry has tags, whose versions need the script.
+ */
+async function plainRead(ref: NamespaceRef, keys: readonly string[]): Promise<ReadResult | undefined> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const g = gensOf(ref);
+    const mgetKeys = [WS_GEN_KEY, nsGenKey(ref.ns)];
+    for (const k of keys) mgetKeys.push(entryKey(ref.ns, g.ws, g.ns, k));
+    const values = await ref.view.mget(mgetKeys);
+    const ws = values[0] ?? '0';
+    const ns = values[1] ?? '0';
+    setGens(ref, ws, ns);
+    if (ws !== g.ws || ns !== g.ns) continue;
+    const entries: Array<StoredEntry | undefined> = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const stored = values[i + 2];
+      if (typeof stored !== 'string') continue;
+      const envelope = decodeStored(ref, stored);
+      if (!envelope) continue;
+      if (envelope.tags.length > 0) return undefined;
+      entries[i] = { envelope, current: '', tier: 'l2' };
+    }
+    return { entries, wanted: [] };
+  }
+  return { entries: new Array(keys.length), wanted: [] };
+}
+
+/**
+ * The backend of a store without L1. Every call is one round trip:
+ * - reads are one MGET of the generations and the entries, until this process meets a tagged
+ *   entry in the namespace; from then on (and when getOrSet wants tag versions) one script
+ *   that also reads the versions of each entry's tags;
+ * - writes of untagged entries (or of entries whose tag versions were read before the factory)
+ *   are plain SETs once the generations are known; others go through a script that checks the
+ *   generations and fills in the tag versions;
+ * - deletes go through a script that checks the generations, so a delete is never lost to a
+ *   clear made by another process.
+ * A plain SET under generations another process has since bumped lands on an unreachable key:
+ * a lost write, never a stale read, since every read checks the generations.
  */
 export function scriptBackend(): Backend {
   return {
     peek: () => undefined,
 
     async read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult> {
+      if (!ref.tags.seen && wantTags.length === 0) {
+        const plain = await plainRead(ref, keys);
+        if (plain) return plain;
+        ref.tags.seen = true;
+      }
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const g = gensOf(ref);
         const scriptKeys = [WS_GEN_KEY, nsGenKey(ref.ns), TAG_PREFIX];
@@ -48,6 +90,27 @@ export function scriptBackend(): Backend {
     },
 
     async write(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void> {
+      let plain = gensKnown(ref);
+      for (const item of items) {
+        if (item.tags.length === 0) continue;
+        ref.tags.seen = true;
+        if (!item.versions) plain = false;
+      }
+      if (plain) {
+        const g = gensOf(ref);
+        const text = (item: WriteItem): string =>
+          `${item.header}${item.versions ? tagsField(item.tags, item.versions) : ''}\n${item.payload}`;
+        if (items.length === 1) {
+          const item = items[0] as WriteItem;
+          await ref.view.set(entryKey(ref.ns, g.ws, g.ns, item.key), text(item), { ttl: item.px });
+          return;
+        }
+        const batch = ref.view.batch();
+        for (const item of items)
+          batch.set(entryKey(ref.ns, g.ws, g.ns, item.key), text(item), { ttl: item.px });
+        await batch.exec();
+        return;
+      }
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const g = gensOf(ref);
         const keys = [WS_GEN_KEY, nsGenKey(ref.ns), TAG_PREFIX];

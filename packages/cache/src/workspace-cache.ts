@@ -44,6 +44,7 @@ export class WorkspaceCache {
           ns: name,
           gens: this.#gens,
           codec: config.entryCodec,
+          tags: { seen: false },
           onDecodeError: (error) => {
             if (this.#ctx.events.has('decode-error'))
               this.#ctx.events.emit('decode-error', { ...scope, error });

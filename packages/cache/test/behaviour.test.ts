@@ -45,6 +45,25 @@ for (const entry of cacheMatrix()) {
       expect(await profiles.get('u1')).toBeUndefined();
     });
 
+    it("a second client sees the first client's clears and tagged entries", async () => {
+      const { cache: a, prefix } = make();
+      const b = createCache({ store, prefix });
+      await a
+        .workspace('acme')
+        .namespace('profiles')
+        .set('k', 'v', { tags: ['x'] });
+      await a.workspace('acme').clearNamespace('config');
+      await a.workspace('acme').clearNamespace('config');
+      // b has never read config's generation: its first write must still land where a reads.
+      await b.workspace('acme').namespace('config').set('c', 1);
+      expect(await a.workspace('acme').namespace('config').get('c')).toBe(1);
+      expect(await b.workspace('acme').namespace('profiles').get('k')).toBe('v');
+      await a.workspace('acme').invalidateTags(['x']);
+      expect(await b.workspace('acme').namespace('profiles').get('k')).toBeUndefined();
+      await a.workspace('acme').clear();
+      expect(await b.workspace('acme').namespace('config').get('c')).toBeUndefined();
+    });
+
     it('expires entries after their TTL (with jitter only ever shortening it)', async () => {
       const { cache } = make();
       const ns = cache.workspace('acme').namespace('analytics');

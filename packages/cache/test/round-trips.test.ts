@@ -7,8 +7,7 @@ import { createCache, type NamespaceCache } from '../src/index.js';
 /*
  * Commands per operation, counted by the server (INFO commandstats) on a redis-server of this
  * file's own, so no other test's commands are counted. Commands a script runs inside Redis are
- * counted too (as `get`, `set`, ...): without L1 the client sends nothing but EVALSHA, so
- * `evalsha` is the number of round trips and the rest is work done inside the script.
+ * counted too: an `evalsha` with `get` beside it is one round trip, the GETs run inside it.
  */
 
 let server: RedisServer;
@@ -30,51 +29,69 @@ function total(stats: Record<string, number>): number {
   return Object.values(stats).reduce((a, b) => a + b, 0);
 }
 
-async function namespaceOn(store: KvStore): Promise<NamespaceCache<{ n: number }>> {
+async function namespaceOn(
+  store: KvStore,
+  name = 'profiles',
+  tags: string[] = [],
+): Promise<NamespaceCache<{ n: number }>> {
   const cache = createCache({ store, prefix: `rt${Math.random().toString(36).slice(2, 8)}:` });
-  const ns = cache.workspace('acme').namespace<{ n: number }>('profiles');
+  const ns = cache.workspace('acme').namespace<{ n: number }>(name);
   // Warm up: scripts loaded, counters created, so the counts below are the steady state.
-  await ns.getOrSet('warm', () => ({ n: 0 }), { tags: ['t'], lease: true });
+  await ns.getOrSet('warm', () => ({ n: 0 }), { tags, lease: true });
   await ns.get('warm');
   await ns.getMany(['warm', 'x']);
+  if (tags.length > 0) await ns.set('warm', { n: 0 }, { tags }); // loads the write script
   await ns.delete('warm');
   return ns;
 }
 
 describe('round trips on Redis (commandstats)', () => {
-  it('without L1: a hit, a miss, a tagged set and a getMany of 100 keys are one command each', async () => {
+  it('without L1, untagged: a hit, a miss and a getMany of 100 keys are one MGET', async () => {
     const store = ioredisAdapter({ url: server.url });
     const ns = await namespaceOn(store);
-    await ns.setMany(Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: { n: i } })));
-    // Inside the script: GET of the two generations and of the entry.
-    const hit = await count(() => ns.get('k1'));
-    expect(hit).toEqual({ evalsha: 1, get: 3 });
-    const miss = await count(() => ns.get('nope'));
-    expect(miss).toEqual({ evalsha: 1, get: 3 });
-    // Read (with the versions of tag t, 2 more GETs), then write (2 GETs of generations + SET).
-    const getOrSetMiss = await count(() => ns.getOrSet('fresh', () => ({ n: 1 }), { tags: ['t'] }));
-    expect(getOrSetMiss).toEqual({ evalsha: 2, get: 7, set: 1 });
-    // A tagged hit reads its tags' versions in the same script.
-    const taggedHit = await count(() => ns.get('fresh'));
-    expect(taggedHit).toEqual({ evalsha: 1, get: 5 });
-    const tagged = await count(() => ns.set('tagged', { n: 2 }, { tags: ['a', 'b'] }));
-    expect(tagged).toEqual({ evalsha: 1, get: 6, set: 1 });
-    const many = await count(() => ns.getMany(Array.from({ length: 100 }, (_, i) => `k${i}`)));
-    expect(many).toEqual({ evalsha: 1, get: 102 });
-    const setMany = await count(() =>
-      ns.setMany([
-        { key: 'a', value: { n: 1 } },
-        { key: 'b', value: { n: 2 } },
-      ]),
-    );
-    expect(setMany).toEqual({ evalsha: 1, get: 2, set: 2 });
-    // Read, SET NX of the lease, write, release (compare-and-delete).
-    const leased = await count(() => ns.getOrSet('leased', () => ({ n: 3 }), { lease: true }));
-    expect(leased.evalsha).toBe(3);
-    expect(leased.set).toBe(2);
-    expect(leased.eval).toBeUndefined();
-    const invalidate = await count(() => ns.invalidateTags(['a', 'b']));
-    expect(invalidate).toEqual({ incrby: 2 }); // one pipelined round trip
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    // One pipeline of SETs.
+    expect(await count(() => ns.setMany(keys.map((key, i) => ({ key, value: { n: i } }))))).toEqual({
+      set: 100,
+    });
+    expect(await count(() => ns.get('k1'))).toEqual({ mget: 1 });
+    expect(await count(() => ns.get('nope'))).toEqual({ mget: 1 });
+    expect(await count(() => ns.getMany(keys))).toEqual({ mget: 1 });
+    expect(await count(() => ns.set('s', { n: 1 }))).toEqual({ set: 1 });
+    expect(await count(() => ns.getOrSet('fresh', () => ({ n: 1 })))).toEqual({ mget: 1, set: 1 });
+    // Read, SET NX of the lease, write, release (a compare-and-delete script: GET + DEL inside).
+    const leased = await count(() => ns.getOrSet('leased', () => ({ n: 3 })));
+    expect(leased).toEqual({ mget: 1, set: 1 });
+    const withLease = await count(() => ns.getOrSet('leased-2', () => ({ n: 3 }), { lease: true }));
+    expect(withLease).toEqual({ mget: 1, set: 2, evalsha: 1, get: 1, del: 1 });
+    // Delete checks the generations in the script (GETs), so a concurrent clear cannot hide it.
+    expect(await count(() => ns.delete('k1'))).toEqual({ evalsha: 1, get: 2, del: 1 });
+    expect(await count(() => ns.invalidateTags(['a', 'b']))).toEqual({ incrby: 2 }); // one pipeline
+    await store.close();
+  });
+
+  it('without L1, tagged: the entry and its tag versions are read by one script', async () => {
+    const store = ioredisAdapter({ url: server.url });
+    const ns = await namespaceOn(store, 'campaigns', ['t']);
+    const keys = Array.from({ length: 100 }, (_, i) => `k${i}`);
+    await ns.setMany(keys.map((key, i) => ({ key, value: { n: i } })));
+    // Inside the script: GET of the two generations and the entry.
+    expect(await count(() => ns.get('k1'))).toEqual({ evalsha: 1, get: 3 });
+    // Read with the versions of tag t (2 more GETs) before the factory, then a plain SET.
+    expect(await count(() => ns.getOrSet('fresh', () => ({ n: 1 }), { tags: ['t'] }))).toEqual({
+      evalsha: 1,
+      get: 5,
+      set: 1,
+    });
+    // A tagged hit reads its tag's versions in the same script.
+    expect(await count(() => ns.get('fresh'))).toEqual({ evalsha: 1, get: 5 });
+    // A tagged set reads the versions inside the write script (2 gens + 2 per tag).
+    expect(await count(() => ns.set('tagged', { n: 2 }, { tags: ['a', 'b'] }))).toEqual({
+      evalsha: 1,
+      get: 6,
+      set: 1,
+    });
+    expect(await count(() => ns.getMany(keys))).toEqual({ evalsha: 1, get: 102 });
     await store.close();
   });
 
