@@ -58,7 +58,7 @@ function fmtCommands(row: BenchRow): string {
   const names = Object.entries(row.commands.byName)
     .map(([name, c]) => `${name} ${Number(c.perOp.toFixed(2))}`)
     .join(', ');
-  return `${Number(row.commands.perOp.toFixed(2))} (${names})`;
+  return names ? `${Number(row.commands.perOp.toFixed(2))} (${names})` : '0';
 }
 
 /** Column headings of the stdout table. */
