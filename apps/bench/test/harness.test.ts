@@ -1,11 +1,24 @@
-import { describe, expect, inject, it } from 'vitest';
+import { type RedisServer, startRedis } from '@raptorflow/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUICK_SETTINGS, runBench } from '../src/harness.js';
 import type { BenchRow } from '../src/protocol.js';
 import { formatTable } from '../src/report.js';
 
 // Structure and Redis command counts only: timings depend on the machine and are never asserted.
-describe('bench harness (quick mode, test Redis)', () => {
-  const { redis } = inject('raptorflow');
+// The counts come from INFO commandstats, so the test uses a server of its own: the shared test
+// server sees other test files' commands at the same time.
+describe('bench harness (quick mode, own Redis)', () => {
+  let server: RedisServer;
+  let redis: { host: string; port: number; url: string };
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = { host: server.host, port: server.port, url: server.url };
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('runs store-get and its raw baseline in child processes and counts one GET per operation', async () => {
     const rows = await runBench({
