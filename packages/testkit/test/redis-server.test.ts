@@ -1,4 +1,4 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { commandStats, diffCommandStats, respCommand, startRedis } from '../src/index.js';
 
 describe('testkit servers', () => {
@@ -14,7 +14,9 @@ describe('testkit servers', () => {
   });
 
   it('counts commands from INFO commandstats deltas', async () => {
-    const { redis } = inject('raptorflow');
+    // A server of its own: the shared one sees other test files' commands at the same time.
+    const redis = await startRedis();
+    onTestFinished(() => redis.stop());
     const before = await commandStats(redis.host, redis.port);
     await respCommand(redis.host, redis.port, ['SET', 'testkit:count', '1']);
     await respCommand(redis.host, redis.port, ['GET', 'testkit:count']);
