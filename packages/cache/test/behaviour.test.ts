@@ -184,6 +184,25 @@ for (const entry of cacheMatrix()) {
       expect(left).toEqual(['{other}:e:profiles:0.0:a']);
     });
 
+    it('bounds the purge by maxKeys and stops it on cancel', async () => {
+      const { cache } = make({ purge: { maxKeys: 10 } });
+      const ns = cache.workspace('acme').namespace('config');
+      await ns.setMany(Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: i })));
+      const bounded = await (await ns.clear())?.done;
+      expect(bounded?.scanned).toBe(10);
+      expect(bounded?.cancelled).toBe(true);
+      await ns.setMany(Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: i })));
+      const { cache: other } = make();
+      const ns2 = other.workspace('acme').namespace('config');
+      await ns2.setMany(Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: i })));
+      const handle = await ns2.clear();
+      handle?.cancel();
+      const report = await handle?.done;
+      expect(report?.cancelled).toBe(true);
+      expect(report?.deleted).toBe(0);
+      expect(await ns2.get('k1')).toBeUndefined();
+    });
+
     it('serves stale within grace when the factory fails, and throws without grace', async () => {
       const { cache } = make();
       const ns = cache.workspace('acme').namespace<string>('campaigns');
