@@ -1,4 +1,5 @@
 import { hashKeyPart, jsonCodec, KvError } from '@raptorflow/core';
+import { z } from 'zod';
 import type { CacheClient } from './cache.js';
 import type { GetOrSetOptions } from './call-options.js';
 
@@ -18,18 +19,39 @@ export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions
 
 const ARGS = jsonCodec<unknown[]>();
 
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+const OPTIONS = z
+  .object({
+    cache: z.union([
+      fn,
+      z.custom<CacheClient>(
+        (v) => typeof (v as CacheClient | null)?.workspace === 'function',
+        'must be a cache from createCache, or a function returning one',
+      ),
+    ]),
+    namespace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a namespace name ([A-Za-z0-9_-]{1,64})'),
+    workspace: z.union([z.string().min(1), fn]),
+    key: fn.optional(),
+    tags: z.union([z.array(z.string()), fn]).optional(),
+  })
+  .loose();
+
+function checkOptions(options: unknown): void {
+  const parsed = OPTIONS.safeParse(options);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join('.') : '(options)';
+  throw new KvError('E_INVALID_OPTIONS', `cached: ${field}: ${issue?.message ?? 'invalid'}`, {
+    cause: parsed.error,
+  });
+}
+
 function invoker<This, A extends unknown[], R>(
   fn: (this: This, ...args: A) => R | Promise<R>,
   options: CachedOptions<A>,
   prefix: string,
 ): (this: This, ...args: A) => Promise<Awaited<R>> {
-  if (
-    typeof options?.namespace !== 'string' ||
-    options.workspace === undefined ||
-    options.cache === undefined
-  ) {
-    throw new KvError('E_INVALID_OPTIONS', 'cached: cache, namespace and workspace are required');
-  }
+  checkOptions(options);
   const { cache, namespace, workspace, key, tags, ...rest } = options;
   return function (this: This, ...args: A): Promise<Awaited<R>> {
     const client = typeof cache === 'function' ? cache() : cache;

@@ -35,6 +35,16 @@ describe('@cached decorator', () => {
     expect(await repo.find('acme', 'c1')).toBe('acme/c1:4');
     const decorator = cached({ cache, namespace: 'x', workspace: 'acme' });
     expect(() => decorator(async () => 1, { kind: 'getter' } as never)).toThrowError(/decorate methods only/);
-    expect(() => cached({ cache, namespace: 'x' } as never)).toThrowError(/E_INVALID_OPTIONS|required/);
+    expect(() => cached({ cache, namespace: 'x' } as never)).toThrowError(/cached: workspace/);
+    expect(() => cached({ cache, namespace: 'a:b', workspace: 'w' })).toThrowError(/cached: namespace/);
+    expect(() => cached({ cache: 42 as never, namespace: 'a', workspace: 'w' })).toThrowError(
+      /cached: cache/,
+    );
+    try {
+      cached(async () => 1, { cache, namespace: 'a', workspace: 'w', key: 'k' as never });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'E_INVALID_OPTIONS' });
+    }
   });
 });
