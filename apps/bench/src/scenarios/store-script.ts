@@ -24,7 +24,7 @@ export const FIXED_WINDOW: Script<number> = defineScript<number>({
 const scenario: Scenario = defineScenario({
   name: 'store-script',
   description: 'store.eval(fixed-window INCR+PEXPIRE script) on one of 10,000 open windows',
-  adapters: ['memory', 'ioredis'],
+  adapters: ['memory', 'ioredis', 'upstash'],
   baseline: 'raw-ioredis-script',
   async setup(ctx) {
     const store = await ctx.store();

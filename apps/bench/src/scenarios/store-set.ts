@@ -5,7 +5,7 @@ import { deleteKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'store-set',
   description: 'store.set(key, value): 100-byte string on one of 10,000 keys, no TTL',
-  adapters: ['memory', 'ioredis'],
+  adapters: ['memory', 'ioredis', 'upstash'],
   baseline: 'raw-ioredis-set',
   async setup(ctx) {
     const store = await ctx.store();
