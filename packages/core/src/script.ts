@@ -111,8 +111,18 @@ export function twinResultToReply(value: TwinResult): Reply {
   if (value === true) return 1;
   if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : Number.MIN_SAFE_INTEGER;
   if (typeof value === 'string') return value;
-  const out: Reply[] = [];
-  for (const item of value) {
+  const out: Reply[] = new Array(value.length);
+  let i = 0;
+  // Arrays of whole numbers (counters, limiter states) need no recursion.
+  for (; i < value.length; i++) {
+    const item = value[i];
+    if (typeof item !== 'number' || !Number.isSafeInteger(item)) break;
+    out[i] = item;
+  }
+  if (i === value.length) return out;
+  out.length = i;
+  for (; i < value.length; i++) {
+    const item = value[i];
     if (item === null || item === undefined) break;
     out.push(twinResultToReply(item));
   }

@@ -36,6 +36,9 @@ export interface RateLimiter {
   readonly options: Readonly<ResolvedOptions>;
 }
 
+/** Identifiers whose keys a limiter remembers. */
+const RECENT_MAX = 4096;
+
 const TAGS = {
   gcra: 'gcra',
   'fixed-window': 'fw',
@@ -84,6 +87,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
+  // Keys of recent identifiers: escaping and concatenation cost more than a Map lookup, and a
+  // store hashes a string it has seen before for free. Bounded; cleared whole when full.
+  const recent = new Map<string, { part: string; keys: string[] }>();
+
   const keysOf = (part: string): string[] => {
     const out: string[] = new Array(blocking ? n + 1 : n);
     const head = `${o.prefix}{${part}`;
@@ -115,6 +122,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   const checkCost = (cost: number, peek: boolean): void => {
+    // 1 × the longest window (a year) is far below 2^52: the common call needs no checks.
+    if (cost === 1) return;
     if (!Number.isSafeInteger(cost)) throw invalidArgument(`cost must be a whole number (got ${cost})`);
     if (peek && cost < 0) throw invalidArgument('peek cost must be >= 0');
     for (const p of o.policies) {
@@ -173,42 +182,78 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     };
   };
 
-  const run = async (
-    identifier: string,
-    call: { cost: number; limit?: number | readonly number[] | undefined },
-    take: boolean,
-  ): Promise<RateLimitResult> => {
-    const part = keyPart(identifier);
-    checkCost(call.cost, !take);
-    if (take && cache) {
-      const until = cache.get(part);
-      if (until !== undefined) {
-        const now = Date.now();
-        if (until > now) return cachedBlock(until - now, now);
-        cache.delete(part);
-      }
-    }
-    let limits = asList(call.limit);
-    if (limits === undefined && o.limitFor) {
-      const r = o.limitFor(identifier);
-      limits = asList(r instanceof Promise ? await r : r);
-    }
-    const keys = keysOf(part);
-    const args = argsOf(call.cost, take, limits);
-    let outcome: ScriptOutcome;
-    try {
-      const p = store.eval(script, keys, args);
-      outcome = await (deadline ? deadline(p) : p);
-    } catch (error) {
-      if (isKvError(error, 'E_INVALID_ARGUMENT')) throw error;
-      return failure(error, identifier, call, take, limits);
-    }
+  const finish = (outcome: ScriptOutcome, part: string, cost: number): RateLimitResult => {
     const result = fromOutcome(outcome, names, windows);
-    if (cache && !result.allowed && (result.reason === 'blocked' || call.cost === 1)) {
+    if (cache && !result.allowed && (result.reason === 'blocked' || cost === 1)) {
       if (Number.isFinite(result.retryAfter) && result.retryAfter > 0)
         cache.set(part, Date.now() + result.retryAfter);
     }
     return result;
+  };
+
+  const send = (
+    identifier: string,
+    part: string,
+    keys: string[],
+    call: { cost: number; limit?: number | readonly number[] | undefined },
+    take: boolean,
+    limits: readonly number[] | undefined,
+  ): Promise<RateLimitResult> => {
+    const args = argsOf(call.cost, take, limits);
+    const p = store.eval(script, keys, args);
+    // One hop from the store's reply to the result: no async function in between.
+    return (deadline ? deadline(p) : p).then(
+      (outcome) => finish(outcome, part, call.cost),
+      (error: unknown) => {
+        if (isKvError(error, 'E_INVALID_ARGUMENT')) throw error;
+        return failure(error, identifier, call, take, limits);
+      },
+    );
+  };
+
+  const run = (
+    identifier: string,
+    call: { cost: number; limit?: number | readonly number[] | undefined },
+    take: boolean,
+  ): Promise<RateLimitResult> => {
+    let part: string;
+    let keys: string[];
+    try {
+      const known = recent.get(identifier);
+      if (known !== undefined) {
+        part = known.part;
+        keys = known.keys;
+      } else {
+        part = keyPart(identifier);
+        // Frozen: the same array goes to every call of this identifier.
+        keys = Object.freeze(keysOf(part)) as string[];
+        if (recent.size >= RECENT_MAX) recent.clear();
+        recent.set(identifier, { part, keys });
+      }
+      checkCost(call.cost, !take);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (take && cache) {
+      const until = cache.get(part);
+      if (until !== undefined) {
+        const now = Date.now();
+        if (until > now) return Promise.resolve(cachedBlock(until - now, now));
+        cache.delete(part);
+      }
+    }
+    const limits = asList(call.limit);
+    if (limits === undefined && o.limitFor) {
+      return (async () => {
+        const r = (o.limitFor as NonNullable<typeof o.limitFor>)(identifier);
+        return send(identifier, part, keys, call, take, asList(r instanceof Promise ? await r : r));
+      })();
+    }
+    try {
+      return send(identifier, part, keys, call, take, limits);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const cachedBlock = (wait: number, now: number): RateLimitResult => {

@@ -32,11 +32,12 @@ export const HEAD_ARGS = 6;
 
 const ENVELOPE = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cost = tonumber(ARGV[1])
+-- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local cost = ARGV[1] + 0
 local take = ARGV[2] == '1'
-local n = tonumber(ARGV[3])
-local blockAfter = tonumber(ARGV[4])
+local n = ARGV[3] + 0
+local blockAfter = ARGV[4] + 0
 local out = { 1, now }
 if blockAfter > 0 then
   local b = redis.call('GET', KEYS[n + 1])
@@ -45,17 +46,20 @@ if blockAfter > 0 then
     out[1] = 2
     for i = 1, n do
       local j = #out
-      out[j + 1], out[j + 2], out[j + 3], out[j + 4] = tonumber(ARGV[4 + 3 * i]), 0, pt, pt
+      out[j + 1], out[j + 2], out[j + 3], out[j + 4] = ARGV[4 + 3 * i] + 0, 0, pt, pt
     end
     return out
   end
 end
 local ok = true
-local checks = {}
+-- Every limit's check in one flat table (8 slots each): one allocation per call, not one per limit.
+local c = {}
 for i = 1, n do
-  local limit, window, burst = tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i]), tonumber(ARGV[6 + 3 * i])
+  local limit, window, burst = ARGV[4 + 3 * i] + 0, ARGV[5 + 3 * i] + 0, ARGV[6 + 3 * i] + 0
   local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[i], limit, window, burst, cost, now)
-  checks[i] = { allowed, remNow, remTaken, resetNow, resetTaken, retry, st, limit, window, burst }
+  local j = 8 * i - 8
+  c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5], c[j + 6], c[j + 7], c[j + 8] =
+    remNow, remTaken, resetNow, resetTaken, retry, st, limit, window
   if not allowed then ok = false end
 end
 local status = 0
@@ -63,8 +67,8 @@ if ok then status = 1 end
 local penalty = 0
 if ok and take and cost ~= 0 then
   for i = 1, n do
-    local c = checks[i]
-    commit(KEYS[i], c[8], c[9], c[10], cost, now, c[7])
+    local j = 8 * i - 8
+    commit(KEYS[i], c[j + 7], c[j + 8], ARGV[6 + 3 * i] + 0, cost, now, c[j + 6])
   end
 elseif (not ok) and take and blockAfter > 0 and cost > 0 then
   local k = KEYS[n + 1]
@@ -73,19 +77,19 @@ elseif (not ok) and take and blockAfter > 0 and cost > 0 then
   if hits >= blockAfter then
     redis.call('SET', k, 'b', 'PX', ARGV[5])
     status = 2
-    penalty = tonumber(ARGV[5])
+    penalty = ARGV[5] + 0
   end
 end
 out[1] = status
 for i = 1, n do
-  local c = checks[i]
-  local j = #out
+  local j = 8 * i - 8
+  local o = 4 * i - 1
   if ok then
-    out[j + 1], out[j + 2], out[j + 3], out[j + 4] = c[8], c[3], c[5], 0
+    out[o], out[o + 1], out[o + 2], out[o + 3] = c[j + 7], c[j + 2], c[j + 4], 0
   else
-    local retry = c[6]
+    local retry = c[j + 5]
     if penalty > 0 and retry < penalty then retry = penalty end
-    out[j + 1], out[j + 2], out[j + 3], out[j + 4] = c[8], c[2], c[4], retry
+    out[o], out[o + 1], out[o + 2], out[o + 3] = c[j + 7], c[j + 1], c[j + 3], retry
   end
 end
 return out
@@ -111,23 +115,32 @@ function envelopeTwin(algorithm: Algorithm) {
       }
     }
     let ok = true;
-    const checks: Array<{ c: LimitCheck; p: LimitParams }> = [];
-    for (let i = 1; i <= n; i++) {
-      const p = {
-        limit: Number(args[3 + 3 * i]),
-        window: Number(args[4 + 3 * i]),
-        burst: Number(args[5 + 3 * i]),
+    const checks: LimitCheck[] = new Array(n);
+    const params: LimitParams[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const p: LimitParams = {
+        limit: Number(args[6 + 3 * i]),
+        window: Number(args[7 + 3 * i]),
+        burst: Number(args[8 + 3 * i]),
       };
-      const c = algorithm.check(ctx, keys[i - 1] as string, p, cost, now);
-      checks.push({ c, p });
+      const c = algorithm.check(ctx, keys[i] as string, p, cost, now);
+      checks[i] = c;
+      params[i] = p;
       if (!c.allowed) ok = false;
     }
     let status = ok ? 1 : 0;
     let penalty = 0;
     if (ok && take && cost !== 0) {
-      checks.forEach(({ c, p }, i) => {
-        algorithm.commit(ctx, keys[i] as string, p, cost, now, c.state);
-      });
+      for (let i = 0; i < n; i++) {
+        algorithm.commit(
+          ctx,
+          keys[i] as string,
+          params[i] as LimitParams,
+          cost,
+          now,
+          (checks[i] as LimitCheck).state,
+        );
+      }
     } else if (!ok && take && blockAfter > 0 && cost > 0) {
       const hits = ctx.call('INCR', blockKey) as number;
       if (hits === 1) ctx.call('PEXPIRE', blockKey, args[5] as string);
@@ -138,7 +151,9 @@ function envelopeTwin(algorithm: Algorithm) {
       }
     }
     out[0] = status;
-    for (const { c, p } of checks) {
+    for (let i = 0; i < n; i++) {
+      const c = checks[i] as LimitCheck;
+      const p = params[i] as LimitParams;
       if (ok) out.push(p.limit, c.remTaken, c.resetTaken, 0);
       else {
         let retry = c.retry;

@@ -126,8 +126,23 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
       return engine.keyspace.data.size;
     },
     sweep,
-    command: (command) => run(() => engine.execute(command.argv)),
-    script: (call: ScriptCall) => run(() => engine.script(call)),
+    // The two hot paths inline `run`: a closure per call showed in profiles.
+    command: (command) => {
+      try {
+        guard();
+        return Promise.resolve(engine.execute(command.argv));
+      } catch (error) {
+        return Promise.reject(toKvError(error, name));
+      }
+    },
+    script: (call: ScriptCall) => {
+      try {
+        guard();
+        return Promise.resolve(engine.script(call));
+      } catch (error) {
+        return Promise.reject(toKvError(error, name));
+      }
+    },
     batch: (entries: readonly BatchEntry[]) =>
       run(() =>
         entries.map((entry): Reply | Error => {

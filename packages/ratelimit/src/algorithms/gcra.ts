@@ -15,8 +15,8 @@ local function check(key, limit, window, burst, cost, now)
   local v = redis.call('GET', key)
   if v then
     local a, b, d = string.match(v, '^(%-?%d+):(%d+):(%d+)$')
-    ms, frac = tonumber(a), tonumber(b)
-    local den = tonumber(d)
+    ms, frac = a + 0, b + 0
+    local den = d + 0
     if den ~= limit then
       frac = math.ceil(frac * limit / den)
       ms = ms + math.floor(frac / limit)
@@ -51,7 +51,8 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[3] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PX', string.format('%d', st[3]))
+    -- A whole number below 2^53 reaches Redis as its digits (Redis 7 formats with %.17g).
+    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PX', st[3])
   end
 end
 `;

@@ -78,14 +78,16 @@ const ARITY: Record<string, number> = {
   SCARD: 2,
 };
 
-const HANDLERS: Record<string, Handler> = {
-  ...GENERIC_COMMANDS,
-  ...STRING_COMMANDS,
-  ...HASH_COMMANDS,
-  ...LIST_COMMANDS,
-  ...SET_COMMANDS,
-  ...ZSET_COMMANDS,
-};
+// No prototype: a command named `constructor` or `toString` must be unknown, not inherited.
+const HANDLERS: Record<string, Handler | undefined> = Object.assign(
+  Object.create(null) as Record<string, Handler | undefined>,
+  GENERIC_COMMANDS,
+  STRING_COMMANDS,
+  HASH_COMMANDS,
+  LIST_COMMANDS,
+  SET_COMMANDS,
+  ZSET_COMMANDS,
+);
 
 /** Redis's text for a command it does not know (processCommand, 7.0). */
 function unknownCommand(argv: readonly string[]): never {
@@ -109,16 +111,35 @@ export interface EngineOptions {
 export class Engine {
   readonly keyspace: Keyspace;
   private inScript = false;
+  /** One context for every script run: building closures per call cost more than a GET. */
+  private readonly ctx: ScriptContext;
 
   constructor(options: EngineOptions) {
     this.keyspace = new Keyspace(options.maxKeys, options.clock);
+    this.ctx = {
+      call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
+      pcall: (...args: ScriptArg[]) => {
+        try {
+          return this.execute(toArgv(args));
+        } catch (error) {
+          if (isKvError(error)) return error;
+          throw error;
+        }
+      },
+    };
   }
 
   /** Run one command. Throws KvErrors carrying Redis's error text. */
   execute(argv: readonly string[]): Reply {
-    const name = (argv[0] ?? '').toUpperCase();
-    const handler = HANDLERS[name];
-    if (handler === undefined) return unknownCommand(argv);
+    const first = argv[0] ?? '';
+    // Callers mostly spell names in upper case already: skip the case fold for them.
+    let name = first;
+    let handler = HANDLERS[first];
+    if (handler === undefined) {
+      name = first.toUpperCase();
+      handler = HANDLERS[name];
+      if (handler === undefined) return unknownCommand(argv);
+    }
     const expected = ARITY[name] as number;
     if ((expected > 0 && argv.length !== expected) || argv.length < -expected) arity(name);
     // Inside a script the time is frozen at its start, as Redis does for key expiry.
@@ -128,21 +149,10 @@ export class Engine {
 
   /** Run a script's twin atomically; its result converted with Lua's rules. */
   script(call: ScriptCall): Reply {
-    const ctx: ScriptContext = {
-      call: (...args: ScriptArg[]) => this.execute(args.map(toArg)),
-      pcall: (...args: ScriptArg[]) => {
-        try {
-          return this.execute(args.map(toArg));
-        } catch (error) {
-          if (isKvError(error)) return error;
-          throw error;
-        }
-      },
-    };
     this.keyspace.now = this.keyspace.clock();
     this.inScript = true;
     try {
-      const result = call.script.twin(ctx, call.keys, call.args) as unknown;
+      const result = call.script.twin(this.ctx, call.keys, call.args) as unknown;
       // Returning a pcall error, as a Lua body may, replies with that error (its code kept).
       if (isKvError(result)) throw result;
       return twinResultToReply(result as TwinResult);
@@ -159,6 +169,11 @@ export class Engine {
   }
 }
 
-function toArg(arg: ScriptArg): string {
-  return typeof arg === 'number' ? luaNumberToString(arg) : String(arg);
+/** `redis.call`'s arguments as argv: numbers as Lua turns them into strings; the array reused. */
+function toArgv(args: ScriptArg[]): string[] {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (typeof a !== 'string') args[i] = typeof a === 'number' ? luaNumberToString(a) : String(a);
+  }
+  return args as string[];
 }

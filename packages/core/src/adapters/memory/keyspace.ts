@@ -83,8 +83,16 @@ export class Keyspace {
 
   /** Store a value. Keeps the TTL only when asked (SET KEEPTTL); a new key evicts the LRU one. */
   set(key: string, value: Value, keepTtl = false): void {
-    const existed = this.data.delete(key);
-    this.data.set(key, value);
+    let existed: boolean;
+    if (this.maxKeys === undefined) {
+      // Without LRU the order does not matter: one Map operation instead of delete + set.
+      const before = this.data.size;
+      this.data.set(key, value);
+      existed = this.data.size === before;
+    } else {
+      existed = this.data.delete(key);
+      this.data.set(key, value);
+    }
     if (!keepTtl) this.expires.delete(key);
     if (!existed) this.evict();
   }

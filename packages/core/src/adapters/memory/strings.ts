@@ -13,6 +13,8 @@ import {
 export type Handler = (ks: Keyspace, argv: readonly string[]) => Reply;
 
 const INT64_MAX = 2n ** 63n - 1n;
+/** A positive whole number of at most 15 digits: safe as a double, even added to a clock. */
+const SMALL_MS = /^[1-9][0-9]{0,14}$/;
 
 /** Parse an integer argument or raise Redis's error. */
 export function intArg(s: string): bigint {
@@ -64,7 +66,10 @@ const set: Handler = (ks, argv) => {
     } else fail(ERR.syntax);
   }
   let at: number | undefined;
-  if (unit !== undefined) {
+  if (unit === 'PX' && SMALL_MS.test(expire as string)) {
+    // The common `PX <ms>` needs no BigInt: below 1e15 nothing can overflow.
+    at = ks.now + Number(expire);
+  } else if (unit !== undefined) {
     let ms = intArg(expire as string);
     const seconds = unit === 'EX' || unit === 'EXAT';
     if (ms <= 0n || (seconds && ms > INT64_MAX / 1000n)) fail("ERR invalid expire time in 'set' command");
@@ -74,8 +79,12 @@ const set: Handler = (ks, argv) => {
     at = relative ? ks.now + Number(ms) : Number(ms);
   }
   const old = get ? getString(ks, key) : null;
-  const found = ks.get(key) !== undefined;
-  if ((nx && found) || (xx && !found)) return get ? old : null;
+  // A plain SET overwrites whatever is there: the lookup (and its lazy expiry) only matters for
+  // NX/XX, and for KEEPTTL, which must not keep the TTL of an expired key.
+  if (nx || xx || keepTtl) {
+    const found = ks.get(key) !== undefined;
+    if ((nx && found) || (xx && !found)) return get ? old : null;
+  }
   ks.set(key, { type: 'string', value }, keepTtl);
   if (at !== undefined) ks.setExpiry(key, at);
   return get ? old : 'OK';
