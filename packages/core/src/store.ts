@@ -21,15 +21,49 @@ export function encodeScriptArgs(args: readonly ScriptArg[] | undefined): string
   return out;
 }
 
-function encodeScriptKeys(script: Script<unknown>, keys: readonly string[]): readonly string[] {
+/**
+ * Frozen arrays of strings already checked (well-formed; script ARGV within a store's size
+ * limit). A frozen array cannot change, so a caller that reuses one per call (a rate limiter's
+ * keys and ARGV) pays for the checks once. Anything else is checked on every call.
+ */
+interface Checked {
+  /** Key lists whose keys are all well-formed strings. */
+  readonly keys: WeakSet<readonly unknown[]>;
+  /** ARGV lists of well-formed strings within the store's size limit (a separate set: keys are not size-checked). */
+  readonly args: WeakSet<readonly unknown[]>;
+}
+
+function encodeScriptKeys(
+  script: Script<unknown>,
+  keys: readonly string[],
+  checked: Checked,
+): readonly string[] {
   if (script.keys !== undefined && keys.length !== script.keys) {
     throw new KvError(
       'E_INVALID_ARGUMENT',
       `script ${script.name} takes ${script.keys} keys, got ${keys.length}`,
     );
   }
+  if (checked.keys.has(keys)) return keys;
   for (const k of keys) checkString(k, 'key');
+  if (Object.isFrozen(keys)) checked.keys.add(keys);
   return keys;
+}
+
+/** ARGV as strings, checked for well-formedness and against the store's size limit. */
+function scriptArgs(
+  args: readonly ScriptArg[] | undefined,
+  guard: (argv: readonly string[]) => void,
+  checked: Checked,
+): readonly string[] {
+  if (args !== undefined && checked.args.has(args)) return args as readonly string[];
+  const out = encodeScriptArgs(args);
+  guard(out);
+  if (args === undefined || !Object.isFrozen(args)) return out;
+  for (const a of args) if (typeof a !== 'string') return out;
+  // Every entry was a string, so `out` equals `args`: remember and reuse the frozen one.
+  checked.args.add(args);
+  return args as readonly string[];
 }
 
 /** Checks every argument against the store's value size limit, in bytes of UTF-8. */
@@ -59,6 +93,8 @@ function sizeGuard(driver: KvDriver): (argv: readonly string[]) => void {
  */
 export function createStore(driver: KvDriver, prefix = ''): KvStore {
   const guard = sizeGuard(driver);
+  // Per store: the size limit differs from one driver to another.
+  const checked: Checked = { keys: new WeakSet(), args: new WeakSet() };
 
   const store = {
     name: driver.name,
@@ -81,17 +117,16 @@ export function createStore(driver: KvDriver, prefix = ''): KvStore {
       try {
         const call = {
           script: script as Script<unknown>,
-          keys: encodeScriptKeys(script, keys),
-          args: encodeScriptArgs(args),
+          keys: encodeScriptKeys(script, keys, checked),
+          args: scriptArgs(args, guard, checked),
         };
-        guard(call.args);
         return driver.script(call).then(script.parse);
       } catch (error) {
         return Promise.reject(error);
       }
     },
     batch(): KvBatch {
-      return createBatch(driver, guard);
+      return createBatch(driver, guard, checked);
     },
     publish(channel: string, message: string): Promise<number> {
       if (!driver.publish) return Promise.reject(unsupported(driver, 'publish'));
@@ -161,7 +196,7 @@ function unsupported(driver: KvDriver, what: string): KvError {
 
 type Decoder = (reply: Reply) => unknown;
 
-function createBatch(driver: KvDriver, guard: (argv: readonly string[]) => void): KvBatch {
+function createBatch(driver: KvDriver, guard: (argv: readonly string[]) => void, checked: Checked): KvBatch {
   const entries: BatchEntry[] = [];
   const decoders: Decoder[] = [];
   const batch: Record<string, unknown> = {
@@ -169,8 +204,11 @@ function createBatch(driver: KvDriver, guard: (argv: readonly string[]) => void)
       return entries.length;
     },
     eval(script: Script<unknown>, keys: readonly string[], args?: readonly ScriptArg[]) {
-      const call = { script, keys: encodeScriptKeys(script, keys), args: encodeScriptArgs(args) };
-      guard(call.args);
+      const call = {
+        script,
+        keys: encodeScriptKeys(script, keys, checked),
+        args: scriptArgs(args, guard, checked),
+      };
       entries.push({ call });
       decoders.push(script.parse);
       return batch;

@@ -67,7 +67,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   );
   for (const p of o.policies) tail.push(String(p.limit), String(p.window), String(p.burst));
   // The common call (cost 1, no per-call limits) reuses one ARGV array: the store copies it.
-  const takeOne = ['1', '1', ...tail];
+  // Frozen, so the store checks it once (see core's createStore).
+  const takeOne: readonly string[] = Object.freeze(['1', '1', ...tail]);
   // A memory store answers synchronously in-process: a deadline there would only cost time.
   const deadline =
     o.timeout > 0 && store.capabilities.shared ? createDeadlines(o.timeout, store.name) : undefined;
@@ -99,7 +100,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return out;
   };
 
-  const argsOf = (cost: number, take: boolean, limits: readonly number[] | undefined): string[] => {
+  const argsOf = (cost: number, take: boolean, limits: readonly number[] | undefined): readonly string[] => {
     if (cost === 1 && take && !limits) return takeOne;
     const args = [String(cost), take ? '1' : '0', ...tail];
     if (limits) {
