@@ -38,6 +38,8 @@ export interface RateLimiter {
 
 /** Identifiers whose keys a limiter remembers. */
 const RECENT_MAX = 4096;
+/** Longest identifier put in keys as is (escaped); longer ones are hashed. */
+const MAX_ESCAPED = 200;
 
 const TAGS = {
   gcra: 'gcra',
@@ -79,7 +81,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     if (typeof identifier !== 'string' || identifier.length === 0) {
       throw invalidArgument('identifier must be a non-empty string');
     }
-    if (o.identifiers === 'hash' || identifier.length > 200)
+    if (o.identifiers === 'hash' || identifier.length > MAX_ESCAPED)
       return `#${hashKeyPart(identifier.toWellFormed())}`;
     try {
       return encodeURIComponent(identifier);
@@ -228,8 +230,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         part = keyPart(identifier);
         // Frozen: the same array goes to every call of this identifier.
         keys = Object.freeze(keysOf(part)) as string[];
-        if (recent.size >= RECENT_MAX) recent.clear();
-        recent.set(identifier, { part, keys });
+        // Long identifiers are hashed anyway, and keeping them would bound entries, not bytes.
+        if (identifier.length <= MAX_ESCAPED) {
+          if (recent.size >= RECENT_MAX) recent.clear();
+          recent.set(identifier, { part, keys });
+        }
       }
       checkCost(call.cost, !take);
     } catch (error) {

@@ -1,5 +1,6 @@
 import { defineScript, memoryAdapter } from '@raptorflow/core';
 import { describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../src/index.js';
 
 /*
  * The limiter passes frozen key and ARGV arrays so core checks them once per store. These tests
@@ -48,6 +49,22 @@ describe('frozen script arrays (the rate limiter fast path in core)', () => {
       const script = defineScript({ name: `call-${name}`, lua: '', twin: (ctx) => ctx.call(name, 'x') });
       await expect(store.eval(script, [])).rejects.toThrow(/unknown command/);
     }
+    await store.close();
+  });
+
+  it('the per-identifier key memo survives being cleared, and long identifiers still hash', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const limiter = createRateLimiter({ store, limit: 1, window: 60_000 });
+    expect((await limiter.limit('first')).allowed).toBe(true);
+    // More identifiers than the memo holds (4,096): it is cleared on the way.
+    for (let i = 0; i < 5000; i++) await limiter.limit(`id-${i}`);
+    const again = await limiter.limit('first');
+    expect(again.allowed).toBe(false);
+    expect(again.reason).toBe('limited');
+    const long = 'x'.repeat(201);
+    expect((await limiter.limit(long)).allowed).toBe(true);
+    expect((await limiter.limit(long)).allowed).toBe(false);
+    expect(limiter.keys(long)[0]).toMatch(/\{#/);
     await store.close();
   });
 });
