@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
-import type { TestServers } from '@raptorflow/testkit';
+import { runTsChild, stopTsChildren, type TestServers } from '@raptorflow/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, sleep } from './matrix.js';
 
@@ -14,10 +13,7 @@ import { randomPrefix, sleep } from './matrix.js';
 const CHILD = fileURLToPath(new URL('./fixtures/stampede-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const servers: TestServers = inject('raptorflow');
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid);
-});
+afterAll(stopTsChildren);
 
 interface Report {
   distinct: number;
@@ -25,28 +21,7 @@ interface Report {
 }
 
 function runChild(input: unknown): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@raptorflow/source', '--import', 'tsx', CHILD, JSON.stringify(input)],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const timer = setTimeout(() => child.pid && process.kill(child.pid), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out.trim()) as Report);
-      else reject(new Error(`child exited ${code}: ${err.slice(0, 2000)}`));
-    });
-  });
+  return runTsChild<Report>(CHILD, input, { timeoutMs: 30_000, cwd: ROOT });
 }
 
 async function stampede(lease: boolean): Promise<{ runs: number; reports: Report[] }> {

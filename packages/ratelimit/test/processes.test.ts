@@ -1,6 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { runTsChild, stopTsChildren } from '@raptorflow/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { AlgorithmName } from '../src/algorithms/types.js';
 import { createRateLimiter } from '../src/index.js';
@@ -16,36 +16,10 @@ import { uniquePrefix } from './stores.js';
 const ALGORITHMS: AlgorithmName[] = ['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'];
 const CHILD = fileURLToPath(new URL('./fixtures/child-limiter.ts', import.meta.url));
 const servers = inject('raptorflow');
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid);
-});
+afterAll(stopTsChildren);
 
 function runChild(input: unknown): Promise<Record<string, Admission[]>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@raptorflow/source', '--import', 'tsx', CHILD, JSON.stringify(input)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const timer = setTimeout(() => child.pid && process.kill(child.pid), 25_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(JSON.parse(out.trim()));
-      else reject(new Error(`child exited ${code}: ${err.slice(0, 2000)}`));
-    });
-  });
+  return runTsChild<Record<string, Admission[]>>(CHILD, input, { timeoutMs: 25_000 });
 }
 
 describe('two child processes and the parent on one Redis', () => {

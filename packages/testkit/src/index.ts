@@ -1,3 +1,4 @@
+export { type RunTsChildOptions, runTsChild, stopTsChildren } from './child.js';
 export { type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.js';
 export { findFreePort, isPortFree } from './ports.js';
 export {
