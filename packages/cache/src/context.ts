@@ -29,9 +29,9 @@ export interface NamespaceScope {
   readonly flightPrefix: string;
 }
 
-/** A store call bounded by the cache's `timeout`. */
+/** A store call bounded by the cache's `timeout`; `what` names it in the timeout error. */
 export function guard<T>(ctx: CacheContext, promise: Promise<T>, what: string): Promise<T> {
-  return ctx.deadlines.track(promise, `cache: ${what}`);
+  return ctx.deadlines.track(promise, what);
 }
 
 /** Report a store failure; true when the policy lets the caller carry on without the store. */

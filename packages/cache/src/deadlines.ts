@@ -23,7 +23,10 @@ export class DeadlineSweep {
     this.#every = Math.max(5, Math.floor(ms / 10));
   }
 
-  /** `promise`, or `E_TIMEOUT` once the timeout passes (its effect on the store is then unknown). */
+  /**
+   * `promise`, or `E_TIMEOUT` once the timeout passes (its effect on the store is then unknown).
+   * `what` names the call in that error (`cache: <what> ...`), built only on a timeout.
+   */
   track<T>(promise: Promise<T>, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { at: Date.now() + this.#ms, what, reject, done: false };
@@ -58,7 +61,7 @@ export class DeadlineSweep {
       if (entry.at > now) break;
       entry.done = true;
       this.#pending.delete(entry);
-      entry.reject(new KvError('E_TIMEOUT', `${entry.what} did not complete within ${this.#ms} ms`));
+      entry.reject(new KvError('E_TIMEOUT', `cache: ${entry.what} did not complete within ${this.#ms} ms`));
     }
     if (this.#pending.size === 0) {
       clearInterval(this.#timer);

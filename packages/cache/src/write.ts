@@ -35,10 +35,18 @@ export function toWriteItem(ns: NamespaceScope, w: PendingWrite, now: number): W
   };
 }
 
-/** Write entries in one round trip. */
-export async function writeEntries(ns: NamespaceScope, writes: readonly PendingWrite[]): Promise<void> {
-  const now = Date.now();
-  const items = writes.map((w) => toWriteItem(ns, w, now));
-  await ns.ctx.backend.write(ns.ref, items);
-  if (ns.ctx.events.has('write')) ns.ctx.events.emit('write', { ...ns.scope, count: items.length });
+/**
+ * Write entries in one round trip. Not `async` (a chained `then` saves promise hops on every
+ * set), yet a failure to encode still arrives as a rejection, as from any store call.
+ */
+export function writeEntries(ns: NamespaceScope, writes: readonly PendingWrite[]): Promise<void> {
+  try {
+    const now = Date.now();
+    const items = writes.map((w) => toWriteItem(ns, w, now));
+    return ns.ctx.backend.write(ns.ref, items).then(() => {
+      if (ns.ctx.events.has('write')) ns.ctx.events.emit('write', { ...ns.scope, count: items.length });
+    });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
