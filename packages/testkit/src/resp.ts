@@ -1,83 +1,40 @@
-import { connect } from 'node:net';
+import { type RedisReply, RespConnection } from './resp-connection.js';
 
 /** A RESP2 reply as plain values; an error reply becomes an `Error`. */
 export type RespValue = string | number | null | Error | RespValue[];
 
-function encode(argv: readonly string[]): string {
-  let out = `*${argv.length}\r\n`;
-  for (const a of argv) out += `$${Buffer.byteLength(a)}\r\n${a}\r\n`;
-  return out;
-}
-
-/** Parse one RESP2 value from `buf` at `pos`; returns undefined when more bytes are needed. */
-function parse(buf: Buffer, pos: number): { value: RespValue; end: number } | undefined {
-  const lineEnd = buf.indexOf('\r\n', pos);
-  if (lineEnd < 0) return undefined;
-  const type = String.fromCharCode(buf[pos] as number);
-  const line = buf.toString('utf8', pos + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (type) {
-    case '+':
-      return { value: line, end: next };
-    case '-':
-      return { value: new Error(line), end: next };
-    case ':':
-      return { value: Number(line), end: next };
-    case '$': {
-      const len = Number(line);
-      if (len < 0) return { value: null, end: next };
-      if (buf.length < next + len + 2) return undefined;
-      return { value: buf.toString('utf8', next, next + len), end: next + len + 2 };
-    }
-    case '*': {
-      const len = Number(line);
-      if (len < 0) return { value: null, end: next };
-      const items: RespValue[] = [];
-      let at = next;
-      for (let i = 0; i < len; i++) {
-        const item = parse(buf, at);
-        if (!item) return undefined;
-        items.push(item.value);
-        at = item.end;
-      }
-      return { value: items, end: at };
-    }
-    default:
-      throw new Error(`unexpected RESP type byte ${JSON.stringify(type)}`);
-  }
+function toValue(reply: RedisReply): RespValue {
+  if (Buffer.isBuffer(reply)) return reply.toString('utf8');
+  if (Array.isArray(reply)) return reply.map(toValue);
+  return reply;
 }
 
 /**
- * Send one command on a fresh connection and return its reply. A minimal client for launchers
- * and test assertions (INFO commandstats, CLUSTER INFO) with no dependency on ioredis.
+ * Send one command on a fresh connection and return its reply (an error reply resolves as an
+ * `Error`). For launchers and test assertions (INFO commandstats, CLUSTER INFO) with no
+ * dependency on ioredis. Rejects when the server cannot be reached or does not answer in time.
  */
-export function respCommand(
+export async function respCommand(
   host: string,
   port: number,
   argv: readonly string[],
   timeoutMs = 2000,
 ): Promise<RespValue> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
-    let buf = Buffer.alloc(0);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`timeout after ${timeoutMs} ms talking to ${host}:${port}`));
-    }, timeoutMs);
-    socket.on('connect', () => socket.write(encode(argv)));
-    socket.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      const parsed = parse(buf, 0);
-      if (!parsed) return;
-      clearTimeout(timer);
-      socket.end();
-      resolve(parsed.value);
-    });
-    socket.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
+  const connection = await RespConnection.connect(host, port, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timeout after ${timeoutMs} ms talking to ${host}:${port}`)),
+      timeoutMs,
+    );
   });
+  try {
+    const [reply] = await Promise.race([connection.send([argv]), timeout]);
+    return toValue(reply ?? null);
+  } finally {
+    clearTimeout(timer);
+    connection.close();
+  }
 }
 
 /** Parse `INFO commandstats` into calls per command name (lower case). */

@@ -1,4 +1,4 @@
-import { type RedisReply, RedisReplyError } from './resp-connection.js';
+import { type RedisReply, RedisReplyError } from '../resp-connection.js';
 import type { ScriptShaMap } from './scripts.js';
 
 /** A request the server refuses as a whole: answered with `status` and `{ error }`. */

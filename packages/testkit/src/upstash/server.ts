@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type RedisReply, RedisReplyError, RespPool } from '../resp-connection.js';
 import { encodeEntry, encodeReply, type PreparedCommand, prepareCommand, RequestError } from './protocol.js';
-import { type RedisReply, RedisReplyError, RespPool } from './resp-connection.js';
 import { ScriptShaMap } from './scripts.js';
 import { openSubscription } from './sse.js';
 

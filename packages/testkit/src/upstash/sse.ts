@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { RedisReply, RespPool } from './resp-connection.js';
+import type { RedisReply, RespPool } from '../resp-connection.js';
 
 /** What one subscription stream needs from the server. */
 export interface SubscriptionOptions {
