@@ -80,19 +80,24 @@ async function drive(
   return until();
 }
 
+/** ioredis through the fault proxy, behind failover to memory: the stack both fault tests drive. */
+function failoverThroughProxy(commandTimeoutMs: number) {
+  const primary = ioredisAdapter({
+    host: proxy.host,
+    port: proxy.port,
+    connectTimeoutMs: 500,
+    commandTimeoutMs,
+  });
+  return withFailover(primary, {
+    fallback: memoryAdapter({ sweepIntervalMs: 0 }),
+    timeoutMs: TIMEOUT_MS,
+    breaker: { failureThreshold: 3, windowMs: 5000, cooldownMs: 300 },
+  });
+}
+
 describe('withFailover on ioredis under faults', () => {
   it('keeps answering from memory while Redis is killed, and returns to Redis after a restart', async () => {
-    const primary = ioredisAdapter({
-      host: proxy.host,
-      port: proxy.port,
-      connectTimeoutMs: 500,
-      commandTimeoutMs: 2000,
-    });
-    const store = withFailover(primary, {
-      fallback: memoryAdapter({ sweepIntervalMs: 0 }),
-      timeoutMs: TIMEOUT_MS,
-      breaker: { failureThreshold: 3, windowMs: 5000, cooldownMs: 300 },
-    });
+    const store = failoverThroughProxy(2000);
     const transitions: string[] = [];
     store.failover.events.on('state', (e) => transitions.push(e.to));
     const load: Load = { calls: 0, failed: 0, slow: 0, maxMs: 0, errors: new Map() };
@@ -156,17 +161,7 @@ describe('withFailover on ioredis under faults', () => {
 
   it('bounds every call by the timeout while the proxy black-holes traffic, then recovers after a reset', async () => {
     if (!(await isUp())) await server.restart();
-    const primary = ioredisAdapter({
-      host: proxy.host,
-      port: proxy.port,
-      connectTimeoutMs: 500,
-      commandTimeoutMs: 5000,
-    });
-    const store = withFailover(primary, {
-      fallback: memoryAdapter({ sweepIntervalMs: 0 }),
-      timeoutMs: TIMEOUT_MS,
-      breaker: { failureThreshold: 3, windowMs: 5000, cooldownMs: 300 },
-    });
+    const store = failoverThroughProxy(5000);
     const load: Load = { calls: 0, failed: 0, slow: 0, maxMs: 0, errors: new Map() };
     const start = performance.now();
     const budget = { calls: MAX_CALLS, deadline: start + MAX_WALL_MS };
