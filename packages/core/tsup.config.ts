@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'adapters/ioredis': 'src/adapters/ioredis.ts',
     'adapters/upstash': 'src/adapters/upstash.ts',
+    'kit/index': 'src/kit/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
   format: ['esm'],

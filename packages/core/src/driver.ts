@@ -86,6 +86,8 @@ export interface DriverEvents {
 export interface KvDriver {
   /** Adapter or layer name, e.g. `memory`, `ioredis`, `l1(ioredis)`. */
   readonly name: string;
+  /** The driver this one wraps (a layer or a namespace view); adapters have none. */
+  readonly inner?: KvDriver | undefined;
   readonly capabilities: KvCapabilities;
   /** Run one command. */
   command(command: Command): Promise<Reply>;

@@ -35,8 +35,20 @@ export const KV_ERROR_CODES = {
   E_COMMAND: 'E_COMMAND',
 } as const;
 
-/** One of {@link KV_ERROR_CODES}. */
-export type KvErrorCode = keyof typeof KV_ERROR_CODES;
+/** One of core's {@link KV_ERROR_CODES}. */
+export type CoreErrorCode = keyof typeof KV_ERROR_CODES;
+
+/**
+ * A feature package's own code, `E_<FEATURE>_<WHAT>` (`E_QUEUE_JOB_NOT_FOUND`,
+ * `E_LOCK_NOT_HELD`), declared with the kit's `defineErrorCodes`.
+ */
+export type FeatureErrorCode = `E_${Uppercase<string>}_${Uppercase<string>}`;
+
+/** A stable error code: one of core's, or one a feature package declared. */
+export type KvErrorCode = CoreErrorCode | FeatureErrorCode;
+
+/** The shape of every code: what {@link isKvError} accepts, so feature codes pass across installs. */
+const CODE_SHAPE = /^E_[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 
 /** Options of {@link KvError}. */
 export interface KvErrorOptions {
@@ -67,11 +79,15 @@ export class KvError extends Error {
   }
 }
 
-/** True when `value` is a {@link KvError}, optionally with the given code. */
+/**
+ * True when `value` is a {@link KvError} (core's or a feature package's code), optionally with
+ * the given code. It checks the name and the code's shape, not `instanceof`, so errors from a
+ * duplicate install of core are recognised too.
+ */
 export function isKvError(value: unknown, code?: KvErrorCode): value is KvError {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { name?: unknown; code?: unknown };
-  if (v.name !== 'KvError' || typeof v.code !== 'string' || !(v.code in KV_ERROR_CODES)) return false;
+  if (v.name !== 'KvError' || typeof v.code !== 'string' || !CODE_SHAPE.test(v.code)) return false;
   return code === undefined || v.code === code;
 }
 

@@ -30,6 +30,7 @@ function prefixCall(call: ScriptCall, prefix: string): ScriptCall {
 export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
   const driver: KvDriver = {
     name: inner.name,
+    inner,
     capabilities: inner.capabilities,
     command: (command) => inner.command(prefixCommand(command, prefix)),
     script: (call) => inner.script(prefixCall(call, prefix)),

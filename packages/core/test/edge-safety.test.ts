@@ -64,6 +64,7 @@ describe('edge safety: core main entry and @raptorflow/core/upstash bundle for a
   it.each([
     ['index.ts', 'core main entry'],
     ['adapters/upstash.ts', 'upstash adapter'],
+    ['kit/index.ts', 'feature kit'],
   ])('%s (%s) imports no node: module and references no Node global', async (entry) => {
     const result = await bundle(entry);
     expect(result.builtins).toEqual([]);

@@ -1,0 +1,64 @@
+import type { KvDriver } from '../driver.js';
+import type { KvErrorCode } from '../errors.js';
+import { Emitter } from '../events.js';
+import type { KvStore } from '../types.js';
+
+/**
+ * One operation of a feature package, in the one shape every package emits, so the metrics
+ * package counts all of them the same way (rates, outcomes, latency).
+ */
+export interface FeatureEvent {
+  /** The package: `cache`, `ratelimit`, `queue`, `locks`, `session`, `llm-cache`. */
+  readonly feature: string;
+  /** What was called: `get`, `getOrSet`, `limit`, `enqueue`, `acquire`. */
+  readonly operation: string;
+  /**
+   * The tenant (workspace) the call was for, when the feature has one. An event field, never a
+   * metric label by default: one label value per tenant would make metric cardinality unbounded.
+   */
+  readonly tenant?: string | undefined;
+  /**
+   * How it ended, in the feature's words: `hit`, `miss`, `stale`, `allowed`, `denied`,
+   * `acquired`, `error`... `error` when it threw.
+   */
+  readonly outcome: string;
+  /** Time from the call to its result, in ms (fractional). */
+  readonly durationMs: number;
+  /** The code of the error when `outcome` is `error` (or when a failure policy absorbed one). */
+  readonly error?: KvErrorCode | undefined;
+  /** A few feature-specific fields (`remaining` of a limit, `attempt` of a job). */
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Events of the per-store hub; see {@link featureEvents}. */
+export interface FeatureEvents extends Record<string, unknown> {
+  /** One per feature operation. */
+  operation: FeatureEvent;
+}
+
+const HUBS = new WeakMap<KvDriver, Emitter<FeatureEvents>>();
+
+/** The adapter at the end of the chain of layers and views (they link through `inner`). */
+function rootOf(driver: KvDriver): KvDriver {
+  let d = driver;
+  while (d.inner) d = d.inner;
+  return d;
+}
+
+/**
+ * The feature-event hub of a store: one per underlying adapter, so every package built on the
+ * store, on any layer stack or namespace view of it, emits to the same place and the metrics
+ * package listens once: `featureEvents(store).on('operation', e => …)`.
+ *
+ * Emit through {@link emitFeatureEvent} guarded by `hub.has('operation')`: with no listener a
+ * call builds no event object and reads no clock.
+ */
+export function featureEvents(store: KvStore): Emitter<FeatureEvents> {
+  const root = rootOf(store.driver);
+  let hub = HUBS.get(root);
+  if (!hub) {
+    hub = new Emitter<FeatureEvents>();
+    HUBS.set(root, hub);
+  }
+  return hub;
+}

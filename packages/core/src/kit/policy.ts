@@ -1,0 +1,38 @@
+import { isKvError, type KvError, type KvErrorCode } from '../errors.js';
+
+/**
+ * What a feature does when its store fails (connection lost, timeout, circuit open). One
+ * vocabulary for every package and for `withFailover`:
+ * - `fail-open`: carry on without the store (a rate limiter admits, a cache computes).
+ * - `fail-closed`: refuse (a rate limiter rejects, a lock is not acquired, a job is not taken).
+ * - `fallback`: use a fallback store or copy (memory behind `withFailover`, a stale cache
+ *   entry): correct for one process, not shared between processes.
+ */
+export type StoreFailurePolicy = 'fail-open' | 'fail-closed' | 'fallback';
+
+/** Every {@link StoreFailurePolicy}, for zod enums and checks. */
+export const STORE_FAILURE_POLICIES: readonly StoreFailurePolicy[] = Object.freeze([
+  'fail-open',
+  'fail-closed',
+  'fallback',
+]);
+
+/**
+ * Codes that mean "the store failed", as opposed to a caller's mistake or a bug: only these are
+ * subject to a failure policy. A bad argument, a wrong type or a script error always reaches
+ * the caller. `E_COMMAND` is here because it is what a store reports for its own trouble
+ * (`LOADING`, `READONLY` after a failover, `BUSY`).
+ */
+export const STORE_FAILURE_CODES: ReadonlySet<KvErrorCode> = new Set<KvErrorCode>([
+  'E_CONNECTION',
+  'E_TIMEOUT',
+  'E_CIRCUIT_OPEN',
+  'E_CLOSED',
+  'E_STORE_FULL',
+  'E_COMMAND',
+]);
+
+/** True for a {@link KvError} whose code is a store failure (see {@link STORE_FAILURE_CODES}). */
+export function isStoreFailure(error: unknown): error is KvError {
+  return isKvError(error) && STORE_FAILURE_CODES.has(error.code);
+}
