@@ -31,6 +31,8 @@ export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
   const driver: KvDriver = {
     name: inner.name,
     capabilities: inner.capabilities,
+    inner,
+    prefix,
     command: (command) => inner.command(prefixCommand(command, prefix)),
     script: (call) => inner.script(prefixCall(call, prefix)),
     batch: (entries: readonly BatchEntry[]) =>

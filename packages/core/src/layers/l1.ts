@@ -8,10 +8,12 @@ import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
+import { findLayer } from './find.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
+import { l1Scope, servedKeys } from './l1-scope.js';
 import { parseLayerOptions } from './options.js';
 
 /** Options of {@link withL1}. */
@@ -48,6 +50,14 @@ export interface L1Options {
    * @default 'freeze'
    */
   protect?: 'freeze' | 'clone' | undefined;
+  /**
+   * Key prefixes (relative to the wrapped store) this L1 serves. A command, script or batch
+   * entry whose keys are all outside them goes straight to the store: never cached, evicted or
+   * published. Keep rate-limit, lock, queue and session keys off the L1 and its bus this way,
+   * e.g. `only: ['cache:']` for a cache at its default prefix.
+   * @default every key
+   */
+  only?: readonly string[] | undefined;
 }
 
 const OPTIONS = z
@@ -67,6 +77,7 @@ const OPTIONS = z
     storeTtl: z.enum(['read', 'ignore']).default('read'),
     channel: z.union([z.string().min(1), z.literal(false)]).optional(),
     protect: z.enum(['freeze', 'clone']).default('freeze'),
+    only: z.array(z.string().min(1)).min(1).readonly().optional(),
   })
   .strict();
 
@@ -121,8 +132,9 @@ function mayHaveApplied(error: unknown): boolean {
  * An lru-cache tier in front of string reads (`get`, `mget`): a hit costs zero round trips; an
  * `mget` serves its hits from L1 and fetches only the misses, in one round trip.
  *
- * Writes go through to the store. Every command or script that names a key evicts it before it
- * is sent and again when it completes, and a read in flight during that write never re-inserts
+ * Writes go through to the store. Every command or writing script that names a key evicts it
+ * before it is sent and again when it completes (read-only scripts, `defineScript({ readonly:
+ * true })`, pass through; so do keys outside `only`), and a read in flight during that write never re-inserts
  * the old value, so a caller never reads its own stale write. Batches go to the store as they
  * are (their reads are not served from L1) and evict the keys of their writes.
  *
@@ -148,6 +160,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   const clustered = inner.capabilities.cluster;
   const name = `l1(${inner.name})`;
   const protect = o.protect === 'clone' ? <T>(v: T): T => structuredClone(v) : <T>(v: T): T => v;
+  const scope = l1Scope(o.only);
 
   /**
    * Read keys from the store (with their PTTLs) and cache what is still fresh. `single` gives
@@ -194,7 +207,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
       const key = keys[i] as string;
       const fresh = state.endRead(key, starts[i] as number);
       const value = values[i];
-      if (!fresh || typeof value !== 'string') continue;
+      if (!fresh || typeof value !== 'string' || (scope !== undefined && !scope(key))) continue;
       // With storeTtl 'read', a PTTL that failed to arrive means we do not know the expiry: skip.
       const pttl = ttls ? ttls[i] : undefined;
       if (ttls && pttl === undefined) continue;
@@ -209,11 +222,17 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
     return load([key], true).then((v) => v[0] ?? null);
   }
 
-  function mget(keys: readonly string[]): Promise<Reply> {
+  function mget(keys: readonly string[], command: Command): Promise<Reply> {
+    if (scope !== undefined && !keys.some(scope)) return inner.command(command);
     const out: Array<string | null> = new Array(keys.length);
     const missing: string[] = [];
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
+      // Out-of-scope keys of a mixed MGET ride along with the misses, uncounted and uncached.
+      if (scope !== undefined && !scope(key)) {
+        missing.push(key);
+        continue;
+      }
       const entry = state.lookup(key);
       if (entry !== undefined) out[i] = entry.value;
       else missing.push(key);
@@ -281,26 +300,39 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   const driver: KvDriver = {
     name,
     capabilities: inner.capabilities,
+    inner,
+    layer: { kind: 'l1', control: cacheFor('') },
     command(command: Command): Promise<Reply> {
       const argv = command.argv;
       if (command.readonly) {
-        if (argv[0] === 'GET' && argv.length === 2) return get(argv[1] as string);
-        if (argv[0] === 'MGET' && argv.length > 1) return mget(argv.slice(1));
+        if (argv[0] === 'GET' && argv.length === 2) {
+          const key = argv[1] as string;
+          return scope === undefined || scope(key) ? get(key) : inner.command(command);
+        }
+        if (argv[0] === 'MGET' && argv.length > 1) return mget(argv.slice(1), command);
         return inner.command(command);
       }
+      // A keyless write (FLUSHDB) may touch any key, in scope or not.
       if (command.keys.length === 0) return writeAll(() => inner.command(command));
-      return write(keysOfCommand(command), () => inner.command(command));
+      const keys = servedKeys(keysOfCommand(command), scope);
+      if (keys.length === 0) return inner.command(command);
+      return write(keys, () => inner.command(command));
     },
     script(call: ScriptCall): Promise<Reply> {
-      return write(call.keys, () => inner.script(call));
+      // A read-only script changes nothing L1 holds: no eviction, nothing to publish.
+      if (call.script.readonly) return inner.script(call);
+      const keys = servedKeys(call.keys, scope);
+      if (keys.length === 0) return inner.script(call);
+      return write(keys, () => inner.script(call));
     },
     batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
       const keys: string[] = [];
       for (const e of entries) {
-        if ('call' in e) keys.push(...e.call.keys);
-        else if (!e.command.readonly) {
+        if ('call' in e) {
+          if (!e.call.script.readonly) keys.push(...servedKeys(e.call.keys, scope));
+        } else if (!e.command.readonly) {
           if (e.command.keys.length === 0) return writeAll(() => inner.batch(entries));
-          keys.push(...keysOfCommand(e.command));
+          keys.push(...servedKeys(keysOfCommand(e.command), scope));
         }
       }
       if (keys.length === 0) return inner.batch(entries);
@@ -378,8 +410,10 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   return build('');
 }
 
-/** The L1 of a store built by {@link withL1} (or a view of one), else `undefined`. */
+/**
+ * The L1 under a store or view, else `undefined`.
+ * @deprecated Use `findLayer(store, 'l1')`, which this calls.
+ */
 export function l1Of(store: KvStore): L1Cache | undefined {
-  const l1 = (store as Partial<L1Store>).l1;
-  return l1 !== undefined && typeof l1.getDecoded === 'function' ? l1 : undefined;
+  return findLayer(store, 'l1');
 }
