@@ -133,9 +133,9 @@ function mayHaveApplied(error: unknown): boolean {
  * `mget` serves its hits from L1 and fetches only the misses, in one round trip.
  *
  * Writes go through to the store. Every command or writing script that names a key evicts it
- * before it is sent and again when it completes (read-only scripts, `defineScript({ readonly:
- * true })`, pass through; so do keys outside `only`), and a read in flight during that write never re-inserts
- * the old value, so a caller never reads its own stale write. Batches go to the store as they
+ * before it is sent and again when it completes (scripts declared `readonly: true` pass
+ * through, and so do keys outside `only`), and a read in flight during that write never
+ * re-inserts the old value, so a caller never reads its own stale write. Batches go to the store as they
  * are (their reads are not served from L1) and evict the keys of their writes.
  *
  * Between processes: with pub/sub, invalidations (keys only, batched per tick, after the store
