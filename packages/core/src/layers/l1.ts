@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { Codec } from '../codecs.js';
 import { checkString } from '../commands.js';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
@@ -8,78 +7,17 @@ import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
+
+export type { L1Options } from './l1-options.js';
+
 import { findLayer } from './find.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
+import { L1_OPTIONS, type L1Options } from './l1-options.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
 import { l1Scope, servedKeys } from './l1-scope.js';
 import { parseLayerOptions } from './options.js';
-
-/** Options of {@link withL1}. */
-export interface L1Options {
-  /** Most entries held. @default 10000 */
-  max?: number | undefined;
-  /** Most bytes held, counted as 2 per UTF-16 unit of key and value plus 64 per entry. @default 67108864 (64 MiB) */
-  maxBytes?: number | undefined;
-  /** Values larger than this (same count as `maxBytes`) are never cached. @default 1048576 (1 MiB) */
-  maxEntryBytes?: number | undefined;
-  /**
-   * Longest time an entry stays in L1, in ms. Never longer than the value's own TTL in the store.
-   * Without pub/sub this is also the longest another process's write can go unseen.
-   * @default 10000
-   */
-  ttl?: number | undefined;
-  /**
-   * `read`: a miss reads the value and its PTTL in one round trip (one small Lua script; a
-   * pipeline on a Cluster when keys span slots), so the L1
-   * copy expires no later than the store's. `ignore`: a miss sends only GET, and an L1 copy may
-   * outlive a store TTL shorter than `ttl` by up to `ttl`: only for data written without TTLs.
-   * @default 'read'
-   */
-  storeTtl?: 'read' | 'ignore' | undefined;
-  /**
-   * Pub/sub channel for invalidations between processes; `false` turns the bus off. Processes
-   * must wrap the same view (same namespace) to understand each other's keys.
-   * @default 'rf:l1:invalidate' when the store has `capabilities.pubsub`, else off
-   */
-  channel?: string | false | undefined;
-  /**
-   * How a decoded value is shielded from callers: `freeze` deep-freezes it once (a hit returns
-   * the same frozen object), `clone` returns a `structuredClone` per hit.
-   * @default 'freeze'
-   */
-  protect?: 'freeze' | 'clone' | undefined;
-  /**
-   * Key prefixes (relative to the wrapped store) this L1 serves. A command, script or batch
-   * entry whose keys are all outside them goes straight to the store: never cached, evicted or
-   * published. Keep rate-limit, lock, queue and session keys off the L1 and its bus this way,
-   * e.g. `only: ['cache:']` for a cache at its default prefix.
-   * @default every key
-   */
-  only?: readonly string[] | undefined;
-}
-
-const OPTIONS = z
-  .object({
-    max: z.number().int().positive().default(10_000),
-    maxBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(64 * 1024 * 1024),
-    maxEntryBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(1024 * 1024),
-    ttl: z.number().int().positive().default(10_000),
-    storeTtl: z.enum(['read', 'ignore']).default('read'),
-    channel: z.union([z.string().min(1), z.literal(false)]).optional(),
-    protect: z.enum(['freeze', 'clone']).default('freeze'),
-    only: z.array(z.string().min(1)).min(1).readonly().optional(),
-  })
-  .strict();
 
 /** The L1 of a store built by {@link withL1}. */
 export interface L1Cache {
@@ -148,7 +86,7 @@ function mayHaveApplied(error: unknown): boolean {
  * outlives the value in the store. Missing keys are not cached.
  */
 export function withL1(store: KvStore, options?: L1Options): L1Store {
-  const o = parseLayerOptions('withL1', OPTIONS, options);
+  const o = parseLayerOptions('withL1', L1_OPTIONS, options);
   const inner = store.driver;
   const state = new L1State(o);
   const channel = o.channel ?? (store.capabilities.pubsub ? 'rf:l1:invalidate' : false);
