@@ -1,9 +1,9 @@
-import { Emitter } from '@raptorflow/core';
+import { Emitter, findLayer } from '@raptorflow/core';
 import type { CacheContext } from './context.js';
 import { DeadlineSweep } from './deadlines.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
-import { l1Backend, l1Of } from './l1-backend.js';
+import { l1Backend } from './l1-backend.js';
 import { type CacheOptions, type NamespaceConfig, parseCacheOptions, resolveNamespace } from './options.js';
 import { scriptBackend } from './script-backend.js';
 import { WorkspaceCache } from './workspace-cache.js';
@@ -44,7 +44,8 @@ export function createCache(options: CacheOptions): CacheClient {
   const ctx: CacheContext = {
     options: o,
     events: new Emitter<CacheEvents>(),
-    backend: l1Of(root) ? l1Backend() : scriptBackend(),
+    // Through the driver chain: an outer instrument or failover layer, or a view, keeps L1 on.
+    backend: findLayer(root, 'l1') ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
     deadlines: new DeadlineSweep(o.timeout),

@@ -32,6 +32,8 @@ export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
     name: inner.name,
     inner,
     capabilities: inner.capabilities,
+    inner,
+    prefix,
     command: (command) => inner.command(prefixCommand(command, prefix)),
     script: (call) => inner.script(prefixCall(call, prefix)),
     batch: (entries: readonly BatchEntry[]) =>

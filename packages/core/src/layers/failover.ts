@@ -109,7 +109,10 @@ export interface FailoverControl {
   readonly events: Emitter<FailoverEvents>;
   /** The fallback store (its data is per-process when it is memory). */
   readonly fallback: KvStore;
-  /** A view with another policy, sharing this breaker, fallback and counters. */
+  /**
+   * A view with another policy, sharing this breaker, fallback and counters. It is a store on
+   * this layer itself: layers and namespace views above it are not part of it.
+   */
   withPolicy(policy: FailurePolicy): FailoverStore;
   /** Open the circuit now (maintenance); it probes the primary again after the cool-down. */
   trip(): void;
@@ -190,7 +193,7 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
     });
   }
 
-  function driverFor(policy: FailurePolicy): KvDriver {
+  function driverFor(policy: FailurePolicy, control: FailoverControl): KvDriver {
     function run<T>(what: string, onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
       const route: BreakerRoute = breaker.route();
       if (route === 'blocked') return unavailable(what, onFallback, undefined);
@@ -242,6 +245,9 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
     const driver: KvDriver = {
       name,
       capabilities: p.capabilities,
+      // The primary is the chain findLayer walks: the fallback is this layer's own business.
+      inner: p,
+      layer: { kind: 'failover', control },
       command: (command: Command): Promise<Reply> =>
         run(
           command.argv[0] as string,
@@ -323,7 +329,6 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
   }
 
   function build(policy: FailurePolicy): FailoverStore {
-    const store = createStore(driverFor(policy), primary.prefix);
     const control: FailoverControl = {
       get state() {
         return breaker.state;
@@ -337,6 +342,7 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
       withPolicy: (other: FailurePolicy) => build(other),
       trip: () => breaker.trip(),
     };
+    const store = createStore(driverFor(policy, control), primary.prefix);
     return Object.assign(store, { failover: control });
   }
   return build(o.policy);
