@@ -107,8 +107,6 @@ export type LayerInfo = {
 export interface KvDriver {
   /** Adapter or layer name, e.g. `memory`, `ioredis`, `l1(ioredis)`. */
   readonly name: string;
-  /** The driver this one wraps (a layer or a namespace view); adapters have none. */
-  readonly inner?: KvDriver | undefined;
   readonly capabilities: KvCapabilities;
   /**
    * The driver this one wraps: a namespace view's parent, a layer's store (for failover, the

@@ -30,7 +30,6 @@ function prefixCall(call: ScriptCall, prefix: string): ScriptCall {
 export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
   const driver: KvDriver = {
     name: inner.name,
-    inner,
     capabilities: inner.capabilities,
     inner,
     prefix,

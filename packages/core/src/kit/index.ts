@@ -20,6 +20,7 @@ export { type FeatureKeyspace, featureKeyspace, type KeyspaceOptions } from './k
 export { invalidArgument, invalidOptions, optionError, parseOptions } from './options.js';
 export {
   isStoreFailure,
+  resolvePolicy,
   STORE_FAILURE_CODES,
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,
