@@ -12,10 +12,10 @@ import type {
 } from '../driver.js';
 import { isKvError, KvError } from '../errors.js';
 import { Emitter } from '../events.js';
+import { parseOptions } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type BreakerRoute, type BreakerState, type BreakerTransition, CircuitBreaker } from './breaker.js';
-import { parseLayerOptions } from './options.js';
 
 /**
  * What a call does when the primary store is unavailable (circuit open, connection error,
@@ -147,7 +147,7 @@ function isBreakerFailure(error: unknown): error is KvError {
  *   when it returns, and data written to the primary is not visible there.
  */
 export function withFailover(primary: KvStore, options?: FailoverOptions): FailoverStore {
-  const o = parseLayerOptions('withFailover', OPTIONS, options);
+  const o = parseOptions('withFailover', OPTIONS, options);
   const fallback = o.fallback ?? memoryAdapter();
   const events = new Emitter<FailoverEvents>();
   const counts = { primary: 0, fallback: 0, failures: 0, timeouts: 0, rejected: 0, opened: 0 };

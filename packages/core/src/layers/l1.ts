@@ -4,6 +4,7 @@ import { checkString } from '../commands.js';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
 import { isKvError, KvError } from '../errors.js';
 import type { Emitter } from '../events.js';
+import { parseOptions as parseLayerOptions } from '../kit/options.js';
 import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
@@ -12,7 +13,6 @@ import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
-import { parseLayerOptions } from './options.js';
 
 /** Options of {@link withL1}. */
 export interface L1Options {
