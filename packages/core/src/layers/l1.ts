@@ -3,6 +3,7 @@ import { checkString } from '../commands.js';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
 import { isKvError, KvError } from '../errors.js';
 import type { Emitter } from '../events.js';
+import { parseOptions } from '../kit/options.js';
 import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
@@ -17,7 +18,6 @@ import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.j
 import { L1_OPTIONS, type L1Options } from './l1-options.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
 import { l1Scope, servedKeys } from './l1-scope.js';
-import { parseLayerOptions } from './options.js';
 
 /** The L1 of a store built by {@link withL1}. */
 export interface L1Cache {
@@ -86,7 +86,7 @@ function mayHaveApplied(error: unknown): boolean {
  * outlives the value in the store. Missing keys are not cached.
  */
 export function withL1(store: KvStore, options?: L1Options): L1Store {
-  const o = parseLayerOptions('withL1', L1_OPTIONS, options);
+  const o = parseOptions('withL1', L1_OPTIONS, options);
   const inner = store.driver;
   const state = new L1State(o);
   const channel = o.channel ?? (store.capabilities.pubsub ? 'rf:l1:invalidate' : false);
