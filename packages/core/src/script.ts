@@ -2,6 +2,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Reply } from './driver.js';
 import { KvError } from './errors.js';
+import { optionError } from './kit/options.js';
 
 /** A value a script body may pass to `redis.call`: numbers are turned into strings as Lua does. */
 export type ScriptArg = string | number;
@@ -77,12 +78,12 @@ export function scriptSha(lua: string): string {
  * computed here, once.
  */
 export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script<T> {
-  if (!definition.name) throw new KvError('E_INVALID_OPTIONS', 'a script needs a name');
+  if (!definition.name) throw optionError('defineScript', 'name', 'is required');
   if (definition.keys !== undefined && (!Number.isInteger(definition.keys) || definition.keys < 0)) {
-    throw new KvError('E_INVALID_OPTIONS', `script ${definition.name}: keys must be a whole number >= 0`);
+    throw optionError(`defineScript(${definition.name})`, 'keys', 'must be a whole number >= 0');
   }
   if (definition.readonly !== undefined && typeof definition.readonly !== 'boolean') {
-    throw new KvError('E_INVALID_OPTIONS', `script ${definition.name}: readonly must be a boolean`);
+    throw optionError(`defineScript(${definition.name})`, 'readonly', 'must be a boolean');
   }
   return Object.freeze({
     name: definition.name,
