@@ -21,10 +21,10 @@ export function defineErrorCodes<C extends FeatureErrorCode>(
   feature: string,
   codes: FeatureErrorCodes<C>,
 ): FeatureErrors<C> {
-  if (!/^[A-Z][A-Z0-9]*$/.test(feature)) {
+  if (!/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(feature)) {
     throw new KvError(
       'E_INVALID_OPTIONS',
-      `defineErrorCodes: feature: must be upper case letters and digits, got "${feature}"`,
+      `defineErrorCodes: feature: must be UPPER_SNAKE_CASE (letters, digits, _), got "${feature}"`,
     );
   }
   const prefix = `E_${feature}_`;

@@ -174,6 +174,10 @@ describe('kit: feature error codes', () => {
   it('refuses codes outside the prefix and core codes', () => {
     expect(codeOf(() => defineErrorCodes('QUEUE', { E_LOCK_X: '' } as never))).toBe('E_INVALID_OPTIONS');
     expect(codeOf(() => defineErrorCodes('queue', {}))).toBe('E_INVALID_OPTIONS');
+    expect(codeOf(() => defineErrorCodes('LLM_', {}))).toBe('E_INVALID_OPTIONS');
+    expect(defineErrorCodes('LLM_CACHE', { E_LLM_CACHE_EMBEDDING: 'x' }).codes.E_LLM_CACHE_EMBEDDING).toBe(
+      'x',
+    );
     expect(codeOf(() => defineErrorCodes('E', { E_E_: '' } as never))).toBe('E_INVALID_OPTIONS');
   });
 });
