@@ -24,7 +24,8 @@ export interface ResolvedTemplateFeatureOptions {
   readonly store: KvStore;
   /** The window, in ms. */
   readonly window: number;
-  readonly prefix: string | undefined;
+  /** The `prefix` option, when given. */
+  readonly prefix?: string | undefined;
 }
 
 // Duck-typed, not `instanceof`: a store from a second copy of core (or a layer) is still a store.
