@@ -161,8 +161,11 @@ if (install) {
   console.log('Linking it into the workspace: pnpm install --offline');
   const linked = spawnSync('pnpm', ['install', '--offline'], { cwd: root, stdio: 'inherit' });
   if (linked.status !== 0) {
+    // Offline, pnpm resolves a new importer's ranges from its metadata cache, which a
+    // frozen-lockfile install never fills: the registry is then asked once, for those few packages.
     console.error(
-      'new:feature: `pnpm install --offline` failed; run `pnpm install` yourself to link the package.',
+      'new:feature: `pnpm install --offline` could not link the package (see above). The files are in place;\n' +
+        'run `pnpm install --prefer-offline` (it asks the registry only for what the cache lacks).',
     );
     process.exit(1);
   }
