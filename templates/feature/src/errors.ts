@@ -1,6 +1,6 @@
 import { defineErrorCodes, type FeatureErrors } from '@raptorflow/core/kit';
 
-/** Every error code of `@raptorflow/template-feature` (the `code` of its {@link KvError}s). */
+/** Every error code of `@raptorflow/template-feature` (the `code` of the `KvError`s it throws). */
 export type TemplateFeatureErrorCode = 'E_TEMPLATE_FEATURE_NOT_A_COUNTER';
 
 /**
