@@ -157,20 +157,77 @@ if (existsSync(biome)) {
 console.log(
   `\n@raptorflow/${name} created in packages/${name} (factory create${pascal}, codes E_${snake}_*).`,
 );
-if (install) {
-  console.log('Linking it into the workspace: pnpm install --offline');
-  const linked = spawnSync('pnpm', ['install', '--offline'], { cwd: root, stdio: 'inherit' });
-  if (linked.status !== 0) {
-    // Offline, pnpm resolves a new importer's ranges from its metadata cache, which a
-    // frozen-lockfile install never fills: the registry is then asked once, for those few packages.
-    console.error(
-      'new:feature: `pnpm install --offline` could not link the package (see above). The files are in place;\n' +
-        'run `pnpm install --prefer-offline` (it asks the registry only for what the cache lacks).',
-    );
-    process.exit(1);
+// ---- linking ----------------------------------------------------------------------------------
+// Offline, pnpm resolves a new importer's ranges from its metadata cache, which a frozen-lockfile
+// install never fills, so `pnpm install --offline` fails on a fresh machine. Every range the
+// template uses is already locked for another package, though: the new importer is written into
+// pnpm-lock.yaml from those entries and checked by `pnpm install --offline --frozen-lockfile`.
+function lockedImporter(pkg) {
+  const lockFile = join(root, 'pnpm-lock.yaml');
+  if (!existsSync(lockFile)) return undefined;
+  const lock = readFileSync(lockFile, 'utf8');
+  const from = lock.indexOf('\nimporters:\n');
+  const to = lock.indexOf('\npackages:\n');
+  if (from < 0 || to < from) return undefined;
+  const locked = new Map();
+  let dep;
+  let specifier;
+  for (const line of lock.slice(from, to).split('\n')) {
+    const name = /^ {6}'?([^':]+)'?:$/.exec(line);
+    if (name) dep = name[1];
+    const spec = /^ {8}specifier: (.+)$/.exec(line);
+    if (spec) specifier = spec[1];
+    const version = /^ {8}version: (.+)$/.exec(line);
+    if (version && !version[1].startsWith('link:')) locked.set(`${dep}@${specifier}`, version[1]);
   }
-} else {
-  console.log('Run `pnpm install` to link it into the workspace.');
+  const dirs = new Map(workspacePackages().map(({ dir, pkg: p }) => [p.name, dir]));
+  let block = `  packages/${name}:\n`;
+  for (const section of ['dependencies', 'devDependencies']) {
+    const deps = Object.entries(pkg[section] ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    if (deps.length === 0) continue;
+    block += `    ${section}:\n`;
+    for (const [dep, range] of deps) {
+      const version = range.startsWith('workspace:')
+        ? dirs.has(dep) && `link:${relative(`packages/${name}`, dirs.get(dep))}`
+        : locked.get(`${dep}@${range}`);
+      if (!version) return undefined;
+      const key = dep.startsWith('@') ? `'${dep}'` : dep;
+      block += `      ${key}:\n        specifier: ${range}\n        version: ${version}\n`;
+    }
+  }
+  // pnpm keeps importers sorted by path.
+  const headers = [...lock.slice(from, to).matchAll(/^ {2}(\S[^:]*):$/gm)];
+  const next = headers.find((h) => h[1] > `packages/${name}`);
+  const at = next ? from + next.index : to;
+  return {
+    lockFile,
+    before: lock,
+    after: `${lock.slice(0, at)}${next ? '' : '\n'}${block}${next ? '\n' : ''}${lock.slice(at)}`,
+  };
+}
+
+function link() {
+  const pnpm = (...flags) =>
+    spawnSync('pnpm', ['install', ...flags], { cwd: root, stdio: 'inherit' }).status === 0;
+  const pkg = JSON.parse(readFileSync(join(root, 'packages', name, 'package.json'), 'utf8'));
+  const importer = lockedImporter(pkg);
+  if (importer) {
+    writeFileSync(importer.lockFile, importer.after);
+    console.log('Linking it into the workspace: pnpm install --offline --frozen-lockfile');
+    if (pnpm('--offline', '--frozen-lockfile')) return true;
+    writeFileSync(importer.lockFile, importer.before);
+  }
+  console.log('Linking it into the workspace: pnpm install --offline');
+  return pnpm('--offline');
+}
+
+if (!install) console.log('Run `pnpm install` to link it into the workspace.');
+else if (!link()) {
+  console.error(
+    'new:feature: `pnpm install --offline` could not link the package (see above). The files are in place;\n' +
+      'run `pnpm install --prefer-offline` (it asks the registry only for what the cache lacks).',
+  );
+  process.exit(1);
 }
 console.log(`
 Next:
