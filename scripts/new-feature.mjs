@@ -135,28 +135,6 @@ function plan() {
   return out;
 }
 
-validate();
-const files = plan();
-for (const { target, text } of files) {
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, text);
-  console.log(`  created ${relative(root, target)}`);
-}
-
-// Longer or shorter names move line breaks and import order: let biome lay the code out again.
-const biome = join(root, 'node_modules', '.bin', 'biome');
-if (existsSync(biome)) {
-  const formatted = spawnSync(biome, ['check', '--write', `packages/${name}`], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (formatted.status !== 0)
-    console.warn(`new:feature: biome could not format packages/${name}; run pnpm format`);
-}
-
-console.log(
-  `\n@raptorflow/${name} created in packages/${name} (factory create${pascal}, codes E_${snake}_*).`,
-);
 // ---- linking ----------------------------------------------------------------------------------
 // Offline, pnpm resolves a new importer's ranges from its metadata cache, which a frozen-lockfile
 // install never fills, so `pnpm install --offline` fails on a fresh machine. Every range the
@@ -173,8 +151,8 @@ function lockedImporter(pkg) {
   let dep;
   let specifier;
   for (const line of lock.slice(from, to).split('\n')) {
-    const name = /^ {6}'?([^':]+)'?:$/.exec(line);
-    if (name) dep = name[1];
+    const key = /^ {6}'?([^':]+)'?:$/.exec(line);
+    if (key) dep = key[1];
     const spec = /^ {8}specifier: (.+)$/.exec(line);
     if (spec) specifier = spec[1];
     const version = /^ {8}version: (.+)$/.exec(line);
@@ -221,6 +199,29 @@ function link() {
   return pnpm('--offline');
 }
 
+// ---- main -------------------------------------------------------------------------------------
+validate();
+const files = plan();
+for (const { target, text } of files) {
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, text);
+  console.log(`  created ${relative(root, target)}`);
+}
+
+// Longer or shorter names move line breaks and import order: let biome lay the code out again.
+const biome = join(root, 'node_modules', '.bin', 'biome');
+if (existsSync(biome)) {
+  const formatted = spawnSync(biome, ['check', '--write', `packages/${name}`], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (formatted.status !== 0)
+    console.warn(`new:feature: biome could not format packages/${name}; run pnpm format`);
+}
+
+console.log(
+  `\n@raptorflow/${name} created in packages/${name} (factory create${pascal}, codes E_${snake}_*).`,
+);
 if (!install) console.log('Run `pnpm install` to link it into the workspace.');
 else if (!link()) {
   console.error(
