@@ -1,4 +1,5 @@
-import { type Emitter, isKvError } from '@raptorflow/core';
+import type { Emitter } from '@raptorflow/core';
+import { isStoreFailure } from '@raptorflow/core/kit';
 import type { Backend, NamespaceRef } from './backend.js';
 import type { DeadlineSweep } from './deadlines.js';
 import type { CacheEventScope, CacheEvents } from './events.js';
@@ -42,26 +43,17 @@ export function storeFailed(ns: NamespaceScope, error: unknown, operation: strin
     ns.ctx.events.emit('store-error', { ...ns.scope, error, operation, policy });
   }
   // Only store failures are subject to the policy; a bad argument or a bug is always thrown.
-  return policy !== 'throw' && isKvError(error) && STORE_FAILURES.has(error.code);
+  return policy !== 'fail-closed' && isStoreFailure(error);
 }
 
-const STORE_FAILURES = new Set([
-  'E_CONNECTION',
-  'E_TIMEOUT',
-  'E_CIRCUIT_OPEN',
-  'E_CLOSED',
-  'E_STORE_FULL',
-  'E_COMMAND',
-]);
-
-/** After a store failure, `serve-stale` prefers a stale value to the factory for this long (ms). */
+/** After a store failure, `fallback` prefers a stale value to the factory for this long (ms). */
 export const STORE_DOWN_MS = 5000;
 
 /**
  * True when the store failed within the last {@link STORE_DOWN_MS} and the policy is
- * `serve-stale`: then getOrSet serves a stale value it holds (from L1) instead of running the
+ * `fallback`: then getOrSet serves a stale value it holds (from L1) instead of running the
  * factory, whose result could not be cached anyway, so an outage does not hit the source.
  */
 export function storeLikelyDown(ctx: CacheContext): boolean {
-  return ctx.options.onStoreError === 'serve-stale' && Date.now() - ctx.lastStoreFailure < STORE_DOWN_MS;
+  return ctx.options.onStoreError === 'fallback' && Date.now() - ctx.lastStoreFailure < STORE_DOWN_MS;
 }

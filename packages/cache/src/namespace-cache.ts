@@ -67,7 +67,7 @@ export class NamespaceCache<T = unknown> {
 
   /**
    * The fresh value of `key` (a cached negative result reads as `null`), or `undefined`.
-   * Store failures follow `onStoreError` (`undefined` unless `throw`).
+   * Store failures follow `onStoreError` (`undefined` unless `fail-closed`).
    */
   get(key: string, options?: GetOptions): Promise<T | undefined> {
     // Not `async`: a chained `then` saves the promise hops of an async frame on every L2 hit,
@@ -90,7 +90,7 @@ export class NamespaceCache<T = unknown> {
       (read) => this.#classify(read.entries[0], now, options),
       (error: unknown) => {
         if (!storeFailed(ns, error, 'read')) throw error;
-        if (ns.ctx.options.onStoreError === 'serve-stale' && peeked) {
+        if (ns.ctx.options.onStoreError === 'fallback' && peeked) {
           return this.#classify(peeked, now, { ...options, allowStale: true });
         }
         return this.#classify(undefined, now, options);
@@ -138,8 +138,8 @@ export class NamespaceCache<T = unknown> {
     return out;
   }
 
-  #pending(key: string, value: unknown, options: SetOptions | undefined): PendingWrite {
-    const s = callSettings(this.#ns.config, options);
+  #pending(key: string, value: unknown, options: SetOptions | undefined, where: string): PendingWrite {
+    const s = callSettings(this.#ns.config, options, where);
     return {
       key: userKey(key, this.#ns.config.hashKeys),
       value,
@@ -162,7 +162,7 @@ export class NamespaceCache<T = unknown> {
   set(key: string, value: T, options?: SetOptions): Promise<void> {
     // Not `async` (see `get`): a bad key or option still arrives as a rejection.
     try {
-      return this.#write([this.#pending(key, value, options)]);
+      return this.#write([this.#pending(key, value, options, 'set')]);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -171,7 +171,7 @@ export class NamespaceCache<T = unknown> {
   /** Store many values in one round trip. */
   async setMany(entries: readonly SetManyEntry<T>[], options?: SetOptions): Promise<void> {
     if (entries.length === 0) return;
-    await this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e })));
+    await this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e }, 'setMany')));
   }
 
   /** Delete `key`; resolves `true` when it existed. Store failures always throw: an invalidation is never dropped silently. */
