@@ -1,6 +1,6 @@
 import { Emitter } from '@raptorflow/core';
+import { createDeadlines } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
-import { DeadlineSweep } from './deadlines.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
 import { l1Backend, l1Of } from './l1-backend.js';
@@ -47,7 +47,8 @@ export function createCache(options: CacheOptions): CacheClient {
     backend: l1Of(root) ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
-    deadlines: new DeadlineSweep(o.timeout),
+    deadlines: createDeadlines('cache'),
+    factories: createDeadlines('cache'),
     lastStoreFailure: 0,
     namespaceConfig(name: string): NamespaceConfig {
       let config = configs.get(name);

@@ -1,7 +1,6 @@
 import type { Emitter } from '@raptorflow/core';
-import { isStoreFailure } from '@raptorflow/core/kit';
+import { type Deadlines, isStoreFailure } from '@raptorflow/core/kit';
 import type { Backend, NamespaceRef } from './backend.js';
-import type { DeadlineSweep } from './deadlines.js';
 import type { CacheEventScope, CacheEvents } from './events.js';
 import type { NamespaceConfig, ResolvedCacheOptions } from './options.js';
 import type { PurgeHandle } from './purge.js';
@@ -15,7 +14,13 @@ export interface CacheContext {
   readonly flights: Map<string, Promise<unknown>>;
   readonly purges: Set<PurgeHandle>;
   /** Deadlines of store calls (`timeout`). */
-  readonly deadlines: DeadlineSweep;
+  readonly deadlines: Deadlines;
+  /**
+   * Deadlines of factories (`softTimeout`, `hardTimeout`). Apart from the store calls' because
+   * a sweep ticks at a tenth of the shortest limit it tracks until it is idle: a 10 ms soft
+   * timeout would otherwise make a busy cache sweep its store calls every 5 ms.
+   */
+  readonly factories: Deadlines;
   /** When the store last failed (ms since the epoch), 0 if never: see {@link storeLikelyDown}. */
   lastStoreFailure: number;
   namespaceConfig(name: string): NamespaceConfig;
@@ -32,7 +37,7 @@ export interface NamespaceScope {
 
 /** A store call bounded by the cache's `timeout`; `what` names it in the timeout error. */
 export function guard<T>(ctx: CacheContext, promise: Promise<T>, what: string): Promise<T> {
-  return ctx.deadlines.track(promise, what);
+  return ctx.deadlines.track(promise, ctx.options.timeout, what);
 }
 
 /** Report a store failure; true when the policy lets the caller carry on without the store. */

@@ -7,7 +7,6 @@ import type { CacheResult, CacheStatus } from './events.js';
 import { dueForRefresh, freshness } from './freshness.js';
 import { checkTags, userKey } from './keys.js';
 import { acquireOrWait, type Lease, releaseLease } from './lease.js';
-import { withTimeout } from './timing.js';
 import { writeEntries } from './write.js';
 
 /** What a factory receives. */
@@ -186,7 +185,7 @@ async function run<T>(
   if (stale && s.softTimeout !== undefined) {
     let timedOut = false;
     try {
-      const value = await withTimeout(produced, s.softTimeout, 'factory', () => {
+      const value = await ns.ctx.factories.track(produced, s.softTimeout, 'factory', () => {
         timedOut = true;
       });
       return { value, result: 'miss' };
@@ -247,10 +246,15 @@ async function produce<T>(
   try {
     let running = Promise.resolve().then(() => factory(context));
     if (s.hardTimeout !== undefined) {
-      running = withTimeout(running, s.hardTimeout, `cache: factory of namespace ${ns.config.name}`, () => {
-        abortedBy = new KvError('E_TIMEOUT', 'hardTimeout');
-        controller?.abort(abortedBy);
-      });
+      running = ns.ctx.factories.track(
+        running,
+        s.hardTimeout,
+        `factory of namespace ${ns.config.name}`,
+        () => {
+          abortedBy = new KvError('E_TIMEOUT', 'hardTimeout');
+          controller?.abort(abortedBy);
+        },
+      );
     }
     let value: T;
     try {

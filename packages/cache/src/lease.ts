@@ -4,7 +4,6 @@ import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { freshness } from './freshness.js';
 import { leaseKey } from './keys.js';
 import { RELEASE_SCRIPT } from './scripts.js';
-import { randomToken, sleep } from './timing.js';
 
 /** A lease this process holds. */
 export interface Lease {
@@ -17,6 +16,19 @@ export type LeaseOutcome =
   | { readonly kind: 'lease'; readonly lease: Lease | undefined }
   | { readonly kind: 'value'; readonly entry: StoredEntry }
   | { readonly kind: 'stale' };
+
+/** A random token identifying one lease holder (96 bits, hex). */
+function randomToken(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Polls at most this many times, whatever `wait` is. */
 const MAX_POLLS = 100;
