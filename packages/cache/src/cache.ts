@@ -1,5 +1,5 @@
 import { Emitter } from '@raptorflow/core';
-import { createDeadlines } from '@raptorflow/core/kit';
+import { createDeadlines, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
@@ -39,7 +39,8 @@ export interface CacheClient {
  */
 export function createCache(options: CacheOptions): CacheClient {
   const o = parseCacheOptions(options);
-  const root = o.store.namespace(o.prefix);
+  const keyspace = featureKeyspace(o.store, { feature: 'cache', prefix: o.prefix });
+  const root = keyspace.root;
   const configs = new Map<string, NamespaceConfig>();
   const ctx: CacheContext = {
     options: o,
@@ -66,9 +67,9 @@ export function createCache(options: CacheOptions): CacheClient {
       const known = workspaces.get(id);
       if (known) return known;
       checkWorkspaceId(id);
-      // `{id}` is a Cluster hash tag: a workspace's keys share one slot, so one script reads
-      // an entry, the generations and the tag versions together.
-      const ws = new WorkspaceCache(ctx, id, root.namespace(`{${id}}:`));
+      // The workspace is the keyspace's group: `{id}` is a Cluster hash tag, so a workspace's
+      // keys share one slot and one script reads an entry, the generations and the tag versions.
+      const ws = new WorkspaceCache(ctx, id, keyspace.group(id));
       if (workspaces.size >= MAX_WORKSPACES) {
         const oldest = workspaces.keys().next().value;
         if (oldest !== undefined) workspaces.delete(oldest);
