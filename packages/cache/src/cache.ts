@@ -1,5 +1,5 @@
 import { Emitter } from '@raptorflow/core';
-import { createDeadlines, featureKeyspace } from '@raptorflow/core/kit';
+import { createDeadlines, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
@@ -45,6 +45,7 @@ export function createCache(options: CacheOptions): CacheClient {
   const ctx: CacheContext = {
     options: o,
     events: new Emitter<CacheEvents>(),
+    features: featureEvents(o.store),
     backend: l1Of(root) ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),

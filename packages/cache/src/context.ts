@@ -1,5 +1,5 @@
 import type { Emitter } from '@raptorflow/core';
-import { type Deadlines, isStoreFailure } from '@raptorflow/core/kit';
+import { type Deadlines, type FeatureEvents, isStoreFailure } from '@raptorflow/core/kit';
 import type { Backend, NamespaceRef } from './backend.js';
 import type { CacheEventScope, CacheEvents } from './events.js';
 import type { NamespaceConfig, ResolvedCacheOptions } from './options.js';
@@ -9,6 +9,8 @@ import type { PurgeHandle } from './purge.js';
 export interface CacheContext {
   readonly options: ResolvedCacheOptions;
   readonly events: Emitter<CacheEvents>;
+  /** The store's kit feature-event hub (`featureEvents(store)`), shared with other packages. */
+  readonly features: Emitter<FeatureEvents>;
   readonly backend: Backend;
   /** In-flight factory runs by `<workspace>\0<namespace>\0<key>`, shared by every caller in this process. */
   readonly flights: Map<string, Promise<unknown>>;
