@@ -15,5 +15,5 @@ export {
   READ_SCRIPT,
   RELEASE_SCRIPT,
   WRITE_SCRIPT,
-} from './scripts.js';
+} from './scripts/index.js';
 export { WorkspaceCache } from './workspace-cache.js';

@@ -3,7 +3,7 @@ import { gensOf } from './backend.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { freshness } from './freshness.js';
 import { leaseKey } from './keys.js';
-import { RELEASE_SCRIPT } from './scripts.js';
+import { encodeReleaseArgs, RELEASE_SCRIPT } from './scripts/index.js';
 
 /** A lease this process holds. */
 export interface Lease {
@@ -106,7 +106,11 @@ export async function acquireOrWait(
 
 /** Release a lease if this process still holds it; failures only let it expire on its own. */
 export function releaseLease(ns: NamespaceScope, lease: Lease): Promise<void> {
-  return guard(ns.ctx, ns.ref.view.eval(RELEASE_SCRIPT, [lease.key], [lease.token]), 'release').then(
+  return guard(
+    ns.ctx,
+    ns.ref.view.eval(RELEASE_SCRIPT, [lease.key], encodeReleaseArgs(lease.token)),
+    'release',
+  ).then(
     () => {},
     () => {},
   );
