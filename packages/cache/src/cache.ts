@@ -1,9 +1,9 @@
-import { Emitter } from '@raptorflow/core';
+import { Emitter, findLayer } from '@raptorflow/core';
 import { createDeadlines, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
-import { l1Backend, l1Of } from './l1-backend.js';
+import { l1Backend } from './l1-backend.js';
 import { type CacheOptions, type NamespaceConfig, parseCacheOptions, resolveNamespace } from './options.js';
 import { scriptBackend } from './script-backend.js';
 import { WorkspaceCache } from './workspace-cache.js';
@@ -46,7 +46,8 @@ export function createCache(options: CacheOptions): CacheClient {
     options: o,
     events: new Emitter<CacheEvents>(),
     features: featureEvents(o.store),
-    backend: l1Of(root) ? l1Backend() : scriptBackend(),
+    // Through the driver chain: an outer instrument or failover layer, or a view, keeps L1 on.
+    backend: findLayer(root, 'l1') ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
     deadlines: createDeadlines('cache'),

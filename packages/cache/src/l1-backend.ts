@@ -1,4 +1,4 @@
-import type { Codec, KvStore } from '@raptorflow/core';
+import { type Codec, findLayer, type KvStore, type L1Cache } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
@@ -12,17 +12,6 @@ import {
 } from './backend.js';
 import { tagsField } from './envelope.js';
 import { entryKey, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
-
-/** The part of core's `withL1` tier this backend uses (`store.l1` on an L1 stack). */
-export interface L1Peek {
-  peekDecoded<T>(key: string, codec: Codec<T>): T | undefined;
-}
-
-/** The L1 of a store built by core's `withL1`, or `undefined`. */
-export function l1Of(store: KvStore): L1Peek | undefined {
-  const l1 = (store as { l1?: Partial<L1Peek> }).l1;
-  return l1 && typeof l1.peekDecoded === 'function' ? (l1 as L1Peek) : undefined;
-}
 
 const RAW: Codec<string> = { name: 'raw', encode: (v) => v, decode: (v) => v };
 
@@ -72,7 +61,7 @@ export function l1Backend(): Backend {
     return tags.map((_, i) => `${values[2 * i] ?? '0'}.${values[2 * i + 1] ?? '0'}`);
   }
 
-  function peekVersions(l1: L1Peek, tags: readonly string[]): string | undefined {
+  function peekVersions(l1: L1Cache, tags: readonly string[]): string | undefined {
     let out = '';
     for (let i = 0; i < tags.length; i++) {
       const s = l1.peekDecoded(tagKey('s', tags[i] as string), RAW);
@@ -86,7 +75,9 @@ export function l1Backend(): Backend {
 
   return {
     peek(ref: NamespaceRef, key: string): StoredEntry | undefined {
-      const l1 = l1Of(ref.view);
+      // Found through the driver chain (any layer order, any view), keys relative to the view;
+      // core remembers the answer per view, so this is a map lookup on the hit path.
+      const l1 = findLayer(ref.view, 'l1');
       if (!l1) return undefined;
       const ws = l1.peekDecoded(WS_GEN_KEY, RAW);
       if (ws === undefined) return undefined;
@@ -123,7 +114,7 @@ export function l1Backend(): Backend {
         entryKeys = keys.map((k) => entryKey(ref.ns, ws, ns, k));
         raws = await view.mget(entryKeys);
       }
-      const l1 = l1Of(view);
+      const l1 = findLayer(view, 'l1');
       const envelopes = raws.map((raw, i) => {
         if (typeof raw !== 'string') return undefined;
         try {

@@ -1,6 +1,7 @@
 import LZString from 'lz-string';
 import type { z } from 'zod';
 import { KvError } from './errors.js';
+import { firstIssue, optionError } from './kit/options.js';
 
 /** Turns values into the strings a store keeps, and back. */
 export interface Codec<T> {
@@ -77,7 +78,7 @@ const ESCAPED = '~=';
 export function compressedCodec<T>(inner: Codec<T>, options: CompressionOptions = {}): Codec<T> {
   const threshold = options.threshold ?? 1024;
   if (!Number.isSafeInteger(threshold) || threshold < 0) {
-    throw new KvError('E_INVALID_OPTIONS', 'compression threshold must be a whole number >= 0');
+    throw optionError('compressedCodec', 'threshold', 'must be a whole number >= 0');
   }
   return {
     name: `lz(${inner.name})`,
@@ -113,12 +114,8 @@ export function schemaCodec<S extends z.ZodType>(inner: Codec<unknown>, schema: 
     decode(stored: string): z.output<S> {
       const parsed = schema.safeParse(inner.decode(stored));
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue?.path.length ? issue.path.join('.') : '(root)';
-        throw codecError(
-          `stored value fails its schema at ${where}: ${issue?.message ?? 'invalid'}`,
-          parsed.error,
-        );
+        const { field, problem } = firstIssue(parsed.error, '(root)', 'is not in the schema');
+        throw codecError(`stored value fails its schema at ${field}: ${problem}`, parsed.error);
       }
       return parsed.data;
     },

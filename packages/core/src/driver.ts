@@ -1,3 +1,6 @@
+import type { FailoverControl } from './layers/failover.js';
+import type { InstrumentControl } from './layers/instrument.js';
+import type { L1Cache } from './layers/l1.js';
 import type { Script } from './script.js';
 
 /**
@@ -73,6 +76,24 @@ export interface DriverEvents {
   resubscribed?: () => void;
 }
 
+/** The control object of each layer kind, as `findLayer(store, kind)` returns it. */
+export interface LayerControls {
+  l1: L1Cache;
+  failover: FailoverControl;
+  instrument: InstrumentControl;
+}
+
+/** A layer kind: `l1`, `failover` or `instrument`. */
+export type LayerKind = keyof LayerControls;
+
+/**
+ * What a layer's driver says about itself, so `findLayer` can find it under any other layer or
+ * namespace view. Set by layers only; adapters and namespace drivers leave `layer` unset.
+ */
+export type LayerInfo = {
+  [K in LayerKind]: { readonly kind: K; readonly control: LayerControls[K] };
+}[LayerKind];
+
 /**
  * The contract between the store facade and a backend. Adapters and layers implement it; the
  * typed `KvStore` methods are built once on top of it (see `createStore`), so a command is
@@ -86,9 +107,16 @@ export interface DriverEvents {
 export interface KvDriver {
   /** Adapter or layer name, e.g. `memory`, `ioredis`, `l1(ioredis)`. */
   readonly name: string;
-  /** The driver this one wraps (a layer or a namespace view); adapters have none. */
-  readonly inner?: KvDriver | undefined;
   readonly capabilities: KvCapabilities;
+  /**
+   * The driver this one wraps: a namespace view's parent, a layer's store (for failover, the
+   * primary). Adapters have none: the end of the chain is the root driver (see `rootDriver`).
+   */
+  readonly inner?: KvDriver | undefined;
+  /** Set by layers (`withL1`, `withFailover`, `instrument`): their kind and control. */
+  readonly layer?: LayerInfo | undefined;
+  /** Set by namespace drivers: the prefix this driver adds to every key before `inner` sees it. */
+  readonly prefix?: string | undefined;
   /** Run one command. */
   command(command: Command): Promise<Reply>;
   /** Run a script (EVALSHA with EVAL fallback on Redis; the JavaScript twin on memory). */

@@ -101,7 +101,15 @@ export function fromReplyError(message: string, adapter?: string, cause?: unknow
   return new KvError(code, message, { adapter, cause });
 }
 
-function replyErrorCode(message: string): KvErrorCode {
+/**
+ * What Redis appends to the error of a `redis.call` inside a script. Without it, a command's
+ * error has the same code inside a script as outside (the memory twin raises the command's own
+ * error); a Lua error of the body itself (`ERR user_script:3: …`) still reads as `E_SCRIPT`.
+ */
+const SCRIPT_SUFFIX = / script: [0-9a-f]{40}, on @user_script:\d+\.$/;
+
+function replyErrorCode(reply: string): KvErrorCode {
+  const message = reply.replace(SCRIPT_SUFFIX, '');
   if (message.startsWith('WRONGTYPE')) return 'E_WRONG_TYPE';
   if (message.startsWith('CROSSSLOT')) return 'E_CROSSSLOT';
   if (message.startsWith('OOM')) return 'E_STORE_FULL';

@@ -35,6 +35,9 @@ export type {
   KeyType,
   KvCapabilities,
   KvDriver,
+  LayerControls,
+  LayerInfo,
+  LayerKind,
   MessageHandler,
   Reply,
   ScanRequest,
@@ -67,7 +70,9 @@ export {
   isUnavailableError,
   withFailover,
 } from './layers/failover.js';
+export { findLayer, rootDriver } from './layers/find.js';
 export {
+  type InstrumentControl,
   type InstrumentEvents,
   type InstrumentedStore,
   type InstrumentOptions,

@@ -30,8 +30,9 @@ function prefixCall(call: ScriptCall, prefix: string): ScriptCall {
 export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
   const driver: KvDriver = {
     name: inner.name,
-    inner,
     capabilities: inner.capabilities,
+    inner,
+    prefix,
     command: (command) => inner.command(prefixCommand(command, prefix)),
     script: (call) => inner.script(prefixCall(call, prefix)),
     batch: (entries: readonly BatchEntry[]) =>

@@ -2,6 +2,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Reply } from './driver.js';
 import { KvError } from './errors.js';
+import { optionError } from './kit/options.js';
 
 /** A value a script body may pass to `redis.call`: numbers are turned into strings as Lua does. */
 export type ScriptArg = string | number;
@@ -45,6 +46,13 @@ export interface ScriptDefinition<T> {
   twin: ScriptTwin;
   /** Turns the raw reply into the result; shared by every adapter. Defaults to the identity. */
   parse?: (reply: Reply) => T;
+  /**
+   * The script never writes (only reads such as GET, MGET, PTTL, TIME). Redis and Upstash then
+   * run it with EVALSHA_RO / EVAL_RO, which refuse any write command (Redis 7+), and `withL1`
+   * neither evicts nor publishes its keys.
+   * @default false
+   */
+  readonly?: boolean;
 }
 
 /** A script ready to run on any store. Create it once, at module level, with {@link defineScript}. */
@@ -56,6 +64,8 @@ export interface Script<T> {
   readonly sha: string;
   readonly twin: ScriptTwin;
   readonly parse: (reply: Reply) => T;
+  /** The script never writes (see {@link ScriptDefinition.readonly}). */
+  readonly readonly: boolean;
 }
 
 /** SHA1 hex of a script body, as `SCRIPT LOAD` reports it. */
@@ -68,9 +78,12 @@ export function scriptSha(lua: string): string {
  * computed here, once.
  */
 export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script<T> {
-  if (!definition.name) throw new KvError('E_INVALID_OPTIONS', 'a script needs a name');
+  if (!definition.name) throw optionError('defineScript', 'name', 'is required');
   if (definition.keys !== undefined && (!Number.isInteger(definition.keys) || definition.keys < 0)) {
-    throw new KvError('E_INVALID_OPTIONS', `script ${definition.name}: keys must be a whole number >= 0`);
+    throw optionError(`defineScript(${definition.name})`, 'keys', 'must be a whole number >= 0');
+  }
+  if (definition.readonly !== undefined && typeof definition.readonly !== 'boolean') {
+    throw optionError(`defineScript(${definition.name})`, 'readonly', 'must be a boolean');
   }
   return Object.freeze({
     name: definition.name,
@@ -79,6 +92,7 @@ export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script
     sha: scriptSha(definition.lua),
     twin: definition.twin,
     parse: definition.parse ?? ((reply: Reply) => reply as T),
+    readonly: definition.readonly ?? false,
   });
 }
 

@@ -96,7 +96,10 @@ describe('compressedCodec', () => {
 
   it('refuses a bad threshold', () => {
     expect(() => compressedCodec(jsonCodec(), { threshold: -1 })).toThrowError(
-      expect.objectContaining({ code: 'E_INVALID_OPTIONS' }),
+      expect.objectContaining({
+        code: 'E_INVALID_OPTIONS',
+        message: '[raptorflow] compressedCodec: threshold: must be a whole number >= 0',
+      }),
     );
   });
 });
@@ -115,6 +118,14 @@ describe('schemaCodec and decodeOrMiss', () => {
     expect(decodeOrMiss(codec, 'garbage', (e) => errors.push(e))).toBeUndefined();
     expect(errors).toHaveLength(2);
     expect(errors.every((e) => isKvError(e, 'E_CODEC'))).toBe(true);
-    expect(errors[0]?.message).toContain('id');
+    expect(errors[0]?.message).toContain('stored value fails its schema at id: ');
+  });
+
+  it('names the field of an unknown key and the root of a value of the wrong shape', () => {
+    const strict = schemaCodec(jsonCodec(), z.strictObject({ id: z.number() }));
+    expect(() => strict.decode('{"id":1,"extra":2}')).toThrowError(
+      /stored value fails its schema at extra: is not in the schema/,
+    );
+    expect(() => strict.decode('5')).toThrowError(/stored value fails its schema at \(root\): /);
   });
 });

@@ -23,7 +23,7 @@ describe('planFromEnv: choosing the adapter', () => {
   });
 
   it('refuses an unconfigured store in production, naming the variable; memory only when explicit', () => {
-    expect(failure({ NODE_ENV: 'production' })).toMatch(/KV_ADAPTER is missing in production/);
+    expect(failure({ NODE_ENV: 'production' })).toMatch(/kvFromEnv: KV_ADAPTER: is missing in production/);
     expect(planFromEnv({ NODE_ENV: 'production', KV_ADAPTER: 'memory' }).settings).toMatchObject({
       adapter: 'memory',
       production: true,
@@ -36,7 +36,9 @@ describe('planFromEnv: choosing the adapter', () => {
     expect(planFromEnv({ KV_ADAPTER: 'IOREDIS', REDIS_URL: 'redis://127.0.0.1:6379' }).settings.adapter).toBe(
       'ioredis',
     );
-    expect(failure({ KV_ADAPTER: 'redis' })).toMatch(/KV_ADAPTER must be memory, ioredis or upstash/);
+    expect(failure({ KV_ADAPTER: 'redis' })).toMatch(
+      /kvFromEnv: KV_ADAPTER: must be memory, ioredis or upstash/,
+    );
   });
 
   it('infers the adapter from the URL scheme: https is Upstash, redis:// and rediss:// are ioredis', () => {
@@ -76,25 +78,25 @@ describe('planFromEnv: choosing the adapter', () => {
       chosenBy: 'MOCK_REDIS',
     });
     expect(planFromEnv({ MOCK_REDIS: '0', REDIS_URL: 'redis://h:1' }).settings.adapter).toBe('ioredis');
-    expect(failure({ MOCK_REDIS: 'yes' })).toMatch(/MOCK_REDIS must be true or false/);
+    expect(failure({ MOCK_REDIS: 'yes' })).toMatch(/kvFromEnv: MOCK_REDIS: must be true or false/);
     expect(failure({ MOCK_REDIS: 'true', KV_ADAPTER: 'upstash' })).toMatch(
-      /MOCK_REDIS is true but KV_ADAPTER/,
+      /kvFromEnv: MOCK_REDIS: is true but KV_ADAPTER/,
     );
   });
 
   it('refuses missing and malformed connection settings, naming the variable', () => {
-    expect(failure({ REDIS_URL: 'not a url' })).toMatch(/REDIS_URL is not a valid URL/);
-    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(/REDIS_URL must start with https:\/\//);
-    expect(failure({ KV_ADAPTER: 'ioredis' })).toMatch(/REDIS_URL is missing/);
+    expect(failure({ REDIS_URL: 'not a url' })).toMatch(/kvFromEnv: REDIS_URL: is not a valid URL/);
+    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(/kvFromEnv: REDIS_URL: must start with https:\/\//);
+    expect(failure({ KV_ADAPTER: 'ioredis' })).toMatch(/kvFromEnv: REDIS_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'ioredis', REDIS_URL: 'https://x.upstash.io' })).toMatch(
-      /REDIS_URL must be redis:\/\//,
+      /kvFromEnv: REDIS_URL: must be redis:\/\//,
     );
-    expect(failure({ KV_ADAPTER: 'upstash' })).toMatch(/UPSTASH_REDIS_REST_URL is missing/);
+    expect(failure({ KV_ADAPTER: 'upstash' })).toMatch(/kvFromEnv: UPSTASH_REDIS_REST_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'upstash', UPSTASH_REDIS_URL: 'rediss://x:6379' })).toMatch(
-      /UPSTASH_REDIS_URL must be an https:\/\/ REST URL/,
+      /kvFromEnv: UPSTASH_REDIS_URL: must be an https:\/\/ REST URL/,
     );
     expect(failure({ UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' })).toMatch(
-      /UPSTASH_REDIS_REST_TOKEN is missing/,
+      /kvFromEnv: UPSTASH_REDIS_REST_TOKEN: is missing/,
     );
     // A URL the chosen adapter does not use is still checked.
     expect(failure({ KV_ADAPTER: 'memory', REDIS_URL: 'redis//typo' })).toMatch(/REDIS_URL/);
@@ -115,10 +117,10 @@ describe('planFromEnv: choosing the adapter', () => {
     });
     for (const bad of ['0', '-5', '1.5', 'ten', '1e400']) {
       expect(failure({ REDIS_DEFAULT_TTL: bad })).toMatch(
-        /REDIS_DEFAULT_TTL must be a whole number of seconds/,
+        /kvFromEnv: REDIS_DEFAULT_TTL: must be a whole number of seconds/,
       );
-      expect(failure({ REDIS_SESSION_TTL: bad })).toMatch(/REDIS_SESSION_TTL must be/);
-      expect(failure({ REDIS_MAX_CONNECTIONS: bad })).toMatch(/REDIS_MAX_CONNECTIONS must be/);
+      expect(failure({ REDIS_SESSION_TTL: bad })).toMatch(/kvFromEnv: REDIS_SESSION_TTL: must be/);
+      expect(failure({ REDIS_MAX_CONNECTIONS: bad })).toMatch(/kvFromEnv: REDIS_MAX_CONNECTIONS: must be/);
     }
     expect(failure({ REDIS_MAX_CONNECTIONS: '1000000' })).toMatch(/REDIS_MAX_CONNECTIONS/);
   });

@@ -6,6 +6,7 @@ import { upstashAdapter } from '../src/adapters/upstash.js';
 import { COMMANDS } from '../src/commands.js';
 import type { Command, KvDriver, Reply } from '../src/driver.js';
 import { isKvError, type KvError } from '../src/errors.js';
+import { PRIMITIVE_SCRIPTS } from '../src/scripts/index.js';
 import { TEST_SCRIPTS } from '../src/testing/scripts.js';
 import type { KvStore } from '../src/types.js';
 
@@ -66,6 +67,36 @@ const rawScore = fc.constantFrom(
   ' 1',
 );
 const rawInt = fc.constantFrom('0', '1', '-1', '2', '01', 'x', '9223372036854775807', '-9223372036854775808');
+
+// The test scripts, then core's primitive scripts (compare-and-*, fencing counter).
+const SCRIPTS = [...TEST_SCRIPTS, ...PRIMITIVE_SCRIPTS];
+
+/**
+ * A primitive script with raw ARGV: what the encoders send, and what they refuse (an unknown
+ * mode, a TTL of 0 or 'x'), so the error paths must agree too. Expected values and tokens come
+ * from the value alphabet, so matches are common. 150 s is 10 s away from every other TTL here.
+ */
+const primitive: fc.Arbitrary<Op> = fc
+  .tuple(
+    fc.nat(PRIMITIVE_SCRIPTS.length - 1),
+    key,
+    fc.constantFrom('value', 'absent', 'other'),
+    value,
+    value,
+    fc.constantFrom('', '', '150000', '0', 'x'),
+  )
+  .map(([i, k, mode, expected, next, ttl]): Op => {
+    const script = PRIMITIVE_SCRIPTS[i];
+    const args =
+      script?.name === 'rf-compare-and-set'
+        ? [mode, expected, next, ttl]
+        : script?.name === 'rf-compare-and-extend'
+          ? [expected, ttl]
+          : script?.name === 'rf-compare-and-delete'
+            ? [expected]
+            : [];
+    return { kind: 'script', index: TEST_SCRIPTS.length + i, keys: [k], args };
+  });
 
 type Op =
   | { kind: 'cmd'; name: keyof typeof COMMANDS; args: unknown[] }
@@ -186,6 +217,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       if (script?.name === 'test-zadd-range') args.splice(0, 2, String(Number(arg) || 1), k2);
       return { kind: 'script', index, keys, args };
     }),
+  { arbitrary: primitive, weight: 4 },
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -214,7 +246,7 @@ async function runOp(driver: KvDriver, op: Op): Promise<Outcome> {
   try {
     let reply: Reply;
     if (op.kind === 'script') {
-      const script = TEST_SCRIPTS[op.index];
+      const script = SCRIPTS[op.index];
       if (!script) throw new Error('no script');
       reply = await driver.script({ script, keys: op.keys, args: op.args });
     } else {

@@ -3,7 +3,7 @@
  * This is the only module that loads ioredis at runtime; core's main entry never imports it.
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { KvError } from '../errors.js';
+import { optionError } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type IoredisClient, isCluster, isIoredisClient } from './ioredis/client.js';
@@ -63,17 +63,17 @@ function checkUserClient(client: IoredisClient): void {
   };
   const own = isCluster(client) ? { ...options, ...options.redisOptions } : options;
   if (own.keyPrefix) {
-    throw new KvError(
-      'E_INVALID_OPTIONS',
-      'ioredisAdapter: client: keyPrefix is not supported (scans would return prefixed keys); use store.namespace(prefix)',
-      { adapter: 'ioredis' },
+    throw optionError(
+      'ioredisAdapter',
+      'client',
+      'keyPrefix is not supported (scans would return prefixed keys); use store.namespace(prefix)',
     );
   }
   if (own.stringNumbers) {
-    throw new KvError(
-      'E_INVALID_OPTIONS',
-      'ioredisAdapter: client: stringNumbers is not supported (integer replies must be numbers)',
-      { adapter: 'ioredis' },
+    throw optionError(
+      'ioredisAdapter',
+      'client',
+      'stringNumbers is not supported (integer replies must be numbers)',
     );
   }
 }

@@ -9,6 +9,7 @@ import type {
   Subscription,
 } from '../driver.js';
 import { KvError, toKvError } from '../errors.js';
+import { parseOptions } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { Engine } from './memory/engine.js';
@@ -59,17 +60,9 @@ export interface MemoryDriver extends KvDriver {
   readonly size: number;
 }
 
-function parseOptions(options: MemoryAdapterOptions | undefined): z.output<typeof optionsSchema> {
-  const parsed = optionsSchema.safeParse(options ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || 'options';
-  throw new KvError('E_INVALID_OPTIONS', `memoryAdapter: ${field} ${issue?.message ?? 'is invalid'}`);
-}
-
 /** Build the memory driver (see {@link memoryAdapter}); layers and tests may want it bare. */
 export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
-  const opts = parseOptions(options);
+  const opts = parseOptions('memoryAdapter', optionsSchema, options);
   const clock = opts.clock ?? Date.now;
   const engine = new Engine({ clock, maxKeys: opts.maxKeys });
   const pubsub = new PubSub();

@@ -14,6 +14,7 @@ import type {
   Subscription,
 } from '../driver.js';
 import { KvError } from '../errors.js';
+import { optionError } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { parseUpstashOptions, type UpstashAdapterOptions } from './upstash/options.js';
@@ -48,9 +49,7 @@ function requesterOf(client: object): UpstashRequester {
   // `Redis.client` is the client's requester (its HttpClient); TypeScript marks it protected.
   const inner = (client as { client?: unknown }).client ?? client;
   if (typeof (inner as { request?: unknown }).request !== 'function') {
-    throw new KvError('E_INVALID_OPTIONS', 'upstashAdapter: client: must be a Redis from @upstash/redis', {
-      adapter: ADAPTER,
-    });
+    throw optionError('upstashAdapter', 'client', 'must be a Redis from @upstash/redis');
   }
   return inner as UpstashRequester;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { KvError } from '../errors.js';
+import type { KvError } from '../errors.js';
+import { optionError } from '../kit/options.js';
 
 /** Which adapter `kvFromEnv` builds. */
 export type KvAdapterName = 'memory' | 'ioredis' | 'upstash';
@@ -39,8 +40,9 @@ function read(env: Record<string, string | undefined>, name: string): string | u
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function invalid(name: string, message: string): KvError {
-  return new KvError('E_INVALID_OPTIONS', `kvFromEnv: ${name} ${message}`);
+/** A bad variable: `kvFromEnv: <VARIABLE>: <problem>`, the format of every option error. */
+function invalid(name: string, problem: string): KvError {
+  return optionError('kvFromEnv', name, problem);
 }
 
 const adapterSchema = z.enum(['memory', 'ioredis', 'upstash']);

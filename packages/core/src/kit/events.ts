@@ -1,6 +1,7 @@
 import type { KvDriver } from '../driver.js';
 import type { KvErrorCode } from '../errors.js';
 import { Emitter } from '../events.js';
+import { rootDriver } from '../layers/find.js';
 import type { KvStore } from '../types.js';
 
 /**
@@ -38,13 +39,6 @@ export interface FeatureEvents extends Record<string, unknown> {
 
 const HUBS = new WeakMap<KvDriver, Emitter<FeatureEvents>>();
 
-/** The adapter at the end of the chain of layers and views (they link through `inner`). */
-function rootOf(driver: KvDriver): KvDriver {
-  let d = driver;
-  while (d.inner) d = d.inner;
-  return d;
-}
-
 /**
  * The feature-event hub of a store: one per underlying adapter, so every package built on the
  * store, on any layer stack or namespace view of it, emits to the same place and the metrics
@@ -54,7 +48,7 @@ function rootOf(driver: KvDriver): KvDriver {
  * call builds no event object and reads no clock.
  */
 export function featureEvents(store: KvStore): Emitter<FeatureEvents> {
-  const root = rootOf(store.driver);
+  const root = rootDriver(store);
   let hub = HUBS.get(root);
   if (!hub) {
     hub = new Emitter<FeatureEvents>();

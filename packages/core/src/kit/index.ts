@@ -1,9 +1,22 @@
 /**
  * `@raptorflow/core/kit`: what every feature package builds on, so none writes it again:
  * option parsing, one `Duration`, one deadline mechanism, one store-failure vocabulary, the key
- * layout, feature error codes and the feature-event hub. Store users never need it; feature
+ * layout, feature error codes, the feature-event hub and the primitive scripts (compare-and-set,
+ * compare-and-delete, compare-and-extend, fencing counter). Store users never need it; feature
  * authors start from `pnpm new:feature <name>`, which uses all of it.
  */
+
+export {
+  COMPARE_AND_DELETE,
+  COMPARE_AND_EXTEND,
+  COMPARE_AND_SET,
+  compareAndDeleteArgs,
+  compareAndExtendArgs,
+  compareAndSetArgs,
+  FENCING_COUNTER,
+  fencingCounterArgs,
+  PRIMITIVE_SCRIPTS,
+} from '../scripts/index.js';
 export { createDeadlines, type Deadlines } from './deadline.js';
 export { describeValue } from './describe.js';
 export {
@@ -20,6 +33,7 @@ export { type FeatureKeyspace, featureKeyspace, type KeyspaceOptions } from './k
 export { invalidArgument, invalidOptions, optionError, parseOptions } from './options.js';
 export {
   isStoreFailure,
+  resolvePolicy,
   STORE_FAILURE_CODES,
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,

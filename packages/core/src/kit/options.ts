@@ -18,12 +18,27 @@ export function parseOptions<S extends z.ZodType>(where: string, schema: S, inpu
 
 /** The `E_INVALID_OPTIONS` of a failed zod parse: the first issue, with the field it concerns. */
 export function invalidOptions(where: string, error: z.ZodError): KvError {
+  const { field, problem } = firstIssue(error);
+  return new KvError('E_INVALID_OPTIONS', `${where}: ${field}: ${problem}`, { cause: error });
+}
+
+/**
+ * The first issue of a zod error as a field and a problem: the one place that reads zod issues,
+ * also for messages that are not about options (a stored value failing its schema). The field is
+ * the path joined with `.` (an unknown key: `<path>.<key>`, whose problem is `unknownKey`), or
+ * `root` when there is no path.
+ */
+export function firstIssue(
+  error: z.ZodError,
+  root = '(options)',
+  unknownKey = 'is not an option',
+): { field: string; problem: string } {
   const issue = error.issues[0];
   const path = issue ? issue.path.map(String).join('.') : '';
   const unknown = issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : '';
-  const field = [path, unknown].filter(Boolean).join('.') || '(options)';
-  const problem = issue?.code === 'unrecognized_keys' ? 'is not an option' : (issue?.message ?? 'is invalid');
-  return new KvError('E_INVALID_OPTIONS', `${where}: ${field}: ${problem}`, { cause: error });
+  const field = [path, unknown].filter(Boolean).join('.') || root;
+  const problem = issue?.code === 'unrecognized_keys' ? unknownKey : (issue?.message ?? 'is invalid');
+  return { field, problem };
 }
 
 /** `E_INVALID_OPTIONS` for a rule a schema cannot express, in the same format. */

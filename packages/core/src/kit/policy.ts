@@ -1,4 +1,6 @@
 import { isKvError, type KvError, type KvErrorCode } from '../errors.js';
+import { findLayer } from '../layers/find.js';
+import type { KvStore } from '../types.js';
 
 /**
  * What a feature does when its store fails (connection lost, timeout, circuit open). One
@@ -35,4 +37,18 @@ export const STORE_FAILURE_CODES: ReadonlySet<KvErrorCode> = new Set<KvErrorCode
 /** True for a {@link KvError} whose code is a store failure (see {@link STORE_FAILURE_CODES}). */
 export function isStoreFailure(error: unknown): error is KvError {
   return isKvError(error) && STORE_FAILURE_CODES.has(error.code);
+}
+
+/**
+ * The failure policy a feature follows on `store`: the caller's explicit `option`, else the
+ * policy of a `withFailover` layer in the store's stack (found whatever the order of layers and
+ * through namespace views), else the feature's `otherwise`. So one `withFailover(..., { policy })`
+ * sets the policy for every feature on it, and a feature option still overrides it.
+ */
+export function resolvePolicy(
+  store: KvStore,
+  option: StoreFailurePolicy | undefined,
+  otherwise: StoreFailurePolicy,
+): StoreFailurePolicy {
+  return option ?? findLayer(store, 'failover')?.policy ?? otherwise;
 }

@@ -12,14 +12,17 @@ import type {
 } from '../driver.js';
 import { isKvError, KvError } from '../errors.js';
 import { Emitter } from '../events.js';
+import { createDeadlines } from '../kit/deadline.js';
+import { parseOptions } from '../kit/options.js';
+import { isStoreFailure, STORE_FAILURE_POLICIES, type StoreFailurePolicy } from '../kit/policy.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type BreakerRoute, type BreakerState, type BreakerTransition, CircuitBreaker } from './breaker.js';
-import { parseLayerOptions } from './options.js';
 
 /**
  * What a call does when the primary store is unavailable (circuit open, connection error,
- * timeout). Choose per kind of data; see `layers/README.md`:
+ * timeout): the kit's `StoreFailurePolicy`, one vocabulary for this layer and every feature
+ * package. Choose per kind of data; see `layers/README.md`:
  * - `fallback`: run it on the fallback store. Rate limits and locks become per-process, caches
  *   start cold, and writes made there are never copied back to the primary.
  * - `fail-open`: reject with `E_CIRCUIT_OPEN` / `E_CONNECTION` / `E_TIMEOUT` at once, and let the
@@ -28,8 +31,9 @@ import { parseLayerOptions } from './options.js';
  *   rejects, a lock is not acquired).
  * The layer itself behaves the same for `fail-open` and `fail-closed` (it rejects fast); the
  * difference is the feature's promise, readable from `store.failover.policy`.
+ * @deprecated Use `StoreFailurePolicy` from `@raptorflow/core/kit` (the same type).
  */
-export type FailurePolicy = 'fallback' | 'fail-open' | 'fail-closed';
+export type FailurePolicy = StoreFailurePolicy;
 
 /** Options of {@link withFailover}. */
 export interface FailoverOptions {
@@ -37,7 +41,9 @@ export interface FailoverOptions {
   fallback?: KvStore | undefined;
   /**
    * Longest wait for one primary call (command, script, batch, scan page), in ms. A call that
-   * times out fails with `E_TIMEOUT`; whether it took effect on the primary is unknown.
+   * times out fails with `E_TIMEOUT`; whether it took effect on the primary is unknown. Checked
+   * by the kit's deadline sweep, so the error comes up to max(5, timeoutMs / 10) ms late (at
+   * most 100 ms).
    * @default 1000
    */
   timeoutMs?: number | undefined;
@@ -62,7 +68,7 @@ const OPTIONS = z
   .object({
     fallback: z.custom<KvStore>((v) => typeof v === 'object' && v !== null && 'driver' in v).optional(),
     timeoutMs: z.number().int().positive().default(1000),
-    policy: z.enum(['fallback', 'fail-open', 'fail-closed']).default('fallback'),
+    policy: z.enum(STORE_FAILURE_POLICIES).default('fallback'),
     breaker: z
       .object({
         failureThreshold: z.number().int().positive().default(5),
@@ -109,7 +115,10 @@ export interface FailoverControl {
   readonly events: Emitter<FailoverEvents>;
   /** The fallback store (its data is per-process when it is memory). */
   readonly fallback: KvStore;
-  /** A view with another policy, sharing this breaker, fallback and counters. */
+  /**
+   * A view with another policy, sharing this breaker, fallback and counters. It is a store on
+   * this layer itself: layers and namespace views above it are not part of it.
+   */
   withPolicy(policy: FailurePolicy): FailoverStore;
   /** Open the circuit now (maintenance); it probes the primary again after the cool-down. */
   trip(): void;
@@ -120,14 +129,20 @@ export interface FailoverStore extends KvStore {
   readonly failover: FailoverControl;
 }
 
-/** True for errors that mean "the store did not answer", as opposed to a caller's mistake. */
-export function isUnavailableError(error: unknown): error is KvError {
-  return (
-    isKvError(error) &&
-    (error.code === 'E_CONNECTION' || error.code === 'E_TIMEOUT' || error.code === 'E_CIRCUIT_OPEN')
-  );
-}
+/**
+ * True for errors that mean "the store failed", as opposed to a caller's mistake: the kit's
+ * `isStoreFailure` (`E_CONNECTION`, `E_TIMEOUT`, `E_CIRCUIT_OPEN`, `E_CLOSED`, `E_STORE_FULL`,
+ * `E_COMMAND`).
+ * @deprecated Use `isStoreFailure` from `@raptorflow/core/kit` (the same function).
+ */
+export const isUnavailableError: (error: unknown) => error is KvError = isStoreFailure;
 
+/**
+ * The breaker's own rule, narrower than `isStoreFailure`: only "the primary did not answer"
+ * (`E_CONNECTION`, `E_TIMEOUT`) counts as a failure and sends a call to the fallback. A store
+ * that answered with an error (`E_COMMAND`: `READONLY`, `LOADING`, …) answered: the error
+ * reaches the caller, whose policy decides, and the circuit stays closed.
+ */
 function isBreakerFailure(error: unknown): error is KvError {
   return isKvError(error) && (error.code === 'E_CONNECTION' || error.code === 'E_TIMEOUT');
 }
@@ -135,7 +150,7 @@ function isBreakerFailure(error: unknown): error is KvError {
 /**
  * Timeouts on every call, a circuit breaker and a fallback store (memory by default).
  *
- * - Every primary call is raced against `timeoutMs`; a late call fails with `E_TIMEOUT` and its
+ * - Every primary call has a deadline of `timeoutMs`; a late call fails with `E_TIMEOUT` and its
  *   outcome on the primary is unknown (a write may still land there).
  * - Connection errors and timeouts count as failures; caller errors (`E_WRONG_TYPE`,
  *   `E_INVALID_ARGUMENT`, script errors...) are answers and count as success.
@@ -147,7 +162,7 @@ function isBreakerFailure(error: unknown): error is KvError {
  *   when it returns, and data written to the primary is not visible there.
  */
 export function withFailover(primary: KvStore, options?: FailoverOptions): FailoverStore {
-  const o = parseLayerOptions('withFailover', OPTIONS, options);
+  const o = parseOptions('withFailover', OPTIONS, options);
   const fallback = o.fallback ?? memoryAdapter();
   const events = new Emitter<FailoverEvents>();
   const counts = { primary: 0, fallback: 0, failures: 0, timeouts: 0, rejected: 0, opened: 0 };
@@ -164,33 +179,21 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
   const p = primary.driver;
   const f = fallback.driver;
   const timeoutMs = o.timeoutMs;
+  // One sweep for every call of this layer and its policy views instead of a timer per call
+  // (a `setTimeout` + `clearTimeout` pair per command costs more than the sweep). A deadline
+  // fires at most max(5, timeoutMs / 10) ms late, at most 100 ms.
+  const deadlines = createDeadlines('withFailover');
+  const outcome = ` on ${p.name} (its outcome there is unknown)`;
 
+  /**
+   * `call`, or `E_TIMEOUT` after `timeoutMs`. A call settling after its timeout is harmless: the
+   * kit's handlers keep it from going unhandled.
+   */
   function timed<T>(what: string, call: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new KvError(
-            'E_TIMEOUT',
-            `${what} did not complete within ${timeoutMs} ms; its outcome on ${p.name} is unknown`,
-            { adapter: name },
-          ),
-        );
-      }, timeoutMs);
-      // Settling after the timeout is harmless: the handlers below keep it from going unhandled.
-      call.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
+    return deadlines.track(call, timeoutMs, what + outcome);
   }
 
-  function driverFor(policy: FailurePolicy): KvDriver {
+  function driverFor(policy: FailurePolicy, control: FailoverControl): KvDriver {
     function run<T>(what: string, onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
       const route: BreakerRoute = breaker.route();
       if (route === 'blocked') return unavailable(what, onFallback, undefined);
@@ -242,6 +245,9 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
     const driver: KvDriver = {
       name,
       capabilities: p.capabilities,
+      // The primary is the chain findLayer walks: the fallback is this layer's own business.
+      inner: p,
+      layer: { kind: 'failover', control },
       command: (command: Command): Promise<Reply> =>
         run(
           command.argv[0] as string,
@@ -323,7 +329,6 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
   }
 
   function build(policy: FailurePolicy): FailoverStore {
-    const store = createStore(driverFor(policy), primary.prefix);
     const control: FailoverControl = {
       get state() {
         return breaker.state;
@@ -337,6 +342,7 @@ export function withFailover(primary: KvStore, options?: FailoverOptions): Failo
       withPolicy: (other: FailurePolicy) => build(other),
       trip: () => breaker.trip(),
     };
+    const store = createStore(driverFor(policy, control), primary.prefix);
     return Object.assign(store, { failover: control });
   }
   return build(o.policy);

@@ -34,6 +34,12 @@ export interface InstrumentOptions {
   events?: Emitter<InstrumentEvents> | undefined;
 }
 
+/** The control of an {@link instrument} layer, as `findLayer(store, 'instrument')` returns it. */
+export interface InstrumentControl {
+  /** Listen to `call` here. */
+  readonly events: Emitter<InstrumentEvents>;
+}
+
 /** A store built by {@link instrument}. */
 export interface InstrumentedStore extends KvStore {
   /** Listen to `call` here. */
@@ -72,9 +78,12 @@ export function instrument(store: KvStore, options: InstrumentOptions = {}): Ins
     );
   }
 
+  const control: InstrumentControl = { events };
   const driver: KvDriver = {
     name: inner.name,
     capabilities: inner.capabilities,
+    inner,
+    layer: { kind: 'instrument', control },
     command(command: Command): Promise<Reply> {
       if (!events.has('call')) return inner.command(command);
       return observe(inner.command(command), performance.now(), (durationMs, error) => {

@@ -13,6 +13,8 @@ export const L1_READ_MAX_KEYS = 1000;
  */
 export const L1_READ: Script<Reply[]> = defineScript<Reply[]>({
   name: 'rf-l1-read',
+  // Sent as EVALSHA_RO: Redis checks that it never writes, and an L1 below passes it through.
+  readonly: true,
   lua: `local values
 if ARGV[1] == 'get' then values = { redis.call('GET', KEYS[1]) } else values = redis.call('MGET', unpack(KEYS)) end
 local out = {}

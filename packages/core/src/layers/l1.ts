@@ -1,74 +1,23 @@
-import { z } from 'zod';
 import type { Codec } from '../codecs.js';
 import { checkString } from '../commands.js';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
 import { isKvError, KvError } from '../errors.js';
 import type { Emitter } from '../events.js';
+import { parseOptions } from '../kit/options.js';
 import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
+
+export type { L1Options } from './l1-options.js';
+
+import { findLayer } from './find.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
+import { L1_OPTIONS, type L1Options } from './l1-options.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
-import { parseLayerOptions } from './options.js';
-
-/** Options of {@link withL1}. */
-export interface L1Options {
-  /** Most entries held. @default 10000 */
-  max?: number | undefined;
-  /** Most bytes held, counted as 2 per UTF-16 unit of key and value plus 64 per entry. @default 67108864 (64 MiB) */
-  maxBytes?: number | undefined;
-  /** Values larger than this (same count as `maxBytes`) are never cached. @default 1048576 (1 MiB) */
-  maxEntryBytes?: number | undefined;
-  /**
-   * Longest time an entry stays in L1, in ms. Never longer than the value's own TTL in the store.
-   * Without pub/sub this is also the longest another process's write can go unseen.
-   * @default 10000
-   */
-  ttl?: number | undefined;
-  /**
-   * `read`: a miss reads the value and its PTTL in one round trip (one small Lua script; a
-   * pipeline on a Cluster when keys span slots), so the L1
-   * copy expires no later than the store's. `ignore`: a miss sends only GET, and an L1 copy may
-   * outlive a store TTL shorter than `ttl` by up to `ttl`: only for data written without TTLs.
-   * @default 'read'
-   */
-  storeTtl?: 'read' | 'ignore' | undefined;
-  /**
-   * Pub/sub channel for invalidations between processes; `false` turns the bus off. Processes
-   * must wrap the same view (same namespace) to understand each other's keys.
-   * @default 'rf:l1:invalidate' when the store has `capabilities.pubsub`, else off
-   */
-  channel?: string | false | undefined;
-  /**
-   * How a decoded value is shielded from callers: `freeze` deep-freezes it once (a hit returns
-   * the same frozen object), `clone` returns a `structuredClone` per hit.
-   * @default 'freeze'
-   */
-  protect?: 'freeze' | 'clone' | undefined;
-}
-
-const OPTIONS = z
-  .object({
-    max: z.number().int().positive().default(10_000),
-    maxBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(64 * 1024 * 1024),
-    maxEntryBytes: z
-      .number()
-      .int()
-      .positive()
-      .default(1024 * 1024),
-    ttl: z.number().int().positive().default(10_000),
-    storeTtl: z.enum(['read', 'ignore']).default('read'),
-    channel: z.union([z.string().min(1), z.literal(false)]).optional(),
-    protect: z.enum(['freeze', 'clone']).default('freeze'),
-  })
-  .strict();
+import { l1Scope, servedKeys } from './l1-scope.js';
 
 /** The L1 of a store built by {@link withL1}. */
 export interface L1Cache {
@@ -121,9 +70,10 @@ function mayHaveApplied(error: unknown): boolean {
  * An lru-cache tier in front of string reads (`get`, `mget`): a hit costs zero round trips; an
  * `mget` serves its hits from L1 and fetches only the misses, in one round trip.
  *
- * Writes go through to the store. Every command or script that names a key evicts it before it
- * is sent and again when it completes, and a read in flight during that write never re-inserts
- * the old value, so a caller never reads its own stale write. Batches go to the store as they
+ * Writes go through to the store. Every command or writing script that names a key evicts it
+ * before it is sent and again when it completes (scripts declared `readonly: true` pass
+ * through, and so do keys outside `only`), and a read in flight during that write never
+ * re-inserts the old value, so a caller never reads its own stale write. Batches go to the store as they
  * are (their reads are not served from L1) and evict the keys of their writes.
  *
  * Between processes: with pub/sub, invalidations (keys only, batched per tick, after the store
@@ -136,7 +86,7 @@ function mayHaveApplied(error: unknown): boolean {
  * outlives the value in the store. Missing keys are not cached.
  */
 export function withL1(store: KvStore, options?: L1Options): L1Store {
-  const o = parseLayerOptions('withL1', OPTIONS, options);
+  const o = parseOptions('withL1', L1_OPTIONS, options);
   const inner = store.driver;
   const state = new L1State(o);
   const channel = o.channel ?? (store.capabilities.pubsub ? 'rf:l1:invalidate' : false);
@@ -148,6 +98,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   const clustered = inner.capabilities.cluster;
   const name = `l1(${inner.name})`;
   const protect = o.protect === 'clone' ? <T>(v: T): T => structuredClone(v) : <T>(v: T): T => v;
+  const scope = l1Scope(o.only);
 
   /**
    * Read keys from the store (with their PTTLs) and cache what is still fresh. `single` gives
@@ -194,7 +145,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
       const key = keys[i] as string;
       const fresh = state.endRead(key, starts[i] as number);
       const value = values[i];
-      if (!fresh || typeof value !== 'string') continue;
+      if (!fresh || typeof value !== 'string' || (scope !== undefined && !scope(key))) continue;
       // With storeTtl 'read', a PTTL that failed to arrive means we do not know the expiry: skip.
       const pttl = ttls ? ttls[i] : undefined;
       if (ttls && pttl === undefined) continue;
@@ -209,11 +160,17 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
     return load([key], true).then((v) => v[0] ?? null);
   }
 
-  function mget(keys: readonly string[]): Promise<Reply> {
+  function mget(keys: readonly string[], command: Command): Promise<Reply> {
+    if (scope !== undefined && !keys.some(scope)) return inner.command(command);
     const out: Array<string | null> = new Array(keys.length);
     const missing: string[] = [];
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
+      // Out-of-scope keys of a mixed MGET ride along with the misses, uncounted and uncached.
+      if (scope !== undefined && !scope(key)) {
+        missing.push(key);
+        continue;
+      }
       const entry = state.lookup(key);
       if (entry !== undefined) out[i] = entry.value;
       else missing.push(key);
@@ -281,26 +238,39 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   const driver: KvDriver = {
     name,
     capabilities: inner.capabilities,
+    inner,
+    layer: { kind: 'l1', control: cacheFor('') },
     command(command: Command): Promise<Reply> {
       const argv = command.argv;
       if (command.readonly) {
-        if (argv[0] === 'GET' && argv.length === 2) return get(argv[1] as string);
-        if (argv[0] === 'MGET' && argv.length > 1) return mget(argv.slice(1));
+        if (argv[0] === 'GET' && argv.length === 2) {
+          const key = argv[1] as string;
+          return scope === undefined || scope(key) ? get(key) : inner.command(command);
+        }
+        if (argv[0] === 'MGET' && argv.length > 1) return mget(argv.slice(1), command);
         return inner.command(command);
       }
+      // A keyless write (FLUSHDB) may touch any key, in scope or not.
       if (command.keys.length === 0) return writeAll(() => inner.command(command));
-      return write(keysOfCommand(command), () => inner.command(command));
+      const keys = servedKeys(keysOfCommand(command), scope);
+      if (keys.length === 0) return inner.command(command);
+      return write(keys, () => inner.command(command));
     },
     script(call: ScriptCall): Promise<Reply> {
-      return write(call.keys, () => inner.script(call));
+      // A read-only script changes nothing L1 holds: no eviction, nothing to publish.
+      if (call.script.readonly) return inner.script(call);
+      const keys = servedKeys(call.keys, scope);
+      if (keys.length === 0) return inner.script(call);
+      return write(keys, () => inner.script(call));
     },
     batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
       const keys: string[] = [];
       for (const e of entries) {
-        if ('call' in e) keys.push(...e.call.keys);
-        else if (!e.command.readonly) {
+        if ('call' in e) {
+          if (!e.call.script.readonly) keys.push(...servedKeys(e.call.keys, scope));
+        } else if (!e.command.readonly) {
           if (e.command.keys.length === 0) return writeAll(() => inner.batch(entries));
-          keys.push(...keysOfCommand(e.command));
+          keys.push(...servedKeys(keysOfCommand(e.command), scope));
         }
       }
       if (keys.length === 0) return inner.batch(entries);
@@ -378,8 +348,10 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
   return build('');
 }
 
-/** The L1 of a store built by {@link withL1} (or a view of one), else `undefined`. */
+/**
+ * The L1 under a store or view, else `undefined`.
+ * @deprecated Use `findLayer(store, 'l1')`, which this calls.
+ */
 export function l1Of(store: KvStore): L1Cache | undefined {
-  const l1 = (store as Partial<L1Store>).l1;
-  return l1 !== undefined && typeof l1.getDecoded === 'function' ? l1 : undefined;
+  return findLayer(store, 'l1');
 }

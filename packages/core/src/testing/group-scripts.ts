@@ -38,9 +38,9 @@ export function scriptsGroup(ctx: SuiteContext): void {
     it('compare-and-delete deletes only on a match', async () => {
       const kv = ctx.store();
       await kv.set('{t}lock', 'owner-1');
-      expect(await kv.eval(COMPARE_AND_DELETE, ['{t}lock'], ['owner-2'])).toBe(0);
+      expect(await kv.eval(COMPARE_AND_DELETE, ['{t}lock'], ['owner-2'])).toBe(false);
       expect(await kv.get('{t}lock')).toBe('owner-1');
-      expect(await kv.eval(COMPARE_AND_DELETE, ['{t}lock'], ['owner-1'])).toBe(1);
+      expect(await kv.eval(COMPARE_AND_DELETE, ['{t}lock'], ['owner-1'])).toBe(true);
       expect(await kv.exists('{t}lock')).toBe(0);
     });
 

@@ -1,11 +1,18 @@
 import type { Reply } from '../driver.js';
 import { isKvError } from '../errors.js';
 import { defineScript, type Script, scriptError, type TwinResult } from '../script.js';
+import { COMPARE_AND_DELETE } from '../scripts/compare-and-delete.js';
 
 /**
  * Scripts the conformance suite and the differential test run on every store. Each pairs a
  * Lua body with its JavaScript twin; the differential test checks they agree with real Redis.
  */
+
+/**
+ * Core's own compare-and-delete (`@raptorflow/core/kit`), under the name this module always
+ * exported it by; it replies a boolean (deleted or not).
+ */
+export { COMPARE_AND_DELETE };
 
 /** A fixed-window counter: INCR, PEXPIRE on the first hit, then `{allowed, count, hasTtl}`. */
 export const FIXED_WINDOW: Script<Reply> = defineScript({
@@ -28,20 +35,6 @@ return {1, n, hasTtl}`,
     if (args[0]?.trim() === '' || Number.isNaN(limit))
       throw scriptError('test-fixed-window', 'limit is not a number');
     return [n > limit ? 0 : 1, n, hasTtl];
-  },
-});
-
-/** Delete a key only when it holds the expected value (a lock release). */
-export const COMPARE_AND_DELETE: Script<Reply> = defineScript({
-  name: 'test-compare-and-delete',
-  keys: 1,
-  lua: `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0`,
-  twin: (ctx, keys, args) => {
-    if (ctx.call('GET', keys[0] as string) === args[0]) return ctx.call('DEL', keys[0] as string);
-    return 0;
   },
 });
 
@@ -128,7 +121,7 @@ return tonumber(t[1])`,
 });
 
 /** Every test script, for the SHA check and the differential test. */
-export const TEST_SCRIPTS: readonly Script<Reply>[] = Object.freeze([
+export const TEST_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
   FIXED_WINDOW,
   COMPARE_AND_DELETE,
   ZADD_RANGE,

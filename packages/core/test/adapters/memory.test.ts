@@ -209,6 +209,8 @@ describe('memory adapter', () => {
         caught = error;
       }
       expect(isKvError(caught, 'E_INVALID_OPTIONS')).toBe(true);
+      const field = Object.keys(bad)[0];
+      expect((caught as Error).message).toMatch(new RegExp(`\\] memoryAdapter: ${field}: \\S`));
     }
     const kv = memoryAdapter({ name: 'custom', sweepIntervalMs: 0 });
     expect(kv.name).toBe('custom');

@@ -199,16 +199,24 @@ function upstashAdapterFromDriver(driver: ReturnType<typeof upstashDriver>): KvS
 
 describe('upstash adapter: failures', () => {
   it('rejects bad options with E_INVALID_OPTIONS naming the field', () => {
-    expect(() => upstashAdapter({ url: 'ftp://x', token: 't' })).toThrow(/url/);
-    expect(() => upstashAdapter({ url: 'https://x.upstash.io', token: '' })).toThrow(/token/);
-    expect(() => upstashAdapter({ url: 'https://x.upstash.io', token: 't', timeoutMs: 0 })).toThrow(
-      /timeoutMs/,
+    expect(() => upstashAdapter({ url: 'ftp://x', token: 't' })).toThrow(/upstashAdapter: url: /);
+    expect(() => upstashAdapter({ url: 'https://x.upstash.io', token: '' })).toThrow(
+      /upstashAdapter: token: /,
     );
+    expect(() => upstashAdapter({ url: 'https://x.upstash.io', token: 't', timeoutMs: 0 })).toThrow(
+      /upstashAdapter: timeoutMs: /,
+    );
+    let caught: unknown;
     try {
       upstashAdapter({ url: 'https://x.upstash.io', token: 't', nope: 1 } as never);
     } catch (error) {
-      expect(isKvError(error, 'E_INVALID_OPTIONS')).toBe(true);
+      caught = error;
     }
+    expect(isKvError(caught, 'E_INVALID_OPTIONS')).toBe(true);
+    expect((caught as Error).message).toContain('upstashAdapter: nope: is not an option');
+    expect(() => upstashAdapter({ client: {} as never })).toThrow(
+      'upstashAdapter: client: must be a Redis from @upstash/redis',
+    );
   });
 
   it('maps a wrong token to a server error and an unreachable endpoint to E_CONNECTION', async () => {

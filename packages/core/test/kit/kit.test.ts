@@ -220,3 +220,16 @@ describe('kit: key layout', () => {
     expect(codeOf(() => featureKeyspace(store, { feature: 'Lock!' }))).toBe('E_INVALID_OPTIONS');
   });
 });
+
+describe('kit: resolvePolicy', () => {
+  it('takes the option, else the failover layer found through views and layers, else the default', async () => {
+    const { instrument, withFailover } = await import('../../src/index.js');
+    const { resolvePolicy } = await import('../../src/kit/index.js');
+    const plain = memoryAdapter();
+    expect(resolvePolicy(plain, undefined, 'fail-closed')).toBe('fail-closed');
+    expect(resolvePolicy(plain, 'fail-open', 'fail-closed')).toBe('fail-open');
+    const stack = instrument(withFailover(memoryAdapter(), { policy: 'fail-open' })).namespace('x:');
+    expect(resolvePolicy(stack, undefined, 'fail-closed')).toBe('fail-open');
+    expect(resolvePolicy(stack, 'fallback', 'fail-closed')).toBe('fallback');
+  });
+});

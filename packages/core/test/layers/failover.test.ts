@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryAdapter } from '../../src/adapters/memory.js';
 import { KvError } from '../../src/errors.js';
+import { isStoreFailure } from '../../src/kit/policy.js';
 import { isUnavailableError, withFailover } from '../../src/layers/failover.js';
 import { createStore } from '../../src/store.js';
 import { gateDriver } from '../fixtures/layers-gate-driver.js';
@@ -84,7 +85,9 @@ describe('withFailover', () => {
     gate.hold();
     const error = await store.get('k').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_TIMEOUT' });
-    expect(String((error as Error).message)).toMatch(/outcome .* unknown/);
+    expect((error as Error).message).toMatch(
+      /withFailover: get on \S+ \(its outcome there is unknown\) did not complete within 20 ms$/i,
+    );
     await gate.release();
     expect(store.failover.stats.timeouts).toBe(1);
   });
@@ -99,9 +102,25 @@ describe('withFailover', () => {
     const error = await strict.get('a').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_CIRCUIT_OPEN' });
     expect(isUnavailableError(error)).toBe(true);
+    // One failure vocabulary: the deprecated name is the kit's function.
+    expect(isUnavailableError).toBe(isStoreFailure);
     expect(strict.failover.policy).toBe('fail-closed');
     expect(strict.failover.state).toBe('open');
     expect(store.failover.stats.rejected).toBe(1);
+  });
+
+  it('a store that answered with an error (E_COMMAND) is a store failure, but not a breaker failure', async () => {
+    const { store, gate, fallback } = stack();
+    gate.failWith = new KvError('E_COMMAND', "READONLY You can't write against a read only replica.");
+    for (let i = 0; i < 3; i++) {
+      const error = await store.set('k', 'v').catch((e: unknown) => e);
+      // The caller's policy decides (isStoreFailure); the layer neither opens nor falls back.
+      expect(isStoreFailure(error)).toBe(true);
+      expect(error).toMatchObject({ code: 'E_COMMAND' });
+    }
+    expect(store.failover.state).toBe('closed');
+    expect(await fallback.exists('k')).toBe(0);
+    expect(store.failover.stats).toMatchObject({ failures: 0, fallback: 0 });
   });
 
   it('scripts, batches and scans follow the breaker', async () => {

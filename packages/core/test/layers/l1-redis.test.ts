@@ -38,7 +38,7 @@ function sent(before: Map<string, number>, after: Map<string, number>): Record<s
 }
 
 describe('withL1 on ioredis (commandstats)', () => {
-  it('an L1 hit makes zero round trips; a miss makes one (one EVALSHA)', async () => {
+  it('an L1 hit makes zero round trips; a miss makes one (one EVALSHA_RO)', async () => {
     await store.get('warm-up'); // loads the script (EVALSHA, NOSCRIPT, EVAL) once
     await store.set('hit', 'v');
     await store.l1.flush();
@@ -46,7 +46,7 @@ describe('withL1 on ioredis (commandstats)', () => {
     expect(await store.get('hit')).toBe('v');
     const s1 = await stats();
     // One round trip: the EVALSHA; Redis also counts the GET and PTTL it runs inside.
-    expect(sent(s0, s1)).toEqual({ evalsha: 1, get: 1, pttl: 1 });
+    expect(sent(s0, s1)).toEqual({ evalsha_ro: 1, get: 1, pttl: 1 });
     for (let i = 0; i < 200; i++) expect(await store.get('hit')).toBe('v');
     await store.mget(['hit', 'hit']);
     const s2 = await stats();
@@ -59,7 +59,7 @@ describe('withL1 on ioredis (commandstats)', () => {
     await store.l1.flush();
     const s0 = await stats();
     expect(await store.mget(['m1', 'm2', 'm3', 'absent'])).toEqual(['1', '2', '3', null]);
-    expect(sent(s0, await stats())).toEqual({ evalsha: 1, mget: 1, pttl: 3 });
+    expect(sent(s0, await stats())).toEqual({ evalsha_ro: 1, mget: 1, pttl: 3 });
   });
 
   it('a write evicts: the next read goes to Redis and sees the new value', async () => {
@@ -71,7 +71,7 @@ describe('withL1 on ioredis (commandstats)', () => {
     await store.l1.flush();
     const s0 = await stats();
     expect(await store.get('w')).toBe('b');
-    expect(sent(s0, await stats())).toEqual({ evalsha: 1, get: 1, pttl: 1 });
+    expect(sent(s0, await stats())).toEqual({ evalsha_ro: 1, get: 1, pttl: 1 });
   });
 
   it('the read script gives the same reply on Redis and on the memory twin', async () => {

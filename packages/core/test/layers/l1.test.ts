@@ -251,7 +251,10 @@ describe('withL1 decoded values', () => {
     expect(await ns.get('x')).toBe('"hello"');
     expect(await store.get('app:x')).toBe('"hello"');
     expect(gate.calls).toBe(calls);
-    expect(l1Of(ns)).toBe(ns.l1);
+    // The alias of findLayer: keys relative to the view, like ns.l1.
+    const codec = jsonCodec<string>();
+    expect(l1Of(ns)?.peekDecoded('x', codec)).toBe(ns.l1.peekDecoded('x', codec));
+    expect(ns.l1.peekDecoded('x', codec)).toBe('hello');
     expect(l1Of(memoryAdapter())).toBeUndefined();
   });
 });

@@ -99,7 +99,9 @@ function isScriptRuntimeError(error: unknown): boolean {
 }
 
 function scriptArgv(call: ScriptCall): string[] {
-  const argv = ['EVALSHA', call.script.sha, String(call.keys.length)];
+  // EVALSHA_RO (Redis 7): Redis refuses a write from a script declared read-only, so a wrong
+  // `readonly` fails loudly instead of leaving L1 copies stale. Same SHA as EVALSHA.
+  const argv = [call.script.readonly ? 'EVALSHA_RO' : 'EVALSHA', call.script.sha, String(call.keys.length)];
   for (const k of call.keys) argv.push(k);
   for (const a of call.args) argv.push(a);
   return argv;
@@ -140,7 +142,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
       : call.script.sha;
   const evalArgv = (call: ScriptCall): string[] => {
     const argv = scriptArgv(call);
-    argv[0] = 'EVAL';
+    argv[0] = call.script.readonly ? 'EVAL_RO' : 'EVAL';
     argv[1] = call.script.lua;
     return argv;
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KvError } from '../../errors.js';
+import { parseOptions } from '../../kit/options.js';
 
 /** A Cluster seed node. */
 export interface IoredisNode {
@@ -92,14 +92,7 @@ export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdap
 
 /** Validate options once; a bad one is `E_INVALID_OPTIONS` naming the field. */
 export function parseIoredisOptions(input: unknown): ResolvedIoredisOptions {
-  const parsed = ioredisOptionsSchema.safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : '(options)';
-  throw new KvError('E_INVALID_OPTIONS', `ioredisAdapter: ${field}: ${issue?.message ?? 'invalid'}`, {
-    adapter: 'ioredis',
-    cause: parsed.error,
-  });
+  return parseOptions('ioredisAdapter', ioredisOptionsSchema, input);
 }
 
 /** Reconnect forever with a capped backoff: the store recovers when Redis comes back. */

@@ -1,7 +1,6 @@
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
-import { KvError } from '../../errors.js';
-import { ADAPTER } from './transport.js';
+import { parseOptions } from '../../kit/options.js';
 
 const MIB = 1024 * 1024;
 
@@ -86,12 +85,9 @@ export const upstashClientOptionsSchema: z.ZodType<ResolvedUpstashClientOptions,
 /** Validate options once; a bad one is `E_INVALID_OPTIONS` naming the field. */
 export function parseUpstashOptions(input: unknown): ResolvedUpstashOptions {
   const withClient = typeof input === 'object' && input !== null && 'client' in input;
-  const parsed = (withClient ? upstashClientOptionsSchema : upstashOptionsSchema).safeParse(input ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : '(options)';
-  throw new KvError('E_INVALID_OPTIONS', `upstashAdapter: ${field}: ${issue?.message ?? 'invalid'}`, {
-    adapter: ADAPTER,
-    cause: parsed.error,
-  });
+  return parseOptions(
+    'upstashAdapter',
+    withClient ? upstashClientOptionsSchema : upstashOptionsSchema,
+    input,
+  );
 }

@@ -18,8 +18,10 @@ interface Sent {
 }
 
 function scriptArgv(call: ScriptCall, bySha: boolean): string[] {
+  // Read-only scripts go as EVALSHA_RO / EVAL_RO: Redis then refuses any write they attempt.
+  const ro = call.script.readonly ? '_RO' : '';
   const argv = [
-    bySha ? 'EVALSHA' : 'EVAL',
+    (bySha ? 'EVALSHA' : 'EVAL') + ro,
     bySha ? call.script.sha : call.script.lua,
     String(call.keys.length),
   ];
