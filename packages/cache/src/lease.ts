@@ -1,9 +1,9 @@
+import { COMPARE_AND_DELETE, compareAndDeleteArgs } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
 import { gensOf } from './backend.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { freshness } from './freshness.js';
 import { leaseKey } from './keys.js';
-import { encodeReleaseArgs, RELEASE_SCRIPT } from './scripts/index.js';
 
 /** A lease this process holds. */
 export interface Lease {
@@ -104,11 +104,14 @@ export async function acquireOrWait(
   return { kind: 'lease', lease: undefined };
 }
 
-/** Release a lease if this process still holds it; failures only let it expire on its own. */
+/**
+ * Release a lease if this process still holds it (core's compare-and-delete); failures only let
+ * it expire on its own.
+ */
 export function releaseLease(ns: NamespaceScope, lease: Lease): Promise<void> {
   return guard(
     ns.ctx,
-    ns.ref.view.eval(RELEASE_SCRIPT, [lease.key], encodeReleaseArgs(lease.token)),
+    ns.ref.view.eval(COMPARE_AND_DELETE, [lease.key], compareAndDeleteArgs(lease.token)),
     'release',
   ).then(
     () => {},
