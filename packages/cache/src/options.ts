@@ -2,6 +2,7 @@ import { type Codec, compressedCodec, jsonCodec, type KvStore, schemaCodec } fro
 import {
   type Duration,
   durationSchema,
+  invalidOptions,
   optionError,
   parseOptions,
   type StoreFailurePolicy,
@@ -199,9 +200,16 @@ export interface ResolvedCacheOptions {
   readonly namespaces: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
-/** Both places namespace options come from, so an error names `defaults.x` or `namespaces.<name>.x`. */
-const defaultsSchema = z.object({ defaults: namespaceSchema });
-const namespacesSchema = z.object({ namespaces: z.record(z.string(), namespaceSchema) });
+/**
+ * Parse namespace options found at `path` (`defaults`, `namespaces.<name>`), so an error names
+ * the full field (`createCache: namespaces.profiles.ttl: …`) in the kit's format.
+ */
+function parseNamespaceOptions(input: unknown, path: readonly string[]): z.output<typeof namespaceSchema> {
+  const parsed = namespaceSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) issue.path.unshift(...path);
+  throw invalidOptions('createCache', parsed.error);
+}
 
 /** Validate the options of {@link createCache}, including every namespace's. */
 export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
@@ -218,12 +226,16 @@ export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
     namespaces,
   };
   // Validate every configured namespace now, so a typo fails at start-up, not on first use.
-  parseOptions('createCache', defaultsSchema, { defaults });
+  parseNamespaceOptions(defaults, ['defaults']);
   for (const name of Object.keys(namespaces)) {
     try {
       checkNamespaceName(name);
-    } catch (error) {
-      throw optionError('createCache', `namespaces.${name}`, (error as Error).message);
+    } catch {
+      throw optionError(
+        'createCache',
+        `namespaces.${name}`,
+        'a namespace name is 1 to 64 letters, digits, _ or -',
+      );
     }
     resolveNamespace(resolved, name);
   }
@@ -232,10 +244,7 @@ export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
 
 /** The configuration of namespace `name`: its options over `defaults`. */
 export function resolveNamespace(options: ResolvedCacheOptions, name: string): NamespaceConfig {
-  const merged = { ...options.defaults, ...options.namespaces[name] };
-  const o = parseOptions('createCache', namespacesSchema, { namespaces: { [name]: merged } }).namespaces[
-    name
-  ] as z.output<typeof namespaceSchema>;
+  const o = parseNamespaceOptions({ ...options.defaults, ...options.namespaces[name] }, ['namespaces', name]);
   const base = o.codec ?? jsonCodec();
   const valueCodec = o.compressAbove === false ? base : compressedCodec(base, { threshold: o.compressAbove });
   const readCodec = o.schema ? schemaCodec(valueCodec, o.schema) : valueCodec;
