@@ -405,6 +405,10 @@ describe('options', () => {
     expect(() => createCache({ store, prefix: 'a{b}:' })).toThrowError(
       /createCache: prefix: must not contain/,
     );
+    // A namespace may be called `defaults`: its options are its own, not the `defaults` option's.
+    expect(() => createCache({ store, namespaces: { defaults: { ttl: 0 } } })).toThrowError(
+      /createCache: namespaces\.defaults\.ttl: expected a duration >= 1 ms/,
+    );
     await store.close();
   });
 
