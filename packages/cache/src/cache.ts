@@ -1,6 +1,6 @@
 import { Emitter, findLayer } from '@raptorflow/core';
+import { createDeadlines, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
-import { DeadlineSweep } from './deadlines.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';
 import { l1Backend } from './l1-backend.js';
@@ -39,16 +39,19 @@ export interface CacheClient {
  */
 export function createCache(options: CacheOptions): CacheClient {
   const o = parseCacheOptions(options);
-  const root = o.store.namespace(o.prefix);
+  const keyspace = featureKeyspace(o.store, { feature: 'cache', prefix: o.prefix });
+  const root = keyspace.root;
   const configs = new Map<string, NamespaceConfig>();
   const ctx: CacheContext = {
     options: o,
     events: new Emitter<CacheEvents>(),
+    features: featureEvents(o.store),
     // Through the driver chain: an outer instrument or failover layer, or a view, keeps L1 on.
     backend: findLayer(root, 'l1') ? l1Backend() : scriptBackend(),
     flights: new Map(),
     purges: new Set(),
-    deadlines: new DeadlineSweep(o.timeout),
+    deadlines: createDeadlines('cache'),
+    factories: createDeadlines('cache'),
     lastStoreFailure: 0,
     namespaceConfig(name: string): NamespaceConfig {
       let config = configs.get(name);
@@ -66,9 +69,9 @@ export function createCache(options: CacheOptions): CacheClient {
       const known = workspaces.get(id);
       if (known) return known;
       checkWorkspaceId(id);
-      // `{id}` is a Cluster hash tag: a workspace's keys share one slot, so one script reads
-      // an entry, the generations and the tag versions together.
-      const ws = new WorkspaceCache(ctx, id, root.namespace(`{${id}}:`));
+      // The workspace is the keyspace's group: `{id}` is a Cluster hash tag, so a workspace's
+      // keys share one slot and one script reads an entry, the generations and the tag versions.
+      const ws = new WorkspaceCache(ctx, id, keyspace.group(id));
       if (workspaces.size >= MAX_WORKSPACES) {
         const oldest = workspaces.keys().next().value;
         if (oldest !== undefined) workspaces.delete(oldest);

@@ -1,4 +1,5 @@
-import { hashKeyPart, jsonCodec, KvError } from '@raptorflow/core';
+import { hashKeyPart, jsonCodec } from '@raptorflow/core';
+import { optionError, parseOptions } from '@raptorflow/core/kit';
 import { z } from 'zod';
 import type { CacheClient } from './cache.js';
 import type { GetOrSetOptions } from './call-options.js';
@@ -36,22 +37,12 @@ const OPTIONS = z
   })
   .loose();
 
-function checkOptions(options: unknown): void {
-  const parsed = OPTIONS.safeParse(options);
-  if (parsed.success) return;
-  const issue = parsed.error.issues[0];
-  const field = issue?.path.length ? issue.path.join('.') : '(options)';
-  throw new KvError('E_INVALID_OPTIONS', `cached: ${field}: ${issue?.message ?? 'invalid'}`, {
-    cause: parsed.error,
-  });
-}
-
 function invoker<This, A extends unknown[], R>(
   fn: (this: This, ...args: A) => R | Promise<R>,
   options: CachedOptions<A>,
   prefix: string,
 ): (this: This, ...args: A) => Promise<Awaited<R>> {
-  checkOptions(options);
+  parseOptions('cached', OPTIONS, options);
   const { cache, namespace, workspace, key, tags, ...rest } = options;
   return function (this: This, ...args: A): Promise<Awaited<R>> {
     const client = typeof cache === 'function' ? cache() : cache;
@@ -93,7 +84,7 @@ export function cached<A extends unknown[], R>(
   options?: CachedOptions<A>,
 ): ((...args: A) => Promise<Awaited<R>>) | CachedDecorator {
   if (typeof fnOrOptions === 'function') {
-    if (!options) throw new KvError('E_INVALID_OPTIONS', 'cached: options are required');
+    if (!options) throw optionError('cached', '(options)', 'required when the first argument is a function');
     return invoker(fnOrOptions, options, '');
   }
   const decoratorOptions = fnOrOptions;
@@ -103,7 +94,9 @@ export function cached<A extends unknown[], R>(
     method: (this: This, ...args: M) => Promise<R2>,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: M) => Promise<R2>>,
   ): ((this: This, ...args: M) => Promise<R2>) => {
-    if (context.kind !== 'method') throw new KvError('E_INVALID_OPTIONS', 'cached: decorate methods only');
+    if (context.kind !== 'method') {
+      throw optionError('cached', '(decorator)', `decorate methods only, not a ${String(context.kind)}`);
+    }
     return invoker(
       method as (this: This, ...args: unknown[]) => Promise<R2>,
       loose,

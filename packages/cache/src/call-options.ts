@@ -1,5 +1,4 @@
-import { KvError } from '@raptorflow/core';
-import { type Duration, toMs } from './duration.js';
+import { type Duration, describeValue, durationMs, invalidArgument } from '@raptorflow/core/kit';
 import type { CacheStatus } from './events.js';
 import { checkTags } from './keys.js';
 import type { NamespaceConfig } from './options.js';
@@ -50,29 +49,33 @@ export interface CallSettings {
 
 const NO_TAGS: readonly string[] = [];
 
-function ms(value: unknown, field: string, min: number): number {
-  const out = toMs(value);
-  if (out === undefined || !Number.isSafeInteger(out) || out < min) {
-    throw new KvError(
-      'E_INVALID_ARGUMENT',
-      `${field}: expected a duration >= ${min} ms, got ${JSON.stringify(value)}`,
-    );
-  }
+/**
+ * Whole milliseconds of a per-call duration `>= min`, else `E_INVALID_ARGUMENT`
+ * (`<where>: <field>: <problem>`). Also checks a factory's `setTtl`.
+ */
+export function callMs(value: unknown, where: string, field: string, min: number): number {
+  const out = durationMs(value);
+  if (typeof out === 'string') throw invalidArgument(where, `${field}: ${out}`);
+  if (out < min) throw invalidArgument(where, `${field}: expected a duration >= ${min} ms, got ${out}`);
   return out;
 }
 
-function fraction(value: unknown, field: string): number {
+function fraction(value: unknown, where: string, field: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new KvError(
-      'E_INVALID_ARGUMENT',
-      `${field}: expected a number from 0 to 1, got ${JSON.stringify(value)}`,
-    );
+    throw invalidArgument(where, `${field}: expected a number from 0 to 1, got ${describeValue(value)}`);
   }
   return value;
 }
 
-/** Merge per-call options over a namespace's configuration, checking each given field. */
-export function callSettings(config: NamespaceConfig, o: GetOrSetOptions | undefined): CallSettings {
+/**
+ * Merge per-call options over a namespace's configuration, checking each given field; `where`
+ * (`set`, `getOrSet`) starts an error's message.
+ */
+export function callSettings(
+  config: NamespaceConfig,
+  o: GetOrSetOptions | undefined,
+  where: string,
+): CallSettings {
   const s: CallSettings = {
     ttl: config.ttl,
     grace: config.grace,
@@ -86,18 +89,17 @@ export function callSettings(config: NamespaceConfig, o: GetOrSetOptions | undef
     lease: config.lease,
   };
   if (!o) return s;
-  if (o.ttl !== undefined) s.ttl = ms(o.ttl, 'ttl', 1);
-  if (o.grace !== undefined) s.grace = ms(o.grace, 'grace', 0);
-  if (o.negativeTtl !== undefined) s.negativeTtl = ms(o.negativeTtl, 'negativeTtl', 0);
+  if (o.ttl !== undefined) s.ttl = callMs(o.ttl, where, 'ttl', 1);
+  if (o.grace !== undefined) s.grace = callMs(o.grace, where, 'grace', 0);
+  if (o.negativeTtl !== undefined) s.negativeTtl = callMs(o.negativeTtl, where, 'negativeTtl', 0);
   if (o.tags !== undefined) {
-    if (!Array.isArray(o.tags))
-      throw new KvError('E_INVALID_ARGUMENT', 'tags: expected an array of tag names');
+    if (!Array.isArray(o.tags)) throw invalidArgument(where, 'tags: expected an array of tag names');
     s.tags = checkTags(o.tags);
   }
   if (o.staleWhileRevalidate !== undefined) s.staleWhileRevalidate = o.staleWhileRevalidate === true;
-  if (o.earlyRefresh !== undefined) s.earlyRefresh = fraction(o.earlyRefresh, 'earlyRefresh');
-  if (o.softTimeout !== undefined) s.softTimeout = ms(o.softTimeout, 'softTimeout', 0);
-  if (o.hardTimeout !== undefined) s.hardTimeout = ms(o.hardTimeout, 'hardTimeout', 1);
+  if (o.earlyRefresh !== undefined) s.earlyRefresh = fraction(o.earlyRefresh, where, 'earlyRefresh');
+  if (o.softTimeout !== undefined) s.softTimeout = callMs(o.softTimeout, where, 'softTimeout', 0);
+  if (o.hardTimeout !== undefined) s.hardTimeout = callMs(o.hardTimeout, where, 'hardTimeout', 1);
   if (o.lease === false) s.lease = undefined;
   else if (o.lease === true && !s.lease) s.lease = { ttl: s.hardTimeout ?? 10_000, wait: 5_000 };
   return s;

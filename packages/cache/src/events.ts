@@ -1,4 +1,5 @@
-import type { Emitter } from '@raptorflow/core';
+import { type Emitter, isKvError, type KvErrorCode } from '@raptorflow/core';
+import type { CacheContext } from './context.js';
 
 /** Where an event happened. */
 export interface CacheEventScope {
@@ -63,4 +64,60 @@ export interface CacheStatus {
    * still running after a soft timeout). Never rejects. On serverless, hand it to `waitUntil`.
    */
   pending?: Promise<void>;
+}
+
+/** A read's {@link CacheResult} in the words of the kit's `FeatureEvent.outcome`. */
+const OUTCOMES: Readonly<Record<CacheResult, string>> = {
+  'l1-hit': 'l1-hit',
+  'l2-hit': 'hit',
+  stale: 'stale',
+  miss: 'miss',
+  dedup: 'dedup',
+};
+
+/** The outcome of a read that filled in `status`. */
+export function readOutcome(status: CacheStatus): string {
+  return OUTCOMES[status.result ?? 'miss'];
+}
+
+/**
+ * Run one operation and emit its kit `FeatureEvent` (`feature: 'cache'`, the workspace as
+ * `tenant`, the namespace in `detail`) on the store's feature-event hub. Call it only after
+ * `ctx.features.has('operation')`: the clock is read and the event built only for a listener.
+ */
+export function observed<T>(
+  ctx: CacheContext,
+  scope: CacheEventScope,
+  operation: string,
+  run: () => Promise<T>,
+  outcome: (value: T) => string,
+): Promise<T> {
+  const started = performance.now();
+  const emit = (result: string, error?: KvErrorCode): void => {
+    ctx.features.emit('operation', {
+      feature: 'cache',
+      operation,
+      tenant: scope.workspace,
+      outcome: result,
+      durationMs: performance.now() - started,
+      error,
+      detail: scope.namespace === undefined ? undefined : { namespace: scope.namespace },
+    });
+  };
+  let running: Promise<T>;
+  try {
+    running = run();
+  } catch (error) {
+    running = Promise.reject(error);
+  }
+  return running.then(
+    (value) => {
+      emit(outcome(value));
+      return value;
+    },
+    (error: unknown) => {
+      emit('error', isKvError(error) ? error.code : undefined);
+      throw error;
+    },
+  );
 }

@@ -1,13 +1,12 @@
 import { KvError } from '@raptorflow/core';
+import { type Duration, invalidArgument } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
-import { type CallSettings, callSettings, type GetOrSetOptions } from './call-options.js';
+import { type CallSettings, callMs, callSettings, type GetOrSetOptions } from './call-options.js';
 import { guard, type NamespaceScope, storeFailed, storeLikelyDown } from './context.js';
-import { type Duration, toMs } from './duration.js';
 import type { CacheResult, CacheStatus } from './events.js';
 import { dueForRefresh, freshness } from './freshness.js';
 import { checkTags, userKey } from './keys.js';
 import { acquireOrWait, type Lease, releaseLease } from './lease.js';
-import { withTimeout } from './timing.js';
 import { writeEntries } from './write.js';
 
 /** What a factory receives. */
@@ -59,10 +58,9 @@ export async function getOrSet<T>(
   factory: Factory<T>,
   options: GetOrSetOptions | undefined,
 ): Promise<T> {
-  if (typeof factory !== 'function')
-    throw new KvError('E_INVALID_ARGUMENT', 'getOrSet: factory must be a function');
+  if (typeof factory !== 'function') throw invalidArgument('getOrSet', 'factory must be a function');
   const k = userKey(key, ns.config.hashKeys);
-  const s = options ? callSettings(ns.config, options) : callSettings(ns.config, undefined);
+  const s = callSettings(ns.config, options, 'getOrSet');
   const status = options?.status;
   const now = Date.now();
   const peeked = ns.ctx.backend.peek(ns.ref, k);
@@ -76,11 +74,11 @@ export async function getOrSet<T>(
     wanted = read.wanted;
   } catch (error) {
     if (!storeFailed(ns, error, 'read')) throw error;
-    if (ns.ctx.options.onStoreError === 'serve-stale' && peeked && freshness(peeked, now) !== 'dead') {
+    if (ns.ctx.options.onStoreError === 'fallback' && peeked && freshness(peeked, now) !== 'dead') {
       emitStale(ns, 'store');
       return finish(status, { value: peeked.envelope.value as T, result: 'stale' });
     }
-    // Bypass: the factory still runs once per key in this process, and nothing is written.
+    // fail-open (or nothing stale at hand): the factory still runs once per key in this process, and nothing is written.
     return finish(status, await flight(ns, k, () => run(ns, k, factory, s, undefined, undefined, false)));
   }
   const state = entry ? freshness(entry, now) : 'dead';
@@ -187,7 +185,7 @@ async function run<T>(
   if (stale && s.softTimeout !== undefined) {
     let timedOut = false;
     try {
-      const value = await withTimeout(produced, s.softTimeout, 'factory', () => {
+      const value = await ns.ctx.factories.track(produced, s.softTimeout, 'factory', () => {
         timedOut = true;
       });
       return { value, result: 'miss' };
@@ -239,14 +237,7 @@ async function produce<T>(
       skipped = true;
     },
     setTtl: (value) => {
-      const ms = toMs(value);
-      if (ms === undefined || !Number.isSafeInteger(ms) || ms < 1) {
-        throw new KvError(
-          'E_INVALID_ARGUMENT',
-          `setTtl: expected a duration >= 1 ms, got ${JSON.stringify(value)}`,
-        );
-      }
-      ttl = ms;
+      ttl = callMs(value, 'setTtl', 'ttl', 1);
     },
     setTags: (value) => {
       tags = checkTags(value);
@@ -255,10 +246,15 @@ async function produce<T>(
   try {
     let running = Promise.resolve().then(() => factory(context));
     if (s.hardTimeout !== undefined) {
-      running = withTimeout(running, s.hardTimeout, `cache: factory of namespace ${ns.config.name}`, () => {
-        abortedBy = new KvError('E_TIMEOUT', 'hardTimeout');
-        controller?.abort(abortedBy);
-      });
+      running = ns.ctx.factories.track(
+        running,
+        s.hardTimeout,
+        `factory of namespace ${ns.config.name}`,
+        () => {
+          abortedBy = new KvError('E_TIMEOUT', 'hardTimeout');
+          controller?.abort(abortedBy);
+        },
+      );
     }
     let value: T;
     try {

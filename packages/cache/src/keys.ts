@@ -55,8 +55,9 @@ export function userKey(key: unknown, hash: boolean): string {
 }
 
 /**
- * Key layout inside a workspace view (`<prefix>{<workspace>}:`; the braces are a Cluster hash
- * tag, so every key of a workspace shares one slot and one script can read them together):
+ * Key layout inside a workspace view: the kit's `featureKeyspace` layout with the workspace as
+ * the group, `<prefix>{<workspace>}:` (`prefix` defaults to `cache:`; the braces are a Cluster
+ * hash tag, so every key of a workspace shares one slot and one script can read them together):
  * - `g`: the workspace generation; `n:<ns>`: a namespace's generation;
  * - `t:s:<tag>` / `t:h:<tag>`: a tag's soft and hard versions;
  * - `e:<ns>:<wsGen>.<nsGen>:<key>`: an entry; `l:<ns>:<wsGen>.<nsGen>:<key>`: its lease.

@@ -1,10 +1,9 @@
+import { COMPARE_AND_DELETE, compareAndDeleteArgs } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
 import { gensOf } from './backend.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { freshness } from './freshness.js';
 import { leaseKey } from './keys.js';
-import { RELEASE_SCRIPT } from './scripts.js';
-import { randomToken, sleep } from './timing.js';
 
 /** A lease this process holds. */
 export interface Lease {
@@ -17,6 +16,19 @@ export type LeaseOutcome =
   | { readonly kind: 'lease'; readonly lease: Lease | undefined }
   | { readonly kind: 'value'; readonly entry: StoredEntry }
   | { readonly kind: 'stale' };
+
+/** A random token identifying one lease holder (96 bits, hex). */
+function randomToken(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Polls at most this many times, whatever `wait` is. */
 const MAX_POLLS = 100;
@@ -92,9 +104,16 @@ export async function acquireOrWait(
   return { kind: 'lease', lease: undefined };
 }
 
-/** Release a lease if this process still holds it; failures only let it expire on its own. */
+/**
+ * Release a lease if this process still holds it (core's compare-and-delete); failures only let
+ * it expire on its own.
+ */
 export function releaseLease(ns: NamespaceScope, lease: Lease): Promise<void> {
-  return guard(ns.ctx, ns.ref.view.eval(RELEASE_SCRIPT, [lease.key], [lease.token]), 'release').then(
+  return guard(
+    ns.ctx,
+    ns.ref.view.eval(COMPARE_AND_DELETE, [lease.key], compareAndDeleteArgs(lease.token)),
+    'release',
+  ).then(
     () => {},
     () => {},
   );

@@ -1,11 +1,14 @@
 import type { StoredEntry } from './backend.js';
 import { callSettings, type GetOptions, type GetOrSetOptions, type SetOptions } from './call-options.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
+import { type CacheStatus, observed, readOutcome } from './events.js';
 import { freshness } from './freshness.js';
 import { type Factory, getOrSet } from './get-or-set.js';
 import { userKey } from './keys.js';
 import type { PurgeHandle } from './purge.js';
 import { type PendingWrite, writeEntries } from './write.js';
+
+const ok = (): string => 'ok';
 
 /** Plain reads want no tag versions; shared, never mutated. */
 const NO_TAGS: readonly string[] = Object.freeze([]);
@@ -67,13 +70,23 @@ export class NamespaceCache<T = unknown> {
 
   /**
    * The fresh value of `key` (a cached negative result reads as `null`), or `undefined`.
-   * Store failures follow `onStoreError` (`undefined` unless `throw`).
+   * Store failures follow `onStoreError` (`undefined` unless `fail-closed`).
    */
   get(key: string, options?: GetOptions): Promise<T | undefined> {
     // Not `async`: a chained `then` saves the promise hops of an async frame on every L2 hit,
     // while a synchronous throw still becomes a rejection.
     try {
-      return this.#get(key, options);
+      const ns = this.#ns;
+      if (!ns.ctx.features.has('operation')) return this.#get(key, options);
+      const status: CacheStatus = options?.status ?? {};
+      const withStatus = options?.status ? options : { ...options, status };
+      return observed(
+        ns.ctx,
+        ns.scope,
+        'get',
+        () => this.#get(key, withStatus),
+        () => readOutcome(status),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -90,7 +103,7 @@ export class NamespaceCache<T = unknown> {
       (read) => this.#classify(read.entries[0], now, options),
       (error: unknown) => {
         if (!storeFailed(ns, error, 'read')) throw error;
-        if (ns.ctx.options.onStoreError === 'serve-stale' && peeked) {
+        if (ns.ctx.options.onStoreError === 'fallback' && peeked) {
           return this.#classify(peeked, now, { ...options, allowStale: true });
         }
         return this.#classify(undefined, now, options);
@@ -104,7 +117,23 @@ export class NamespaceCache<T = unknown> {
   }
 
   /** Values of many keys in one round trip (none for keys L1 holds), in order. */
-  async getMany(keys: readonly string[], options?: GetOptions): Promise<Array<T | undefined>> {
+  getMany(keys: readonly string[], options?: GetOptions): Promise<Array<T | undefined>> {
+    const ns = this.#ns;
+    if (!ns.ctx.features.has('operation')) return this.#getMany(keys, options);
+    // `hit` when every key was found, `miss` when none was, else `partial`.
+    return observed(
+      ns.ctx,
+      ns.scope,
+      'getMany',
+      () => this.#getMany(keys, options),
+      (values) => {
+        const found = values.filter((v) => v !== undefined).length;
+        return found === values.length ? 'hit' : found === 0 ? 'miss' : 'partial';
+      },
+    );
+  }
+
+  async #getMany(keys: readonly string[], options: GetOptions | undefined): Promise<Array<T | undefined>> {
     const ns = this.#ns;
     const ks = keys.map((k) => userKey(k, ns.config.hashKeys));
     const now = Date.now();
@@ -138,8 +167,8 @@ export class NamespaceCache<T = unknown> {
     return out;
   }
 
-  #pending(key: string, value: unknown, options: SetOptions | undefined): PendingWrite {
-    const s = callSettings(this.#ns.config, options);
+  #pending(key: string, value: unknown, options: SetOptions | undefined, where: string): PendingWrite {
+    const s = callSettings(this.#ns.config, options, where);
     return {
       key: userKey(key, this.#ns.config.hashKeys),
       value,
@@ -158,11 +187,18 @@ export class NamespaceCache<T = unknown> {
     });
   }
 
+  /** `run`, observed as a kit feature event with outcome `ok` when someone listens. */
+  #plain<R>(operation: string, run: () => Promise<R>, outcome: (value: R) => string = ok): Promise<R> {
+    const ns = this.#ns;
+    if (!ns.ctx.features.has('operation')) return run();
+    return observed(ns.ctx, ns.scope, operation, run, outcome);
+  }
+
   /** Store `value` (tag versions are read in the same round trip). Store failures follow `onStoreError`. */
   set(key: string, value: T, options?: SetOptions): Promise<void> {
     // Not `async` (see `get`): a bad key or option still arrives as a rejection.
     try {
-      return this.#write([this.#pending(key, value, options)]);
+      return this.#plain('set', () => this.#write([this.#pending(key, value, options, 'set')]));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -171,11 +207,21 @@ export class NamespaceCache<T = unknown> {
   /** Store many values in one round trip. */
   async setMany(entries: readonly SetManyEntry<T>[], options?: SetOptions): Promise<void> {
     if (entries.length === 0) return;
-    await this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e })));
+    await this.#plain('setMany', () =>
+      this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e }, 'setMany'))),
+    );
   }
 
   /** Delete `key`; resolves `true` when it existed. Store failures always throw: an invalidation is never dropped silently. */
-  async delete(key: string): Promise<boolean> {
+  delete(key: string): Promise<boolean> {
+    return this.#plain(
+      'delete',
+      () => this.#delete(key),
+      (existed) => (existed ? 'deleted' : 'absent'),
+    );
+  }
+
+  async #delete(key: string): Promise<boolean> {
     const ns = this.#ns;
     const n = await guard(
       ns.ctx,
@@ -188,7 +234,17 @@ export class NamespaceCache<T = unknown> {
 
   /** See {@link getOrSet}. */
   getOrSet(key: string, factory: Factory<T>, options?: GetOrSetOptions): Promise<T> {
-    return getOrSet(this.#ns, key, factory, options);
+    const ns = this.#ns;
+    if (!ns.ctx.features.has('operation')) return getOrSet(ns, key, factory, options);
+    const status: CacheStatus = options?.status ?? {};
+    const withStatus = options?.status ? options : { ...options, status };
+    return observed(
+      ns.ctx,
+      ns.scope,
+      'getOrSet',
+      () => getOrSet(ns, key, factory, withStatus),
+      () => readOutcome(status),
+    );
   }
 
   /** Soft-invalidate the workspace's entries with any of `tags`: stale within grace, then gone. */

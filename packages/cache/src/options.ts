@@ -1,11 +1,42 @@
-import { type Codec, compressedCodec, jsonCodec, KvError, type KvStore, schemaCodec } from '@raptorflow/core';
+import { type Codec, compressedCodec, jsonCodec, type KvStore, schemaCodec } from '@raptorflow/core';
+import {
+  type Duration,
+  durationSchema,
+  invalidOptions,
+  optionError,
+  parseOptions,
+  type StoreFailurePolicy,
+} from '@raptorflow/core/kit';
 import { z } from 'zod';
-import { type Duration, durationSchema } from './duration.js';
 import { type Envelope, envelopeCodec } from './envelope.js';
 import { checkNamespaceName } from './keys.js';
 
-/** What the cache does when the store fails or does not answer within `timeout`. */
-export type StoreErrorPolicy = 'serve-stale' | 'bypass' | 'throw';
+/**
+ * The cache's first names for the failure policies, still accepted:
+ * `'serve-stale'` is `'fallback'`, `'bypass'` is `'fail-open'`, `'throw'` is `'fail-closed'`.
+ * @deprecated Use the {@link StoreFailurePolicy} names; these are mapped when the options are parsed.
+ */
+export type LegacyStoreErrorPolicy = 'serve-stale' | 'bypass' | 'throw';
+
+/**
+ * What `onStoreError` accepts: a {@link StoreFailurePolicy}, or one of its deprecated cache names.
+ * @deprecated Type `onStoreError` values as `StoreFailurePolicy` from `@raptorflow/core/kit`.
+ */
+export type StoreErrorPolicy = StoreFailurePolicy | LegacyStoreErrorPolicy;
+
+const LEGACY_POLICIES: Readonly<Record<LegacyStoreErrorPolicy, StoreFailurePolicy>> = {
+  'serve-stale': 'fallback',
+  bypass: 'fail-open',
+  throw: 'fail-closed',
+};
+
+/**
+ * The policy a cache on `store` follows: the option, else `'fallback'` (serve the stale copy).
+ * The one place that decides it, so reading a `withFailover` layer's policy is a change here.
+ */
+export function policyFor(_store: KvStore, option: StoreFailurePolicy | undefined): StoreFailurePolicy {
+  return option ?? 'fallback';
+}
 
 /** Options of one namespace (or `defaults` for every namespace). */
 export interface NamespaceOptions {
@@ -57,8 +88,13 @@ export interface CacheOptions {
   namespaces?: Readonly<Record<string, NamespaceOptions>> | undefined;
   /** Longest wait for one store call before it counts as failed (`E_TIMEOUT`). @default '1s' */
   timeout?: Duration | undefined;
-  /** What to do when the store fails: serve L1/stale, bypass the cache, or throw. @default 'serve-stale' */
-  onStoreError?: StoreErrorPolicy | undefined;
+  /**
+   * What to do when the store fails or does not answer within `timeout`: `'fallback'` serves the
+   * stale copy at hand (L1 or within grace), `'fail-open'` goes on without the store (reads
+   * miss, writes are dropped), `'fail-closed'` throws. The cache's former names `'serve-stale'`,
+   * `'bypass'` and `'throw'` are deprecated aliases of these three. @default 'fallback'
+   */
+  onStoreError?: StoreFailurePolicy | LegacyStoreErrorPolicy | undefined;
   /**
    * After a clear, reclaim the old generation's memory with a background SCAN that deletes at
    * most `maxKeys` keys (`false` leaves them to their TTLs). @default { maxKeys: 100000 }
@@ -68,18 +104,20 @@ export interface CacheOptions {
 
 const namespaceSchema = z
   .object({
-    ttl: durationSchema(1).default(300_000),
-    grace: durationSchema(0).default(0),
+    ttl: durationSchema({ min: 1 }).default(300_000),
+    grace: durationSchema({ min: 0 }).default(0),
     jitter: z.number().min(0).max(1).default(0.1),
-    negativeTtl: durationSchema(0).default(0),
+    negativeTtl: durationSchema({ min: 0 }).default(0),
     staleWhileRevalidate: z.boolean().default(false),
     earlyRefresh: z.number().min(0).max(1).default(0),
-    softTimeout: durationSchema(0).optional(),
-    hardTimeout: durationSchema(1).optional(),
+    softTimeout: durationSchema({ min: 0 }).optional(),
+    hardTimeout: durationSchema({ min: 1 }).optional(),
     lease: z
       .union([
         z.boolean(),
-        z.object({ ttl: durationSchema(1).optional(), wait: durationSchema(0).optional() }).strict(),
+        z
+          .object({ ttl: durationSchema({ min: 1 }).optional(), wait: durationSchema({ min: 0 }).optional() })
+          .strict(),
       ])
       .default(false),
     hashKeys: z.boolean().default(false),
@@ -109,11 +147,21 @@ const cacheSchema = z
       (v) => typeof (v as KvStore | null)?.namespace === 'function',
       'must be a RaptorFlow KV store',
     ),
-    prefix: z.string().min(1).default('cache:'),
+    prefix: z
+      .string()
+      .min(1)
+      .regex(/^[^{}]*$/, 'must not contain { or } (the workspace is the hash tag)')
+      .default('cache:'),
     defaults: z.record(z.string(), z.unknown()).optional(),
     namespaces: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
-    timeout: durationSchema(1).default(1000),
-    onStoreError: z.enum(['serve-stale', 'bypass', 'throw']).default('serve-stale'),
+    timeout: durationSchema({ min: 1 }).default(1000),
+    onStoreError: z
+      .enum(['fallback', 'fail-open', 'fail-closed', 'serve-stale', 'bypass', 'throw'])
+      .transform(
+        (p): StoreFailurePolicy =>
+          p in LEGACY_POLICIES ? LEGACY_POLICIES[p as LegacyStoreErrorPolicy] : (p as StoreFailurePolicy),
+      )
+      .optional(),
     purge: z
       .union([z.literal(false), z.object({ maxKeys: z.number().int().positive().optional() }).strict()])
       .default({}),
@@ -145,63 +193,58 @@ export interface ResolvedCacheOptions {
   readonly store: KvStore;
   readonly prefix: string;
   readonly timeout: number;
-  readonly onStoreError: StoreErrorPolicy;
+  /** The failure policy, legacy names mapped. */
+  readonly onStoreError: StoreFailurePolicy;
   readonly purgeMaxKeys: number | undefined;
   readonly defaults: Readonly<Record<string, unknown>>;
   readonly namespaces: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
-function fail(where: string, error: z.ZodError): never {
-  const issue = error.issues[0];
-  const field = [where, ...(issue?.path ?? [])].filter((p) => p !== '').join('.');
-  throw new KvError(
-    'E_INVALID_OPTIONS',
-    `createCache: ${field || '(options)'}: ${issue?.message ?? 'invalid'}`,
-    {
-      cause: error,
-    },
-  );
+/**
+ * Parse namespace options found at `path` (`defaults`, `namespaces.<name>`), so an error names
+ * the full field (`createCache: namespaces.profiles.ttl: …`) in the kit's format.
+ */
+function parseNamespaceOptions(input: unknown, path: readonly string[]): z.output<typeof namespaceSchema> {
+  const parsed = namespaceSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) issue.path.unshift(...path);
+  throw invalidOptions('createCache', parsed.error);
 }
 
 /** Validate the options of {@link createCache}, including every namespace's. */
 export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
-  const parsed = cacheSchema.safeParse(input ?? {});
-  if (!parsed.success) fail('', parsed.error);
-  const o = parsed.data;
+  const o = parseOptions('createCache', cacheSchema, input);
   const defaults = o.defaults ?? {};
   const namespaces = o.namespaces ?? {};
   const resolved: ResolvedCacheOptions = {
     store: o.store,
     prefix: o.prefix,
     timeout: o.timeout,
-    onStoreError: o.onStoreError,
+    onStoreError: policyFor(o.store, o.onStoreError),
     purgeMaxKeys: o.purge === false ? undefined : (o.purge.maxKeys ?? 100_000),
     defaults,
     namespaces,
   };
   // Validate every configured namespace now, so a typo fails at start-up, not on first use.
-  resolveNamespace(resolved, 'defaults', 'defaults');
+  parseNamespaceOptions(defaults, ['defaults']);
   for (const name of Object.keys(namespaces)) {
     try {
       checkNamespaceName(name);
-    } catch (error) {
-      throw new KvError('E_INVALID_OPTIONS', `createCache: namespaces.${name}: ${(error as Error).message}`);
+    } catch {
+      throw optionError(
+        'createCache',
+        `namespaces.${name}`,
+        'a namespace name is 1 to 64 letters, digits, _ or -',
+      );
     }
-    resolveNamespace(resolved, name, `namespaces.${name}`);
+    resolveNamespace(resolved, name);
   }
   return resolved;
 }
 
 /** The configuration of namespace `name`: its options over `defaults`. */
-export function resolveNamespace(
-  options: ResolvedCacheOptions,
-  name: string,
-  where = `namespaces.${name}`,
-): NamespaceConfig {
-  const own = name === 'defaults' ? {} : (options.namespaces[name] ?? {});
-  const parsed = namespaceSchema.safeParse({ ...options.defaults, ...own });
-  if (!parsed.success) fail(where, parsed.error);
-  const o = parsed.data;
+export function resolveNamespace(options: ResolvedCacheOptions, name: string): NamespaceConfig {
+  const o = parseNamespaceOptions({ ...options.defaults, ...options.namespaces[name] }, ['namespaces', name]);
   const base = o.codec ?? jsonCodec();
   const valueCodec = o.compressAbove === false ? base : compressedCodec(base, { threshold: o.compressAbove });
   const readCodec = o.schema ? schemaCodec(valueCodec, o.schema) : valueCodec;

@@ -1,4 +1,3 @@
-import type { ScriptArg } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
@@ -11,8 +10,19 @@ import {
   type WriteItem,
 } from './backend.js';
 import { tagsField } from './envelope.js';
-import { entryKey, nsGenKey, TAG_PREFIX, WS_GEN_KEY } from './keys.js';
-import { DELETE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from './scripts.js';
+import { entryKey, nsGenKey, WS_GEN_KEY } from './keys.js';
+import {
+  DELETE_SCRIPT,
+  deleteScriptKeys,
+  encodeDeleteArgs,
+  encodeReadArgs,
+  encodeWriteArgs,
+  parseReadRest,
+  READ_SCRIPT,
+  readScriptKeys,
+  WRITE_SCRIPT,
+  writeScriptKeys,
+} from './scripts/index.js';
 
 /** Attempts when another process bumps a generation between our reads: then it is a miss. */
 const ATTEMPTS = 3;
@@ -64,21 +74,22 @@ async function scriptRead(
 ): Promise<ReadResult> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const g = gensOf(ref);
-    const scriptKeys = [WS_GEN_KEY, nsGenKey(ref.ns), TAG_PREFIX];
-    for (const k of keys) scriptKeys.push(entryKey(ref.ns, g.ws, g.ns, k));
-    const reply = await ref.view.eval(READ_SCRIPT, scriptKeys, [g.ws, g.ns, ...wantTags]);
+    const reply = await ref.view.eval(
+      READ_SCRIPT,
+      readScriptKeys(ref.ns, g, keys),
+      encodeReadArgs(g, wantTags),
+    );
     setGens(ref, reply.ws, reply.ns);
-    const rest = reply.rest;
-    if (!rest) continue;
-    const wantedField = String(rest[0] ?? '');
+    if (!reply.rest) continue;
+    const { wanted, slots } = parseReadRest(reply.rest, keys.length);
     const entries: Array<StoredEntry | undefined> = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const stored = rest[1 + 2 * i];
-      if (typeof stored !== 'string' || stored === '') continue;
-      const envelope = decodeStored(ref, stored);
-      if (envelope) entries[i] = { envelope, current: String(rest[2 + 2 * i] ?? ''), tier: 'l2' };
+      const slot = slots[i];
+      if (!slot) continue;
+      const envelope = decodeStored(ref, slot.stored);
+      if (envelope) entries[i] = { envelope, current: slot.current, tier: 'l2' };
     }
-    return { entries, wanted: wantedField === '' ? [] : wantedField.split(',') };
+    return { entries, wanted };
   }
   return { entries: new Array(keys.length), wanted: wantTags.map(() => '0.0') };
 }
@@ -94,17 +105,11 @@ function entryText(item: WriteItem): string {
 async function scriptWrite(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const g = gensOf(ref);
-    const keys = [WS_GEN_KEY, nsGenKey(ref.ns), TAG_PREFIX];
-    const args: ScriptArg[] = [g.ws, g.ns];
-    for (const item of items) {
-      keys.push(entryKey(ref.ns, g.ws, g.ns, item.key));
-      if (item.versions) {
-        args.push(item.header + tagsField(item.tags, item.versions), item.payload, item.px, 0);
-      } else {
-        args.push(item.header, item.payload, item.px, item.tags.length, ...item.tags);
-      }
-    }
-    const reply = await ref.view.eval(WRITE_SCRIPT, keys, args);
+    const reply = await ref.view.eval(
+      WRITE_SCRIPT,
+      writeScriptKeys(ref.ns, g, items),
+      encodeWriteArgs(g, items),
+    );
     setGens(ref, reply.ws, reply.ns);
     if (reply.rest) return;
   }
@@ -156,9 +161,11 @@ export function scriptBackend(): Backend {
     async remove(ref: NamespaceRef, keys: readonly string[]): Promise<number> {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const g = gensOf(ref);
-        const scriptKeys = [WS_GEN_KEY, nsGenKey(ref.ns)];
-        for (const k of keys) scriptKeys.push(entryKey(ref.ns, g.ws, g.ns, k));
-        const reply = await ref.view.eval(DELETE_SCRIPT, scriptKeys, [g.ws, g.ns]);
+        const reply = await ref.view.eval(
+          DELETE_SCRIPT,
+          deleteScriptKeys(ref.ns, g, keys),
+          encodeDeleteArgs(g),
+        );
         setGens(ref, reply.ws, reply.ns);
         if (reply.rest) return Number(reply.rest[0]);
       }

@@ -2,6 +2,7 @@ import type { KvStore } from '@raptorflow/core';
 import type { WorkspaceGens } from './backend.js';
 import type { CacheContext } from './context.js';
 import { guard } from './context.js';
+import { observed } from './events.js';
 import { checkNamespaceName, checkTags, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
 import { NamespaceCache } from './namespace-cache.js';
 import { generationsOf, type PurgeHandle, startPurge } from './purge.js';
@@ -74,12 +75,18 @@ export class WorkspaceCache {
    * waits) and only if written with a grace; otherwise they are misses. One round trip.
    */
   invalidateTags(tags: readonly string[]): Promise<void> {
-    return this.#bump(tags, false);
+    return this.#observe('invalidateTags', undefined, () => this.#bump(tags, false));
   }
 
   /** Hard invalidation: entries tagged with any of `tags` are never served again. One round trip. */
   deleteByTags(tags: readonly string[]): Promise<void> {
-    return this.#bump(tags, true);
+    return this.#observe('deleteByTags', undefined, () => this.#bump(tags, true));
+  }
+
+  /** `run`, observed as a kit feature event (outcome `ok`) when someone listens. */
+  #observe<R>(operation: string, namespace: string | undefined, run: () => Promise<R>): Promise<R> {
+    if (!this.#ctx.features.has('operation')) return run();
+    return observed(this.#ctx, { workspace: this.id, namespace }, operation, run, () => 'ok');
   }
 
   #purge(
@@ -106,7 +113,11 @@ export class WorkspaceCache {
    * through L1's invalidation). A background purge then deletes the old keys, unless `purge`
    * is off. Resolves to the purge's handle.
    */
-  async clearNamespace(name: string): Promise<PurgeHandle | undefined> {
+  clearNamespace(name: string): Promise<PurgeHandle | undefined> {
+    return this.#observe('clearNamespace', name, () => this.#clearNamespace(name));
+  }
+
+  async #clearNamespace(name: string): Promise<PurgeHandle | undefined> {
     checkNamespaceName(name);
     const generation = await guard(this.#ctx, this.#view.incrBy(nsGenKey(name), 1), 'clear');
     this.#gens.ns.set(name, String(generation));
@@ -120,7 +131,11 @@ export class WorkspaceCache {
   }
 
   /** Empty every namespace of this workspace in O(1) (a generation bump), then purge in the background. */
-  async clear(): Promise<PurgeHandle | undefined> {
+  clear(): Promise<PurgeHandle | undefined> {
+    return this.#observe('clear', undefined, () => this.#clear());
+  }
+
+  async #clear(): Promise<PurgeHandle | undefined> {
     const generation = await guard(this.#ctx, this.#view.incrBy(WS_GEN_KEY, 1), 'clear');
     this.#gens.ws = String(generation);
     if (this.#ctx.events.has('clear')) this.#ctx.events.emit('clear', { workspace: this.id, generation });

@@ -396,12 +396,73 @@ describe('options', () => {
     expect(() => createCache({ store: {} as never })).toThrowError(/createCache: store/);
     expect(() => createCache({ store, defaults: { jitter: 2 } })).toThrowError(/defaults\.jitter/);
     expect(() => createCache({ store, namespaces: { 'a:b': {} } })).toThrowError(/namespaces\.a:b/);
-    try {
-      createCache({ store, defaults: { bogus: 1 } as never });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toMatchObject({ code: 'E_INVALID_OPTIONS' });
-    }
+    expect(() => createCache({ store, defaults: { bogus: 1 } as never })).toThrowError(
+      expect.objectContaining({
+        code: 'E_INVALID_OPTIONS',
+        message: '[raptorflow] createCache: defaults.bogus: is not an option',
+      }),
+    );
+    expect(() => createCache({ store, prefix: 'a{b}:' })).toThrowError(
+      /createCache: prefix: must not contain/,
+    );
+    // A namespace may be called `defaults`: its options are its own, not the `defaults` option's.
+    expect(() => createCache({ store, namespaces: { defaults: { ttl: 0 } } })).toThrowError(
+      /createCache: namespaces\.defaults\.ttl: expected a duration >= 1 ms/,
+    );
     await store.close();
+  });
+
+  it('takes durations as whole milliseconds only, in options and per call', async () => {
+    const { memoryAdapter } = await import('@raptorflow/core');
+    const store = memoryAdapter();
+    // The kit's Duration: a space before the unit is fine, a fraction of a millisecond is refused.
+    const cache = createCache({ store, defaults: { ttl: '15 m', grace: '1.5s', jitter: 0 } });
+    expect(() => createCache({ store, defaults: { ttl: '1.5ms' } })).toThrowError(
+      /createCache: defaults\.ttl: expected a whole number of milliseconds/,
+    );
+    const ns = cache.workspace('acme').namespace<string>('p');
+    await expect(ns.set('k', 'v', { ttl: '1.5ms' })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^\[raptorflow\] set: ttl: expected a whole number of milliseconds/),
+    });
+    await expect(ns.getOrSet('k', () => 'v', { grace: -1 })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: '[raptorflow] getOrSet: grace: expected a duration >= 0 ms, got -1',
+    });
+    await expect(
+      ns.getOrSet('k', ({ setTtl }) => {
+        setTtl('0.5ms');
+        return 'v';
+      }),
+    ).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^\[raptorflow\] setTtl: ttl: /),
+    });
+    await store.close();
+  });
+
+  it('maps the deprecated onStoreError names to the kit policies; the default is fallback', async () => {
+    const { memoryAdapter } = await import('@raptorflow/core');
+    const cases = [
+      [undefined, 'fallback'],
+      ['serve-stale', 'fallback'],
+      ['bypass', 'fail-open'],
+      ['throw', 'fail-closed'],
+      ['fallback', 'fallback'],
+      ['fail-open', 'fail-open'],
+      ['fail-closed', 'fail-closed'],
+    ] as const;
+    for (const [option, policy] of cases) {
+      const store = memoryAdapter();
+      const cache = createCache({ store, onStoreError: option });
+      const seen: string[] = [];
+      cache.events.on('store-error', (e) => seen.push(e.policy));
+      const ns = cache.workspace('acme').namespace<string>('p');
+      await store.close(); // every call now fails with E_CLOSED, a store failure
+      const read = ns.get('k');
+      if (policy === 'fail-closed') await expect(read).rejects.toMatchObject({ code: 'E_CLOSED' });
+      else expect(await read).toBeUndefined();
+      expect(seen).toEqual([policy]);
+    }
   });
 });

@@ -35,10 +35,8 @@ export function cacheMatrix(): MatrixStore[] {
   return out;
 }
 
-/** A prefix no other test uses. */
-export function randomPrefix(): string {
-  return `ct${Math.random().toString(36).slice(2, 10)}:`;
-}
+/** A prefix no other test uses: core's testing helper, not a copy. */
+export { randomPrefix } from '@raptorflow/core/testing';
 
 /** Every key of `store` under `prefix`. */
 export async function keysUnder(store: KvStore, prefix: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { type KvStore, memoryAdapter, type Script, type ScriptArg, scriptSha } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { COMPARE_AND_DELETE } from '@raptorflow/core/kit';
 import type { TestServers } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CACHE_SCRIPTS, DELETE_SCRIPT, READ_SCRIPT, RELEASE_SCRIPT, WRITE_SCRIPT } from '../src/index.js';
@@ -48,9 +49,10 @@ const STEPS: Step[] = [
   [READ_SCRIPT, ['g', 'n:p', 't:', 'e:p:2.5:c', 'e:p:2.5:d'], ['2', '5']],
   [DELETE_SCRIPT, ['g', 'n:p', 'e:p:2.5:a', 'e:p:2.5:zz'], ['2', '5']],
   [DELETE_SCRIPT, ['g', 'n:p', 'e:p:2.5:b'], ['0', '5']],
-  [RELEASE_SCRIPT, ['lease'], ['other']],
-  [RELEASE_SCRIPT, ['lease'], ['tok']],
-  [RELEASE_SCRIPT, ['lease'], ['tok']],
+  // The lease release is core's compare-and-delete, replayed here on the cache's own state.
+  [COMPARE_AND_DELETE, ['lease'], ['other']],
+  [COMPARE_AND_DELETE, ['lease'], ['tok']],
+  [COMPARE_AND_DELETE, ['lease'], ['tok']],
 ];
 
 async function runAll(store: KvStore, prefix: string): Promise<unknown[]> {
@@ -70,6 +72,11 @@ describe('cache scripts: Lua and JavaScript twins agree', () => {
     expect(onMemory).toEqual(onRedis);
     expect(onRedis[0]).toMatchObject({ ws: '2', ns: '5' });
     expect((onRedis[1] as { rest: unknown }).rest).toBeUndefined(); // stale generation: nothing read
+  });
+
+  it('releases leases with core compare-and-delete (RELEASE_SCRIPT is its deprecated alias)', () => {
+    expect(RELEASE_SCRIPT).toBe(COMPARE_AND_DELETE);
+    expect(CACHE_SCRIPTS).toContain(COMPARE_AND_DELETE);
   });
 
   it('has the SHA Redis computes for each script', async () => {
