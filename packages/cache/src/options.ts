@@ -5,6 +5,7 @@ import {
   invalidOptions,
   optionError,
   parseOptions,
+  resolvePolicy,
   type StoreFailurePolicy,
 } from '@raptorflow/core/kit';
 import { z } from 'zod';
@@ -29,14 +30,6 @@ const LEGACY_POLICIES: Readonly<Record<LegacyStoreErrorPolicy, StoreFailurePolic
   bypass: 'fail-open',
   throw: 'fail-closed',
 };
-
-/**
- * The policy a cache on `store` follows: the option, else `'fallback'` (serve the stale copy).
- * The one place that decides it, so reading a `withFailover` layer's policy is a change here.
- */
-export function policyFor(_store: KvStore, option: StoreFailurePolicy | undefined): StoreFailurePolicy {
-  return option ?? 'fallback';
-}
 
 /** Options of one namespace (or `defaults` for every namespace). */
 export interface NamespaceOptions {
@@ -220,7 +213,8 @@ export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
     store: o.store,
     prefix: o.prefix,
     timeout: o.timeout,
-    onStoreError: policyFor(o.store, o.onStoreError),
+    // The option, else a `withFailover` layer's policy, else serve the stale copy.
+    onStoreError: resolvePolicy(o.store, o.onStoreError, 'fallback'),
     purgeMaxKeys: o.purge === false ? undefined : (o.purge.maxKeys ?? 100_000),
     defaults,
     namespaces,

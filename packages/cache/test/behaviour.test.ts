@@ -465,4 +465,24 @@ describe('options', () => {
       expect(seen).toEqual([policy]);
     }
   });
+
+  it("follows a withFailover layer's policy when onStoreError is not given; the option wins", async () => {
+    const { instrument, memoryAdapter, withFailover } = await import('@raptorflow/core');
+    for (const [option, expected] of [
+      [undefined, 'fail-closed'],
+      ['fallback', 'fallback'],
+    ] as const) {
+      const primary = memoryAdapter();
+      const store = instrument(withFailover(primary, { policy: 'fail-closed' }));
+      const cache = createCache({ store, onStoreError: option });
+      const seen: string[] = [];
+      cache.events.on('store-error', (e) => seen.push(e.policy));
+      const ns = cache.workspace('acme').namespace<string>('p');
+      await primary.close(); // E_CLOSED reaches the cache through the failover layer
+      const read = ns.get('k');
+      if (expected === 'fail-closed') await expect(read).rejects.toMatchObject({ code: 'E_CLOSED' });
+      else expect(await read).toBeUndefined();
+      expect(seen).toEqual([expected]);
+    }
+  });
 });
