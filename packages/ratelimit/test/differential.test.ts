@@ -2,8 +2,8 @@ import { memoryAdapter } from '@raptorflow/core';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { AlgorithmName } from '../src/algorithms/types.js';
-import { parseOutcome, RATE_LIMIT_SCRIPTS, type ScriptOutcome } from '../src/scripts.js';
+import type { AlgorithmName } from '../src/scripts/index.js';
+import { parseOutcome, RATE_LIMIT_SCRIPTS, type ScriptOutcome } from '../src/scripts/index.js';
 
 /*
  * The twin is trusted only because this test exists. Redis's clock cannot be set, so the test
