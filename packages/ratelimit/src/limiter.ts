@@ -68,9 +68,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const algorithm = ALGORITHMS[o.algorithm];
   const script = algorithm.script;
   const store = o.store;
-  // Keys go through a view at the prefix (`rf:rl:` by default): `{<identifier>}:<tag>:<name>`.
+  // The keys live in a view at the prefix (`rf:rl:` by default): `{<identifier>}:<tag>:<name>`.
   const keyspace = featureKeyspace(store, { feature: 'rl', prefix: o.prefix });
   const view = keyspace.root;
+  const prefix = keyspace.prefix;
   const hub = featureEvents(store);
   const names = o.policies.map((p) => p.name);
   const windows = o.policies.map((p) => p.window);
@@ -99,8 +100,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
-  // Keys of recent identifiers: escaping and concatenation cost more than a Map lookup, and a
-  // store hashes a string it has seen before for free. Bounded; cleared whole when full.
+  // Keys of recent identifiers, prefixed once: escaping and concatenation cost more than a Map
+  // lookup, and a store hashes a string it has seen before for free. The hot path sends them
+  // through `store`, already prefixed, rather than through `view`: the view would build new key
+  // strings on every call (measured: about a third of a memory call's time). Same bytes.
+  // Bounded; cleared whole when full.
   const recent = new Map<string, { part: string; keys: string[] }>();
 
   /** Keys relative to the view: `{part}:<tag>:<name>`..., then `{part}:block` when blocking. */
@@ -211,7 +215,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     const args = limits
       ? encode(call.cost, take, overrideOf(limits, take ? LIMIT : PEEK))
       : encode(call.cost, take);
-    const p = view.eval(script, keys, args);
+    const p = store.eval(script, keys, args);
     // One hop from the store's reply to the result: no async function in between.
     return (deadlines ? deadlines.track(p, o.timeout, take ? 'limit' : 'peek') : p).then(
       (outcome) => finish(outcome, part, call.cost),
@@ -235,7 +239,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       } else {
         part = keyPart(identifier, where);
         // Frozen: the same array goes to every call of this identifier.
-        keys = Object.freeze(keysOf(part)) as string[];
+        keys = Object.freeze(keysOf(part).map((k) => prefix + k)) as string[];
         // Long identifiers are hashed anyway, and keeping them would bound entries, not bytes.
         if (identifier.length <= MAX_ESCAPED) {
           if (recent.size >= RECENT_MAX) recent.clear();
@@ -338,7 +342,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       return observe(reset(identifier), 'reset', undefined, performance.now());
     },
     keys(identifier) {
-      const prefix = keyspace.prefix;
       return keysOf(keyPart(identifier, 'ratelimit.keys')).map((k) => prefix + k);
     },
   };
