@@ -1,4 +1,4 @@
-export type { AlgorithmName } from './algorithms/types.js';
+export type { Duration, StoreFailurePolicy } from '@raptorflow/core/kit';
 export {
   type ClientAddressOptions,
   clientAddress,
@@ -7,7 +7,11 @@ export {
   type TrustedProxies,
   trustedProxies,
 } from './client-ip.js';
-export type { Duration } from './duration.js';
+export type {
+  RateLimitEventDetail,
+  RateLimitOperation,
+  RateLimitOutcome,
+} from './events.js';
 export {
   type ProblemDetails,
   type RateLimitHeaderOptions,
@@ -43,4 +47,11 @@ export type {
   StoreErrorPolicy,
 } from './options.js';
 export type { PolicyResult, RateLimitReason, RateLimitResult } from './result.js';
-export { parseOutcome, RATE_LIMIT_SCRIPTS, type ScriptOutcome } from './scripts.js';
+export {
+  type AlgorithmName,
+  encodeRateLimitArgs,
+  parseOutcome,
+  RATE_LIMIT_SCRIPTS,
+  type RateLimitCall,
+  type ScriptOutcome,
+} from './scripts/index.js';

@@ -1,6 +1,6 @@
 import type { KvStore } from '@raptorflow/core';
+import type { StoreFailurePolicy } from '@raptorflow/core/kit';
 import { createRateLimiter, type RateLimiter } from './limiter.js';
-import type { StoreErrorPolicy } from './options.js';
 
 /** The old system's arguments. */
 export interface CheckRateLimitParams {
@@ -25,7 +25,7 @@ export interface CheckRateLimitOptions {
   /** Key prefix. @default 'rf:rl:legacy:' */
   prefix?: string | undefined;
   /** @default 'fail-closed' */
-  onStoreError?: StoreErrorPolicy | undefined;
+  onStoreError?: StoreFailurePolicy | undefined;
 }
 
 /**

@@ -1,9 +1,14 @@
 import type { KvStore } from '@raptorflow/core';
-import { KvError } from '@raptorflow/core';
+import {
+  type Duration,
+  durationSchema,
+  optionError,
+  parseOptions,
+  STORE_FAILURE_POLICIES,
+  type StoreFailurePolicy,
+} from '@raptorflow/core/kit';
 import { z } from 'zod';
-import type { AlgorithmName } from './algorithms/types.js';
-import { type Duration, parseDuration } from './duration.js';
-import { invalidOptions } from './errors.js';
+import { ALGORITHM_NAMES, type AlgorithmName } from './scripts/index.js';
 
 /** Largest limit × window (and cost × window) the scripts accept: keeps every product exact in a double. */
 export const MAX_PRODUCT: number = 2 ** 52;
@@ -26,8 +31,11 @@ export interface LimitPolicy {
   burst?: number | undefined;
 }
 
-/** What to do when the store fails or does not answer in time. */
-export type StoreErrorPolicy = 'fail-open' | 'fail-closed' | 'fallback';
+/**
+ * What to do when the store fails or does not answer in time.
+ * @deprecated Use `StoreFailurePolicy` from `@raptorflow/core/kit` (the same three names).
+ */
+export type StoreErrorPolicy = StoreFailurePolicy;
 
 /** Options of {@link createRateLimiter}. */
 export interface RateLimiterOptions {
@@ -64,8 +72,12 @@ export interface RateLimiterOptions {
    * no round trip. `false` disables it. @default { max: 10000 }
    */
   blockCache?: false | { max?: number | undefined } | undefined;
-  /** Policy when the store fails or times out; the result's `reason` says which happened. @default 'fail-closed' */
-  onStoreError?: StoreErrorPolicy | undefined;
+  /**
+   * Policy when the store fails or times out (a store failure: `isStoreFailure` from the kit;
+   * a bad argument or a script error always throws). The result's `reason` says which
+   * happened. @default 'fail-closed'
+   */
+  onStoreError?: StoreFailurePolicy | undefined;
   /** Store used by `onStoreError: 'fallback'`. @default a new memoryAdapter() */
   fallbackStore?: KvStore | undefined;
   /** Per-call time limit (ms or `'500ms'`); 0 disables it. @default 1000 */
@@ -77,18 +89,7 @@ export interface RateLimiterOptions {
   identifiers?: 'escape' | 'hash' | undefined;
 }
 
-const duration = z.unknown().transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (typeof ms === 'string') {
-    ctx.addIssue({ code: 'custom', message: ms });
-    return z.NEVER;
-  }
-  if (ms > MAX_WINDOW_MS) {
-    ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_WINDOW_MS} ms` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const window = durationSchema({ max: MAX_WINDOW_MS });
 
 const storeSchema = z.custom<KvStore>(
   (v) => typeof v === 'object' && v !== null && typeof (v as KvStore).eval === 'function',
@@ -101,17 +102,15 @@ const policySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1-32 letters, digits, _ or -')
     .optional(),
   limit: z.number().int().positive(),
-  window: duration,
+  window,
   burst: z.number().int().positive().optional(),
 });
 
 const schema = z.strictObject({
   store: storeSchema,
-  algorithm: z
-    .enum(['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'])
-    .default('gcra'),
+  algorithm: z.enum(ALGORITHM_NAMES as [AlgorithmName, ...AlgorithmName[]]).default('gcra'),
   limit: z.number().int().positive().optional(),
-  window: duration.optional(),
+  window: window.optional(),
   burst: z.number().int().positive().optional(),
   limits: z.array(policySchema).min(1).max(MAX_LIMITS).optional(),
   prefix: z
@@ -120,16 +119,32 @@ const schema = z.strictObject({
     .default('rf:rl:'),
   limitFor: z.custom<NonNullable<RateLimiterOptions['limitFor']>>((v) => typeof v === 'function').optional(),
   block: z
-    .strictObject({ after: z.number().int().positive().default(1), duration, within: duration.optional() })
+    .strictObject({
+      after: z.number().int().positive().default(1),
+      duration: window,
+      within: window.optional(),
+    })
     .optional(),
   blockCache: z
     .union([z.literal(false), z.strictObject({ max: z.number().int().positive().default(10_000) })])
     .default({ max: 10_000 }),
-  onStoreError: z.enum(['fail-open', 'fail-closed', 'fallback']).default('fail-closed'),
+  onStoreError: z.enum(STORE_FAILURE_POLICIES as [StoreFailurePolicy, ...StoreFailurePolicy[]]).optional(),
   fallbackStore: storeSchema.optional(),
-  timeout: z.union([z.literal(0), duration]).default(1000),
+  // 0 disables the time limit.
+  timeout: durationSchema({ min: 0, max: MAX_WINDOW_MS }).default(1000),
   identifiers: z.enum(['escape', 'hash']).default('escape'),
 });
+
+/**
+ * The failure policy when `onStoreError` is not given.
+ *
+ * TODO(kit resolvePolicy): the one call site to switch to the kit's `resolvePolicy(store,
+ * option, 'fail-closed')` once it lands, so a `withFailover` layer's policy applies when the
+ * option is absent. Until then: the option, else `fail-closed`.
+ */
+export function policyFor(_store: KvStore, option: StoreFailurePolicy | undefined): StoreFailurePolicy {
+  return option ?? 'fail-closed';
+}
 
 /** A limit after validation. */
 export interface ResolvedPolicy {
@@ -148,19 +163,21 @@ export interface ResolvedOptions {
   limitFor: RateLimiterOptions['limitFor'];
   block: { after: number; duration: number; within: number } | undefined;
   blockCacheMax: number;
-  onStoreError: StoreErrorPolicy;
+  onStoreError: StoreFailurePolicy;
   fallbackStore: KvStore | undefined;
   timeout: number;
   identifiers: 'escape' | 'hash';
 }
 
-/** Validate the options once; a bad option is `E_INVALID_OPTIONS` naming the field. */
+const WHERE = 'createRateLimiter';
+
+/**
+ * Validate the options once; a bad option is `E_INVALID_OPTIONS`,
+ * `createRateLimiter: <field>: <problem>`.
+ */
 export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
-  const parsed = schema.safeParse(options);
-  if (!parsed.success) throw invalidOptions('createRateLimiter', parsed.error);
-  const o = parsed.data;
-  const bad = (field: string, message: string): KvError =>
-    new KvError('E_INVALID_OPTIONS', `createRateLimiter: ${field} ${message}`);
+  const o = parseOptions(WHERE, schema, options);
+  const bad = (field: string, problem: string) => optionError(WHERE, field, problem);
   let raw: Array<{ name?: string | undefined; limit: number; window: number; burst?: number | undefined }>;
   if (o.limits) {
     if (o.limit !== undefined || o.window !== undefined)
@@ -174,20 +191,21 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
   const granularity = o.store.capabilities?.ttlGranularityMs ?? 1;
   const names = new Set<string>();
   const policies = raw.map((p, i): ResolvedPolicy => {
-    const field = o.limits ? `limits.${i}` : 'window';
+    const at = (field: string) => (o.limits ? `limits.${i}.${field}` : field);
     const name = p.name ?? `w${p.window}`;
-    if (names.has(name)) throw bad(`${field}.name`, `"${name}" is used twice; name the limits`);
+    if (names.has(name)) throw bad(at('name'), `"${name}" is used twice; name the limits`);
     names.add(name);
     if (p.window % granularity !== 0) {
       throw bad(
-        field,
+        at('window'),
         `${p.window} ms cannot be represented by ${o.store.name} (TTL granularity ${granularity} ms)`,
       );
     }
     const burst = o.algorithm === 'token-bucket' ? (p.burst ?? p.limit) : 0;
     if (p.burst !== undefined && o.algorithm !== 'token-bucket')
-      throw bad(`${field}.burst`, 'is for the token bucket only');
-    checkPolicy(o.algorithm, p.limit, p.window, burst, (m) => bad(field, m));
+      throw bad(at('burst'), 'is for the token bucket only');
+    const problem = checkPolicy(o.algorithm, p.limit, p.window, burst);
+    if (problem) throw bad(at(problem.field), problem.message);
     return { name, limit: p.limit, window: p.window, burst };
   });
   const block = o.block
@@ -205,27 +223,36 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
     limitFor: o.limitFor,
     block,
     blockCacheMax: o.blockCache === false ? 0 : o.blockCache.max,
-    onStoreError: o.onStoreError,
+    onStoreError: policyFor(o.store, o.onStoreError),
     fallbackStore: o.fallbackStore,
     timeout: o.timeout,
     identifiers: o.identifiers,
   };
 }
 
-/** Check a limit the scripts can compute exactly; `fail` builds the error to throw. */
+/** What is wrong with a limit, and which of its fields says so. */
+export interface PolicyProblem {
+  field: 'limit' | 'window';
+  message: string;
+}
+
+/** Check a limit the scripts can compute exactly; undefined when it is fine. */
 export function checkPolicy(
   algorithm: AlgorithmName,
   limit: number,
   window: number,
   burst: number,
-  fail: (message: string) => Error,
-): void {
+): PolicyProblem | undefined {
   if (!Number.isSafeInteger(limit) || limit <= 0)
-    throw fail(`limit must be a whole number > 0 (got ${limit})`);
+    return { field: 'limit', message: `must be a whole number > 0, got ${limit}` };
   if (limit * window > MAX_PRODUCT || burst * window > MAX_PRODUCT) {
-    throw fail(`limit × window must be at most 2^52 (got ${limit} × ${window} ms)`);
+    return { field: 'window', message: `limit × window must be at most 2^52, got ${limit} × ${window} ms` };
   }
   if (algorithm === 'sliding-log' && limit > MAX_LOG_LIMIT) {
-    throw fail(`must be at most ${MAX_LOG_LIMIT} for sliding-log (it stores every unit); use sliding-window`);
+    return {
+      field: 'limit',
+      message: `must be at most ${MAX_LOG_LIMIT} for sliding-log (it stores every unit); use sliding-window`,
+    };
   }
+  return undefined;
 }

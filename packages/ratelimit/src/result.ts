@@ -1,5 +1,5 @@
 import type { KvError } from '@raptorflow/core';
-import type { ScriptOutcome } from './scripts.js';
+import type { ScriptOutcome } from './scripts/index.js';
 
 /**
  * Why a result is what it is:

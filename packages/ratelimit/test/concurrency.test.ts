@@ -1,8 +1,8 @@
 import type { KvStore } from '@raptorflow/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AlgorithmName } from '../src/algorithms/types.js';
 import { createRateLimiter } from '../src/index.js';
+import type { AlgorithmName } from '../src/scripts/index.js';
 import { type Admission, violation } from './invariants.js';
 import { testStores, uniquePrefix } from './stores.js';
 

@@ -1,4 +1,4 @@
-import type { AlgorithmName } from '../src/algorithms/types.js';
+import type { AlgorithmName } from '../src/scripts/index.js';
 
 /** One call as seen by its caller: the store time the script ran at, the cost, the decision. */
 export interface Admission {

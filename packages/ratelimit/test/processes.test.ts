@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { runTsChild, stopTsChildren } from '@raptorflow/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { AlgorithmName } from '../src/algorithms/types.js';
 import { createRateLimiter } from '../src/index.js';
+import type { AlgorithmName } from '../src/scripts/index.js';
 import { type Admission, violation } from './invariants.js';
 import { uniquePrefix } from './stores.js';
 

@@ -2,8 +2,8 @@ import type { KvStore } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { commandStats, diffCommandStats, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlgorithmName } from '../src/algorithms/types.js';
 import { createRateLimiter } from '../src/index.js';
+import type { AlgorithmName } from '../src/scripts/index.js';
 
 /*
  * Round trips counted on a redis-server of this file's own (so no other test's commands mix

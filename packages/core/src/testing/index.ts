@@ -28,6 +28,12 @@ export {
   scanAll,
 } from './context.js';
 export {
+  type DifferentialRecord,
+  type DifferentialStep,
+  runScriptDifferential,
+  type ScriptDifferentialOptions,
+} from './differential.js';
+export {
   COMPARE_AND_DELETE,
   FIXED_WINDOW,
   MIXED_REPLY,

@@ -1,5 +1,6 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './types.js';
+import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './algorithm.js';
+import { defineAlgorithm } from './envelope.js';
 
 /*
  * Sliding window counter: two counters of epoch-aligned windows ("start:cur:prev") and the
@@ -54,7 +55,7 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[4] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], st[3]), 'PX', string.format('%d', st[4]))
+    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], st[3]), 'PXAT', string.format('%d', now + st[4]))
   end
 end
 `;
@@ -112,13 +113,19 @@ function commit(
   key: string,
   _p: LimitParams,
   _c: number,
-  _n: number,
+  now: number,
   st: readonly number[],
 ): void {
   const [cs = 0, ncur = 0, prev = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${cs}:${ncur}:${prev}`, 'PX', String(ttl));
+  else ctx.call('SET', key, `${cs}:${ncur}:${prev}`, 'PXAT', String(now + ttl));
 }
 
 /** Sliding window counter (weighted previous window); two counters in one key. */
-export const slidingWindow: Algorithm = { name: 'sliding-window', lua: LUA, check, commit };
+export const slidingWindow: Algorithm<'sliding-window'> = defineAlgorithm({
+  name: 'sliding-window',
+  tag: 'sw',
+  lua: LUA,
+  check,
+  commit,
+});

@@ -1,5 +1,6 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams } from './types.js';
+import { type Algorithm, asString, type LimitCheck, type LimitParams } from './algorithm.js';
+import { defineAlgorithm } from './envelope.js';
 
 /*
  * Fixed window that starts at the first admitted call ("start:count"), on the store's clock,
@@ -38,7 +39,7 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[2] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d', st[1], st[2]), 'PX', string.format('%d', st[3]))
+    redis.call('SET', key, string.format('%d:%d', st[1], st[2]), 'PXAT', string.format('%d', now + st[3]))
   end
 end
 `;
@@ -77,13 +78,19 @@ function commit(
   key: string,
   _p: LimitParams,
   _c: number,
-  _n: number,
+  now: number,
   st: readonly number[],
 ): void {
   const [start = 0, ncount = 0, left = 0] = st;
   if (ncount <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${start}:${ncount}`, 'PX', String(left));
+  else ctx.call('SET', key, `${start}:${ncount}`, 'PXAT', String(now + left));
 }
 
 /** Fixed window starting at the first admitted call; the simplest and cheapest counter. */
-export const fixedWindow: Algorithm = { name: 'fixed-window', lua: LUA, check, commit };
+export const fixedWindow: Algorithm<'fixed-window'> = defineAlgorithm({
+  name: 'fixed-window',
+  tag: 'fw',
+  lua: LUA,
+  check,
+  commit,
+});

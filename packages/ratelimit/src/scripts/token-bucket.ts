@@ -1,11 +1,20 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams } from './types.js';
+import { type Algorithm, asString, type LimitCheck, type LimitParams } from './algorithm.js';
+import { defineAlgorithm } from './envelope.js';
 
 /*
  * Token bucket with continuous refill: `limit` tokens per `window`, holding at most `burst`.
- * Tokens are kept in units of 1/window token ("ts:tokens:window"), so a refill of
+ * Tokens are kept in units of 1/window token ("ts:tokens:window:full"), so a refill of
  * limit/window tokens per ms is a whole `limit` units per ms and nothing is ever rounded.
  * A missing key is a full bucket; a rejected call writes nothing.
+ *
+ * `full` is the instant the bucket is full again, which is also the key's expiry. At or after
+ * it the state reads as a missing key. With an unchanged limit that changes nothing (the refill
+ * has topped it up). With another limit than the one it was written with, a full bucket of the
+ * old size is not a full bucket of the new one, so without this check the answer would depend on
+ * whether the store has dropped the key yet: Redis keeps a key through its expiry millisecond
+ * and decides on its own time snapshot (the differential test's seed -1886475254 caught it).
+ * Values written before this field existed are read as before.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
@@ -13,10 +22,12 @@ local function check(key, limit, window, burst, cost, now)
   local tok, ts = cap, now
   local v = redis.call('GET', key)
   if v then
-    local a, b, c = string.match(v, '^(%d+):(%d+):(%d+)$')
-    ts, tok = tonumber(a), tonumber(b)
-    local w0 = tonumber(c)
-    if w0 ~= window then tok = math.floor(tok * window / w0) end
+    local a, b, c, full = string.match(v, '^(%d+):(%d+):(%d+):?(%d*)$')
+    if full == '' or now < full + 0 then
+      ts, tok = tonumber(a), tonumber(b)
+      local w0 = tonumber(c)
+      if w0 ~= window then tok = math.floor(tok * window / w0) end
+    end
   end
   local elapsed = now - ts
   if elapsed < 0 then elapsed = 0 end
@@ -42,7 +53,8 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[2] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d:%d', now, st[1], window), 'PX', string.format('%d', st[2]))
+    local full = string.format('%d', now + st[2])
+    redis.call('SET', key, string.format('%d:%d:%d:', now, st[1], window) .. full, 'PXAT', full)
   end
 end
 `;
@@ -54,11 +66,13 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   let ts = now;
   const v = asString(ctx.call('GET', key));
   if (v !== null) {
-    const [a, b, c] = v.split(':');
-    ts = Number(a);
-    tok = Number(b);
-    const w0 = Number(c);
-    if (w0 !== window) tok = Math.floor((tok * window) / w0);
+    const [a, b, c, full] = v.split(':');
+    if (full === undefined || full === '' || now < Number(full)) {
+      ts = Number(a);
+      tok = Number(b);
+      const w0 = Number(c);
+      if (w0 !== window) tok = Math.floor((tok * window) / w0);
+    }
   }
   const elapsed = Math.max(now - ts, 0);
   tok = Math.min(tok + elapsed * limit, cap);
@@ -88,8 +102,14 @@ function commit(
 ): void {
   const [ntok = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${now}:${ntok}:${p.window}`, 'PX', String(ttl));
+  else ctx.call('SET', key, `${now}:${ntok}:${p.window}:${now + ttl}`, 'PXAT', String(now + ttl));
 }
 
 /** Token bucket: refills `limit` per `window` continuously, holds up to `burst` (default `limit`). */
-export const tokenBucket: Algorithm = { name: 'token-bucket', lua: LUA, check, commit };
+export const tokenBucket: Algorithm<'token-bucket'> = defineAlgorithm({
+  name: 'token-bucket',
+  tag: 'tb',
+  lua: LUA,
+  check,
+  commit,
+});

@@ -1,5 +1,6 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './types.js';
+import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './algorithm.js';
+import { defineAlgorithm } from './envelope.js';
 
 /*
  * GCRA (generic cell rate algorithm): one key holding the theoretical arrival time (TAT).
@@ -51,8 +52,7 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[3] <= 0 then
     redis.call('DEL', key)
   else
-    -- A whole number below 2^53 reaches Redis as its digits (Redis 7 formats with %.17g).
-    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PX', st[3])
+    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', string.format('%d', now + st[3]))
   end
 end
 `;
@@ -96,12 +96,12 @@ function commit(
   key: string,
   p: LimitParams,
   _c: number,
-  _n: number,
+  now: number,
   st: readonly number[],
 ): void {
   const [nms = 0, nfrac = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${nms}:${nfrac}:${p.limit}`, 'PX', String(ttl));
+  else ctx.call('SET', key, `${nms}:${nfrac}:${p.limit}`, 'PXAT', String(now + ttl));
 }
 
 function clamp(n: number, max: number): number {
@@ -109,4 +109,10 @@ function clamp(n: number, max: number): number {
 }
 
 /** GCRA: continuous refill, exact retry-after, one key, no write on rejection. The default. */
-export const gcra: Algorithm = { name: 'gcra', lua: LUA, check, commit };
+export const gcra: Algorithm<'gcra'> = defineAlgorithm({
+  name: 'gcra',
+  tag: 'gcra',
+  lua: LUA,
+  check,
+  commit,
+});

@@ -1,11 +1,9 @@
-import type { ScriptContext } from '@raptorflow/core';
-
-/** Names of the algorithms a limiter can run. */
-export type AlgorithmName = 'gcra' | 'fixed-window' | 'sliding-window' | 'sliding-log' | 'token-bucket';
+import type { Script, ScriptContext } from '@raptorflow/core';
+import type { ScriptOutcome } from './envelope.js';
 
 /**
  * What one limit's check found, before anything is written. The envelope script (see
- * `scripts.ts`) combines the checks of every limit of a call, then commits all or none.
+ * `envelope.ts`) combines the checks of every limit of a call, then commits all or none.
  */
 export interface LimitCheck {
   /** The cost fits this limit now. */
@@ -35,13 +33,22 @@ export interface LimitParams {
 }
 
 /**
- * One algorithm: a pair of Lua functions and their JavaScript twins, spliced into the
- * envelope script. Lua `check(key, limit, window, burst, cost, now)` returns
- * `allowed, remNow, remTaken, resetNow, resetTaken, retry, state`; `commit(key, limit,
- * window, burst, cost, now, state)` writes the new state with a PEXPIRE.
+ * One algorithm as its file declares it: a pair of Lua functions and their JavaScript twins,
+ * spliced into the envelope script. Lua `check(key, limit, window, burst, cost, now)` returns
+ * `allowed, remNow, remTaken, resetNow, resetTaken, retry, state`; `commit(key, limit, window,
+ * burst, cost, now, state)` writes the new state with an absolute expiry on the script's clock
+ * (`PXAT` / `PEXPIREAT` at `now + ttl`).
+ *
+ * Rule every algorithm keeps (the differential test checks it): a state read at or after its
+ * expiry instant answers exactly as a missing key. Redis keeps a key through its expiry
+ * millisecond and decides expiry on its own time snapshot, the memory engine on the script's
+ * clock; only this rule makes the two agree.
  */
-export interface Algorithm {
-  readonly name: AlgorithmName;
+export interface AlgorithmSpec<N extends string = string> {
+  /** The `algorithm` option's value. */
+  readonly name: N;
+  /** The key segment after the identifier's hash tag: `{id}:<tag>:<limit name>`. */
+  readonly tag: string;
   /** Lua source defining `local function check(...)` and `local function commit(...)`. */
   readonly lua: string;
   /** Twin of the Lua `check`. */
@@ -55,6 +62,12 @@ export interface Algorithm {
     now: number,
     state: readonly number[],
   ): void;
+}
+
+/** An algorithm with its envelope script (see `defineAlgorithm` in `envelope.ts`). */
+export interface Algorithm<N extends string = string> extends AlgorithmSpec<N> {
+  /** The one-round-trip script: this algorithm's functions inside the envelope. */
+  readonly script: Script<ScriptOutcome>;
 }
 
 /** Lua's `%` for doubles (`a - floor(a/b)*b`), which differs from JavaScript's for negative `a`. */

@@ -1,5 +1,6 @@
 import type { ScriptContext } from '@raptorflow/core';
-import type { Algorithm, LimitCheck, LimitParams } from './types.js';
+import type { Algorithm, LimitCheck, LimitParams } from './algorithm.js';
+import { defineAlgorithm } from './envelope.js';
 
 /*
  * Exact sliding window: a sorted set of admitted units scored by their store time. A call sees
@@ -46,7 +47,7 @@ local function commit(key, limit, window, burst, cost, now, st)
   else
     for _, m in ipairs(st[3]) do redis.call('ZREM', key, m) end
   end
-  if st[2] > 0 then redis.call('PEXPIRE', key, string.format('%d', st[2])) else redis.call('DEL', key) end
+  if st[2] > 0 then redis.call('PEXPIREAT', key, string.format('%d', now + st[2])) else redis.call('DEL', key) end
 end
 `;
 
@@ -107,9 +108,15 @@ function commit(
   } else {
     for (const m of s?.drop ?? []) ctx.call('ZREM', key, m);
   }
-  if (resetTaken > 0) ctx.call('PEXPIRE', key, String(resetTaken));
+  if (resetTaken > 0) ctx.call('PEXPIREAT', key, String(now + resetTaken));
   else ctx.call('DEL', key);
 }
 
 /** Exact sliding window (log of admitted units); for small limits. */
-export const slidingLog: Algorithm = { name: 'sliding-log', lua: LUA, check, commit };
+export const slidingLog: Algorithm<'sliding-log'> = defineAlgorithm({
+  name: 'sliding-log',
+  tag: 'sl',
+  lua: LUA,
+  check,
+  commit,
+});

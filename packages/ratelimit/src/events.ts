@@ -1,0 +1,62 @@
+import type { Emitter, KvErrorCode } from '@raptorflow/core';
+import type { FeatureEvents } from '@raptorflow/core/kit';
+import type { RateLimitReason, RateLimitResult } from './result.js';
+
+/** `operation` of a rate-limit event. */
+export type RateLimitOperation = 'limit' | 'peek' | 'reset';
+
+/**
+ * `outcome` of a rate-limit event: `allowed` / `denied` for `limit` and `peek` (whatever the
+ * reason: a penalty, a cached block, a failure policy that refused), `done` for `reset`,
+ * `error` when the call threw.
+ */
+export type RateLimitOutcome = 'allowed' | 'denied' | 'done' | 'error';
+
+/** `detail` of a rate-limit event. */
+// A type alias, not an interface: an event's detail is a plain record.
+export type RateLimitEventDetail = {
+  /** Units left of the binding limit. */
+  readonly remaining: number;
+  /** Why the result is what it is; `store-error`, `timeout` and `fallback` carry `error` too. */
+  readonly reason: RateLimitReason;
+};
+
+/**
+ * Emit one rate-limit event on `hub`. Called only after `hub.has('operation')`, so a store with
+ * no listener never builds an event or reads a clock.
+ *
+ * Privacy: the identifier (a user id, an API key, an IP address) is never in the event. A
+ * caller who wants per-tenant figures passes `tenant` on the call; it goes to the event's
+ * `tenant` field, which the metrics package does not use as a label by default.
+ */
+export function emitRateLimitEvent(
+  hub: Emitter<FeatureEvents>,
+  operation: RateLimitOperation,
+  tenant: string | undefined,
+  started: number,
+  result: RateLimitResult | undefined,
+  error?: KvErrorCode,
+): void {
+  const durationMs = performance.now() - started;
+  if (result === undefined) {
+    hub.emit('operation', {
+      feature: 'ratelimit',
+      operation,
+      tenant,
+      outcome: error === undefined ? 'done' : 'error',
+      durationMs,
+      error,
+    });
+    return;
+  }
+  const detail: RateLimitEventDetail = { remaining: result.remaining, reason: result.reason };
+  hub.emit('operation', {
+    feature: 'ratelimit',
+    operation,
+    tenant,
+    outcome: result.allowed ? 'allowed' : 'denied',
+    durationMs,
+    error: result.error?.code,
+    detail,
+  });
+}

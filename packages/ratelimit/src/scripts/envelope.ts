@@ -1,0 +1,270 @@
+import { defineScript, KvError, type Reply, type ScriptContext } from '@raptorflow/core';
+import type { Algorithm, AlgorithmSpec, LimitCheck, LimitParams } from './algorithm.js';
+
+/*
+ * The envelope every rate-limit script shares; an algorithm supplies `check` and `commit`.
+ *
+ * KEYS: the n limit keys (`{id}:<tag>:<limit name>`), then, only when blocking is on, the block
+ * key (`{id}:block`). One identifier's keys share its hash tag, so one Cluster slot.
+ * ARGV: see `encodeRateLimitArgs`, the only code that knows the offsets (the Lua and the twin
+ * below read them through HEAD and PER_LIMIT). All limits are checked first; the cost is taken
+ * from all of them or from none. The store's clock (TIME) is the only clock, and every expiry
+ * is written as an absolute instant on it (PXAT / PEXPIREAT), so Redis and the twin expire a
+ * key at the same instant.
+ *
+ * Reply: [status, now, then limit, remaining, resetAfter, retryAfter for each limit], where
+ * status is 1 allowed, 0 rejected, 2 blocked by a penalty. retryAfter -1 means "never"; while
+ * blocked it is the time left of the block.
+ */
+
+/** ARGV entries before the per-limit triples: cost, take, n, blockAfter, blockMs, abuseWindowMs. */
+const HEAD = 6;
+/** ARGV entries per limit: limit, window, burst. */
+const PER_LIMIT = 3;
+
+/** Outcome of a script call, as the parser returns it. */
+export interface ScriptOutcome {
+  /** 1 allowed, 0 rejected, 2 blocked by a penalty. */
+  status: 0 | 1 | 2;
+  /** The store's clock when the script ran, ms since the epoch. */
+  now: number;
+  /** One entry per limit, in the order given. */
+  limits: Array<{ limit: number; remaining: number; resetAfter: number; retryAfter: number }>;
+}
+
+/** The penalty block of a limiter, in ms. */
+export interface BlockParams {
+  /** Rejected calls within `within` that start a block. */
+  after: number;
+  /** Length of the block, ms. */
+  duration: number;
+  /** Window in which rejected calls are counted, ms. */
+  within: number;
+}
+
+/** One call of a rate-limit script. */
+export interface RateLimitCall {
+  /** Units to take (negative: refund; 0 with `take: false`: report only). */
+  cost: number;
+  /** `true` takes the cost (limit), `false` only checks it (peek). */
+  take: boolean;
+  /** The penalty block, or undefined when off (then there is no block key). */
+  block: BlockParams | undefined;
+  /** Every limit, in key order. */
+  limits: readonly LimitParams[];
+}
+
+/** ARGV of `call` (see {@link argsEncoder} for the limiter's cached form). */
+export function encodeRateLimitArgs(call: RateLimitCall): string[] {
+  return argsEncoder(call.block, call.limits)(call.cost, call.take) as string[];
+}
+
+/**
+ * The ARGV encoder of one limiter: the configured part is stringified once. With no
+ * `override`, a call of cost 1 that takes gets one frozen, shared array (core checks a frozen
+ * array once per store). `override` replaces the limits of this call (same length and order).
+ */
+export function argsEncoder(
+  block: BlockParams | undefined,
+  limits: readonly LimitParams[],
+): (cost: number, take: boolean, override?: readonly LimitParams[]) => readonly string[] {
+  const tail: string[] = [
+    String(limits.length),
+    String(block?.after ?? 0),
+    String(block?.duration ?? 0),
+    String(block?.within ?? 0),
+  ];
+  for (const p of limits) tail.push(String(p.limit), String(p.window), String(p.burst));
+  const takeOne: readonly string[] = Object.freeze(['1', '1', ...tail]);
+  return (cost, take, override) => {
+    if (override === undefined && cost === 1 && take) return takeOne;
+    const args = [String(cost), take ? '1' : '0', ...tail];
+    if (override !== undefined) {
+      for (let i = 0; i < override.length; i++) {
+        const p = override[i] as LimitParams;
+        const at = HEAD + PER_LIMIT * i;
+        args[at] = String(p.limit);
+        args[at + 1] = String(p.window);
+        args[at + 2] = String(p.burst);
+      }
+    }
+    return args;
+  };
+}
+
+const ENVELOPE = `
+local HEAD, PER_LIMIT = ${HEAD}, ${PER_LIMIT}
+local t = redis.call('TIME')
+-- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local cost = ARGV[1] + 0
+local take = ARGV[2] == '1'
+local n = ARGV[3] + 0
+local blockAfter = ARGV[4] + 0
+local out = { 1, now }
+if blockAfter > 0 then
+  local bk = KEYS[n + 1]
+  local b = redis.call('GET', bk)
+  if b and string.sub(b, 1, 1) == 'b' then
+    -- 'b<until>': the block's end on this clock. A bare 'b' (older writers) has only its PTTL.
+    local untilMs = tonumber(string.sub(b, 2))
+    local pt
+    if untilMs then pt = untilMs - now else pt = redis.call('PTTL', bk) end
+    if pt > 0 then
+      out[1] = 2
+      for i = 1, n do
+        local j = #out
+        out[j + 1], out[j + 2], out[j + 3], out[j + 4] = ARGV[HEAD + PER_LIMIT * i - 2] + 0, 0, pt, pt
+      end
+      return out
+    end
+    -- Over on this clock; Redis may still hold the key through its expiry millisecond.
+    redis.call('DEL', bk)
+  end
+end
+local ok = true
+-- Every limit's check in one flat table (8 slots each): one allocation per call, not one per limit.
+local c = {}
+for i = 1, n do
+  local at = HEAD + PER_LIMIT * (i - 1)
+  local limit, window, burst = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
+  local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[i], limit, window, burst, cost, now)
+  local j = 8 * i - 8
+  c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5], c[j + 6], c[j + 7], c[j + 8] =
+    remNow, remTaken, resetNow, resetTaken, retry, st, limit, window
+  if not allowed then ok = false end
+end
+local status = 0
+if ok then status = 1 end
+local penalty = 0
+if ok and take and cost ~= 0 then
+  for i = 1, n do
+    local j = 8 * i - 8
+    commit(KEYS[i], c[j + 7], c[j + 8], ARGV[HEAD + PER_LIMIT * i] + 0, cost, now, c[j + 6])
+  end
+elseif (not ok) and take and blockAfter > 0 and cost > 0 then
+  local bk = KEYS[n + 1]
+  local hits = redis.call('INCR', bk)
+  if hits == 1 then redis.call('PEXPIREAT', bk, string.format('%d', now + ARGV[6])) end
+  if hits >= blockAfter then
+    penalty = ARGV[5] + 0
+    local untilMs = string.format('%d', now + penalty)
+    redis.call('SET', bk, 'b' .. untilMs, 'PXAT', untilMs)
+    status = 2
+  end
+end
+out[1] = status
+for i = 1, n do
+  local j = 8 * i - 8
+  local o = 4 * i - 1
+  if ok then
+    out[o], out[o + 1], out[o + 2], out[o + 3] = c[j + 7], c[j + 2], c[j + 4], 0
+  else
+    local retry = c[j + 5]
+    if penalty > 0 and retry < penalty then retry = penalty end
+    out[o], out[o + 1], out[o + 2], out[o + 3] = c[j + 7], c[j + 1], c[j + 3], retry
+  end
+end
+return out
+`;
+
+function envelopeTwin(algorithm: AlgorithmSpec) {
+  return (ctx: ScriptContext, keys: readonly string[], args: readonly string[]): number[] => {
+    const t = ctx.call('TIME') as string[];
+    const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+    const cost = Number(args[0]);
+    const take = args[1] === '1';
+    const n = Number(args[2]);
+    const blockAfter = Number(args[3]);
+    const out: number[] = [1, now];
+    const blockKey = keys[n] as string;
+    if (blockAfter > 0) {
+      const b = ctx.call('GET', blockKey);
+      if (typeof b === 'string' && b.startsWith('b')) {
+        const until = /^\d+$/.test(b.slice(1)) ? Number(b.slice(1)) : undefined;
+        const pt = until !== undefined ? until - now : (ctx.call('PTTL', blockKey) as number);
+        if (pt > 0) {
+          out[0] = 2;
+          for (let i = 0; i < n; i++) out.push(Number(args[HEAD + PER_LIMIT * i]), 0, pt, pt);
+          return out;
+        }
+        ctx.call('DEL', blockKey);
+      }
+    }
+    let ok = true;
+    const checks: LimitCheck[] = new Array(n);
+    const params: LimitParams[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const at = HEAD + PER_LIMIT * i;
+      const p: LimitParams = {
+        limit: Number(args[at]),
+        window: Number(args[at + 1]),
+        burst: Number(args[at + 2]),
+      };
+      const c = algorithm.check(ctx, keys[i] as string, p, cost, now);
+      checks[i] = c;
+      params[i] = p;
+      if (!c.allowed) ok = false;
+    }
+    let status = ok ? 1 : 0;
+    let penalty = 0;
+    if (ok && take && cost !== 0) {
+      for (let i = 0; i < n; i++) {
+        const state = (checks[i] as LimitCheck).state;
+        algorithm.commit(ctx, keys[i] as string, params[i] as LimitParams, cost, now, state);
+      }
+    } else if (!ok && take && blockAfter > 0 && cost > 0) {
+      const hits = ctx.call('INCR', blockKey) as number;
+      if (hits === 1) ctx.call('PEXPIREAT', blockKey, String(now + Number(args[5])));
+      if (hits >= blockAfter) {
+        penalty = Number(args[4]);
+        const until = String(now + penalty);
+        ctx.call('SET', blockKey, `b${until}`, 'PXAT', until);
+        status = 2;
+      }
+    }
+    out[0] = status;
+    for (let i = 0; i < n; i++) {
+      const c = checks[i] as LimitCheck;
+      const p = params[i] as LimitParams;
+      if (ok) out.push(p.limit, c.remTaken, c.resetTaken, 0);
+      else {
+        let retry = c.retry;
+        if (penalty > 0 && retry < penalty) retry = penalty;
+        out.push(p.limit, c.remNow, c.resetNow, retry);
+      }
+    }
+    return out;
+  };
+}
+
+/** Parse the envelope's reply; shared by every adapter. */
+export function parseOutcome(reply: Reply): ScriptOutcome {
+  if (!Array.isArray(reply) || reply.length < 2) {
+    throw new KvError('E_SCRIPT', `unexpected rate-limit script reply: ${JSON.stringify(reply)}`);
+  }
+  const r = reply as number[];
+  const limits: ScriptOutcome['limits'] = [];
+  for (let i = 2; i + 3 < r.length; i += 4) {
+    limits.push({
+      limit: Number(r[i]),
+      remaining: Number(r[i + 1]),
+      resetAfter: Number(r[i + 2]),
+      retryAfter: Number(r[i + 3]),
+    });
+  }
+  return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits };
+}
+
+/** An algorithm with its envelope script: what each `scripts/<algorithm>.ts` exports. */
+export function defineAlgorithm<N extends string>(spec: AlgorithmSpec<N>): Algorithm<N> {
+  return Object.freeze({
+    ...spec,
+    script: defineScript<ScriptOutcome>({
+      name: `ratelimit:${spec.name}`,
+      lua: `${spec.lua}\n${ENVELOPE}`,
+      twin: envelopeTwin(spec),
+      parse: parseOutcome,
+    }),
+  });
+}

@@ -1,0 +1,57 @@
+import { memoryAdapter } from '@raptorflow/core';
+import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createRateLimiter } from '../src/index.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('rate-limit events', () => {
+  it('with no listener, a call reads no clock (neither performance.now nor Date.now)', async () => {
+    const store = memoryAdapter({ clock: () => 1_700_000_000_000, sweepIntervalMs: 0 });
+    const limiter = createRateLimiter({ store, limit: 5, window: '1m' });
+    await limiter.limit('warm');
+    const perf = vi.spyOn(performance, 'now');
+    const date = vi.spyOn(Date, 'now');
+    expect((await limiter.limit('alice')).allowed).toBe(true);
+    await limiter.peek('alice');
+    await limiter.reset('alice');
+    expect(perf).not.toHaveBeenCalled();
+    expect(date).not.toHaveBeenCalled();
+    // The same calls with a listener do read it: the spy can see a read.
+    const off = featureEvents(store).on('operation', () => {});
+    await limiter.limit('alice');
+    expect(perf).toHaveBeenCalled();
+    off();
+    await store.close();
+  });
+
+  it('one event per call, in the kit shape, on the hub of the store (views included)', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const limiter = createRateLimiter({ store: store.namespace('app:'), limit: 1, window: '1m' });
+    const seen: FeatureEvent[] = [];
+    const off = featureEvents(store).on('operation', (e) => seen.push(e));
+    await limiter.limit('secret-user@example.com', { tenant: 'acme' });
+    await limiter.limit('secret-user@example.com', { cost: 1 });
+    await limiter.peek('secret-user@example.com');
+    await limiter.reset('secret-user@example.com');
+    await expect(limiter.limit('secret-user@example.com', { cost: 0.5 })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+    });
+    off();
+    expect(seen.map((e) => [e.feature, e.operation, e.outcome, e.tenant, e.error])).toEqual([
+      ['ratelimit', 'limit', 'allowed', 'acme', undefined],
+      ['ratelimit', 'limit', 'denied', undefined, undefined],
+      ['ratelimit', 'peek', 'allowed', undefined, undefined], // cost 0 always fits
+      ['ratelimit', 'reset', 'done', undefined, undefined],
+      ['ratelimit', 'limit', 'error', undefined, 'E_INVALID_ARGUMENT'],
+    ]);
+    expect(seen[0]?.detail).toEqual({ remaining: 0, reason: 'allowed' });
+    expect(seen[1]?.detail).toEqual({ remaining: 0, reason: 'limited' });
+    for (const e of seen) expect(e.durationMs).toBeGreaterThanOrEqual(0);
+    // Privacy: the identifier is in no event.
+    expect(JSON.stringify(seen)).not.toContain('secret-user');
+    await store.close();
+  });
+});

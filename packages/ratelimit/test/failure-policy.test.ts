@@ -1,0 +1,29 @@
+import { memoryAdapter } from '@raptorflow/core';
+import { describe, expect, it } from 'vitest';
+import { createRateLimiter } from '../src/index.js';
+
+/*
+ * Which errors the failure policy covers: store failures only (the kit's `isStoreFailure`).
+ * Store outages and timeouts are in store-errors.test.ts, through a fault proxy.
+ */
+describe('onStoreError covers store failures, not mistakes', () => {
+  it('a key of the wrong type reaches the caller even with fail-open', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const limiter = createRateLimiter({ store, limit: 1, window: '1m', onStoreError: 'fail-open' });
+    const [key] = limiter.keys('u');
+    await store.hset(key as string, { not: 'a counter' });
+    await expect(limiter.limit('u')).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+    await store.close();
+  });
+
+  it('a closed store is a store failure: the policy answers', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const open = createRateLimiter({ store, limit: 1, window: '1m', onStoreError: 'fail-open' });
+    const closed = createRateLimiter({ store, limit: 1, window: '1m' });
+    await store.close();
+    expect(await open.limit('u')).toMatchObject({ allowed: true, reason: 'store-error' });
+    expect((await open.limit('u')).error?.code).toBe('E_CLOSED');
+    // No option and no failover layer: fail-closed.
+    expect(await closed.limit('u')).toMatchObject({ allowed: false, reason: 'store-error' });
+  });
+});
