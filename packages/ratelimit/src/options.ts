@@ -4,6 +4,7 @@ import {
   durationSchema,
   optionError,
   parseOptions,
+  resolvePolicy,
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,
 } from '@raptorflow/core/kit';
@@ -135,17 +136,6 @@ const schema = z.strictObject({
   identifiers: z.enum(['escape', 'hash']).default('escape'),
 });
 
-/**
- * The failure policy when `onStoreError` is not given.
- *
- * TODO(kit resolvePolicy): the one call site to switch to the kit's `resolvePolicy(store,
- * option, 'fail-closed')` once it lands, so a `withFailover` layer's policy applies when the
- * option is absent. Until then: the option, else `fail-closed`.
- */
-export function policyFor(_store: KvStore, option: StoreFailurePolicy | undefined): StoreFailurePolicy {
-  return option ?? 'fail-closed';
-}
-
 /** A limit after validation. */
 export interface ResolvedPolicy {
   name: string;
@@ -223,7 +213,8 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
     limitFor: o.limitFor,
     block,
     blockCacheMax: o.blockCache === false ? 0 : o.blockCache.max,
-    onStoreError: policyFor(o.store, o.onStoreError),
+    // The option, else a `withFailover` layer's policy, else refuse (a limit that admits all is no limit).
+    onStoreError: resolvePolicy(o.store, o.onStoreError, 'fail-closed'),
     fallbackStore: o.fallbackStore,
     timeout: o.timeout,
     identifiers: o.identifiers,

@@ -1,4 +1,4 @@
-import { memoryAdapter } from '@raptorflow/core';
+import { memoryAdapter, withFailover } from '@raptorflow/core';
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/index.js';
 
@@ -25,5 +25,15 @@ describe('onStoreError covers store failures, not mistakes', () => {
     expect((await open.limit('u')).error?.code).toBe('E_CLOSED');
     // No option and no failover layer: fail-closed.
     expect(await closed.limit('u')).toMatchObject({ allowed: false, reason: 'store-error' });
+  });
+
+  it("without the option, a withFailover layer's policy answers (found under a view); the option wins", async () => {
+    const primary = memoryAdapter({ sweepIntervalMs: 0 });
+    const store = withFailover(primary, { policy: 'fail-open' }).namespace('app:');
+    const inherited = createRateLimiter({ store, limit: 1, window: '1m' });
+    const explicit = createRateLimiter({ store, limit: 1, window: '1m', onStoreError: 'fail-closed' });
+    await primary.close(); // E_CLOSED passes through the failover layer to the limiter
+    expect(await inherited.limit('u')).toMatchObject({ allowed: true, reason: 'store-error' });
+    expect(await explicit.limit('u')).toMatchObject({ allowed: false, reason: 'store-error' });
   });
 });
