@@ -1,7 +1,7 @@
 import type { Reply } from '../../driver.js';
 import { arity, fail } from './keyspace.js';
 import type { Handler } from './strings.js';
-import { intArg } from './strings.js';
+import { intArg, SMALL_MS } from './strings.js';
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
@@ -25,7 +25,20 @@ function expire(unitMs: 1n | 1000n, absolute: boolean): Handler {
     }
     if (nx && (xx || gt || lt)) fail('ERR NX and XX, GT or LT options at the same time are not compatible');
     if (gt && lt) fail('ERR GT and LT options at the same time are not compatible');
-    let when = intArg(argv[2] as string);
+    const raw = argv[2] as string;
+    if (argv.length === 3 && unitMs === 1n && SMALL_MS.test(raw)) {
+      // The common PEXPIRE/PEXPIREAT without options (rate-limit and queue scripts) needs no
+      // BigInt: below 1e15 ms nothing can overflow.
+      const at = absolute ? Number(raw) : ks.now + Number(raw);
+      if (ks.get(key) === undefined) return 0;
+      if (at <= ks.now) {
+        ks.delete(key);
+        return 1;
+      }
+      ks.setExpiry(key, at);
+      return 1;
+    }
+    let when = intArg(raw);
     const base = absolute ? 0n : BigInt(ks.now);
     const invalid = `ERR invalid expire time in '${name}' command`;
     if (unitMs === 1000n) {

@@ -14,7 +14,8 @@ export type Handler = (ks: Keyspace, argv: readonly string[]) => Reply;
 
 const INT64_MAX = 2n ** 63n - 1n;
 /** A positive whole number of at most 15 digits: safe as a double, even added to a clock. */
-const SMALL_MS = /^[1-9][0-9]{0,14}$/;
+/** A positive whole number of ms below 1e15: no overflow is possible, so no BigInt is needed. */
+export const SMALL_MS: RegExp = /^[1-9][0-9]{0,14}$/;
 
 /** Parse an integer argument or raise Redis's error. */
 export function intArg(s: string): bigint {
@@ -66,9 +67,10 @@ const set: Handler = (ks, argv) => {
     } else fail(ERR.syntax);
   }
   let at: number | undefined;
-  if (unit === 'PX' && SMALL_MS.test(expire as string)) {
-    // The common `PX <ms>` needs no BigInt: below 1e15 nothing can overflow.
-    at = ks.now + Number(expire);
+  if ((unit === 'PX' || unit === 'PXAT') && SMALL_MS.test(expire as string)) {
+    // The common `PX <ms>` and `PXAT <unix ms>` (scripts write expiries on their own clock)
+    // need no BigInt: below 1e15 nothing can overflow.
+    at = unit === 'PX' ? ks.now + Number(expire) : Number(expire);
   } else if (unit !== undefined) {
     let ms = intArg(expire as string);
     const seconds = unit === 'EX' || unit === 'EXAT';
