@@ -13,7 +13,6 @@ import {
 export type Handler = (ks: Keyspace, argv: readonly string[]) => Reply;
 
 const INT64_MAX = 2n ** 63n - 1n;
-/** A positive whole number of at most 15 digits: safe as a double, even added to a clock. */
 /** A positive whole number of ms below 1e15: no overflow is possible, so no BigInt is needed. */
 export const SMALL_MS: RegExp = /^[1-9][0-9]{0,14}$/;
 
