@@ -125,6 +125,9 @@ const TIME = defineScript<number>({
   parse: (reply) => Number(reply),
 });
 
+/** The harness's own scripts (a key dump and a clock read), exported so the SHA test checks them. */
+export const DIFFERENTIAL_SCRIPTS: readonly Script<unknown>[] = Object.freeze([DUMP, TIME]);
+
 function toDump(reply: unknown[], compareExpiry: boolean): { now: number; dump: Record<string, unknown[]> } {
   const dump: Record<string, unknown[]> = {};
   for (const entry of reply.slice(1) as unknown[][]) {
