@@ -9,7 +9,9 @@ import type { Script } from '../src/script.js';
 // Every script the repository defines: found by scanning each package's sources for
 // `defineScript`, then importing those modules and collecting the exported scripts.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
-const DEFINES = /defineScript\s*[<(]/;
+// A module-level definition: `= defineScript(` or a package's wrapper (`= defineAlgorithm(`).
+// A factory that calls defineScript inside a function (ratelimit's envelope) defines nothing itself.
+const DEFINES = /=\s*define(?:Script|[A-Z]\w*)\s*[<(]/;
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
