@@ -224,3 +224,31 @@ describe('memory adapter', () => {
     });
   });
 });
+
+describe('memory adapter: one clock inside a script', () => {
+  it('TIME inside a script is the instant expiry is measured from, however the clock moves', async () => {
+    let t = 1_000_000;
+    // Every read of this clock moves it by 1 ms: a twin that read it twice would see two instants.
+    const store = memoryAdapter({ clock: () => t++, sweepIntervalMs: 0 });
+    const probe = defineScript<number[]>({
+      name: 'test-time-vs-px',
+      keys: 1,
+      lua: 'return 0',
+      twin: (ctx, keys) => {
+        const [s, us] = ctx.call('TIME') as string[];
+        const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+        ctx.call('SET', keys[0] as string, 'v', 'PX', '500');
+        const [s2, us2] = ctx.call('TIME') as string[];
+        return [now, Number(s2) * 1000 + Math.floor(Number(us2) / 1000)];
+      },
+    });
+    const [first, second] = await store.eval(probe, ['k']);
+    expect(second).toBe(first);
+    // PX 500 expires at exactly TIME + 500 (what Lua's PXAT now + 500 writes on Redis).
+    t = (first as number) + 499;
+    expect(await store.get('k')).toBe('v');
+    t = (first as number) + 500;
+    expect(await store.get('k')).toBeNull();
+    await store.close();
+  });
+});

@@ -168,6 +168,51 @@ end
 return out
 `;
 
+/*
+ * The block paths live outside the envelope twin: they run rarely, and a smaller twin keeps the
+ * algorithm's check and commit within V8's inlining budget, so their result objects never reach
+ * the heap (measured: a twin with these paths inline cost fixed-window a third of its speed).
+ */
+
+/** True (with `out` filled) while a block holds; a block that ended is deleted. */
+function blockedFor(
+  ctx: ScriptContext,
+  blockKey: string,
+  now: number,
+  n: number,
+  args: readonly string[],
+  out: number[],
+): boolean {
+  const b = ctx.call('GET', blockKey);
+  if (typeof b !== 'string' || !b.startsWith('b')) return false;
+  const until = /^\d+$/.test(b.slice(1)) ? Number(b.slice(1)) : undefined;
+  const pt = until !== undefined ? until - now : (ctx.call('PTTL', blockKey) as number);
+  if (pt <= 0) {
+    ctx.call('DEL', blockKey);
+    return false;
+  }
+  out[0] = 2;
+  for (let i = 0; i < n; i++) out.push(Number(args[HEAD + PER_LIMIT * i]), 0, pt, pt);
+  return true;
+}
+
+/** Count a rejected call; once there are `blockAfter` within the window, block: the penalty in ms, else 0. */
+function countRejection(
+  ctx: ScriptContext,
+  blockKey: string,
+  now: number,
+  blockAfter: number,
+  args: readonly string[],
+): number {
+  const hits = ctx.call('INCR', blockKey) as number;
+  if (hits === 1) ctx.call('PEXPIREAT', blockKey, String(now + Number(args[5])));
+  if (hits < blockAfter) return 0;
+  const penalty = Number(args[4]);
+  const until = String(now + penalty);
+  ctx.call('SET', blockKey, `b${until}`, 'PXAT', until);
+  return penalty;
+}
+
 function envelopeTwin(algorithm: AlgorithmSpec) {
   return (ctx: ScriptContext, keys: readonly string[], args: readonly string[]): number[] => {
     const t = ctx.call('TIME') as string[];
@@ -178,19 +223,7 @@ function envelopeTwin(algorithm: AlgorithmSpec) {
     const blockAfter = Number(args[3]);
     const out: number[] = [1, now];
     const blockKey = keys[n] as string;
-    if (blockAfter > 0) {
-      const b = ctx.call('GET', blockKey);
-      if (typeof b === 'string' && b.startsWith('b')) {
-        const until = /^\d+$/.test(b.slice(1)) ? Number(b.slice(1)) : undefined;
-        const pt = until !== undefined ? until - now : (ctx.call('PTTL', blockKey) as number);
-        if (pt > 0) {
-          out[0] = 2;
-          for (let i = 0; i < n; i++) out.push(Number(args[HEAD + PER_LIMIT * i]), 0, pt, pt);
-          return out;
-        }
-        ctx.call('DEL', blockKey);
-      }
-    }
+    if (blockAfter > 0 && blockedFor(ctx, blockKey, now, n, args, out)) return out;
     let ok = true;
     const checks: LimitCheck[] = new Array(n);
     const params: LimitParams[] = new Array(n);
@@ -214,14 +247,8 @@ function envelopeTwin(algorithm: AlgorithmSpec) {
         algorithm.commit(ctx, keys[i] as string, params[i] as LimitParams, cost, now, state);
       }
     } else if (!ok && take && blockAfter > 0 && cost > 0) {
-      const hits = ctx.call('INCR', blockKey) as number;
-      if (hits === 1) ctx.call('PEXPIREAT', blockKey, String(now + Number(args[5])));
-      if (hits >= blockAfter) {
-        penalty = Number(args[4]);
-        const until = String(now + penalty);
-        ctx.call('SET', blockKey, `b${until}`, 'PXAT', until);
-        status = 2;
-      }
+      penalty = countRejection(ctx, blockKey, now, blockAfter, args);
+      if (penalty > 0) status = 2;
     }
     out[0] = status;
     for (let i = 0; i < n; i++) {

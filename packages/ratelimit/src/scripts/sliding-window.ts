@@ -113,12 +113,13 @@ function commit(
   key: string,
   _p: LimitParams,
   _c: number,
-  now: number,
+  _now: number,
   st: readonly number[],
 ): void {
   const [cs = 0, ncur = 0, prev = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${cs}:${ncur}:${prev}`, 'PXAT', String(now + ttl));
+  // `PX ttl` is Lua's `PXAT now + ttl` (see fixed-window.ts).
+  else ctx.call('SET', key, `${cs}:${ncur}:${prev}`, 'PX', String(ttl));
 }
 
 /** Sliding window counter (weighted previous window); two counters in one key. */
