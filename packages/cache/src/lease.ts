@@ -1,4 +1,4 @@
-import { COMPARE_AND_DELETE, compareAndDeleteArgs } from '@raptorflow/core/kit';
+import { COMPARE_AND_DELETE, compareAndDeleteArgs, randomToken } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
 import { gensOf } from './backend.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
@@ -16,15 +16,6 @@ export type LeaseOutcome =
   | { readonly kind: 'lease'; readonly lease: Lease | undefined }
   | { readonly kind: 'value'; readonly entry: StoredEntry }
   | { readonly kind: 'stale' };
-
-/** A random token identifying one lease holder (96 bits, hex). */
-function randomToken(): string {
-  const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -38,3 +38,4 @@ export {
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,
 } from './policy.js';
+export { randomToken } from './token.js';

@@ -1,18 +1,11 @@
 import type { KvDriver, Subscription } from '../driver.js';
 import { KvError, toKvError } from '../errors.js';
+import { randomToken } from '../kit/token.js';
 import type { L1State } from './l1-cache.js';
 
 /** Keys per message, so one flush of a large batch does not build a huge string. */
 const KEYS_PER_MESSAGE = 500;
 const CLEAR = '*';
-
-function randomId(): string {
-  const bytes = new Uint8Array(9);
-  crypto.getRandomValues(bytes);
-  let id = '';
-  for (const b of bytes) id += b.toString(36).padStart(2, '0');
-  return id;
-}
 
 /**
  * Cross-process L1 invalidation over the store's pub/sub. A message is `<sender id>:<JSON array
@@ -24,7 +17,7 @@ export class L1Bus {
   readonly #driver: KvDriver;
   readonly #state: L1State;
   readonly #channel: string;
-  readonly #prefix: string = `${randomId()}:`;
+  readonly #prefix: string = `${randomToken(9)}:`;
   #pending = new Set<string>();
   #clearPending = false;
   #timer: ReturnType<typeof setTimeout> | undefined;

@@ -237,3 +237,13 @@ describe('kit: resolvePolicy', () => {
     expect(resolvePolicy(stack, 'fallback', 'fail-closed')).toBe('fallback');
   });
 });
+
+describe('kit: randomToken', () => {
+  it('is hex of the asked length and differs between calls', async () => {
+    const { randomToken } = await import('../../src/kit/index.js');
+    const a = randomToken();
+    expect(a).toMatch(/^[0-9a-f]{24}$/);
+    expect(randomToken(9)).toMatch(/^[0-9a-f]{18}$/);
+    expect(new Set(Array.from({ length: 1000 }, () => randomToken())).size).toBe(1000);
+  });
+});
