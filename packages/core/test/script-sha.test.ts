@@ -11,7 +11,8 @@ import type { Script } from '../src/script.js';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 // A module-level definition: `= defineScript(` or a package's wrapper (`= defineAlgorithm(`).
 // A factory that calls defineScript inside a function (ratelimit's envelope) defines nothing itself.
-const DEFINES = /=\s*define(?:Script|[A-Z]\w*)\s*[<(]/;
+// `defineErrorCodes` is the kit's other `define`: error codes, not scripts.
+const DEFINES = /=\s*define(?!ErrorCodes\b)(?:Script|[A-Z]\w*)\s*[<(]/;
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
