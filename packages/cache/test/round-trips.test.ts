@@ -1,6 +1,6 @@
 import { type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
-import { commandStats, diffCommandStats, type RedisServer, startRedis } from '@raptorflow/testkit';
+import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, type NamespaceCache } from '../src/index.js';
 
@@ -18,12 +18,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function count(run: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = await commandStats(server.host, server.port);
-  await run();
-  const after = await commandStats(server.host, server.port);
-  return Object.fromEntries(diffCommandStats(before, after));
-}
+const count = (run: () => Promise<unknown>): Promise<Record<string, number>> => countCommands(server, run);
 
 function total(stats: Record<string, number>): number {
   return Object.values(stats).reduce((a, b) => a + b, 0);

@@ -1,7 +1,7 @@
 import { findLayer, type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { createRateLimiter } from '@raptorflow/ratelimit';
-import { commandStats, diffCommandStats, type RedisServer, startRedis } from '@raptorflow/testkit';
+import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CacheStatus, createCache } from '../src/index.js';
 
@@ -21,13 +21,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function count(run: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = await commandStats(server.host, server.port);
-  await run();
-  const diff = Object.fromEntries(diffCommandStats(before, await commandStats(server.host, server.port)));
-  delete diff.info;
-  return diff;
-}
+const count = (run: () => Promise<unknown>): Promise<Record<string, number>> => countCommands(server, run);
 
 /** A cache and a limiter on `store`; 1,000 limit() calls and 100 cache reads, counted. */
 async function drive(store: KvStore) {

@@ -10,5 +10,12 @@ export {
   startCluster,
   startRedis,
 } from './redis-server.js';
-export { commandStats, diffCommandStats, parseCommandStats, type RespValue, respCommand } from './resp.js';
+export {
+  commandStats,
+  countCommands,
+  diffCommandStats,
+  parseCommandStats,
+  type RespValue,
+  respCommand,
+} from './resp.js';
 export type { TestServers } from './vitest-setup.js';

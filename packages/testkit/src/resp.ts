@@ -67,3 +67,17 @@ export function diffCommandStats(
   }
   return out;
 }
+
+/**
+ * Commands Redis ran while `run` ran, by lower-case name (`INFO commandstats` before and after;
+ * the INFO calls themselves left out). Count on a server of the test's own: a shared one also
+ * sees other files' commands.
+ */
+export async function countCommands(
+  server: { readonly host: string; readonly port: number },
+  run: () => Promise<unknown>,
+): Promise<Record<string, number>> {
+  const before = await commandStats(server.host, server.port);
+  await run();
+  return Object.fromEntries(diffCommandStats(before, await commandStats(server.host, server.port)));
+}

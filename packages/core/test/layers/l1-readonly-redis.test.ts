@@ -1,4 +1,4 @@
-import { commandStats, diffCommandStats, type RedisServer, startRedis } from '@raptorflow/testkit';
+import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { upstashAdapter } from '../../src/adapters/upstash.js';
@@ -52,13 +52,11 @@ afterAll(async () => {
 });
 
 /** Commands Redis ran while `body` ran (and L1's bus flushed), without the INFO calls. */
-async function sent(body: () => Promise<unknown>): Promise<Record<string, number>> {
-  const before = await commandStats(redis.host, redis.port);
-  await body();
-  await store.l1.flush();
-  const diff = Object.fromEntries(diffCommandStats(before, await commandStats(redis.host, redis.port)));
-  delete diff.info;
-  return diff;
+function sent(body: () => Promise<unknown>): Promise<Record<string, number>> {
+  return countCommands(redis, async () => {
+    await body();
+    await store.l1.flush();
+  });
 }
 
 describe('read-only scripts on withL1 (ioredis, commandstats)', () => {
