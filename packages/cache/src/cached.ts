@@ -1,6 +1,6 @@
 import { hashKeyPart, jsonCodec } from '@raptorflow/core';
 import { optionError, parseOptions } from '@raptorflow/core/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CacheClient } from './cache.js';
 import type { GetOrSetOptions } from './call-options.js';
 

@@ -8,7 +8,7 @@ import {
   resolvePolicy,
   type StoreFailurePolicy,
 } from '@raptorflow/core/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Envelope, envelopeCodec } from './envelope.js';
 import { checkNamespaceName } from './keys.js';
 

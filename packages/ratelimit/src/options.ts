@@ -8,7 +8,7 @@ import {
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,
 } from '@raptorflow/core/kit';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALGORITHM_NAMES, type AlgorithmName } from './scripts/index.js';
 
 /** Largest limit × window (and cost × window) the scripts accept: keeps every product exact in a double. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KvError } from '../errors.js';
 import { optionError } from '../kit/options.js';
 

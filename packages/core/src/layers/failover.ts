@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { memoryAdapter } from '../adapters/memory.js';
 import type {
   BatchEntry,

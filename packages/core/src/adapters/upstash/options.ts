@@ -1,5 +1,5 @@
 import type { Redis } from '@upstash/redis';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOptions } from '../../kit/options.js';
 
 const MIB = 1024 * 1024;
