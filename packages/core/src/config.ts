@@ -1,4 +1,5 @@
 import { type KvEnvSettings, planFromEnv } from './config/env.js';
+import { KvError } from './errors.js';
 import { namespaceDriver } from './namespace.js';
 import { createStore } from './store.js';
 import type { KvStore } from './types.js';
@@ -17,6 +18,35 @@ export interface KvFromEnv {
 // core's main entry never pulls in the ioredis adapter (and ioredis's `node:` modules). On Node
 // the package resolves it from its own exports map.
 const IOREDIS_ENTRY = '@raptorflow/core/ioredis';
+
+type IoredisModule = typeof import('./adapters/ioredis.js');
+
+/**
+ * Load the ioredis adapter for {@link kvFromEnv}. It resolves at run time, from node_modules: an app
+ * bundled without ioredis (or with core inlined and no `@raptorflow/core` on disk) would otherwise
+ * crash with a bare `ERR_MODULE_NOT_FOUND`; this says what to install instead, the cause attached.
+ * `variable` is the setting that chose ioredis. `load` is replaceable for tests.
+ */
+export async function loadIoredisAdapter(
+  variable: string,
+  load: () => Promise<unknown> = () => import(/* @vite-ignore */ /* webpackIgnore: true */ IOREDIS_ENTRY),
+): Promise<IoredisModule> {
+  let loaded: unknown;
+  try {
+    loaded = await load();
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new KvError(
+      'E_UNSUPPORTED',
+      `kvFromEnv: ${variable}: the ioredis adapter could not be loaded: install ioredis and keep ` +
+        `${IOREDIS_ENTRY} resolvable at run time (bundlers: mark @raptorflow/core and ioredis external ` +
+        `and ship both in node_modules), or build the store with ioredisAdapter from ${IOREDIS_ENTRY}. ` +
+        `Cause: ${detail}`,
+      { cause },
+    );
+  }
+  return loaded as IoredisModule;
+}
 
 /**
  * Build the store from environment variables (validated once; a bad or missing value is
@@ -44,9 +74,7 @@ export async function kvFromEnv(
     const { upstashAdapter } = await import('./adapters/upstash.js');
     store = upstashAdapter({ url: plan.connectUrl as string, token: plan.token as string });
   } else if (settings.adapter === 'ioredis') {
-    const { ioredisAdapter } = (await import(
-      /* @vite-ignore */ /* webpackIgnore: true */ IOREDIS_ENTRY
-    )) as typeof import('./adapters/ioredis.js');
+    const { ioredisAdapter } = await loadIoredisAdapter(settings.chosenBy);
     store = ioredisAdapter({ url: plan.connectUrl as string });
   } else {
     const { memoryAdapter } = await import('./adapters/memory.js');
