@@ -28,7 +28,13 @@ export { formatDouble, normaliseReply, type ReplyMode } from './ioredis/resp3.js
  *   to RESP2. A client with `keyPrefix` or `stringNumbers` is refused: use `store.namespace()`.
  * - A client created from options speaks RESP2, fails fast when Redis is unreachable
  *   (`E_CONNECTION` after `maxRetriesPerRequest` reconnection attempts, never an unbounded
- *   offline queue) and keeps reconnecting in the background; `close()` quits it.
+ *   offline queue), keeps reconnecting in the background, and replaces a connection that went
+ *   silent with commands in flight (`socketTimeoutMs`, 2 s); `close()` quits it.
+ * - A client you pass keeps its own settings: give it ioredis's `socketTimeout` (for example
+ *   `new Redis({ socketTimeout: 2000 })`, or in `redisOptions` for a `Cluster`; ioredis >= 5.3)
+ *   so it heals a silent connection too. Without it, ioredis waits on a dead connection
+ *   forever (each call ends with its `commandTimeout`, or never), and `withFailover` above it
+ *   stays on its fallback.
  *
  * Pub/sub uses one extra connection, opened on the first `subscribe` and closed with the last
  * subscription.
@@ -87,6 +93,9 @@ function baseOptions(o: ResolvedIoredisOptions): RedisOptions {
     password: o.password,
     connectTimeout: o.connectTimeoutMs,
     commandTimeout: o.commandTimeoutMs,
+    // Silence while commands are in flight closes the socket, and `retryStrategy` reconnects:
+    // the dead-connection detector (ioredis >= 5.3).
+    socketTimeout: o.socketTimeoutMs > 0 ? o.socketTimeoutMs : undefined,
     maxRetriesPerRequest: o.maxRetriesPerRequest,
     retryStrategy,
     enableAutoPipelining: o.autoPipelining,

@@ -4,6 +4,7 @@ import {
   findFreePort,
   type RedisServer,
   respCommand,
+  startFaultProxy,
   startRedis,
 } from '@raptorflow/testkit';
 import { Redis } from 'ioredis';
@@ -99,6 +100,7 @@ describe('ioredis adapter: commands', () => {
     expect(() => ioredisAdapter({ port: 70000 })).toThrow(/ioredisAdapter: port: /);
     expect(() => ioredisAdapter({ url: 'http://x' })).toThrow(/ioredisAdapter: url: /);
     expect(() => ioredisAdapter({ commandTimeoutMs: -1 })).toThrow(/ioredisAdapter: commandTimeoutMs: /);
+    expect(() => ioredisAdapter({ socketTimeoutMs: -1 })).toThrow(/ioredisAdapter: socketTimeoutMs: /);
     expect(() => ioredisAdapter({ nope: 1 } as never)).toThrow('ioredisAdapter: nope: is not an option');
     try {
       ioredisAdapter({ url: servers.redis.url, host: 'x' });
@@ -291,6 +293,32 @@ describe('ioredis adapter: failures', () => {
       await respCommand(own.host, own.port, ['CLIENT', 'UNPAUSE']);
     }
     expect(await store.get('t')).toBe(null);
+  });
+
+  it('closes a connection that went silent (socketTimeoutMs) and answers over a new one', async () => {
+    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
+    try {
+      const store = track(
+        ioredisAdapter({
+          host: proxy.host,
+          port: proxy.port,
+          socketTimeoutMs: 300,
+          commandTimeoutMs: 10_000,
+        }),
+      );
+      await store.set('silent', '1');
+      expect(proxy.stallOpen()).toBe(1);
+      // Without the socket timeout this call would wait for commandTimeoutMs on the dead
+      // connection, and every later one too: ioredis never reconnects on its own.
+      const t0 = performance.now();
+      expect(await store.get('silent')).toBe('1');
+      const ms = performance.now() - t0;
+      expect(ms).toBeLessThan(5_000);
+      expect(proxy.accepted).toBe(2);
+      expect(proxy.stalled).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('maps server errors through fromReplyError', async () => {
