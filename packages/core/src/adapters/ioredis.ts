@@ -37,7 +37,9 @@ export { formatDouble, normaliseReply, type ReplyMode } from './ioredis/resp3.js
  *   stays on its fallback.
  *
  * Pub/sub uses one extra connection, opened on the first `subscribe` and closed with the last
- * subscription.
+ * subscription. It sends a heartbeat PING and reconnects when one goes unanswered for
+ * `socketTimeoutMs` (2 s for a client you pass), then calls `resubscribed`: a silent
+ * subscriber would otherwise lose every message without a sign.
  */
 export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterOptions): KvStore {
   if (isIoredisClient(clientOrOptions)) {
@@ -47,6 +49,8 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
         mode: replyModeOf(clientOrOptions),
         owned: false,
         openSubscriber: () => openSubscriber(clientOrOptions),
+        // The subscriber connection is the adapter's own, whatever the client's settings.
+        subscriberDeadlineMs: SUBSCRIBER_DEADLINE_MS,
       }),
     );
   }
@@ -57,9 +61,13 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
       mode: 'none',
       owned: true,
       openSubscriber: () => openSubscriber(client),
+      subscriberDeadlineMs: options.socketTimeoutMs,
     }),
   );
 }
+
+/** Heartbeat deadline of the subscriber connection of a client you pass (the `socketTimeoutMs` default). */
+const SUBSCRIBER_DEADLINE_MS = 2_000;
 
 function checkUserClient(client: IoredisClient): void {
   const options = client.options as {

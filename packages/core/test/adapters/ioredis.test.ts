@@ -382,6 +382,35 @@ describe('ioredis adapter: pub/sub', () => {
     expect(got).toEqual(['after']);
     await sub?.unsubscribe();
   });
+
+  it('reconnects a silent subscriber connection (heartbeat PING), calls resubscribed and receives again', async () => {
+    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
+    try {
+      const store = track(ioredisAdapter({ host: proxy.host, port: proxy.port, socketTimeoutMs: 300 }));
+      const got: string[] = [];
+      let resubscribed = 0;
+      const sub = await store.driver.subscribe?.(['silent-sub'], (m) => got.push(m), {
+        resubscribed: () => {
+          resubscribed++;
+        },
+      });
+      // The command connection and the subscriber. The subscriber has no command in flight:
+      // only the heartbeat notices its stall.
+      expect(proxy.stallOpen()).toBe(2);
+      const t0 = performance.now();
+      await until(() => resubscribed === 1);
+      const ms = performance.now() - t0;
+      console.log(`[ioredis] silent subscriber back after ${Math.round(ms)} ms (deadline 300 ms)`);
+      // PUBLISH goes out on the stalled command connection, which socketTimeoutMs replaces.
+      expect(await store.publish('silent-sub', 'after')).toBe(1);
+      await until(() => got.length === 1);
+      expect(got).toEqual(['after']);
+      expect(proxy.stalled).toBe(0);
+      await sub?.unsubscribe();
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
 
 /** Wait for a condition, bounded: 200 checks 10 ms apart. */
