@@ -22,10 +22,19 @@ export interface FaultProxy {
   readonly accepted: number;
   /** Connections open now (client side). */
   readonly open: number;
+  /** Open connections stalled by {@link FaultProxy.stallOpen} (a subset of `open`). */
+  readonly stalled: number;
   /** Delay every chunk, both directions, by `ms` (0 removes the delay). Order is kept. */
   latency(ms: number): void;
   /** Reset every open connection (RST on both sides). New connections are still accepted. */
   dropAll(): void;
+  /**
+   * Stall the connections open now: they stop forwarding in both directions (bytes are read and
+   * dropped) but stay open on both sides, with no reset and no FIN, as a stuck relay or a
+   * half-dead NAT entry does. The server stays healthy and new connections are accepted and
+   * forwarded normally. A stalled connection never forwards again. Returns how many were stalled.
+   */
+  stallOpen(): number;
   /** Stop listening: new connections are refused (ECONNREFUSED). Open ones are kept. */
   refuse(): Promise<void>;
   /** Accept connections but never answer: data in either direction is swallowed, open ones included. */
@@ -39,13 +48,15 @@ export interface FaultProxy {
 interface Pair {
   client: Socket;
   upstream: Socket | undefined;
-  /** Set when the pair was black-holed: it never forwards again. */
+  /** Set when the pair was black-holed or stalled: it never forwards again. */
   dead: boolean;
+  /** Set by `stallOpen()`: dead, yet both sockets are kept open. */
+  stalled: boolean;
 }
 
 /**
  * Start a TCP proxy on loopback that forwards to `target` and can inject faults: added latency,
- * dropped (reset) connections, refused connections and a black hole. `stop()` closes everything
+ * dropped (reset) connections, stalled open connections, refused connections and a black hole. `stop()` closes everything
  * it opened. Only loopback addresses are used.
  */
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -75,7 +86,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const onConnection = (client: Socket) => {
     accepted++;
-    const pair: Pair = { client, upstream: undefined, dead: mode === 'black-hole' };
+    const pair: Pair = { client, upstream: undefined, dead: mode === 'black-hole', stalled: false };
     pairs.add(pair);
     client.on('error', () => {});
     client.on('close', () => {
@@ -137,6 +148,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     get open() {
       return pairs.size;
     },
+    get stalled() {
+      let n = 0;
+      for (const pair of pairs) if (pair.stalled) n++;
+      return n;
+    },
     latency(ms: number) {
       if (!Number.isFinite(ms) || ms < 0) throw new Error('latency must be a number of ms >= 0');
       delay = ms;
@@ -148,6 +164,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         pair.upstream?.resetAndDestroy();
       }
       pairs.clear();
+    },
+    stallOpen() {
+      let n = 0;
+      for (const pair of pairs) {
+        if (pair.stalled) continue;
+        // Both sockets stay open: the client sees no error, only silence. Chunks already delayed
+        // by `latency` are dropped too (`send` checks `dead`).
+        pair.dead = true;
+        pair.stalled = true;
+        n++;
+      }
+      return n;
     },
     async refuse() {
       mode = 'refuse';

@@ -53,6 +53,52 @@ describe('startFaultProxy', () => {
     expect(await respCommand(proxy.host, proxy.port, ['PING'])).toBe('PONG');
   });
 
+  it('stallOpen silences open connections both ways, keeps them open, and forwards new ones', async () => {
+    proxy = await startFaultProxy({ target: redis });
+    const c = openSocket(proxy.port);
+    const first = c.reply();
+    c.socket.write('PING\r\n');
+    expect(await first).toBe('+PONG\r\n');
+    // A subscriber connection shows the server-to-client direction stalls too.
+    const sub = openSocket(proxy.port);
+    const subscribed = sub.reply();
+    sub.socket.write('SUBSCRIBE stall-test\r\n');
+    expect(await subscribed).toContain('subscribe');
+
+    expect(proxy.stallOpen()).toBe(2);
+    expect(proxy.stalled).toBe(2);
+    expect(proxy.mode).toBe('pass');
+    let answered = false;
+    let heard = false;
+    let ended = false;
+    c.socket.once('data', () => {
+      answered = true;
+    });
+    sub.socket.once('data', () => {
+      heard = true;
+    });
+    c.socket.once('close', () => {
+      ended = true;
+    });
+    c.socket.write('PING\r\n');
+    // A new connection is forwarded, and the server still has the stalled subscriber attached
+    // (PUBLISH counts it as a receiver): the server side of the connection stays open.
+    expect(await respCommand(proxy.host, proxy.port, ['PUBLISH', 'stall-test', 'x'])).toBe(1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(answered).toBe(false);
+    expect(heard).toBe(false);
+    expect(ended).toBe(false);
+    expect(c.socket.destroyed).toBe(false);
+    expect(proxy.stalled).toBe(2);
+    // A stalled connection stays stalled; closing it on the client side frees it.
+    c.socket.destroy();
+    sub.socket.destroy();
+    await Promise.all([c.closed, sub.closed]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(proxy.stalled).toBe(0);
+    expect(proxy.open).toBe(0);
+  });
+
   it('refuse stops accepting; passThrough listens again on the same port', async () => {
     proxy = await startFaultProxy({ target: redis });
     const port = proxy.port;

@@ -28,10 +28,18 @@ export { formatDouble, normaliseReply, type ReplyMode } from './ioredis/resp3.js
  *   to RESP2. A client with `keyPrefix` or `stringNumbers` is refused: use `store.namespace()`.
  * - A client created from options speaks RESP2, fails fast when Redis is unreachable
  *   (`E_CONNECTION` after `maxRetriesPerRequest` reconnection attempts, never an unbounded
- *   offline queue) and keeps reconnecting in the background; `close()` quits it.
+ *   offline queue), keeps reconnecting in the background, and replaces a connection that went
+ *   silent with commands in flight (`socketTimeoutMs`, 2 s); `close()` quits it.
+ * - A client you pass keeps its own settings: give it ioredis's `socketTimeout` (for example
+ *   `new Redis({ socketTimeout: 2000 })`, or in `redisOptions` for a `Cluster`; ioredis >= 5.3)
+ *   so it heals a silent connection too. Without it, ioredis waits on a dead connection
+ *   forever (each call ends with its `commandTimeout`, or never), and `withFailover` above it
+ *   stays on its fallback.
  *
  * Pub/sub uses one extra connection, opened on the first `subscribe` and closed with the last
- * subscription.
+ * subscription. It sends a heartbeat PING and reconnects when one goes unanswered for
+ * `socketTimeoutMs` (2 s for a client you pass), then calls `resubscribed`: a silent
+ * subscriber would otherwise lose every message without a sign.
  */
 export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterOptions): KvStore {
   if (isIoredisClient(clientOrOptions)) {
@@ -41,6 +49,8 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
         mode: replyModeOf(clientOrOptions),
         owned: false,
         openSubscriber: () => openSubscriber(clientOrOptions),
+        // The subscriber connection is the adapter's own, whatever the client's settings.
+        subscriberDeadlineMs: SUBSCRIBER_DEADLINE_MS,
       }),
     );
   }
@@ -51,9 +61,13 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
       mode: 'none',
       owned: true,
       openSubscriber: () => openSubscriber(client),
+      subscriberDeadlineMs: options.socketTimeoutMs,
     }),
   );
 }
+
+/** Heartbeat deadline of the subscriber connection of a client you pass (the `socketTimeoutMs` default). */
+const SUBSCRIBER_DEADLINE_MS = 2_000;
 
 function checkUserClient(client: IoredisClient): void {
   const options = client.options as {
@@ -87,6 +101,9 @@ function baseOptions(o: ResolvedIoredisOptions): RedisOptions {
     password: o.password,
     connectTimeout: o.connectTimeoutMs,
     commandTimeout: o.commandTimeoutMs,
+    // Silence while commands are in flight closes the socket, and `retryStrategy` reconnects:
+    // the dead-connection detector (ioredis >= 5.3).
+    socketTimeout: o.socketTimeoutMs > 0 ? o.socketTimeoutMs : undefined,
     maxRetriesPerRequest: o.maxRetriesPerRequest,
     retryStrategy,
     enableAutoPipelining: o.autoPipelining,

@@ -4,6 +4,7 @@ import {
   findFreePort,
   type RedisServer,
   respCommand,
+  startFaultProxy,
   startRedis,
 } from '@raptorflow/testkit';
 import { Redis } from 'ioredis';
@@ -99,6 +100,7 @@ describe('ioredis adapter: commands', () => {
     expect(() => ioredisAdapter({ port: 70000 })).toThrow(/ioredisAdapter: port: /);
     expect(() => ioredisAdapter({ url: 'http://x' })).toThrow(/ioredisAdapter: url: /);
     expect(() => ioredisAdapter({ commandTimeoutMs: -1 })).toThrow(/ioredisAdapter: commandTimeoutMs: /);
+    expect(() => ioredisAdapter({ socketTimeoutMs: -1 })).toThrow(/ioredisAdapter: socketTimeoutMs: /);
     expect(() => ioredisAdapter({ nope: 1 } as never)).toThrow('ioredisAdapter: nope: is not an option');
     try {
       ioredisAdapter({ url: servers.redis.url, host: 'x' });
@@ -293,6 +295,32 @@ describe('ioredis adapter: failures', () => {
     expect(await store.get('t')).toBe(null);
   });
 
+  it('closes a connection that went silent (socketTimeoutMs) and answers over a new one', async () => {
+    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
+    try {
+      const store = track(
+        ioredisAdapter({
+          host: proxy.host,
+          port: proxy.port,
+          socketTimeoutMs: 300,
+          commandTimeoutMs: 10_000,
+        }),
+      );
+      await store.set('silent', '1');
+      expect(proxy.stallOpen()).toBe(1);
+      // Without the socket timeout this call would wait for commandTimeoutMs on the dead
+      // connection, and every later one too: ioredis never reconnects on its own.
+      const t0 = performance.now();
+      expect(await store.get('silent')).toBe('1');
+      const ms = performance.now() - t0;
+      expect(ms).toBeLessThan(5_000);
+      expect(proxy.accepted).toBe(2);
+      expect(proxy.stalled).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('maps server errors through fromReplyError', async () => {
     const store = ownStore();
     await store.set('wt', 'x');
@@ -353,6 +381,35 @@ describe('ioredis adapter: pub/sub', () => {
     await until(() => got.length === 1);
     expect(got).toEqual(['after']);
     await sub?.unsubscribe();
+  });
+
+  it('reconnects a silent subscriber connection (heartbeat PING), calls resubscribed and receives again', async () => {
+    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
+    try {
+      const store = track(ioredisAdapter({ host: proxy.host, port: proxy.port, socketTimeoutMs: 300 }));
+      const got: string[] = [];
+      let resubscribed = 0;
+      const sub = await store.driver.subscribe?.(['silent-sub'], (m) => got.push(m), {
+        resubscribed: () => {
+          resubscribed++;
+        },
+      });
+      // The command connection and the subscriber. The subscriber has no command in flight:
+      // only the heartbeat notices its stall.
+      expect(proxy.stallOpen()).toBe(2);
+      const t0 = performance.now();
+      await until(() => resubscribed === 1);
+      const ms = performance.now() - t0;
+      console.log(`[ioredis] silent subscriber back after ${Math.round(ms)} ms (deadline 300 ms)`);
+      // PUBLISH goes out on the stalled command connection, which socketTimeoutMs replaces.
+      expect(await store.publish('silent-sub', 'after')).toBe(1);
+      await until(() => got.length === 1);
+      expect(got).toEqual(['after']);
+      expect(proxy.stalled).toBe(0);
+      await sub?.unsubscribe();
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   commandStats,
+  diffCommandStats,
   type FaultProxy,
   type RedisServer,
   startFaultProxy,
@@ -51,6 +52,7 @@ async function drive(
   until: () => boolean,
   budget: { calls: number; deadline: number },
   workers = 2,
+  paceMs = 2,
 ): Promise<boolean> {
   let done = false;
   const worker = async (w: number): Promise<void> => {
@@ -73,7 +75,7 @@ async function drive(
       const ms = performance.now() - t0;
       if (ms > TIMEOUT_MS + SLACK_MS) load.slow++;
       load.maxMs = Math.max(load.maxMs, ms);
-      await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, paceMs));
     }
   };
   await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
@@ -201,6 +203,83 @@ describe('withFailover on ioredis under faults', () => {
       expect(unhandled).toEqual([]);
     } finally {
       await proxy.passThrough();
+      await store.close();
+    }
+  });
+
+  it('heals a stalled connection on its own: calls reach Redis again and the breaker closes', async () => {
+    if (!(await isUp())) await server.restart();
+    await proxy.passThrough();
+    // The adapter's default socketTimeoutMs (2000) is what heals the connection.
+    const store = failoverThroughProxy(2000);
+    const load: Load = { calls: 0, failed: 0, slow: 0, maxMs: 0, errors: new Map() };
+    // Events, stamped as they happen: the test decides on them, the clock only measures.
+    let stalledAt = 0;
+    let firstTimeoutAt = 0;
+    let openedAt = 0;
+    let closedAt = 0;
+    const transitions: string[] = [];
+    store.failover.events.on('failure', (e) => {
+      if (stalledAt > 0 && firstTimeoutAt === 0 && e.error.code === 'E_TIMEOUT') {
+        firstTimeoutAt = performance.now();
+      }
+    });
+    store.failover.events.on('state', (e) => {
+      if (stalledAt === 0) return;
+      transitions.push(e.to);
+      if (e.to === 'open' && openedAt === 0) openedAt = performance.now();
+      if (e.to === 'closed' && openedAt > 0 && closedAt === 0) closedAt = performance.now();
+    });
+    const start = performance.now();
+    const budget = { calls: 6000, deadline: start + 15_000 };
+    try {
+      await drive(store, load, () => load.calls >= 100, budget, 2, 5);
+      expect(store.failover.stats.primary).toBeGreaterThan(0);
+
+      const before = await commandStats(server.host, server.port);
+      expect(proxy.stallOpen()).toBeGreaterThanOrEqual(1);
+      stalledAt = performance.now();
+      const primaryAtStall = store.failover.stats.primary;
+      let primaryAtClose = 0;
+      const healed = () => {
+        if (closedAt > 0 && primaryAtClose === 0) primaryAtClose = store.failover.stats.primary;
+        return closedAt > 0 && store.failover.stats.primary >= primaryAtClose + 100;
+      };
+      const recovered = await drive(store, load, healed, budget, 2, 5);
+      const after = await commandStats(server.host, server.port);
+      const delta = diffCommandStats(before, after);
+      const reached = (delta.get('set') ?? 0) + (delta.get('get') ?? 0);
+
+      console.log(
+        `[failover-redis] stall ${JSON.stringify({
+          recovered,
+          firstTimeoutToClosedMs: closedAt > 0 ? Math.round(closedAt - firstTimeoutAt) : null,
+          stallToFirstTimeoutMs: firstTimeoutAt > 0 ? Math.round(firstTimeoutAt - stalledAt) : null,
+          stallToOpenMs: openedAt > 0 ? Math.round(openedAt - stalledAt) : null,
+          calls: load.calls,
+          failed: load.failed,
+          slow: load.slow,
+          maxCallMs: Math.round(load.maxMs),
+          callsReachingRedisAfterStall: reached,
+          primarySinceStall: store.failover.stats.primary - primaryAtStall,
+          stats: store.failover.stats,
+          transitions: transitions.length > 12 ? [...transitions.slice(0, 12), '…'] : transitions,
+          proxy: { accepted: proxy.accepted, open: proxy.open, stalled: proxy.stalled },
+          totalMs: Math.round(performance.now() - start),
+        })}`,
+      );
+      // The stall was felt (calls timed out and the circuit opened), then healed on its own.
+      expect(firstTimeoutAt).toBeGreaterThan(0);
+      expect(openedAt).toBeGreaterThan(0);
+      expect(recovered).toBe(true);
+      expect(transitions.at(-1)).toBe('closed');
+      // Commands reach the server again, over a new connection (the stalled one is closed).
+      expect(reached).toBeGreaterThanOrEqual(100);
+      expect(proxy.stalled).toBe(0);
+      expect(load.failed).toBe(0);
+      expect(load.slow).toBe(0);
+      expect(unhandled).toEqual([]);
+    } finally {
       await store.close();
     }
   });

@@ -12,7 +12,8 @@ export interface IoredisClient {
   pipeline(): IoredisPipeline;
   duplicate(): IoredisClient;
   quit(): Promise<unknown>;
-  disconnect(): void;
+  /** Close the connection; with `reconnect`, ioredis connects again at once. */
+  disconnect(reconnect?: boolean): void;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

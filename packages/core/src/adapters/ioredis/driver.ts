@@ -22,6 +22,8 @@ export interface IoredisDriverSettings {
   readonly owned: boolean;
   /** Create the subscriber connection. */
   readonly openSubscriber: () => Promise<IoredisClient>;
+  /** A subscriber connection whose heartbeat PING is unanswered this long reconnects (0: off). */
+  readonly subscriberDeadlineMs: number;
 }
 
 const MAX_VALUE_BYTES = 512 * 1024 * 1024;
@@ -345,7 +347,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     },
     subscribe(channels, handler, events) {
       if (closed) return Promise.reject(closedError());
-      subscriber ??= new Subscriber(settings.openSubscriber);
+      subscriber ??= new Subscriber(settings.openSubscriber, settings.subscriberDeadlineMs);
       return subscriber.subscribe(channels, handler, events);
     },
     async close(): Promise<void> {

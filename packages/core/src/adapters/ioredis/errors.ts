@@ -15,6 +15,8 @@ const CONNECTION_TEXTS = [
   'Too many Cluster redirections',
   'connect ETIMEDOUT',
   'Connection manually closed',
+  // ioredis `socketTimeout`: the connection went silent with commands in flight.
+  'Socket timeout',
 ];
 
 const CONNECTION_CODES = new Set([

@@ -36,6 +36,18 @@ export interface IoredisAdapterOptions {
   autoPipelining?: boolean | undefined;
   /** A command without a reply after this many ms fails with `E_TIMEOUT` (its effect is unknown). @default 10000 */
   commandTimeoutMs?: number | undefined;
+  /**
+   * A connection with commands in flight that receives nothing for this many ms is dead: it is
+   * closed and the client reconnects at once. This heals a connection that went silent without
+   * an error (a stuck proxy, load balancer or NAT entry), on which ioredis would otherwise wait
+   * forever while new connections work. Commands in flight on it are re-sent on the new
+   * connection by ioredis (or fail with `E_CONNECTION`): one that had reached Redis may run
+   * twice. A healthy connection blocked behind one command slower than this (a long script, a
+   * huge DEL) is closed too: keep it above your slowest command. TCP keep-alive cannot do this
+   * job (a stuck relay's kernel still answers the probes). ioredis `socketTimeout` (>= 5.3);
+   * `0` turns it off. @default 2000
+   */
+  socketTimeoutMs?: number | undefined;
   /** Give up on one connection attempt after this many ms. @default 3000 */
   connectTimeoutMs?: number | undefined;
   /**
@@ -50,6 +62,7 @@ export interface IoredisAdapterOptions {
 export interface ResolvedIoredisOptions extends IoredisAdapterOptions {
   autoPipelining: boolean;
   commandTimeoutMs: number;
+  socketTimeoutMs: number;
   connectTimeoutMs: number;
   maxRetriesPerRequest: number;
 }
@@ -74,6 +87,7 @@ export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdap
     cluster: z.object({ nodes: z.array(node).min(1) }).optional(),
     autoPipelining: z.boolean().default(false),
     commandTimeoutMs: z.number().int().positive().default(10_000),
+    socketTimeoutMs: z.number().int().min(0).default(2_000),
     connectTimeoutMs: z.number().int().positive().default(3_000),
     maxRetriesPerRequest: z.number().int().min(0).default(1),
   })

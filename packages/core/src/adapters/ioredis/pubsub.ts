@@ -2,6 +2,19 @@ import type { DriverEvents, MessageHandler, Subscription } from '../../driver.js
 import type { IoredisClient } from './client.js';
 import { mapError } from './errors.js';
 
+/**
+ * Destroy the client's socket so ioredis reconnects at once, as its own `socketTimeout` does.
+ * `disconnect(true)` would only half-close it (FIN), and a stuck relay may never close its side.
+ */
+function dropSocket(conn: IoredisClient): void {
+  const stream = (conn as { stream?: { destroy?(error?: Error): void } }).stream;
+  if (typeof stream?.destroy === 'function') {
+    stream.destroy(new Error('Socket timeout: the subscriber heartbeat PING got no answer'));
+  } else {
+    conn.disconnect(true);
+  }
+}
+
 interface Entry {
   readonly channels: readonly string[];
   readonly handler: MessageHandler;
@@ -13,6 +26,11 @@ interface Entry {
  * subscribe and released when the last subscription ends. ioredis resubscribes after a
  * reconnect; this class re-issues SUBSCRIBE itself and waits for its reply before it calls
  * `events.resubscribed`, so a message published after that callback is received.
+ *
+ * A subscriber connection has no command in flight, so a silent one (a stuck relay) would go
+ * unnoticed forever and its messages (L1 invalidations among them) would be lost without a
+ * sign. A heartbeat PING every `deadlineMs / 2` notices it: a PING unanswered after
+ * `deadlineMs` makes the connection reconnect, which resubscribes and calls `resubscribed`.
  */
 export class Subscriber {
   readonly #open: () => Promise<IoredisClient>;
@@ -21,10 +39,16 @@ export class Subscriber {
   readonly #byChannel = new Map<string, Set<Entry>>();
   /** Subscribe/unsubscribe steps run one after another so a release never races a new subscribe. */
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #deadlineMs: number;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  /** `open` creates a fresh subscriber connection (a duplicate of the client). */
-  constructor(open: () => Promise<IoredisClient>) {
+  /**
+   * `open` creates a fresh subscriber connection (a duplicate of the client); a PING
+   * unanswered after `deadlineMs` reconnects it (0: no heartbeat).
+   */
+  constructor(open: () => Promise<IoredisClient>, deadlineMs = 0) {
     this.#open = open;
+    this.#deadlineMs = deadlineMs;
   }
 
   /** Subscribe `handler` to `channels`; resolves once Redis confirmed the subscription. */
@@ -64,6 +88,7 @@ export class Subscriber {
     this.#conn = undefined;
     this.#entries.clear();
     this.#byChannel.clear();
+    this.#stopHeartbeat();
     conn?.disconnect();
   }
 
@@ -90,6 +115,7 @@ export class Subscriber {
     if (!conn) return;
     if (this.#entries.size === 0) {
       this.#conn = undefined;
+      this.#stopHeartbeat();
       // The last subscription ended: release the connection (QUIT is valid in subscriber mode).
       await conn.quit().catch(() => conn.disconnect());
     } else if (gone.length > 0) {
@@ -125,7 +151,42 @@ export class Subscriber {
     });
     if (conn.status === 'ready') connectedOnce = true;
     this.#conn = conn;
+    if (this.#deadlineMs > 0) this.#startHeartbeat(conn);
     return conn;
+  }
+
+  #startHeartbeat(conn: IoredisClient): void {
+    this.#stopHeartbeat();
+    let pending = false;
+    const timer = setInterval(
+      () => {
+        if (this.#conn !== conn) {
+          clearInterval(timer);
+          return;
+        }
+        // While reconnecting, ioredis's own retry loop is at work.
+        if (pending || conn.status !== 'ready') return;
+        pending = true;
+        const deadline = setTimeout(() => {
+          // Silent for deadlineMs: drop this socket and reconnect (ioredis resubscribes).
+          if (this.#conn === conn && conn.status === 'ready') dropSocket(conn);
+        }, this.#deadlineMs);
+        deadline.unref?.();
+        const settle = (): void => {
+          clearTimeout(deadline);
+          pending = false;
+        };
+        conn.call('ping').then(settle, settle);
+      },
+      Math.max(10, Math.floor(this.#deadlineMs / 2)),
+    );
+    timer.unref?.();
+    this.#heartbeat = timer;
+  }
+
+  #stopHeartbeat(): void {
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
   }
 
   async #resubscribed(conn: IoredisClient): Promise<void> {
