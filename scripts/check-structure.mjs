@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Keeps the repository's symmetry true (STYLE.md): every export has source, types and a build
 // entry; every adapter has a conformance test; feature packages peer on core with a real range.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -246,6 +247,14 @@ for (const file of readdirSync(adapters)) {
   if (!existsSync(test)) fail(`adapter ${name}: packages/core/test/adapters/${name}.test.ts is missing`);
   else if (!readFileSync(test, 'utf8').includes('runConformance'))
     fail(`adapter ${name}: its test does not run runConformance`);
+}
+
+// Merge-conflict markers left in any tracked text file (Markdown is not linted, so nothing
+// else would catch them: a README once shipped with both sides of a merge).
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0');
+for (const file of tracked) {
+  if (!/\.(ts|mts|mjs|js|json|md|yaml|yml)$/.test(file) || !existsSync(join(root, file))) continue;
+  if (/^(<{7}|>{7}) /m.test(readFileSync(join(root, file), 'utf8'))) fail(`${file}: merge-conflict markers`);
 }
 
 if (warnings.length > 0) {
