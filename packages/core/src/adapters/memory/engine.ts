@@ -16,7 +16,7 @@ import { type Handler, STRING_COMMANDS } from './strings.js';
 import { ZSET_COMMANDS } from './zsets.js';
 
 /** Redis command arities: n means exactly n words, -n at least n (name included). */
-const ARITY: Record<string, number> = {
+export const ARITY: Readonly<Record<string, number>> = {
   GET: 2,
   SET: -3,
   SETNX: 3,
