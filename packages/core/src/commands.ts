@@ -1,6 +1,6 @@
 import type { Command, Reply } from './driver.js';
 import { KvError } from './errors.js';
-import type { KvCommands, ScoreBound, ScoredMember, SetOptions } from './types.js';
+import type { KvCommands, ScoreBound, ScoredMember, SetOptions, ZRangeUnifiedOptions } from './types.js';
 
 /**
  * How one `KvCommands` method becomes a Redis command and how its reply becomes the result.
@@ -174,6 +174,8 @@ const asStrings = (r: Reply): string[] => asArray(r) as string[];
 
 const asNullableStrings = (r: Reply): Array<string | null> => asArray(r) as Array<string | null>;
 
+const asNullableInteger = (r: Reply): number | null => (r === null ? null : asInteger(r));
+
 const asRecord = (r: Reply): Record<string, string> => {
   const arr = asArray(r);
   const out: Record<string, string> = {};
@@ -212,6 +214,37 @@ function rangeLimit(
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('offset must be a whole number >= 0');
   if (!Number.isSafeInteger(count) || count < -1) throw invalid('count must be a whole number >= 0');
   return ['LIMIT', String(offset), String(count)];
+}
+
+function popArgs(name: string, key: string, count: number | undefined): Command {
+  if (count === undefined) return keyCmd(name, key, false);
+  if (!Number.isSafeInteger(count) || count < 0) throw invalid('count must be a whole number >= 0');
+  return keyCmd(name, key, false, String(count));
+}
+
+/** `ZRANGE key start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`. */
+function zrangeArgs(
+  key: string,
+  start: ScoreBound,
+  stop: ScoreBound,
+  options: ZRangeUnifiedOptions | undefined,
+  withScores: boolean,
+): Command {
+  const by = options?.by ?? 'rank';
+  const argv = ['ZRANGE', checkString(key, 'key')];
+  if (by === 'rank') {
+    if (options?.offset !== undefined || options?.count !== undefined)
+      throw invalid('zrange: offset and count need by: score');
+    argv.push(checkInt(start, 'start'), checkInt(stop, 'stop'));
+  } else if (by === 'score') {
+    argv.push(encodeBound(start), encodeBound(stop), 'BYSCORE');
+  } else {
+    throw invalid(`zrange: by must be 'rank' or 'score', got ${describe(by)}`);
+  }
+  if (options?.rev) argv.push('REV');
+  argv.push(...rangeLimit(options));
+  if (withScores) argv.push('WITHSCORES');
+  return cmd(argv, KEY1, true);
 }
 
 /** The table every store is built from. */
@@ -262,6 +295,12 @@ export const COMMANDS: Specs = {
     asInteger,
   ),
   hlen: spec((key) => keyCmd('HLEN', key, true), asInteger),
+  hsetnx: spec(
+    (key, field, value) =>
+      keyCmd('HSETNX', key, false, checkString(field, 'field'), checkString(value, 'value')),
+    asBoolean,
+  ),
+  hexists: spec((key, field) => keyCmd('HEXISTS', key, true, checkString(field, 'field')), asBoolean),
 
   zadd: spec((key, members, options) => {
     const argv = ['ZADD', checkString(key, 'key')];
@@ -305,15 +344,24 @@ export const COMMANDS: Specs = {
       ),
     asScoredMembers,
   ),
+  zrevrangeByScore: spec(
+    (key, max, min, options) =>
+      keyCmd('ZREVRANGEBYSCORE', key, true, encodeBound(max), encodeBound(min), ...rangeLimit(options)),
+    asStrings,
+  ),
+  zrange: spec((key, start, stop, options) => zrangeArgs(key, start, stop, options, false), asStrings),
+  zrangeWithScores: spec(
+    (key, start, stop, options) => zrangeArgs(key, start, stop, options, true),
+    asScoredMembers,
+  ),
+  zcount: spec((key, min, max) => keyCmd('ZCOUNT', key, true, encodeBound(min), encodeBound(max)), asInteger),
+  zrank: spec((key, member) => keyCmd('ZRANK', key, true, checkString(member, 'member')), asNullableInteger),
   zremRangeByScore: spec(
     (key, min, max) => keyCmd('ZREMRANGEBYSCORE', key, false, encodeBound(min), encodeBound(max)),
     asInteger,
   ),
-  zpopmin: spec((key, count) => {
-    if (count === undefined) return keyCmd('ZPOPMIN', key, false);
-    if (!Number.isSafeInteger(count) || count < 0) throw invalid('count must be a whole number >= 0');
-    return keyCmd('ZPOPMIN', key, false, String(count));
-  }, asScoredMembers),
+  zpopmin: spec((key, count) => popArgs('ZPOPMIN', key, count), asScoredMembers),
+  zpopmax: spec((key, count) => popArgs('ZPOPMAX', key, count), asScoredMembers),
 
   lpush: spec((key, values) => keyCmd('LPUSH', key, false, ...list(values, 'values')), asInteger),
   rpush: spec((key, values) => keyCmd('RPUSH', key, false, ...list(values, 'values')), asInteger),

@@ -44,6 +44,8 @@ const SAMPLES: Samples = {
   type: [['k1']],
   hget: [['k1', 'f']],
   hset: [['k1', { f: 'v', g: 'w' }]],
+  hsetnx: [['k1', 'f', 'v']],
+  hexists: [['k1', 'f']],
   hmget: [['k1', ['f', 'g']]],
   hgetall: [['k1']],
   hdel: [['k1', ['f', 'g']]],
@@ -57,6 +59,21 @@ const SAMPLES: Samples = {
   zscore: [['k1', 'm']],
   zincrBy: [['k1', 2, 'm']],
   zcard: [['k1']],
+  zcount: [['k1', 0, { exclusive: 5 }]],
+  zrank: [['k1', 'm']],
+  zrange: [
+    ['k1', 0, -1],
+    ['k1', 10, 0, { by: 'score', rev: true, offset: 1, count: 2 }],
+    ['k1', 0, -1, { rev: true }],
+  ],
+  zrangeWithScores: [
+    ['k1', 0, -1],
+    ['k1', Number.NEGATIVE_INFINITY, { exclusive: 3 }, { by: 'score' }],
+  ],
+  zrevrangeByScore: [
+    ['k1', 10, 0],
+    ['k1', 10, 0, { offset: 0, count: 1 }],
+  ],
   zrangeByScore: [
     ['k1', 0, 10],
     ['k1', 0, { exclusive: 10 }, { offset: 1, count: 2 }],
@@ -64,6 +81,7 @@ const SAMPLES: Samples = {
   zrangeByScoreWithScores: [['k1', 0, 10]],
   zremRangeByScore: [['k1', 0, 10]],
   zpopmin: [['k1'], ['k1', 2]],
+  zpopmax: [['k1'], ['k1', 2]],
   lpush: [['k1', ['a', 'b']]],
   rpush: [['k1', 'a']],
   lpop: [['k1']],
