@@ -157,13 +157,13 @@ export function parseDouble(r: string): number {
   return n;
 }
 
-const asDouble = (r: Reply): number => {
+export const asDouble = (r: Reply): number => {
   if (typeof r === 'string') return parseDouble(r);
   if (typeof r === 'number') return r;
   throw unexpected(r);
 };
 
-const asNullableDouble = (r: Reply): number | null => (r === null ? null : asDouble(r));
+export const asNullableDouble = (r: Reply): number | null => (r === null ? null : asDouble(r));
 
 const asArray = (r: Reply): Reply[] => {
   if (Array.isArray(r)) return r;
@@ -392,6 +392,59 @@ export const COMMANDS: Specs = {
   sismember: spec((key, member) => keyCmd('SISMEMBER', key, true, checkString(member, 'member')), asBoolean),
   scard: spec((key) => keyCmd('SCARD', key, true), asInteger),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Reply traits: facts about a Redis command's reply that adapters need, kept beside the table
+// (the meta-test checks them against each entry's parser and key positions).
+
+/** How the per-slot replies of a Cluster-split multi-key command merge back into one. */
+export type SplitMerge = 'ordered' | 'sum' | 'ok';
+
+/** What an adapter must know about one Redis command's reply and keys. */
+export interface CommandTraits {
+  /** RESP3 nests `[member, score]` (or `[field, value]`) pairs that RESP2 sends flat. */
+  readonly pairs?: true;
+  /** The reply holds doubles (an integral score must not be read back as an integer). */
+  readonly doubles?: true;
+  /** A multi-key command a Cluster adapter may split by slot, and how replies merge. */
+  readonly split?: SplitMerge;
+  /** A multi-key command whose keys must share one slot (never split). */
+  readonly sameSlot?: true;
+}
+
+const ZSET_PAIRS: CommandTraits = Object.freeze({ pairs: true, doubles: true });
+
+/**
+ * Traits by Redis command name (upper case): every command the table sends, and the ones scripts
+ * and raw callers use whose replies need reshaping. A command absent here has none.
+ */
+export const COMMAND_TRAITS: Readonly<Record<string, CommandTraits | undefined>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, CommandTraits>, {
+    ZSCORE: { doubles: true },
+    ZMSCORE: { doubles: true },
+    ZINCRBY: { doubles: true },
+    // A bulk string in RESP3 too, so the trait changes nothing there; it keeps the rule simple.
+    INCRBYFLOAT: { doubles: true },
+    ZRANGEBYSCORE: ZSET_PAIRS,
+    ZREVRANGEBYSCORE: ZSET_PAIRS,
+    ZRANGE: ZSET_PAIRS,
+    ZREVRANGE: ZSET_PAIRS,
+    ZPOPMIN: ZSET_PAIRS,
+    ZPOPMAX: ZSET_PAIRS,
+    ZRANDMEMBER: ZSET_PAIRS,
+    ZUNION: ZSET_PAIRS,
+    ZINTER: ZSET_PAIRS,
+    ZDIFF: ZSET_PAIRS,
+    HRANDFIELD: { pairs: true },
+    MGET: { split: 'ordered' },
+    DEL: { split: 'sum' },
+    UNLINK: { split: 'sum' },
+    EXISTS: { split: 'sum' },
+    TOUCH: { split: 'sum' },
+    MSET: { split: 'ok' },
+    LMOVE: { sameSlot: true },
+  } satisfies Record<string, CommandTraits>),
+);
 
 /** Names of the data commands, for building facades and batches. */
 export const COMMAND_NAMES: ReadonlyArray<keyof KvCommands> = Object.freeze(

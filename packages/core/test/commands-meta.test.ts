@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
 import { ARITY } from '../src/adapters/memory/engine.js';
-import { COMMAND_NAMES, COMMANDS } from '../src/commands.js';
+import {
+  asDouble,
+  asNullableDouble,
+  asScoredMembers,
+  COMMAND_NAMES,
+  COMMAND_TRAITS,
+  COMMANDS,
+} from '../src/commands.js';
 import type { Command, Reply } from '../src/driver.js';
 import type { KvCommands, KvStore } from '../src/types.js';
 
@@ -127,7 +134,7 @@ describe('the command table agrees with redis-server', () => {
     await redis?.close();
   });
 
-  const encoded: Array<{ method: string; sample: number; command: Command }> = [];
+  const encoded: Array<{ method: keyof KvCommands; sample: number; command: Command }> = [];
   for (const method of COMMAND_NAMES) {
     const samples = SAMPLES[method] as ReadonlyArray<unknown[]>;
     samples.forEach((args, sample) => {
@@ -167,6 +174,34 @@ describe('the command table agrees with redis-server', () => {
       );
     },
   );
+
+  it.each(encoded)(
+    '$method (sample $sample): reply traits match the parser and the keys',
+    ({ method, command }) => {
+      const name = command.argv[0] as string;
+      const traits = COMMAND_TRAITS[name] ?? {};
+      const decode = COMMANDS[method].decode as unknown;
+      // Scored members: RESP3 nests the pairs and sends the scores as doubles.
+      if (decode === asScoredMembers) expect(traits, name).toMatchObject({ pairs: true, doubles: true });
+      if (decode === asDouble || decode === asNullableDouble)
+        expect(traits, name).toMatchObject({ doubles: true });
+      // A multi-key command is either split by slot on a Cluster (with a merge rule) or same-slot only.
+      if (command.keys.length > 1) {
+        expect(traits.split !== undefined || traits.sameSlot === true, `${name}: split or sameSlot`).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it('every split command takes keys 1..n (optionally with one value each), as the split assumes', async () => {
+    for (const [name, traits] of Object.entries(COMMAND_TRAITS)) {
+      if (!traits?.split) continue;
+      const [, , , first, last, step] = await info(name);
+      expect({ name, first, last }).toEqual({ name, first: 1, last: -1 });
+      expect(step === 1 || (step === 2 && traits.split === 'ok'), `${name} step ${step}`).toBe(true);
+    }
+  });
 
   it("every arity in the memory engine is Redis's", async () => {
     const wrong: string[] = [];
