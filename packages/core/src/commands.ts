@@ -1,6 +1,6 @@
 import type { Command, Reply } from './driver.js';
 import { KvError } from './errors.js';
-import type { KvCommands, ScoreBound, ScoredMember, SetOptions } from './types.js';
+import type { KvCommands, ScoreBound, ScoredMember, SetOptions, ZRangeUnifiedOptions } from './types.js';
 
 /**
  * How one `KvCommands` method becomes a Redis command and how its reply becomes the result.
@@ -157,13 +157,13 @@ export function parseDouble(r: string): number {
   return n;
 }
 
-const asDouble = (r: Reply): number => {
+export const asDouble = (r: Reply): number => {
   if (typeof r === 'string') return parseDouble(r);
   if (typeof r === 'number') return r;
   throw unexpected(r);
 };
 
-const asNullableDouble = (r: Reply): number | null => (r === null ? null : asDouble(r));
+export const asNullableDouble = (r: Reply): number | null => (r === null ? null : asDouble(r));
 
 const asArray = (r: Reply): Reply[] => {
   if (Array.isArray(r)) return r;
@@ -173,6 +173,8 @@ const asArray = (r: Reply): Reply[] => {
 const asStrings = (r: Reply): string[] => asArray(r) as string[];
 
 const asNullableStrings = (r: Reply): Array<string | null> => asArray(r) as Array<string | null>;
+
+const asNullableInteger = (r: Reply): number | null => (r === null ? null : asInteger(r));
 
 const asRecord = (r: Reply): Record<string, string> => {
   const arr = asArray(r);
@@ -212,6 +214,37 @@ function rangeLimit(
   if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('offset must be a whole number >= 0');
   if (!Number.isSafeInteger(count) || count < -1) throw invalid('count must be a whole number >= 0');
   return ['LIMIT', String(offset), String(count)];
+}
+
+function popArgs(name: string, key: string, count: number | undefined): Command {
+  if (count === undefined) return keyCmd(name, key, false);
+  if (!Number.isSafeInteger(count) || count < 0) throw invalid('count must be a whole number >= 0');
+  return keyCmd(name, key, false, String(count));
+}
+
+/** `ZRANGE key start stop [BYSCORE] [REV] [LIMIT offset count] [WITHSCORES]`. */
+function zrangeArgs(
+  key: string,
+  start: ScoreBound,
+  stop: ScoreBound,
+  options: ZRangeUnifiedOptions | undefined,
+  withScores: boolean,
+): Command {
+  const by = options?.by ?? 'rank';
+  const argv = ['ZRANGE', checkString(key, 'key')];
+  if (by === 'rank') {
+    if (options?.offset !== undefined || options?.count !== undefined)
+      throw invalid('zrange: offset and count need by: score');
+    argv.push(checkInt(start, 'start'), checkInt(stop, 'stop'));
+  } else if (by === 'score') {
+    argv.push(encodeBound(start), encodeBound(stop), 'BYSCORE');
+  } else {
+    throw invalid(`zrange: by must be 'rank' or 'score', got ${describe(by)}`);
+  }
+  if (options?.rev) argv.push('REV');
+  argv.push(...rangeLimit(options));
+  if (withScores) argv.push('WITHSCORES');
+  return cmd(argv, KEY1, true);
 }
 
 /** The table every store is built from. */
@@ -262,6 +295,12 @@ export const COMMANDS: Specs = {
     asInteger,
   ),
   hlen: spec((key) => keyCmd('HLEN', key, true), asInteger),
+  hsetnx: spec(
+    (key, field, value) =>
+      keyCmd('HSETNX', key, false, checkString(field, 'field'), checkString(value, 'value')),
+    asBoolean,
+  ),
+  hexists: spec((key, field) => keyCmd('HEXISTS', key, true, checkString(field, 'field')), asBoolean),
 
   zadd: spec((key, members, options) => {
     const argv = ['ZADD', checkString(key, 'key')];
@@ -305,15 +344,24 @@ export const COMMANDS: Specs = {
       ),
     asScoredMembers,
   ),
+  zrevrangeByScore: spec(
+    (key, max, min, options) =>
+      keyCmd('ZREVRANGEBYSCORE', key, true, encodeBound(max), encodeBound(min), ...rangeLimit(options)),
+    asStrings,
+  ),
+  zrange: spec((key, start, stop, options) => zrangeArgs(key, start, stop, options, false), asStrings),
+  zrangeWithScores: spec(
+    (key, start, stop, options) => zrangeArgs(key, start, stop, options, true),
+    asScoredMembers,
+  ),
+  zcount: spec((key, min, max) => keyCmd('ZCOUNT', key, true, encodeBound(min), encodeBound(max)), asInteger),
+  zrank: spec((key, member) => keyCmd('ZRANK', key, true, checkString(member, 'member')), asNullableInteger),
   zremRangeByScore: spec(
     (key, min, max) => keyCmd('ZREMRANGEBYSCORE', key, false, encodeBound(min), encodeBound(max)),
     asInteger,
   ),
-  zpopmin: spec((key, count) => {
-    if (count === undefined) return keyCmd('ZPOPMIN', key, false);
-    if (!Number.isSafeInteger(count) || count < 0) throw invalid('count must be a whole number >= 0');
-    return keyCmd('ZPOPMIN', key, false, String(count));
-  }, asScoredMembers),
+  zpopmin: spec((key, count) => popArgs('ZPOPMIN', key, count), asScoredMembers),
+  zpopmax: spec((key, count) => popArgs('ZPOPMAX', key, count), asScoredMembers),
 
   lpush: spec((key, values) => keyCmd('LPUSH', key, false, ...list(values, 'values')), asInteger),
   rpush: spec((key, values) => keyCmd('RPUSH', key, false, ...list(values, 'values')), asInteger),
@@ -344,6 +392,59 @@ export const COMMANDS: Specs = {
   sismember: spec((key, member) => keyCmd('SISMEMBER', key, true, checkString(member, 'member')), asBoolean),
   scard: spec((key) => keyCmd('SCARD', key, true), asInteger),
 };
+
+// ---------------------------------------------------------------------------------------------
+// Reply traits: facts about a Redis command's reply that adapters need, kept beside the table
+// (the meta-test checks them against each entry's parser and key positions).
+
+/** How the per-slot replies of a Cluster-split multi-key command merge back into one. */
+export type SplitMerge = 'ordered' | 'sum' | 'ok';
+
+/** What an adapter must know about one Redis command's reply and keys. */
+export interface CommandTraits {
+  /** RESP3 nests `[member, score]` (or `[field, value]`) pairs that RESP2 sends flat. */
+  readonly pairs?: true;
+  /** The reply holds doubles (an integral score must not be read back as an integer). */
+  readonly doubles?: true;
+  /** A multi-key command a Cluster adapter may split by slot, and how replies merge. */
+  readonly split?: SplitMerge;
+  /** A multi-key command whose keys must share one slot (never split). */
+  readonly sameSlot?: true;
+}
+
+const ZSET_PAIRS: CommandTraits = Object.freeze({ pairs: true, doubles: true });
+
+/**
+ * Traits by Redis command name (upper case): every command the table sends, and the ones scripts
+ * and raw callers use whose replies need reshaping. A command absent here has none.
+ */
+export const COMMAND_TRAITS: Readonly<Record<string, CommandTraits | undefined>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, CommandTraits>, {
+    ZSCORE: { doubles: true },
+    ZMSCORE: { doubles: true },
+    ZINCRBY: { doubles: true },
+    // A bulk string in RESP3 too, so the trait changes nothing there; it keeps the rule simple.
+    INCRBYFLOAT: { doubles: true },
+    ZRANGEBYSCORE: ZSET_PAIRS,
+    ZREVRANGEBYSCORE: ZSET_PAIRS,
+    ZRANGE: ZSET_PAIRS,
+    ZREVRANGE: ZSET_PAIRS,
+    ZPOPMIN: ZSET_PAIRS,
+    ZPOPMAX: ZSET_PAIRS,
+    ZRANDMEMBER: ZSET_PAIRS,
+    ZUNION: ZSET_PAIRS,
+    ZINTER: ZSET_PAIRS,
+    ZDIFF: ZSET_PAIRS,
+    HRANDFIELD: { pairs: true },
+    MGET: { split: 'ordered' },
+    DEL: { split: 'sum' },
+    UNLINK: { split: 'sum' },
+    EXISTS: { split: 'sum' },
+    TOUCH: { split: 'sum' },
+    MSET: { split: 'ok' },
+    LMOVE: { sameSlot: true },
+  } satisfies Record<string, CommandTraits>),
+);
 
 /** Names of the data commands, for building facades and batches. */
 export const COMMAND_NAMES: ReadonlyArray<keyof KvCommands> = Object.freeze(

@@ -62,6 +62,11 @@ export interface KvCapabilities {
   readonly persistent: boolean;
   /** Data is shared between processes (false for memory). */
   readonly shared: boolean;
+  /**
+   * Blocking commands (BLPOP, BZPOPMIN, XREAD BLOCK, ...) run. False on every adapter: they are
+   * refused with `E_UNSUPPORTED` (see `BLOCKING_COMMANDS`); poll, or wake on pub/sub.
+   */
+  readonly blocking: boolean;
 }
 
 /** A live subscription. */

@@ -110,4 +110,5 @@ export type {
   Settled,
   ZAddOptions,
   ZRangeOptions,
+  ZRangeUnifiedOptions,
 } from './types.js';

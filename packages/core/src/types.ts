@@ -50,6 +50,22 @@ export interface ZRangeOptions {
   count?: number | undefined;
 }
 
+/**
+ * Options of {@link KvCommands.zrange} (Redis 6.2+'s unified `ZRANGE`). By rank (the default),
+ * `start` and `stop` are 0-based ranks, negative from the end; by score they are
+ * {@link ScoreBound}s, and with `rev` the first is the higher one (`ZRANGE key max min BYSCORE REV`).
+ */
+export interface ZRangeUnifiedOptions {
+  /** `'rank'` (default) or `'score'` (Redis `BYSCORE`). */
+  by?: 'rank' | 'score' | undefined;
+  /** Highest first (Redis `REV`). */
+  rev?: boolean | undefined;
+  /** By score only: skip this many members (Redis `LIMIT offset count`). @default 0 */
+  offset?: number | undefined;
+  /** By score only: return at most this many members. @default all */
+  count?: number | undefined;
+}
+
 /** A list end. */
 export type ListSide = 'LEFT' | 'RIGHT';
 
@@ -93,6 +109,10 @@ export interface KvCommands {
   hdel(key: string, fields: string | readonly string[]): Promise<number>;
   hincrBy(key: string, field: string, increment: number): Promise<number>;
   hlen(key: string): Promise<number>;
+  /** Set a field only if it does not exist; true if it was set. */
+  hsetnx(key: string, field: string, value: string): Promise<boolean>;
+  /** Whether a field exists. */
+  hexists(key: string, field: string): Promise<boolean>;
 
   /** Add or update members; resolves to how many were added (or changed, with `ch`). */
   zadd(key: string, members: ScoredMember | readonly ScoredMember[], options?: ZAddOptions): Promise<number>;
@@ -109,9 +129,26 @@ export interface KvCommands {
     max: ScoreBound,
     options?: ZRangeOptions,
   ): Promise<ScoredMember[]>;
+  /** Members with a score in `[min, max]`, highest first: `ZREVRANGEBYSCORE key max min`. */
+  zrevrangeByScore(key: string, max: ScoreBound, min: ScoreBound, options?: ZRangeOptions): Promise<string[]>;
+  /** `ZRANGE` by rank or score, optionally reversed and limited (see {@link ZRangeUnifiedOptions}). */
+  zrange(key: string, start: ScoreBound, stop: ScoreBound, options?: ZRangeUnifiedOptions): Promise<string[]>;
+  /** Like {@link zrange}, with scores (`WITHSCORES`). */
+  zrangeWithScores(
+    key: string,
+    start: ScoreBound,
+    stop: ScoreBound,
+    options?: ZRangeUnifiedOptions,
+  ): Promise<ScoredMember[]>;
+  /** How many members have a score in `[min, max]`. */
+  zcount(key: string, min: ScoreBound, max: ScoreBound): Promise<number>;
+  /** A member's 0-based rank, lowest score first; null if absent. */
+  zrank(key: string, member: string): Promise<number | null>;
   zremRangeByScore(key: string, min: ScoreBound, max: ScoreBound): Promise<number>;
   /** Remove and return up to `count` lowest members. @default count 1 */
   zpopmin(key: string, count?: number): Promise<ScoredMember[]>;
+  /** Remove and return the `count` (default 1) members with the highest scores, highest first. */
+  zpopmax(key: string, count?: number): Promise<ScoredMember[]>;
 
   /** Push to the head; resolves to the new length. */
   lpush(key: string, values: string | readonly string[]): Promise<number>;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { blockingError } from '../src/blocking.js';
 import type { Command, KvDriver, Reply, ScriptCall } from '../src/driver.js';
 import { fromReplyError, isKvError, KvError } from '../src/errors.js';
 
@@ -37,13 +38,19 @@ export function redisDriver(client: Redis): KvDriver {
       maxValueBytes: 512 * 1024 * 1024,
       persistent: false,
       shared: true,
+      blocking: false,
     },
-    command: (command: Command) => send(command.argv),
+    command: (command: Command) => {
+      const blocking = blockingError(command.argv, 'redis');
+      return blocking ? Promise.reject(blocking) : send(command.argv);
+    },
     script,
     batch: async (entries) => {
       const out: Array<Reply | Error> = [];
       for (const e of entries) {
         try {
+          const blocking = 'command' in e ? blockingError(e.command.argv, 'redis') : undefined;
+          if (blocking) throw blocking;
           out.push('command' in e ? await send(e.command.argv) : await script(e.call));
         } catch (error) {
           out.push(error as Error);

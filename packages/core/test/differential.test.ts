@@ -123,6 +123,17 @@ const zaddOptions = fc.record(
   { requiredKeys: [] },
 );
 const scored = fc.record({ member, score });
+const limitOptions = fc.record({ offset: fc.nat(3), count: fc.integer({ min: -1, max: 3 }) });
+const scoreRangeOptions = fc.record(
+  {
+    by: fc.constant('score' as const),
+    rev: fc.boolean(),
+    offset: fc.nat(3),
+    count: fc.integer({ min: -1, max: 3 }),
+  },
+  { requiredKeys: ['by'] },
+);
+const rangeWord = fc.constantFrom('BYSCORE', 'byscore', 'REV', 'WITHSCORES', 'LIMIT', 'x');
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   cmd('get', key),
@@ -145,6 +156,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   cmd('hdel', key, fc.array(field, { minLength: 1, maxLength: 3 })),
   cmd('hincrBy', key, field, int),
   cmd('hlen', key),
+  cmd('hsetnx', key, field, value),
+  cmd('hexists', key, field),
   cmd(
     'zadd',
     key,
@@ -163,8 +176,22 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     fc.option(fc.record({ offset: fc.nat(3), count: fc.integer({ min: -1, max: 3 }) }), { nil: undefined }),
   ),
   cmd('zrangeByScoreWithScores', key, bound, bound),
+  cmd('zrevrangeByScore', key, bound, bound, fc.option(limitOptions, { nil: undefined })),
+  cmd(
+    'zrange',
+    key,
+    fc.integer({ min: -4, max: 4 }),
+    fc.integer({ min: -4, max: 4 }),
+    fc.option(fc.record({ rev: fc.boolean() }, { requiredKeys: [] }), { nil: undefined }),
+  ),
+  cmd('zrange', key, bound, bound, scoreRangeOptions),
+  cmd('zrangeWithScores', key, fc.integer({ min: -4, max: 4 }), fc.integer({ min: -4, max: 4 })),
+  cmd('zrangeWithScores', key, bound, bound, scoreRangeOptions),
+  cmd('zcount', key, bound, bound),
+  cmd('zrank', key, member),
   cmd('zremRangeByScore', key, bound, bound),
   cmd('zpopmin', key, fc.option(fc.nat(3), { nil: undefined })),
+  cmd('zpopmax', key, fc.option(fc.nat(3), { nil: undefined })),
   cmd('lpush', key, fc.array(value, { minLength: 1, maxLength: 3 })),
   cmd('rpush', key, fc.array(value, { minLength: 1, maxLength: 3 })),
   cmd('lpop', key),
@@ -196,6 +223,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   raw(lit('ZINCRBY'), key, rawScore, member),
   raw(lit('ZRANGEBYSCORE'), key, rawScore, rawScore, lit('LIMIT'), rawInt, rawInt),
   raw(lit('ZPOPMIN'), key, rawInt),
+  raw(lit('ZPOPMAX'), key, rawInt),
+  // Unified ZRANGE: options in any order, LIMIT's words, conflicts and bad bounds.
+  raw(lit('ZRANGE'), key, rawScore, rawScore, rangeWord, rangeWord, rangeWord, rawInt, rawInt),
+  raw(lit('ZRANGE'), key, rawInt, rawInt, rangeWord, rangeWord),
+  raw(lit('ZREVRANGEBYSCORE'), key, rawScore, rawScore, rangeWord, rawInt, rawInt),
+  raw(lit('ZREVRANGE'), key, rawInt, rawInt, lit('LIMIT'), rawInt, rawInt),
   raw(lit('LPOP'), key, rawInt),
   raw(lit('INCRBYFLOAT'), key, fc.constantFrom('1e400', 'inf', '-0', '1e-400', ' 1', '0x10', '.5', '5.')),
   raw(

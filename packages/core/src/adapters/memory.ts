@@ -101,6 +101,7 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
     maxValueBytes: opts.maxValueBytes,
     persistent: false,
     shared: false,
+    blocking: false,
   });
 
   const run = <T>(fn: () => T): Promise<T> => {

@@ -3,6 +3,7 @@
  * `fetch`, `TextDecoder` and `atob` only, and imports `@upstash/redis` as a type, never at runtime.
  */
 import type { Redis } from '@upstash/redis';
+import { batchRefusingBlocking, blockingError } from '../blocking.js';
 import type {
   BatchEntry,
   Command,
@@ -84,6 +85,7 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
     maxValueBytes: options.maxValueBytes,
     persistent: true,
     shared: true,
+    blocking: false,
   });
 
   const closedError = (): KvError => new KvError('E_CLOSED', 'the store is closed', { adapter: ADAPTER });
@@ -117,10 +119,15 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
     get requests() {
       return queue.requests;
     },
-    command: (command: Command) => one({ argv: command.argv }),
+    command: (command: Command) => {
+      const blocking = blockingError(command.argv, ADAPTER);
+      return blocking ? Promise.reject(blocking) : one({ argv: command.argv });
+    },
     script: (call: ScriptCall) => one({ call }),
     batch: (entries: readonly BatchEntry[]) =>
-      enqueue(entries.map((e) => ('command' in e ? { argv: e.command.argv } : { call: e.call }))),
+      batchRefusingBlocking(entries, ADAPTER, (run) =>
+        enqueue(run.map((e) => ('command' in e ? { argv: e.command.argv } : { call: e.call }))),
+      ),
     async *scan(request: ScanRequest) {
       let cursor = '0';
       do {

@@ -6,6 +6,42 @@ import { expectCode, type SuiteContext } from './context.js';
 /** Error codes that must be the same on every store. */
 export function errorsGroup(ctx: SuiteContext): void {
   describe('errors', () => {
+    it('capabilities.blocking is false: blocking commands are E_UNSUPPORTED, in batches too', async () => {
+      const kv = ctx.store();
+      expect(kv.capabilities.blocking).toBe(false);
+      // Short timeouts, so a store that ran them would still finish (and fail the test).
+      const blocking: Array<[string[], number[]]> = [
+        [['BLPOP', 'l', '0.01'], [1]],
+        [['brpop', 'l', '0.01'], [1]],
+        [
+          ['BRPOPLPUSH', 'l', 'm', '0.01'],
+          [1, 2],
+        ],
+        [
+          ['BLMOVE', 'l', 'm', 'LEFT', 'RIGHT', '0.01'],
+          [1, 2],
+        ],
+        [['BLMPOP', '0.01', '1', 'l', 'LEFT'], [3]],
+        [['BZPOPMIN', 'z', '0.01'], [1]],
+        [['BZPOPMAX', 'z', '0.01'], [1]],
+        [['BZMPOP', '0.01', '1', 'z', 'MIN'], [3]],
+        [['XREAD', 'BLOCK', '10', 'STREAMS', 'x', '$'], [4]],
+        [['XREADGROUP', 'GROUP', 'g', 'c', 'block', '10', 'STREAMS', 'x', '>'], [7]],
+        [['WAIT', '0', '10'], []],
+      ];
+      for (const [argv, keys] of blocking) {
+        const refused = kv.driver.command({ argv, keys, readonly: false });
+        await expectCode(refused, 'E_UNSUPPORTED');
+      }
+      await kv.rpush('l', 'x');
+      const results = await kv.driver.batch([
+        { command: { argv: ['BLPOP', 'l', '0.01'], keys: [1], readonly: false } },
+        { command: { argv: ['LPOP', 'l'], keys: [1], readonly: false } },
+      ]);
+      expect(isKvError(results[0], 'E_UNSUPPORTED')).toBe(true);
+      expect(results[1]).toBe('x');
+    });
+
     it('E_WRONG_TYPE from every data type', async () => {
       const kv = ctx.store();
       await kv.set('s', 'v');

@@ -48,6 +48,16 @@ export function hashesGroup(ctx: SuiteContext): void {
       expect(await kv.hgetall('h')).toEqual({ '😀': 'e\u0301', '': 'empty' });
     });
 
+    it('hsetnx sets only a new field; hexists', async () => {
+      const kv = ctx.store();
+      expect(await kv.hexists('h', 'f')).toBe(false);
+      expect(await kv.hsetnx('h', 'f', 'one')).toBe(true);
+      expect(await kv.hsetnx('h', 'f', 'two')).toBe(false);
+      expect(await kv.hget('h', 'f')).toBe('one');
+      expect(await kv.hexists('h', 'f')).toBe(true);
+      expect(await kv.hexists('h', 'g')).toBe(false);
+    });
+
     it('every hash command on another type is E_WRONG_TYPE', async () => {
       const kv = ctx.store();
       await kv.set('s', 'v');
@@ -58,6 +68,8 @@ export function hashesGroup(ctx: SuiteContext): void {
       await expectCode(kv.hdel('s', 'f'), 'E_WRONG_TYPE');
       await expectCode(kv.hincrBy('s', 'f', 1), 'E_WRONG_TYPE');
       await expectCode(kv.hlen('s'), 'E_WRONG_TYPE');
+      await expectCode(kv.hsetnx('s', 'f', 'v'), 'E_WRONG_TYPE');
+      await expectCode(kv.hexists('s', 'f'), 'E_WRONG_TYPE');
       expect(await kv.get('s')).toBe('v');
     });
   });

@@ -160,6 +160,66 @@ export function zsetsGroup(ctx: SuiteContext): void {
       await expectCode(kv.zpopmin('z', -1), 'E_INVALID_ARGUMENT');
     });
 
+    it('zpopmax pops the highest members, highest first', async () => {
+      const kv = ctx.store();
+      expect(await kv.zpopmax('missing')).toEqual([]);
+      await kv.zadd('z', [
+        { member: 'a', score: 1 },
+        { member: 'b', score: 1 },
+        { member: 'c', score: 5 },
+      ]);
+      expect(await kv.zpopmax('z')).toEqual([{ member: 'c', score: 5 }]);
+      expect(await kv.zpopmax('z', 0)).toEqual([]);
+      expect(await kv.zpopmax('z', 5)).toEqual([
+        { member: 'b', score: 1 },
+        { member: 'a', score: 1 },
+      ]);
+      expect(await kv.exists('z')).toBe(0);
+      await expectCode(kv.zpopmax('z', -1), 'E_INVALID_ARGUMENT');
+    });
+
+    it('zrange by rank and by score, reversed and limited; zrevrangeByScore, zcount, zrank', async () => {
+      const kv = ctx.store();
+      await kv.zadd('z', [
+        { member: 'a', score: 1 },
+        { member: 'b', score: 2 },
+        { member: 'c', score: 3 },
+        { member: 'd', score: Number.POSITIVE_INFINITY },
+      ]);
+      expect(await kv.zrange('z', 0, -1)).toEqual(['a', 'b', 'c', 'd']);
+      expect(await kv.zrange('z', 0, 1, { rev: true })).toEqual(['d', 'c']);
+      expect(await kv.zrange('z', -2, 100)).toEqual(['c', 'd']);
+      expect(await kv.zrange('z', 3, 1)).toEqual([]);
+      expect(await kv.zrange('z', 2, { exclusive: Number.POSITIVE_INFINITY }, { by: 'score' })).toEqual([
+        'b',
+        'c',
+      ]);
+      // Reversed by score: the higher bound first, as Redis takes it.
+      expect(await kv.zrange('z', 3, 1, { by: 'score', rev: true, offset: 1, count: 1 })).toEqual(['b']);
+      expect(await kv.zrange('z', 1, 3, { by: 'score', rev: true })).toEqual([]);
+      expect(await kv.zrangeWithScores('z', 0, 0, { rev: true })).toEqual([
+        { member: 'd', score: Number.POSITIVE_INFINITY },
+      ]);
+      expect(await kv.zrangeWithScores('z', Number.NEGATIVE_INFINITY, 2, { by: 'score', offset: 1 })).toEqual(
+        [{ member: 'b', score: 2 }],
+      );
+      expect(await kv.zrevrangeByScore('z', 3, { exclusive: 1 })).toEqual(['c', 'b']);
+      expect(await kv.zrevrangeByScore('z', Number.POSITIVE_INFINITY, 0, { offset: 0, count: 2 })).toEqual([
+        'd',
+        'c',
+      ]);
+      expect(await kv.zcount('z', 2, Number.POSITIVE_INFINITY)).toBe(3);
+      expect(await kv.zcount('z', { exclusive: 1 }, { exclusive: 3 })).toBe(1);
+      expect(await kv.zcount('missing', 0, 1)).toBe(0);
+      expect(await kv.zrank('z', 'c')).toBe(2);
+      expect(await kv.zrank('z', 'nope')).toBeNull();
+      expect(await kv.zrank('missing', 'a')).toBeNull();
+      expect(await kv.zrange('missing', 0, -1)).toEqual([]);
+      await expectCode(kv.zrange('z', 0, 1, { count: 1 }), 'E_INVALID_ARGUMENT');
+      await expectCode(kv.zrange('z', { exclusive: 0 }, 1), 'E_INVALID_ARGUMENT');
+      await expectCode(kv.zrange('z', 0.5, 1), 'E_INVALID_ARGUMENT');
+    });
+
     it('every sorted-set command on another type is E_WRONG_TYPE', async () => {
       const kv = ctx.store();
       await kv.rpush('l', 'x');
@@ -172,6 +232,12 @@ export function zsetsGroup(ctx: SuiteContext): void {
       await expectCode(kv.zrangeByScoreWithScores('l', 0, 1), 'E_WRONG_TYPE');
       await expectCode(kv.zremRangeByScore('l', 0, 1), 'E_WRONG_TYPE');
       await expectCode(kv.zpopmin('l'), 'E_WRONG_TYPE');
+      await expectCode(kv.zpopmax('l'), 'E_WRONG_TYPE');
+      await expectCode(kv.zrange('l', 0, -1), 'E_WRONG_TYPE');
+      await expectCode(kv.zrangeWithScores('l', 0, 1, { by: 'score' }), 'E_WRONG_TYPE');
+      await expectCode(kv.zrevrangeByScore('l', 1, 0), 'E_WRONG_TYPE');
+      await expectCode(kv.zcount('l', 0, 1), 'E_WRONG_TYPE');
+      await expectCode(kv.zrank('l', 'a'), 'E_WRONG_TYPE');
     });
   });
 }

@@ -55,6 +55,39 @@ return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')`,
 });
 
 /**
+ * The unified ZRANGE inside a script (BYSCORE, REV, LIMIT, WITHSCORES), with ZCOUNT and ZRANK:
+ * ARGV[1] is a score bound (a bad one is a script error on both).
+ */
+export const ZRANGE_BYSCORE: Script<Reply> = defineScript({
+  name: 'test-zrange-byscore',
+  keys: 1,
+  lua: `redis.call('ZADD', KEYS[1], 1, 'a', 2, 'b', 3, 'c')
+local out = redis.call('ZRANGE', KEYS[1], '+inf', ARGV[1], 'BYSCORE', 'REV', 'LIMIT', 0, 2, 'WITHSCORES')
+out[#out + 1] = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
+out[#out + 1] = redis.call('ZRANK', KEYS[1], 'b')
+return out`,
+  twin: (ctx, keys, args) => {
+    const key = keys[0] as string;
+    ctx.call('ZADD', key, 1, 'a', 2, 'b', 3, 'c');
+    const out = ctx.call(
+      'ZRANGE',
+      key,
+      '+inf',
+      args[0] as string,
+      'BYSCORE',
+      'REV',
+      'LIMIT',
+      0,
+      2,
+      'WITHSCORES',
+    ) as Array<string | number>;
+    out.push(ctx.call('ZCOUNT', key, `(${args[0] as string}`, '+inf') as number);
+    out.push(ctx.call('ZRANK', key, 'b') as number);
+    return out;
+  },
+});
+
+/**
  * Mixed reply types: an integer, a string, a float (truncated), a nil read as `false` (a nil
  * bulk becomes false in Lua, which stays in the table as nil), then a hard nil that ends the table.
  */
@@ -125,6 +158,7 @@ export const TEST_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
   FIXED_WINDOW,
   COMPARE_AND_DELETE,
   ZADD_RANGE,
+  ZRANGE_BYSCORE,
   MIXED_REPLY,
   PCALL_INCR,
   PCALL_PASSTHROUGH,

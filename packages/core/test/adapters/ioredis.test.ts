@@ -91,6 +91,7 @@ describe('ioredis adapter: commands', () => {
       maxValueBytes: 512 * 1024 * 1024,
       persistent: true,
       shared: true,
+      blocking: false,
     });
     expect(store.name).toBe('ioredis');
   });

@@ -221,6 +221,7 @@ describe('memory adapter', () => {
       maxValueBytes: 512 * 1024 * 1024,
       persistent: false,
       shared: false,
+      blocking: false,
     });
   });
 });

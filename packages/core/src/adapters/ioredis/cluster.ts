@@ -1,19 +1,7 @@
 /// <reference path="./cluster-key-slot.d.ts" />
 import calculateSlot from 'cluster-key-slot';
+import { COMMAND_TRAITS } from '../../commands.js';
 import type { Command, Reply } from '../../driver.js';
-
-/** How the per-slot replies of a split multi-key command are merged back into one. */
-type Merge = 'ordered' | 'sum' | 'ok';
-
-/** Multi-key commands a Cluster adapter may split by slot (any others must share one slot). */
-const SPLIT: ReadonlyMap<string, Merge> = new Map([
-  ['MGET', 'ordered'],
-  ['DEL', 'sum'],
-  ['UNLINK', 'sum'],
-  ['EXISTS', 'sum'],
-  ['TOUCH', 'sum'],
-  ['MSET', 'ok'],
-]);
 
 /** One slot's share of a split command: its argv and which original key positions it carries. */
 export interface SlotPart {
@@ -33,7 +21,7 @@ export const slotOf: (key: string) => number = calculateSlot;
 export function splitBySlot(command: Command): SlotPart[] | undefined {
   const { argv, keys } = command;
   const name = argv[0] as string;
-  if (!SPLIT.has(name)) return undefined;
+  if (COMMAND_TRAITS[name]?.split === undefined) return undefined;
   const first = slotOf(argv[keys[0] as number] as string);
   let spans = false;
   for (let i = 1; i < keys.length; i++) {
@@ -61,7 +49,7 @@ export function splitBySlot(command: Command): SlotPart[] | undefined {
 
 /** Merge the replies of the parts of a split command into the reply the whole command would give. */
 export function mergeParts(name: string, parts: readonly SlotPart[], replies: readonly Reply[]): Reply {
-  const merge = SPLIT.get(name);
+  const merge = COMMAND_TRAITS[name]?.split;
   if (merge === 'sum') {
     let total = 0;
     for (const r of replies) total += r as number;

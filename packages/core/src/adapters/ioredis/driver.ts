@@ -1,3 +1,4 @@
+import { batchRefusingBlocking, blockingError } from '../../blocking.js';
 import type {
   BatchEntry,
   Command,
@@ -35,6 +36,7 @@ const STANDALONE: KvCapabilities = Object.freeze({
   maxValueBytes: MAX_VALUE_BYTES,
   persistent: true,
   shared: true,
+  blocking: false,
 });
 const CLUSTER: KvCapabilities = Object.freeze({ ...STANDALONE, cluster: true });
 
@@ -317,6 +319,8 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     capabilities,
     command(command: Command): Promise<Reply> {
       if (closed) return Promise.reject(closedError());
+      const blocking = blockingError(command.argv, ADAPTER);
+      if (blocking) return Promise.reject(blocking);
       if (cluster && command.keys.length > 1) return runSplit(command);
       return send(command.argv);
     },
@@ -327,7 +331,9 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
       if (closed) return Promise.reject(closedError());
       if (entries.length === 0) return Promise.resolve([]);
-      return cluster ? clusterBatch(cluster, entries) : pipelined(entries.map(toItem));
+      return batchRefusingBlocking(entries, ADAPTER, (run) =>
+        cluster ? clusterBatch(cluster, run) : pipelined(run.map(toItem)),
+      );
     },
     async *scan(request: ScanRequest): AsyncGenerator<string[]> {
       if (closed) throw closedError();

@@ -1,3 +1,4 @@
+import { COMMAND_TRAITS } from '../../commands.js';
 import type { Reply } from '../../driver.js';
 
 /**
@@ -10,42 +11,6 @@ import type { Reply } from '../../driver.js';
  *   booleans as `true`/`false`.
  */
 export type ReplyMode = 'none' | 'legacy' | 'resp3';
-
-/** Commands whose RESP3 reply nests `[member, score]` (or `[field, value]`) pairs that RESP2 sends flat. */
-const PAIR_COMMANDS: ReadonlySet<string> = new Set([
-  'ZRANGEBYSCORE',
-  'ZREVRANGEBYSCORE',
-  'ZRANGE',
-  'ZREVRANGE',
-  'ZPOPMIN',
-  'ZPOPMAX',
-  'ZRANDMEMBER',
-  'ZUNION',
-  'ZINTER',
-  'ZDIFF',
-  'HRANDFIELD',
-]);
-
-/**
- * Commands whose reply holds doubles. Under `replyMapping: 'resp3'` a double with an integral
- * value (score 5) arrives as the number 5, indistinguishable from an integer reply, so these
- * commands turn every number of their reply into Redis's double string.
- */
-const DOUBLE_COMMANDS: ReadonlySet<string> = new Set([
-  'ZSCORE',
-  'ZMSCORE',
-  'ZINCRBY',
-  'ZRANGEBYSCORE',
-  'ZREVRANGEBYSCORE',
-  'ZRANGE',
-  'ZREVRANGE',
-  'ZPOPMIN',
-  'ZPOPMAX',
-  'ZRANDMEMBER',
-  'ZUNION',
-  'ZINTER',
-  'ZDIFF',
-]);
 
 /**
  * A double as Redis 7.0 writes it (`%.17g`; `inf`, `-inf`, `nan`). Parsing it gives back the
@@ -69,7 +34,7 @@ function trimZeros(s: string): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** Any RESP3-mapped value as its RESP2 shape. `doubles`: numbers are doubles here (see DOUBLE_COMMANDS). */
+/** Any RESP3-mapped value as its RESP2 shape. `doubles`: numbers are doubles here (the command's `doubles` trait). */
 function toResp2(value: unknown, doubles: boolean): Reply {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
@@ -128,7 +93,7 @@ function flattenPairs(reply: Reply): Reply {
  */
 export function normaliseReply(command: string, reply: unknown, mode: ReplyMode): Reply {
   if (mode === 'none') return reply as Reply;
-  const pairs = PAIR_COMMANDS.has(command);
-  const value = mode === 'resp3' ? toResp2(reply, DOUBLE_COMMANDS.has(command)) : (reply as Reply);
-  return pairs ? flattenPairs(value) : value;
+  const traits = COMMAND_TRAITS[command];
+  const value = mode === 'resp3' ? toResp2(reply, traits?.doubles === true) : (reply as Reply);
+  return traits?.pairs ? flattenPairs(value) : value;
 }

@@ -1,3 +1,4 @@
+import { blockingError } from '../../blocking.js';
 import type { Reply, ScriptCall } from '../../driver.js';
 import { isKvError, KvError } from '../../errors.js';
 import {
@@ -16,7 +17,7 @@ import { type Handler, STRING_COMMANDS } from './strings.js';
 import { ZSET_COMMANDS } from './zsets.js';
 
 /** Redis command arities: n means exactly n words, -n at least n (name included). */
-const ARITY: Record<string, number> = {
+export const ARITY: Readonly<Record<string, number>> = {
   GET: 2,
   SET: -3,
   SETNX: 3,
@@ -138,7 +139,11 @@ export class Engine {
     if (handler === undefined) {
       name = first.toUpperCase();
       handler = HANDLERS[name];
-      if (handler === undefined) return unknownCommand(argv);
+      if (handler === undefined) {
+        const blocking = blockingError(argv, 'memory');
+        if (blocking) throw blocking;
+        return unknownCommand(argv);
+      }
     }
     const expected = ARITY[name] as number;
     if ((expected > 0 && argv.length !== expected) || argv.length < -expected) arity(name);

@@ -98,49 +98,60 @@ function zadd(ks: Keyspace, argv: readonly string[], incrCommand: boolean): Repl
   return ch ? added + updated : added;
 }
 
-function rangeByScore(reverse: boolean): Handler {
+type RangeType = 'auto' | 'rank' | 'score';
+type Direction = 'auto' | 'forward' | 'reverse';
+
+/**
+ * ZRANGE, ZREVRANGE, ZRANGEBYSCORE and ZREVRANGEBYSCORE (zrangeGenericCommand, 7.0): options
+ * first (a syntax error or a bad LIMIT before anything else), then the conflicts, then the
+ * range, then the key. BYLEX is not emulated.
+ */
+function zrange(fixedType: RangeType, fixedDirection: Direction): Handler {
   return (ks, argv) => {
+    let type = fixedType;
+    let direction = fixedDirection;
     let withScores = false;
     let offset = 0;
-    let count = -1;
+    let limit = -1;
     for (let i = 4; i < argv.length; i++) {
       const opt = (argv[i] as string).toUpperCase();
+      const left = argv.length - i - 1;
       if (opt === 'WITHSCORES') withScores = true;
-      else if (opt === 'LIMIT' && i + 2 < argv.length) {
+      else if (opt === 'LIMIT' && left >= 2) {
         offset = Number(intArg(argv[i + 1] as string));
-        count = Number(intArg(argv[i + 2] as string));
+        limit = Number(intArg(argv[i + 2] as string));
         i += 2;
-      } else fail(ERR.syntax);
-    }
-    const first = boundArg(argv[2] as string);
-    const second = boundArg(argv[3] as string);
-    const [min, max] = reverse ? [second, first] : [first, second];
-    const zset = ks.typed(argv[1] as string, 'zset')?.value;
-    if (!zset || offset < 0 || count === 0) return [];
-    const out: ZEntry[] = [];
-    let skipped = 0;
-    for (const entry of reverse ? zset.rangeReversed(min, max) : zset.range(min, max)) {
-      if (skipped++ < offset) continue;
-      out.push(entry);
-      if (count > 0 && out.length >= count) break;
-    }
-    return flatten(out, withScores);
-  };
-}
-
-function rangeByIndex(reverse: boolean): Handler {
-  return (ks, argv) => {
-    let withScores = false;
-    for (let i = 4; i < argv.length; i++) {
-      if ((argv[i] as string).toUpperCase() === 'WITHSCORES') withScores = true;
+      } else if (direction === 'auto' && opt === 'REV') direction = 'reverse';
+      else if (type === 'auto' && opt === 'BYSCORE') type = 'score';
+      else if (type === 'auto' && opt === 'BYLEX') fail('ERR BYLEX is not supported by the memory emulation');
       else fail(ERR.syntax);
     }
-    intArg(argv[2] as string);
-    intArg(argv[3] as string);
-    const zset = ks.typed(argv[1] as string, 'zset')?.value;
-    if (!zset) return [];
-    const range = clampRange(argv[2] as string, argv[3] as string, zset.size);
-    return range ? flatten(zset.slice(range[0], range[1], reverse), withScores) : [];
+    const reverse = direction === 'reverse';
+    if (type === 'auto') type = 'rank';
+    if (limit !== -1 && type === 'rank')
+      fail('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX');
+    const key = argv[1] as string;
+    if (type === 'rank') {
+      intArg(argv[2] as string);
+      intArg(argv[3] as string);
+      const zset = ks.typed(key, 'zset')?.value;
+      if (!zset) return [];
+      const range = clampRange(argv[2] as string, argv[3] as string, zset.size);
+      return range ? flatten(zset.slice(range[0], range[1], reverse), withScores) : [];
+    }
+    // Reversed score ranges are given as max, min.
+    const first = boundArg(argv[reverse ? 3 : 2] as string);
+    const second = boundArg(argv[reverse ? 2 : 3] as string);
+    const zset = ks.typed(key, 'zset')?.value;
+    if (!zset || offset < 0 || limit === 0 || (offset > 0 && offset >= zset.size)) return [];
+    const out: ZEntry[] = [];
+    let skipped = 0;
+    for (const entry of reverse ? zset.rangeReversed(first, second) : zset.range(first, second)) {
+      if (skipped++ < offset) continue;
+      out.push(entry);
+      if (limit > 0 && out.length >= limit) break;
+    }
+    return flatten(out, withScores);
   };
 }
 
@@ -198,10 +209,10 @@ export const ZSET_COMMANDS: Record<string, Handler> = {
   },
   ZRANK: (ks, argv) => ks.typed(argv[1] as string, 'zset')?.value.rank(argv[2] as string, false) ?? null,
   ZREVRANK: (ks, argv) => ks.typed(argv[1] as string, 'zset')?.value.rank(argv[2] as string, true) ?? null,
-  ZRANGE: rangeByIndex(false),
-  ZREVRANGE: rangeByIndex(true),
-  ZRANGEBYSCORE: rangeByScore(false),
-  ZREVRANGEBYSCORE: rangeByScore(true),
+  ZRANGE: zrange('auto', 'auto'),
+  ZREVRANGE: zrange('rank', 'reverse'),
+  ZRANGEBYSCORE: zrange('score', 'forward'),
+  ZREVRANGEBYSCORE: zrange('score', 'reverse'),
   ZREMRANGEBYSCORE: (ks, argv) => {
     const min = boundArg(argv[2] as string);
     const max = boundArg(argv[3] as string);

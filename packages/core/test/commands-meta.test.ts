@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ioredisAdapter } from '../src/adapters/ioredis.js';
+import { ARITY } from '../src/adapters/memory/engine.js';
+import {
+  asDouble,
+  asNullableDouble,
+  asScoredMembers,
+  COMMAND_NAMES,
+  COMMAND_TRAITS,
+  COMMANDS,
+} from '../src/commands.js';
+import type { Command, Reply } from '../src/driver.js';
+import type { KvCommands, KvStore } from '../src/types.js';
+
+// The command table checks itself against redis-server: for every COMMANDS entry, encoded with
+// sample arguments, the key positions must be those `COMMAND GETKEYS` names (a wrong one is a
+// namespace escape and a Cluster misroute), `readonly` must match the `write`/`readonly` flags of
+// `COMMAND INFO` (a wrong one is a stale L1), and the memory engine's arity must be Redis's.
+
+/**
+ * Sample arguments per command: each is encoded and checked. The mapped type makes a new
+ * `KvCommands` method a type error here until it has samples. Keys are distinct strings so that
+ * a key position maps to exactly one argv word.
+ */
+type Samples = { readonly [K in keyof KvCommands]: ReadonlyArray<Parameters<KvCommands[K]>> };
+
+const SAMPLES: Samples = {
+  get: [['k1']],
+  set: [
+    ['k1', 'v'],
+    ['k1', 'v', { ttl: 1000, nx: true }],
+    ['k1', 'v', { keepTtl: true, xx: true }],
+  ],
+  getSet: [
+    ['k1', 'v'],
+    ['k1', 'v', { ttl: 1000 }],
+  ],
+  mget: [[['k1', 'k2', 'k3']]],
+  mset: [[{ k1: 'a', k2: 'b', k3: 'c' }]],
+  del: [['k1'], [['k1', 'k2']]],
+  exists: [['k1'], [['k1', 'k2', 'k3']]],
+  incrBy: [['k1', 5]],
+  incrByFloat: [['k1', 1.5]],
+  pexpire: [
+    ['k1', 1000],
+    ['k1', 1000, 'GT'],
+  ],
+  pttl: [['k1']],
+  persist: [['k1']],
+  type: [['k1']],
+  hget: [['k1', 'f']],
+  hset: [['k1', { f: 'v', g: 'w' }]],
+  hsetnx: [['k1', 'f', 'v']],
+  hexists: [['k1', 'f']],
+  hmget: [['k1', ['f', 'g']]],
+  hgetall: [['k1']],
+  hdel: [['k1', ['f', 'g']]],
+  hincrBy: [['k1', 'f', 2]],
+  hlen: [['k1']],
+  zadd: [
+    ['k1', { member: 'm', score: 1 }],
+    ['k1', [{ member: 'm', score: 1 }], { xx: true, gt: true, ch: true }],
+  ],
+  zrem: [['k1', ['m', 'n']]],
+  zscore: [['k1', 'm']],
+  zincrBy: [['k1', 2, 'm']],
+  zcard: [['k1']],
+  zcount: [['k1', 0, { exclusive: 5 }]],
+  zrank: [['k1', 'm']],
+  zrange: [
+    ['k1', 0, -1],
+    ['k1', 10, 0, { by: 'score', rev: true, offset: 1, count: 2 }],
+    ['k1', 0, -1, { rev: true }],
+  ],
+  zrangeWithScores: [
+    ['k1', 0, -1],
+    ['k1', Number.NEGATIVE_INFINITY, { exclusive: 3 }, { by: 'score' }],
+  ],
+  zrevrangeByScore: [
+    ['k1', 10, 0],
+    ['k1', 10, 0, { offset: 0, count: 1 }],
+  ],
+  zrangeByScore: [
+    ['k1', 0, 10],
+    ['k1', 0, { exclusive: 10 }, { offset: 1, count: 2 }],
+  ],
+  zrangeByScoreWithScores: [['k1', 0, 10]],
+  zremRangeByScore: [['k1', 0, 10]],
+  zpopmin: [['k1'], ['k1', 2]],
+  zpopmax: [['k1'], ['k1', 2]],
+  lpush: [['k1', ['a', 'b']]],
+  rpush: [['k1', 'a']],
+  lpop: [['k1']],
+  rpop: [['k1']],
+  lrange: [['k1', 0, -1]],
+  llen: [['k1']],
+  lrem: [['k1', 0, 'a']],
+  lmove: [['k1', 'k2', 'LEFT', 'RIGHT']],
+  sadd: [['k1', ['a', 'b']]],
+  srem: [['k1', 'a']],
+  smembers: [['k1']],
+  sismember: [['k1', 'a']],
+  scard: [['k1']],
+};
+
+/** One entry of `COMMAND INFO` (RESP2): name, arity, flags, first key, last key, step, ... */
+type CommandInfo = [string, number, string[], number, number, number, ...unknown[]];
+
+describe('the command table agrees with redis-server', () => {
+  let redis: KvStore;
+  const infos = new Map<string, CommandInfo>();
+
+  const run = (...argv: string[]): Promise<Reply> => redis.driver.command({ argv, keys: [], readonly: true });
+
+  async function info(name: string): Promise<CommandInfo> {
+    const upper = name.toUpperCase();
+    let found = infos.get(upper);
+    if (!found) {
+      const reply = (await run('COMMAND', 'INFO', upper)) as Array<CommandInfo | null>;
+      const entry = reply[0];
+      if (!entry) throw new Error(`redis-server does not know ${upper}`);
+      found = entry;
+      infos.set(upper, found);
+    }
+    return found;
+  }
+
+  beforeAll(() => {
+    redis = ioredisAdapter({ url: inject('raptorflow').redis.url });
+  });
+
+  afterAll(async () => {
+    await redis?.close();
+  });
+
+  const encoded: Array<{ method: keyof KvCommands; sample: number; command: Command }> = [];
+  for (const method of COMMAND_NAMES) {
+    const samples = SAMPLES[method] as ReadonlyArray<unknown[]>;
+    samples.forEach((args, sample) => {
+      const command = (COMMANDS[method].encode as (...a: unknown[]) => Command)(...args);
+      encoded.push({ method, sample, command });
+    });
+  }
+
+  it('every COMMANDS entry has sample arguments', () => {
+    for (const method of COMMAND_NAMES) expect(SAMPLES[method]?.length, method).toBeGreaterThan(0);
+  });
+
+  it.each(encoded)('$method (sample $sample): key positions are COMMAND GETKEYS', async ({ command }) => {
+    const keys = (await run('COMMAND', 'GETKEYS', ...command.argv)) as string[];
+    const ours = command.keys.map((i) => command.argv[i]);
+    expect(ours, command.argv.join(' ')).toEqual(keys);
+  });
+
+  it.each(encoded)('$method (sample $sample): readonly matches COMMAND INFO flags', async ({ command }) => {
+    const [, , flags] = await info(command.argv[0] as string);
+    const write = flags.includes('write');
+    expect({ readonly: command.readonly }, `${command.argv[0]} flags ${flags.join(',')}`).toEqual({
+      readonly: !write,
+    });
+    if (command.readonly) expect(flags).toContain('readonly');
+  });
+
+  it.each(encoded)(
+    '$method (sample $sample): arity is ARITY and redis-server accepts the argv',
+    async ({ command }) => {
+      const name = (command.argv[0] as string).toUpperCase();
+      const [, arity] = await info(name);
+      expect(ARITY[name], `memory ARITY ${name}`).toBe(arity);
+      const n = command.argv.length;
+      expect(arity > 0 ? n === arity : n >= -arity, `${command.argv.join(' ')} fits arity ${arity}`).toBe(
+        true,
+      );
+    },
+  );
+
+  it.each(encoded)(
+    '$method (sample $sample): reply traits match the parser and the keys',
+    ({ method, command }) => {
+      const name = command.argv[0] as string;
+      const traits = COMMAND_TRAITS[name] ?? {};
+      const decode = COMMANDS[method].decode as unknown;
+      // Scored members: RESP3 nests the pairs and sends the scores as doubles.
+      if (decode === asScoredMembers) expect(traits, name).toMatchObject({ pairs: true, doubles: true });
+      if (decode === asDouble || decode === asNullableDouble)
+        expect(traits, name).toMatchObject({ doubles: true });
+      // A multi-key command is either split by slot on a Cluster (with a merge rule) or same-slot only.
+      if (command.keys.length > 1) {
+        expect(traits.split !== undefined || traits.sameSlot === true, `${name}: split or sameSlot`).toBe(
+          true,
+        );
+      }
+    },
+  );
+
+  it('every split command takes keys 1..n (optionally with one value each), as the split assumes', async () => {
+    for (const [name, traits] of Object.entries(COMMAND_TRAITS)) {
+      if (!traits?.split) continue;
+      const [, , , first, last, step] = await info(name);
+      expect({ name, first, last }).toEqual({ name, first: 1, last: -1 });
+      expect(step === 1 || (step === 2 && traits.split === 'ok'), `${name} step ${step}`).toBe(true);
+    }
+  });
+
+  it("every arity in the memory engine is Redis's", async () => {
+    const wrong: string[] = [];
+    for (const [name, arity] of Object.entries(ARITY)) {
+      const [, real] = await info(name);
+      if (real !== arity) wrong.push(`${name}: memory ${arity}, redis ${real}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('every command is in the differential test', () => {
+    const source = readFileSync(new URL('./differential.test.ts', import.meta.url), 'utf8');
+    const missing = COMMAND_NAMES.filter((name) => !new RegExp(`\\bcmd\\(\\s*'${name}'`).test(source));
+    expect(missing).toEqual([]);
+  });
+});
