@@ -1,14 +1,15 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { runTsChild, stopTsChildren, type TestServers } from '@raptorflow/testkit';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { randomPrefix, sleep } from './matrix.js';
 
 /*
- * Two child processes, each with 100 concurrent getOrSet calls on one key of one Redis. With
- * the lease, one process computes and the other waits for its write: one factory run in all.
- * Without it, the in-process single flight still holds each process to one run: two in all.
+ * Two child processes, each with 100 (verify:long: 1000) concurrent getOrSet calls on one key of
+ * one Redis. With the lease, one process computes and the other waits for its write: one
+ * factory run in all. Without it, the in-process single flight still holds each process to one run: two in all.
  *
  * Nothing here waits on a timer: the children start when both are ready, and a factory holds
  * its value until the other process has decided (see the fixture), so the counts hold however
@@ -19,6 +20,8 @@ import { randomPrefix, sleep } from './matrix.js';
 const CHILD = fileURLToPath(new URL('./fixtures/stampede-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const servers: TestServers = inject('raptorflow');
+/** Concurrent calls per process: 100 in `pnpm verify`, 1000 in `pnpm verify:long` (RAPTORFLOW_LONG=1). */
+const CALLS = process.env.RAPTORFLOW_LONG === '1' ? 1000 : 100;
 afterAll(stopTsChildren);
 
 interface Report {
@@ -38,24 +41,41 @@ function runChild(input: unknown): Promise<Report> {
 
 /**
  * Set `control:contended` once two different connections have sent SET NX on the lease key of
- * `prefix`: the first took the lease, the second found it taken and now waits on it.
+ * `prefix`: the first took the lease, the second found it taken and now waits on it. A raw
+ * MONITOR connection (each line: `+<time> [<db> <client addr>] "SET" "<key>" ...`).
  */
 async function watchLease(prefix: string, control: { set(k: string, v: string): Promise<unknown> }) {
-  const monitor = await new Redis(servers.redis.url, { lazyConnect: false }).monitor();
+  const socket = connect(servers.redis.port, servers.redis.host);
+  await once(socket, 'connect');
   const sources = new Set<string>();
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    const [name, key] = args;
-    if (name?.toLowerCase() !== 'set' || !key?.startsWith(prefix) || !key.includes('l:reports:')) return;
-    if (!args.some((a) => a.toLowerCase() === 'nx')) return;
-    sources.add(source);
-    if (sources.size === 2) void control.set('contended', '1');
+  let buffered = '';
+  let watching = (): void => {};
+  const ready = new Promise<void>((resolve) => {
+    watching = resolve;
   });
-  return monitor;
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\r\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') watching(); // MONITOR streams from here on
+      const m = /^\+\d+\.\d+ \[\d+ ([^\]]+)\] "set" "([^"]*)"(.*)$/i.exec(line);
+      if (!m) continue;
+      const [, source, key, rest] = m as unknown as [string, string, string, string];
+      if (!key.startsWith(prefix) || !key.includes('l:reports:') || !/"nx"/i.test(rest)) continue;
+      sources.add(source);
+      if (sources.size === 2) void control.set('contended', '1');
+    }
+  });
+  socket.write('MONITOR\r\n');
+  await ready;
+  return socket;
 }
 
 async function stampede(lease: boolean): Promise<{ runs: number; reports: Report[] }> {
   const prefix = randomPrefix();
-  const input = { url: servers.redis.url, prefix, lease };
+  const input = { url: servers.redis.url, prefix, lease, calls: CALLS };
   const kids = [runChild(input), runChild(input)];
   for (const k of kids) k.catch(() => undefined);
   const store = ioredisAdapter({ url: servers.redis.url });
@@ -74,7 +94,7 @@ async function stampede(lease: boolean): Promise<{ runs: number; reports: Report
     const reports = await Promise.all(kids);
     return { runs: Number(await control.get('factory-runs')), reports };
   } finally {
-    monitor?.disconnect();
+    monitor?.destroy();
     await store.close();
   }
 }
@@ -88,9 +108,9 @@ describe('stampede across two processes on one Redis', () => {
       expect(withLease.runs).toBe(1);
       for (const r of withLease.reports) expect(r.distinct).toBe(1);
       const waiter = withLease.reports.find((r) => (r.results.miss ?? 0) === 0);
-      expect(waiter?.results.dedup).toBe(100); // one waited on the lease, 99 on it in-process
+      expect(waiter?.results.dedup).toBe(CALLS); // one waited on the lease, the rest on it in-process
       expect(without.runs).toBe(2);
-      for (const r of without.reports) expect(r.results).toEqual({ miss: 1, dedup: 99 });
+      for (const r of without.reports) expect(r.results).toEqual({ miss: 1, dedup: CALLS - 1 });
       // Bound against a hang only (see CHILD_TIMEOUT_MS): the children's start-up is the slow part.
     },
     CHILD_TIMEOUT_MS + 10_000,
