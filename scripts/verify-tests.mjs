@@ -54,10 +54,14 @@ function stopBusy() {
 }
 
 let vitest;
+let signalled = false;
 function onSignal(signal) {
   stopBusy();
-  if (vitest?.pid && vitest.exitCode === null) vitest.kill(signal);
-  process.exit(130);
+  // Forward the signal and let vitest stop its servers (its global teardown); its exit ends this
+  // script. A second signal ends at once.
+  if (signalled || !vitest?.pid || vitest.exitCode !== null) process.exit(130);
+  signalled = true;
+  vitest.kill(signal);
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
