@@ -78,6 +78,16 @@ for (const entry of cacheMatrix()) {
       const { cache } = make();
       const ns = cache.workspace('acme').namespace<number>('campaigns');
       let calls = 0;
+      // The factory returns once all 20 calls have missed (each joins the flight right after its
+      // miss event), not after a sleep that a slow machine could outlast before the last read.
+      let misses = 0;
+      let allMissed = (): void => {};
+      const gate = new Promise<void>((resolve) => {
+        allMissed = resolve;
+      });
+      cache.events.on('miss', () => {
+        if (++misses === 20) allMissed();
+      });
       const statuses: CacheStatus[] = Array.from({ length: 20 }, () => ({}));
       const values = await Promise.all(
         statuses.map((status) =>
@@ -85,7 +95,7 @@ for (const entry of cacheMatrix()) {
             'c1',
             async () => {
               calls++;
-              await sleep(30);
+              await gate;
               return 42;
             },
             { status },

@@ -12,10 +12,14 @@ import { randomPrefix, sleep } from './matrix.js';
 
 const servers: TestServers = inject('raptorflow');
 
-/** Poll `read` until it returns `want` (at most 100 tries, 20 ms apart). */
+/**
+ * Poll `read` until it returns `want`: the pub/sub message arriving decides. The 15 s bound only
+ * stops a hang (it was 100 tries 20 ms apart, which a busy machine's scheduling can outlast).
+ */
 async function eventually<T>(read: () => Promise<T>, want: T): Promise<T> {
   let last = await read();
-  for (let i = 0; i < 100 && last !== want; i++) {
+  const deadline = Date.now() + 15_000;
+  while (last !== want && Date.now() < deadline) {
     await sleep(20);
     last = await read();
   }

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { type RedisServer, startRedis } from '@raptorflow/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CacheEvents, type CacheOptions, type CacheStatus, createCache } from '../src/index.js';
 import { sleep } from './matrix.js';
 
@@ -28,6 +28,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => silent.close(() => resolve()));
   await server?.stop();
 });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 async function warmCache(policy: CacheOptions['onStoreError'], store: KvStore) {
   const cache = createCache({
@@ -51,14 +54,28 @@ async function warmCache(policy: CacheOptions['onStoreError'], store: KvStore) {
 describe('onStoreError', () => {
   // 'bypass' is the deprecated name of 'fail-open': its events must say 'fail-open'.
   it('fallback, fail-open and fail-closed when Redis dies', async () => {
-    const l1Store = withL1(ioredisAdapter({ url: server.url, maxRetriesPerRequest: 0 }), { channel: false });
+    // The cache decides freshness on `Date.now()`: frozen while the caches warm up, the 250 ms
+    // TTL cannot run out between the `set` and the reads that check it, however slow the machine.
+    // (Deadlines read `Date.now()` too: frozen, the 300 ms store timeout cannot fire on a slow
+    // warm-up either; it is live again below, where the store dies.)
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const warmedAt = Date.now();
+    // L1's own TTL is not under test: long enough that the copy outlives the slowest run.
+    const l1Store = withL1(ioredisAdapter({ url: server.url, maxRetriesPerRequest: 0 }), {
+      channel: false,
+      ttl: 60_000,
+    });
     const plainStore = ioredisAdapter({ url: server.url, maxRetriesPerRequest: 0 });
     const serveStale = await warmCache('fallback', l1Store);
     const bypass = await warmCache('bypass', plainStore);
     const raise = await warmCache('fail-closed', plainStore);
     const errors: Array<CacheEvents['store-error']> = [];
     for (const c of [serveStale, bypass, raise]) c.cache.events.on('store-error', (e) => errors.push(e));
-    await sleep(300); // past the 250 ms TTL: the L1 copy is stale but within grace
+    // Past the 250 ms TTL: the L1 copy is stale but within grace. Back on the real clock, wait
+    // until it reads at least 300 ms after the warm-up instant (the entries' clock).
+    vi.useRealTimers();
+    await sleep(Math.max(0, warmedAt + 300 - Date.now()));
+    expect(Date.now()).toBeGreaterThanOrEqual(warmedAt + 300);
     await server.kill();
 
     let calls = 0;

@@ -14,7 +14,9 @@ import type { KvStore } from '../src/types.js';
 // on a real redis-server (through the ioredis adapter); every reply (or error) and the final
 // keyspace must be identical. Replies are compared raw (RESP2 shapes, before the typed parsers).
 
-const RUNS = 1000;
+// `pnpm verify:long` (RAPTORFLOW_LONG=1) runs the full-size proof: ten times the sequences.
+const LONG = process.env.RAPTORFLOW_LONG === '1';
+const RUNS = LONG ? 10_000 : 1000;
 const PREFIX = `diff:${Math.random().toString(36).slice(2, 8)}:`;
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +328,7 @@ const REMOTES: Array<{ name: string; runs: number; create: () => KvStore }> = [
   { name: 'ioredis', runs: RUNS, create: () => ioredisAdapter({ url: inject('raptorflow').redis.url }) },
   {
     name: 'upstash',
-    runs: 150,
+    runs: LONG ? 1500 : 150,
     create: () => {
       const { url, token } = inject('raptorflow').upstash;
       return upstashAdapter({ url, token });
@@ -347,36 +349,40 @@ describe.each(REMOTES)(
       await redis?.close();
     });
 
-    it(`agrees on ${runs} random command and script sequences`, async () => {
-      let sequence = 0;
-      let commands = 0;
-      const started = Date.now();
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }).map(uniqueTtls),
-          async (ops) => {
-            const ns = `${PREFIX}${redis.name}:${sequence++}:`;
-            const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
-            const real = redis.namespace(ns);
-            try {
-              for (const [i, o] of ops.entries()) {
-                const [m, r] = await Promise.all([runOp(memory.driver, o), runOp(real.driver, o)]);
-                commands++;
-                expect(m, `op ${i}: ${JSON.stringify(o)}`).toEqual(r);
+    it(
+      `agrees on ${runs} random command and script sequences`,
+      async () => {
+        let sequence = 0;
+        let commands = 0;
+        const started = Date.now();
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(op, { minLength: 5, maxLength: 40, size: 'max' }).map(uniqueTtls),
+            async (ops) => {
+              const ns = `${PREFIX}${redis.name}:${sequence++}:`;
+              const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
+              const real = redis.namespace(ns);
+              try {
+                for (const [i, o] of ops.entries()) {
+                  const [m, r] = await Promise.all([runOp(memory.driver, o), runOp(real.driver, o)]);
+                  commands++;
+                  expect(m, `op ${i}: ${JSON.stringify(o)}`).toEqual(r);
+                }
+                expect(await dump(memory)).toEqual(await dump(real));
+              } finally {
+                const left: string[] = [];
+                for await (const k of real.scan()) left.push(k);
+                if (left.length > 0) await real.del(left);
               }
-              expect(await dump(memory)).toEqual(await dump(real));
-            } finally {
-              const left: string[] = [];
-              for await (const k of real.scan()) left.push(k);
-              if (left.length > 0) await real.del(left);
-            }
-          },
-        ),
-        { numRuns: runs },
-      );
-      console.info(
-        `differential (${redis.name}): ${runs} sequences, ${commands} commands, ${Date.now() - started} ms`,
-      );
-    }, 120_000);
+            },
+          ),
+          { numRuns: runs },
+        );
+        console.info(
+          `differential (${redis.name}): ${runs} sequences, ${commands} commands, ${Date.now() - started} ms`,
+        );
+      },
+      LONG ? 1_200_000 : 120_000,
+    );
   },
 );

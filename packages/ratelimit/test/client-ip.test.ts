@@ -53,15 +53,20 @@ describe('ipKey', () => {
 
 describe('checkRateLimit (the old call shape)', () => {
   it('returns { allowed, reset_time } and keeps endpoints apart', async () => {
-    const checkRateLimit = createCheckRateLimit({ store: memoryAdapter({ sweepIntervalMs: 0 }) });
+    // The store's clock, pinned: reset_time is checked against the instant the calls were decided
+    // at, not against a wall clock read later (a busy machine can put a second between them).
+    const now = 1_700_000_000_250;
+    const checkRateLimit = createCheckRateLimit({
+      store: memoryAdapter({ sweepIntervalMs: 0, clock: () => now }),
+    });
     const args = { user_id: 'u1', endpoint: '/api/chat', limit: 2, window_seconds: 60 };
     const a = await checkRateLimit(args);
     expect(a.allowed).toBe(true);
-    expect(a.reset_time).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 59);
+    expect(a.reset_time).toBeGreaterThanOrEqual(Math.floor(now / 1000) + 59);
     expect((await checkRateLimit(args)).allowed).toBe(true);
     const c = await checkRateLimit(args);
     expect(c.allowed).toBe(false);
-    expect(c.reset_time).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 60);
+    expect(c.reset_time).toBeLessThanOrEqual(Math.ceil(now / 1000) + 60);
     expect((await checkRateLimit({ ...args, endpoint: '/api/other' })).allowed).toBe(true);
     expect((await checkRateLimit({ ...args, user_id: 'u2' })).allowed).toBe(true);
   });

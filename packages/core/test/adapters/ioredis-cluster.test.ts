@@ -163,7 +163,7 @@ describe('ioredis adapter on a Cluster', () => {
     const channel = `${prefix}ch`;
     const sub = await store.subscribe(channel, (m) => got.push(m));
     expect(await store.publish(channel, 'hello')).toBeGreaterThanOrEqual(0);
-    for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => got.length > 0);
     expect(got).toEqual(['hello']);
     await sub.unsubscribe();
   });
@@ -178,10 +178,10 @@ describe('ioredis adapter on a Cluster', () => {
       },
     });
     for (const n of own.nodes) await respCommand(n.host, n.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub']);
-    for (let i = 0; i < 200 && resubscribed === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => resubscribed > 0);
     expect(resubscribed).toBe(1);
     expect(await store.publish('rs', 'after')).toBe(1);
-    for (let i = 0; i < 200 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await until(() => got.length > 0);
     expect(got).toEqual(['after']);
     await sub?.unsubscribe();
   });
@@ -219,3 +219,16 @@ describe('ioredis adapter on a Cluster', () => {
     }
   });
 });
+
+/**
+ * Wait for a condition (a message, a reconnect): the event decides; the 15 s bound only stops a
+ * hang (200 checks 10 ms apart ran out on a busy machine's scheduler).
+ */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (!check()) throw new Error('condition not met in 15 s');
+}

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type MemoryAdapterOptions, memoryAdapter, memoryDriver } from '../../src/adapters/memory.js';
 import { isKvError } from '../../src/errors.js';
 import { defineScript } from '../../src/script.js';
@@ -68,14 +68,20 @@ describe('memory adapter', () => {
   it('the periodic sweep runs on its timer, comes sooner while busy, and stops on close', async () => {
     const clock = fakeClock();
     // A 1 s period with 20 keys per sweep: the 200 expired keys would take 10 s at that pace;
-    // they are gone within the bounded wait only because a busy sweep comes again after 10 ms.
+    // they are gone within 4 s only because a busy sweep comes again after 10 ms. The sweep's
+    // timers are fake and the test moves them, so the 4 s are the sweeper's time, not the
+    // machine's (on a busy machine, real timers run late).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     const driver = memoryDriver({ clock: clock.now, sweepIntervalMs: 1000, sweepBatch: 20 });
     const kv = createStore(driver);
-    for (let i = 0; i < 200; i++) await kv.set(`k${i}`, 'v', { ttl: 1 });
-    clock.advance(10);
-    let waited = 0;
-    while (driver.size > 0 && waited++ < 800) await new Promise((r) => setTimeout(r, 5));
-    expect(driver.size).toBe(0);
+    try {
+      for (let i = 0; i < 200; i++) await kv.set(`k${i}`, 'v', { ttl: 1 });
+      clock.advance(10);
+      for (let ms = 0; ms < 4000 && driver.size > 0; ms += 5) await vi.advanceTimersByTimeAsync(5);
+      expect(driver.size).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
     await kv.close();
     await expectCode(kv.get('k'), 'E_CLOSED');
     await expectCode(kv.eval(SCRIPT_TIME, [], []), 'E_CLOSED');

@@ -262,10 +262,10 @@ describe('upstash adapter: failures', () => {
       });
       await first.stop();
       second = await startUpstashServer({ redisUrl: direct.url, token: 'rt', port: first.port });
-      for (let i = 0; i < 100 && resubscribed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await until(() => resubscribed > 0);
       expect(resubscribed).toBe(1);
       await respCommand(direct.host, direct.port, ['PUBLISH', `${run}rs`, 'after']);
-      for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await until(() => got.length > 0);
       expect(got).toEqual(['after']);
       await sub?.unsubscribe();
       await driver.close();
@@ -274,3 +274,16 @@ describe('upstash adapter: failures', () => {
     }
   });
 });
+
+/**
+ * Wait for a condition (a message, a reconnect): the event decides; the 15 s bound only stops a
+ * hang (200 checks 10 ms apart ran out on a busy machine's scheduler).
+ */
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  if (!check()) throw new Error('condition not met in 15 s');
+}

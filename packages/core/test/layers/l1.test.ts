@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryAdapter } from '../../src/adapters/memory.js';
 import { jsonCodec } from '../../src/codecs.js';
 import { isKvError } from '../../src/errors.js';
@@ -68,32 +68,46 @@ describe('withL1 reads', () => {
     expect(await store.mget(['h', 'nope'])).toEqual([null, null]);
   });
 
+  // Both clocks on one fake time: the store's (`Date.now`, read by the memory adapter) and L1's
+  // (`performance.now`). The 30 ms cannot run out between the write and the read that fills L1,
+  // however slow the machine; the clock moves only when the test moves it. No timer is faked:
+  // none runs, so nothing but the clock reads can expire the copy.
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('never keeps a value longer than its TTL in the store', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const { base, store } = stack({ ttl: 60_000 });
     await base.set('short', 'v', { ttl: 30 });
     expect(await store.get('short')).toBe('v');
-    // Wait (bounded) until the store itself has expired it.
-    for (let i = 0; i < 200 && (await base.pttl('short')) !== -2; i++)
-      await new Promise((r) => setTimeout(r, 5));
+    vi.advanceTimersByTime(29);
+    expect(await base.pttl('short')).toBe(1);
+    expect(await store.get('short')).toBe('v');
+    vi.advanceTimersByTime(1); // the store's expiry instant
     expect(await base.pttl('short')).toBe(-2);
     expect(await store.get('short')).toBeNull();
     expect(store.l1.stats.expirations).toBe(1);
   });
 
   it('expires on time even in a busy loop of hits that never lets timers run', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
     const { base, store } = stack({ ttl: 60_000 });
     await base.set('busy', 'v', { ttl: 20 });
     expect(await store.get('busy')).toBe('v');
     // Microtasks only: a clock cached until a timer fires would freeze here and serve 'v' forever.
-    const deadline = Date.now() + 1000;
-    let expired = false;
-    for (let i = 0; i < 50_000_000 && Date.now() < deadline; i++) {
+    // The clock moves 1 ms per hit (no timer runs: none is faked, and the loop never yields to
+    // one); within 1000 ms of that clock the copy must be gone.
+    let expiredAt: number | undefined;
+    for (let ms = 0; ms <= 1000; ms++) {
       if ((await store.get('busy')) === null) {
-        expired = true;
+        expiredAt = ms;
         break;
       }
+      vi.advanceTimersByTime(1);
     }
-    expect(expired).toBe(true);
+    expect(expiredAt).toBeDefined();
+    expect(expiredAt).toBeLessThanOrEqual(20);
   });
 
   it('respects max entries and counts evictions', async () => {
