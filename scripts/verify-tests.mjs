@@ -14,9 +14,10 @@
 // exit on their own after BUSY_MAX_MS) and are stopped by PID when the suite ends, fails, or on
 // Ctrl-C / SIGTERM.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testSummary } from './test-report.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const [mode, ...vitestArgs] = process.argv.slice(2);
@@ -85,13 +86,7 @@ vitest = spawn(
 vitest.on('exit', (code, signal) => {
   stopBusy();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  let summary = 'tests: 0 passed, 0 failed';
-  if (existsSync(reportFile)) {
-    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-    summary = `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed`;
-    if (report.numPendingTests || report.numTodoTests)
-      summary += `, ${report.numPendingTests + report.numTodoTests} skipped`;
-  }
+  const summary = testSummary(reportFile);
   rmSync(reportDir, { recursive: true, force: true });
   const ok = code === 0;
   console.log(

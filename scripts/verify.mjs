@@ -4,9 +4,10 @@
 //    with the exact command to run), 2. lint, 3. typecheck + build + package checks,
 // 4. the structure check, 5. every test (vitest starts and stops its own loopback servers).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testSummary } from './test-report.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -60,13 +61,7 @@ const vitest = spawnSync(
   ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`],
   { cwd: root, stdio: 'inherit', env: { ...env, CI: process.env.CI ?? 'true' } },
 );
-let summary = 'tests: 0 passed, 0 failed';
-if (existsSync(reportFile)) {
-  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  summary = `tests: ${report.numPassedTests} passed, ${report.numFailedTests} failed`;
-  if (report.numPendingTests || report.numTodoTests)
-    summary += `, ${report.numPendingTests + report.numTodoTests} skipped`;
-}
+const summary = testSummary(reportFile);
 rmSync(reportDir, { recursive: true, force: true });
 console.log(`\n${summary}`);
 process.exit(vitest.status ?? 1);

@@ -43,6 +43,20 @@ export async function eventually(
   return false;
 }
 
+/**
+ * Wait until `check` holds (a message arrived, a client reconnected): the event decides, and
+ * `timeoutMs` only stops a hang. A bound in counted polls is a race with the scheduler: 200
+ * checks 10 ms apart ran out on a busy machine.
+ */
+export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  if (!(await check())) throw new Error(`condition not met in ${timeoutMs} ms`);
+}
+
 /** A random prefix for one test's keys; no hash tag, so a Cluster spreads its keys over slots. */
 export function randomPrefix(): string {
   return `cf:${Math.random().toString(36).slice(2, 10)}:`;

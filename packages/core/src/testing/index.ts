@@ -26,6 +26,7 @@ export {
   type SuiteContext,
   type SuiteGroup,
   scanAll,
+  until,
 } from './context.js';
 export {
   type DifferentialRecord,

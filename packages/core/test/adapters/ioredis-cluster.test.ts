@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { slotOf } from '../../src/adapters/ioredis/cluster.js';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { defineScript, type KvStore } from '../../src/index.js';
-import { runConformance } from '../../src/testing/index.js';
+import { runConformance, until } from '../../src/testing/index.js';
 
 const servers = inject('raptorflow');
 const stores: KvStore[] = [];
@@ -219,16 +219,3 @@ describe('ioredis adapter on a Cluster', () => {
     }
   });
 });
-
-/**
- * Wait for a condition (a message, a reconnect): the event decides; the 15 s bound only stops a
- * hang (200 checks 10 ms apart ran out on a busy machine's scheduler).
- */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (!check()) throw new Error('condition not met in 15 s');
-}

@@ -6,7 +6,7 @@ import { Redis } from '@upstash/redis';
 import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { upstashAdapter, upstashDriver } from '../../src/adapters/upstash.js';
 import { createStore, defineScript, isKvError, type KvStore } from '../../src/index.js';
-import { runConformance } from '../../src/testing/index.js';
+import { runConformance, until } from '../../src/testing/index.js';
 
 const { upstash, redis: direct } = inject('raptorflow');
 const run = `uad:${Math.random().toString(36).slice(2, 8)}:`;
@@ -274,16 +274,3 @@ describe('upstash adapter: failures', () => {
     }
   });
 });
-
-/**
- * Wait for a condition (a message, a reconnect): the event decides; the 15 s bound only stops a
- * hang (200 checks 10 ms apart ran out on a busy machine's scheduler).
- */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (!check()) throw new Error('condition not met in 15 s');
-}
