@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    'driver/index': 'src/driver/index.ts',
     'adapters/ioredis': 'src/adapters/ioredis.ts',
     'adapters/upstash': 'src/adapters/upstash.ts',
     'kit/index': 'src/kit/index.ts',

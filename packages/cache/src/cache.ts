@@ -1,4 +1,5 @@
-import { Emitter, findLayer } from '@raptorflow/core';
+import { findLayer } from '@raptorflow/core';
+import { Emitter } from '@raptorflow/core/driver';
 import { createDeadlines, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 import type { CacheEvents } from './events.js';

@@ -1,4 +1,5 @@
-import { type Emitter, isKvError, type KvErrorCode } from '@raptorflow/core';
+import { isKvError, type KvErrorCode } from '@raptorflow/core';
+import type { Emitter } from '@raptorflow/core/driver';
 import type { CacheContext } from './context.js';
 
 /** Where an event happened. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDouble, normaliseReply } from '../src/adapters/ioredis.js';
-import { parseDouble } from '../src/index.js';
+import { parseDouble } from '../src/driver/index.js';
 
 describe('ioredis RESP3 → RESP2 reply normalisation', () => {
   it('flattens maps (objects and Maps), sets, booleans and big numbers under replyMapping resp3', () => {

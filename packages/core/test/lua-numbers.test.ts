@@ -1,6 +1,6 @@
 import { respCommand } from '@raptorflow/testkit';
 import { describe, expect, inject, it } from 'vitest';
-import { luaNumberToString, twinResultToReply } from '../src/index.js';
+import { luaNumberToString, twinResultToReply } from '../src/driver/index.js';
 
 // What Lua 5.1 inside Redis does to a number passed to redis.call: the twin must do the same.
 const SCRIPT = "redis.call('SET', KEYS[1], tonumber(ARGV[1])) return redis.call('GET', KEYS[1])";

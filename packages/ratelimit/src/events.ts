@@ -1,4 +1,5 @@
-import type { Emitter, KvErrorCode } from '@raptorflow/core';
+import type { KvErrorCode } from '@raptorflow/core';
+import type { Emitter } from '@raptorflow/core/driver';
 import type { FeatureEvents } from '@raptorflow/core/kit';
 import type { RateLimitReason, RateLimitResult } from './result.js';
 

@@ -1,4 +1,5 @@
-import { type Emitter, isKvError, type KvStore } from '@raptorflow/core';
+import { isKvError, type KvStore } from '@raptorflow/core';
+import type { Emitter } from '@raptorflow/core/driver';
 import { type FeatureEvents, featureEvents } from '@raptorflow/core/kit';
 
 /** The package's name in keys (`rf:template-feature:`) and in its events' `feature` field. */

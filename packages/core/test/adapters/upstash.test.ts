@@ -5,7 +5,8 @@ import { startUpstashServer } from '@raptorflow/testkit/upstash';
 import { Redis } from '@upstash/redis';
 import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { upstashAdapter, upstashDriver } from '../../src/adapters/upstash.js';
-import { createStore, defineScript, isKvError, type KvStore } from '../../src/index.js';
+import { createStore } from '../../src/driver/index.js';
+import { defineScript, isKvError, type KvStore } from '../../src/index.js';
 import { runConformance, until } from '../../src/testing/index.js';
 
 const { upstash, redis: direct } = inject('raptorflow');

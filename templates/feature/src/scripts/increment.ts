@@ -1,4 +1,5 @@
-import { asInteger, defineScript, isKvError, type Reply, type Script } from '@raptorflow/core';
+import { defineScript, isKvError, type Reply, type Script } from '@raptorflow/core';
+import { asInteger } from '@raptorflow/core/driver';
 
 /** What {@link INCREMENT} returns for a counter. */
 export interface IncrementReply {
