@@ -8,6 +8,7 @@ export default defineConfig({
     'adapters/upstash': 'src/adapters/upstash.ts',
     'kit/index': 'src/kit/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/conformance': 'src/testing/conformance.ts',
   },
   format: ['esm'],
   dts: false,

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import * as vitest from 'vitest';
 import { afterAll, inject } from 'vitest';
 import { createStore } from '../src/store.js';
 import { runConformance } from '../src/testing/index.js';
@@ -9,6 +10,7 @@ import { redisDriver } from './conformance-redis-driver.js';
 const clients: Redis[] = [];
 
 runConformance({
+  runner: vitest,
   name: 'redis-server (bare test driver)',
   create: async () => {
     const { redis } = inject('raptorflow');

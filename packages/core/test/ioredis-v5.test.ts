@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis5';
+import * as vitest from 'vitest';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
 import { defineScript } from '../src/index.js';
@@ -13,6 +14,7 @@ afterAll(() => {
 });
 
 runConformance({
+  runner: vitest,
   name: 'ioredis 5 (user-passed client)',
   create: () => {
     const client = new Redis(servers.redis.url);

@@ -1,11 +1,13 @@
-import { expect } from 'vitest';
 import { isKvError, type KvErrorCode } from '../errors.js';
 import type { KvStore } from '../types.js';
+import type { ConformanceRunner } from './runner.js';
 
 /** What every group of the suite receives. */
 export interface SuiteContext {
   /** Adapter name, for test titles. */
   readonly name: string;
+  /** The runner the groups register on and assert with. */
+  readonly runner: ConformanceRunner;
   /** The running test's own view: a namespace with a random prefix, emptied after the test. */
   store(): KvStore;
   /** The shared root store. Tests that write to it clean up after themselves. */
@@ -17,17 +19,24 @@ export interface SuiteContext {
 /** A group of the suite: registers its `describe` block. */
 export type SuiteGroup = (ctx: SuiteContext) => void;
 
-/** Assert that a promise rejects with a KvError of `code`. */
+/**
+ * Assert that a promise rejects with a KvError of `code`. It throws a plain `Error` when not, so
+ * it needs no runner's `expect` and any runner reports it as a failure.
+ */
 export async function expectCode(promise: Promise<unknown>, code: KvErrorCode): Promise<void> {
   let caught: unknown;
+  let rejected = false;
   try {
     await promise;
   } catch (error) {
     caught = error;
+    rejected = true;
   }
-  expect(caught, `expected a KvError ${code}`).toBeDefined();
-  expect(isKvError(caught), `expected a KvError, got ${String(caught)}`).toBe(true);
-  expect((caught as { code: string }).code).toBe(code);
+  if (!rejected) throw new Error(`expected a KvError ${code}, but the promise resolved`);
+  if (!isKvError(caught))
+    throw new Error(`expected a KvError ${code}, got ${String(caught)}`, { cause: caught });
+  if (caught.code !== code)
+    throw new Error(`expected a KvError ${code}, got ${caught.code}: ${caught.message}`, { cause: caught });
 }
 
 /** Poll `check` until it returns true, at most `attempts` times `intervalMs` apart. */

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import { isKvError } from '../errors.js';
 import { expectCode, type SuiteContext } from './context.js';
 import { FIXED_WINDOW } from './scripts.js';
 
 /** Batches: results in order, one failing entry does not stop the others. */
 export function batchGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('batch', () => {
     it('runs entries in order and returns their results', async () => {
       const kv = ctx.store();

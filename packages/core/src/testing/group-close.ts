@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Close: later calls fail with E_CLOSED; closing twice is harmless. */
 export function closeGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('close', () => {
     it('later calls reject with E_CLOSED', async () => {
       const store = await ctx.create();

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import { isKvError } from '../errors.js';
 import { createStore } from '../store.js';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Error codes that must be the same on every store. */
 export function errorsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('errors', () => {
     it('capabilities.blocking is false: blocking commands are E_UNSUPPORTED, in batches too', async () => {
       const kv = ctx.store();

@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { eventually, expectCode, type SuiteContext, scanAll } from './context.js';
 
 // Real time only: this group runs on Redis too, so it asserts states ("gone after expiry"),
@@ -7,6 +6,7 @@ const SHORT_TTL = 40;
 
 /** Expiry: TTLs on set, pexpire (with conditions), pttl values, persist, and actual expiry. */
 export function expiryGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('expiry', () => {
     it('pttl is -2 for a missing key, -1 without expiry, and within (0, ttl] with one', async () => {
       const kv = ctx.store();

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Hashes, including empty hashes disappearing. */
 export function hashesGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('hashes', () => {
     it('hset counts new fields; hget, hmget, hgetall, hlen', async () => {
       const kv = ctx.store();

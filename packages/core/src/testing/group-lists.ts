@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Lists: push order, ranges with negative indexes, lrem directions, lmove. */
 export function listsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('lists', () => {
     it('lpush and rpush return the length and keep Redis order', async () => {
       const kv = ctx.store();

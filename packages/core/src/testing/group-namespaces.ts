@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import { escapeGlob } from '../namespace.js';
 import { expectCode, randomPrefix, type SuiteContext, scanAll } from './context.js';
 import { FIXED_WINDOW } from './scripts.js';
 
 /** Namespaces: a view cannot see, scan or delete keys outside its prefix. */
 export function namespacesGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('namespaces', () => {
     it('a view cannot read, scan or delete keys outside it', async () => {
       const kv = ctx.store();

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { eventually, expectCode, randomPrefix, type SuiteContext } from './context.js';
 
 /** Pub/sub when `capabilities.pubsub`; otherwise E_UNSUPPORTED, never a silent no-op. */
 export function pubsubGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('pub/sub', () => {
     it('delivers messages in order to subscribers, and publish counts receivers', async () => {
       const kv = ctx.store();

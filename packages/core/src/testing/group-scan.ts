@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { eventually, expectCode, type SuiteContext, scanAll } from './context.js';
 
 /** Scan: every key once, Redis glob syntax, type filter, expired keys skipped. */
 export function scanGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('scan', () => {
     it('visits every key of the view exactly once, whatever the page size', async () => {
       const kv = ctx.store();

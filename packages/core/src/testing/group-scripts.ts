@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 import {
   COMPARE_AND_DELETE,
@@ -15,6 +14,7 @@ import {
 
 /** Scripts: twins and Lua give the same replies; errors keep their codes. */
 export function scriptsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('scripts', () => {
     it('runs twice (EVALSHA after the first load) and again after a namespace change', async () => {
       const kv = ctx.store();

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Sets. SMEMBERS order is unspecified in Redis, so results are compared sorted. */
 export function setsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('sets', () => {
     it('sadd and srem count changes; smembers, sismember, scard', async () => {
       const kv = ctx.store();

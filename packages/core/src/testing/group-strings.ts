@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Strings: get/set and options, multi-key commands (across Cluster slots), counters, unicode. */
 export function stringsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('strings', () => {
     it('get of a missing key is null; set then get', async () => {
       const kv = ctx.store();

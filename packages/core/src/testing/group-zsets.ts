@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import { expectCode, type SuiteContext } from './context.js';
 
 /** Sorted sets: ordering (ties by member bytes), infinities, exclusive bounds, limits, pops. */
 export function zsetsGroup(ctx: SuiteContext): void {
+  const { describe, it, expect } = ctx.runner;
   describe('sorted sets', () => {
     it('zadd counts added members (or changed ones with ch); zscore, zcard', async () => {
       const kv = ctx.store();

@@ -1,39 +1,31 @@
 /**
- * `@raptorflow/core/testing`: the conformance suite every adapter and layer passes.
- * It imports vitest (an optional peer dependency of core), so import it from tests only.
+ * `@raptorflow/core/testing`: the conformance suite (also alone, runner-free, at
+ * `@raptorflow/core/conformance`), the script differential against redis-server, the suite's
+ * scripts and `storeMatrix`. The differential and `storeMatrix` use vitest (an optional peer
+ * dependency of core), so import this entry from vitest tests only.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
-import type { KvStore } from '../types.js';
-import { randomPrefix, type SuiteContext, type SuiteGroup, scanAll } from './context.js';
-import { batchGroup } from './group-batch.js';
-import { closeGroup } from './group-close.js';
-import { errorsGroup } from './group-errors.js';
-import { expiryGroup } from './group-expiry.js';
-import { hashesGroup } from './group-hashes.js';
-import { listsGroup } from './group-lists.js';
-import { namespacesGroup } from './group-namespaces.js';
-import { pubsubGroup } from './group-pubsub.js';
-import { scanGroup } from './group-scan.js';
-import { scriptsGroup } from './group-scripts.js';
-import { setsGroup } from './group-sets.js';
-import { stringsGroup } from './group-strings.js';
-import { zsetsGroup } from './group-zsets.js';
-
 export {
+  type ConformanceAssertion,
+  type ConformanceBody,
+  type ConformanceExpect,
+  type ConformanceOptions,
+  type ConformanceRunner,
   eventually,
   expectCode,
   randomPrefix,
+  runConformance,
   type SuiteContext,
   type SuiteGroup,
   scanAll,
   until,
-} from './context.js';
+} from './conformance.js';
 export {
   type DifferentialRecord,
   type DifferentialStep,
   runScriptDifferential,
   type ScriptDifferentialOptions,
 } from './differential.js';
+export { type StoreMatrix, type StoreMatrixEntry, type StoreMatrixOptions, storeMatrix } from './matrix.js';
 export {
   COMPARE_AND_DELETE,
   FIXED_WINDOW,
@@ -45,82 +37,3 @@ export {
   TEST_SCRIPTS,
   ZADD_RANGE,
 } from './scripts.js';
-
-/** Options of {@link runConformance}. */
-export interface ConformanceOptions {
-  /** Shown in the suite's title, e.g. `memory` or `ioredis cluster`. */
-  name: string;
-  /**
-   * Build a store. Called once for the shared root store (closed after the suite) and again
-   * by the tests that close their own store.
-   */
-  create: () => KvStore | Promise<KvStore>;
-}
-
-const GROUPS: readonly SuiteGroup[] = [
-  stringsGroup,
-  expiryGroup,
-  hashesGroup,
-  zsetsGroup,
-  listsGroup,
-  setsGroup,
-  scanGroup,
-  scriptsGroup,
-  batchGroup,
-  namespacesGroup,
-  pubsubGroup,
-  errorsGroup,
-  closeGroup,
-];
-
-/**
- * Register the conformance suite: grouped `describe` blocks that check one store against Redis
- * semantics. Each test runs in its own namespace (a random prefix), emptied afterwards, so
- * suites of several adapters can share one Redis. Capabilities are read from the store: pub/sub
- * tests expect `E_UNSUPPORTED` on a store without `capabilities.pubsub`.
- */
-export function runConformance(options: ConformanceOptions): void {
-  let root: KvStore | undefined;
-  let current: KvStore | undefined;
-  const extra: KvStore[] = [];
-
-  const ctx: SuiteContext = {
-    name: options.name,
-    store: () => {
-      if (!current) throw new Error('conformance: store() is only available inside a test');
-      return current;
-    },
-    root: () => {
-      if (!root) throw new Error('conformance: the root store is not ready');
-      return root;
-    },
-    create: async () => {
-      const store = await options.create();
-      extra.push(store);
-      return store;
-    },
-  };
-
-  describe(`conformance: ${options.name}`, () => {
-    beforeAll(async () => {
-      root = await options.create();
-    });
-    afterAll(async () => {
-      await Promise.all(extra.map((s) => s.close().catch(() => {})));
-      await root?.close();
-    });
-    beforeEach(() => {
-      current = ctx.root().namespace(randomPrefix());
-    });
-    afterEach(async () => {
-      const view = current;
-      current = undefined;
-      if (!view) return;
-      const keys = await scanAll(view);
-      // One key per DEL keeps this working on a Cluster whatever the slots.
-      for (let i = 0; i < keys.length; i += 100) await view.del(keys.slice(i, i + 100));
-    });
-    for (const group of GROUPS) group(ctx);
-  });
-}
-export { type StoreMatrix, type StoreMatrixEntry, type StoreMatrixOptions, storeMatrix } from './matrix.js';

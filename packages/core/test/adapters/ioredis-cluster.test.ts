@@ -7,6 +7,7 @@ import {
   startCluster,
 } from '@raptorflow/testkit';
 import { Cluster } from 'ioredis';
+import * as vitest from 'vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { slotOf } from '../../src/adapters/ioredis/cluster.js';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
@@ -58,6 +59,7 @@ const touch2 = defineScript({
 });
 
 runConformance({
+  runner: vitest,
   name: 'ioredis cluster',
   create: () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } }),
 });

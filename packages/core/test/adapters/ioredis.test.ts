@@ -8,6 +8,7 @@ import {
   startRedis,
 } from '@raptorflow/testkit';
 import { Redis } from 'ioredis';
+import * as vitest from 'vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { defineScript, isKvError, type KvStore } from '../../src/index.js';
@@ -47,7 +48,7 @@ const incrWithTtl = defineScript({
   twin: () => 0,
 });
 
-runConformance({ name: 'ioredis', create: () => ioredisAdapter({ url: servers.redis.url }) });
+runConformance({ name: 'ioredis', create: () => ioredisAdapter({ url: servers.redis.url }), runner: vitest });
 
 describe('ioredis adapter: commands', () => {
   it('runs commands, batches, scans and scripts with RESP2 replies', async () => {

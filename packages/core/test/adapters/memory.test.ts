@@ -1,3 +1,4 @@
+import * as vitest from 'vitest';
 import { describe, expect, it, vi } from 'vitest';
 import { type MemoryAdapterOptions, memoryAdapter, memoryDriver } from '../../src/adapters/memory.js';
 import { isKvError } from '../../src/errors.js';
@@ -5,7 +6,11 @@ import { defineScript } from '../../src/script.js';
 import { createStore } from '../../src/store.js';
 import { expectCode, runConformance, SCRIPT_TIME } from '../../src/testing/index.js';
 
-runConformance({ name: 'memory', create: () => memoryAdapter({ maxValueBytes: 2 * 1024 * 1024 }) });
+runConformance({
+  name: 'memory',
+  create: () => memoryAdapter({ maxValueBytes: 2 * 1024 * 1024 }),
+  runner: vitest,
+});
 
 function fakeClock(start = 1_700_000_000_000): { now: () => number; advance: (ms: number) => void } {
   let t = start;

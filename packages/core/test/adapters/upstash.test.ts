@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { commandStats, diffCommandStats, respCommand, startRedis } from '@raptorflow/testkit';
 import { startUpstashServer } from '@raptorflow/testkit/upstash';
 import { Redis } from '@upstash/redis';
+import * as vitest from 'vitest';
 import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { upstashAdapter, upstashDriver } from '../../src/adapters/upstash.js';
 import { createStore } from '../../src/driver/index.js';
@@ -26,10 +27,12 @@ afterAll(async () => {
 });
 
 runConformance({
+  runner: vitest,
   name: 'upstash (local REST server, fetch transport)',
   create: () => upstashAdapter({ url: upstash.url, token: upstash.token }),
 });
 runConformance({
+  runner: vitest,
   name: 'upstash (local REST server, real @upstash/redis client)',
   create: () => upstashAdapter(new Redis({ url: upstash.url, token: upstash.token })),
 });

@@ -1,3 +1,4 @@
+import * as vitest from 'vitest';
 import { inject } from 'vitest';
 import { ioredisAdapter } from '../../src/adapters/ioredis.js';
 import { memoryAdapter } from '../../src/adapters/memory.js';
@@ -11,11 +12,13 @@ const { redis, cluster } = inject('raptorflow');
 const MAX_VALUE = 2 * 1024 * 1024;
 
 runConformance({
+  runner: vitest,
   name: 'memory + L1',
   create: () => withL1(memoryAdapter({ maxValueBytes: MAX_VALUE })),
 });
 
 runConformance({
+  runner: vitest,
   name: 'ioredis + L1',
   create: async () => {
     const store = withL1(ioredisAdapter({ url: redis.url }));
@@ -25,6 +28,7 @@ runConformance({
 });
 
 runConformance({
+  runner: vitest,
   name: 'ioredis cluster + L1',
   create: async () => {
     const store = withL1(ioredisAdapter({ cluster: { nodes: [...cluster.nodes] } }));
@@ -34,6 +38,7 @@ runConformance({
 });
 
 runConformance({
+  runner: vitest,
   name: 'failover(ioredis)',
   create: () =>
     withFailover(ioredisAdapter({ url: redis.url }), {
@@ -43,6 +48,7 @@ runConformance({
 });
 
 runConformance({
+  runner: vitest,
   name: 'instrument(memory) with a listener',
   create: () => {
     const store = instrument(memoryAdapter({ maxValueBytes: MAX_VALUE }));
