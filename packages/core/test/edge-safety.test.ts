@@ -117,6 +117,7 @@ function nodeSpecifiers(text: string): string[] {
 
 const ENTRIES: [string, Entry][] = [
   ['core main entry', { file: `${SRC}index.ts` }],
+  ['@raptorflow/core/driver', { file: `${SRC}driver/index.ts` }],
   ['@raptorflow/core/upstash', { file: `${SRC}adapters/upstash.ts` }],
   ['@raptorflow/core/kit', { file: `${SRC}kit/index.ts` }],
   ['@raptorflow/ratelimit', { file: `${PACKAGES}ratelimit/src/index.ts` }],
