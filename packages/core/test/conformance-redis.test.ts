@@ -10,7 +10,6 @@ import { redisDriver } from './conformance-redis-driver.js';
 const clients: Redis[] = [];
 
 runConformance({
-  runner: vitest,
   name: 'redis-server (bare test driver)',
   create: async () => {
     const { redis } = inject('raptorflow');
@@ -19,6 +18,7 @@ runConformance({
     clients.push(client);
     return createStore(redisDriver(client));
   },
+  runner: vitest,
 });
 
 afterAll(async () => {

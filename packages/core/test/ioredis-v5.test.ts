@@ -14,13 +14,13 @@ afterAll(() => {
 });
 
 runConformance({
-  runner: vitest,
   name: 'ioredis 5 (user-passed client)',
   create: () => {
     const client = new Redis(servers.redis.url);
     clients.push(client);
     return ioredisAdapter(client);
   },
+  runner: vitest,
 });
 
 describe('ioredis 5 Cluster (user-passed client)', () => {

@@ -59,9 +59,9 @@ const touch2 = defineScript({
 });
 
 runConformance({
-  runner: vitest,
   name: 'ioredis cluster',
   create: () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } }),
+  runner: vitest,
 });
 
 describe('ioredis adapter on a Cluster', () => {

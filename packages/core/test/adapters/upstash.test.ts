@@ -27,14 +27,14 @@ afterAll(async () => {
 });
 
 runConformance({
-  runner: vitest,
   name: 'upstash (local REST server, fetch transport)',
   create: () => upstashAdapter({ url: upstash.url, token: upstash.token }),
+  runner: vitest,
 });
 runConformance({
-  runner: vitest,
   name: 'upstash (local REST server, real @upstash/redis client)',
   create: () => upstashAdapter(new Redis({ url: upstash.url, token: upstash.token })),
+  runner: vitest,
 });
 
 const VARIANTS = {

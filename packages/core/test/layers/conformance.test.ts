@@ -12,47 +12,47 @@ const { redis, cluster } = inject('raptorflow');
 const MAX_VALUE = 2 * 1024 * 1024;
 
 runConformance({
-  runner: vitest,
   name: 'memory + L1',
   create: () => withL1(memoryAdapter({ maxValueBytes: MAX_VALUE })),
+  runner: vitest,
 });
 
 runConformance({
-  runner: vitest,
   name: 'ioredis + L1',
   create: async () => {
     const store = withL1(ioredisAdapter({ url: redis.url }));
     await store.l1.ready;
     return store;
   },
+  runner: vitest,
 });
 
 runConformance({
-  runner: vitest,
   name: 'ioredis cluster + L1',
   create: async () => {
     const store = withL1(ioredisAdapter({ cluster: { nodes: [...cluster.nodes] } }));
     await store.l1.ready;
     return store;
   },
+  runner: vitest,
 });
 
 runConformance({
-  runner: vitest,
   name: 'failover(ioredis)',
   create: () =>
     withFailover(ioredisAdapter({ url: redis.url }), {
       fallback: memoryAdapter({ maxValueBytes: MAX_VALUE }),
       timeoutMs: 5000,
     }),
+  runner: vitest,
 });
 
 runConformance({
-  runner: vitest,
   name: 'instrument(memory) with a listener',
   create: () => {
     const store = instrument(memoryAdapter({ maxValueBytes: MAX_VALUE }));
     store.events.on('call', () => {});
     return store;
   },
+  runner: vitest,
 });
