@@ -72,7 +72,23 @@ function encodeBound(bound: ScoreBound): string {
 function describe(value: unknown): string {
   if (typeof value === 'string') return `string of ${value.length} chars`;
   if (typeof value === 'number') return String(value);
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'array' : 'object';
   return value === null ? 'null' : typeof value;
+}
+
+/**
+ * A record of strings (`mset`'s entries, `hset`'s fields): a plain object. A string or an array
+ * would otherwise be read index by index (`mset('ab')` set keys "0" and "1").
+ */
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid(`${what} must be an object of strings, got ${describe(value)}`);
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw invalid(`${what} must be a plain object of strings, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
 }
 
 function list(values: string | readonly string[], what: string): readonly string[] {
@@ -138,7 +154,15 @@ export const asNullableString = (r: Reply): string | null => {
 };
 
 export const asInteger = (r: Reply): number => {
-  if (typeof r === 'number') return r;
+  if (typeof r === 'number') {
+    if (Number.isSafeInteger(r)) return r;
+    // INCRBY / HINCRBY past 2^53: the store holds the exact 64-bit value, a JS number cannot.
+    // Refuse rather than return a rounded number that differs from what is stored.
+    throw new KvError(
+      'E_NOT_A_NUMBER',
+      `the reply ${r} is beyond Number.MAX_SAFE_INTEGER and would be rounded; the store holds the exact value (read it as a string with get/hget)`,
+    );
+  }
   throw unexpected(r);
 };
 
@@ -179,7 +203,18 @@ const asNullableInteger = (r: Reply): number | null => (r === null ? null : asIn
 const asRecord = (r: Reply): Record<string, string> => {
   const arr = asArray(r);
   const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < arr.length; i += 2) out[arr[i] as string] = arr[i + 1] as string;
+  for (let i = 0; i + 1 < arr.length; i += 2) {
+    const field = arr[i] as string;
+    // An assignment to `__proto__` would set the prototype instead of adding the field.
+    if (field === '__proto__') {
+      Object.defineProperty(out, field, {
+        value: arr[i + 1],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[field] = arr[i + 1] as string;
+  }
   return out;
 };
 
@@ -256,9 +291,10 @@ export const COMMANDS: Specs = {
   mset: spec((entries) => {
     const argv = ['MSET'];
     const keys: number[] = [];
-    for (const k of Object.keys(entries)) {
+    const map = record(entries, 'mset entries');
+    for (const k of Object.keys(map)) {
       keys.push(argv.length);
-      argv.push(checkString(k, 'key'), checkString(entries[k], 'value'));
+      argv.push(checkString(k, 'key'), checkString(map[k], 'value'));
     }
     if (keys.length === 0) throw invalid('mset needs at least one entry');
     return cmd(argv, keys, false);
@@ -271,7 +307,7 @@ export const COMMANDS: Specs = {
     const argv = ['PEXPIRE', checkString(key, 'key'), checkInt(ttl, 'ttl')];
     if (condition !== undefined) {
       if (!['NX', 'XX', 'GT', 'LT'].includes(condition))
-        throw invalid(`unknown expire condition ${condition}`);
+        throw invalid(`unknown expire condition ${describe(condition)}`);
       argv.push(condition);
     }
     return cmd(argv, KEY1, false);
@@ -283,7 +319,8 @@ export const COMMANDS: Specs = {
   hget: spec((key, field) => keyCmd('HGET', key, true, checkString(field, 'field')), asNullableString),
   hset: spec((key, fields) => {
     const argv = ['HSET', checkString(key, 'key')];
-    for (const f of Object.keys(fields)) argv.push(checkString(f, 'field'), checkString(fields[f], 'value'));
+    const map = record(fields, 'hset fields');
+    for (const f of Object.keys(map)) argv.push(checkString(f, 'field'), checkString(map[f], 'value'));
     if (argv.length === 2) throw invalid('hset needs at least one field');
     return cmd(argv, KEY1, false);
   }, asInteger),

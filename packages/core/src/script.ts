@@ -2,6 +2,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Reply } from './driver.js';
 import { KvError } from './errors.js';
+import { describeValue } from './kit/describe.js';
 import { optionError } from './kit/options.js';
 
 /** A value a script body may pass to `redis.call`: numbers are turned into strings as Lua does. */
@@ -78,12 +79,32 @@ export function scriptSha(lua: string): string {
  * computed here, once.
  */
 export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script<T> {
-  if (!definition.name) throw optionError('defineScript', 'name', 'is required');
+  if (typeof definition !== 'object' || definition === null) {
+    throw optionError('defineScript', '(options)', `must be an object, got ${describeValue(definition)}`);
+  }
+  if (typeof definition.name !== 'string' || definition.name === '') {
+    throw optionError(
+      'defineScript',
+      'name',
+      `must be a non-empty string, got ${describeValue(definition.name)}`,
+    );
+  }
+  const where = `defineScript(${definition.name})`;
+  if (typeof definition.lua !== 'string' || definition.lua.trim() === '') {
+    throw optionError(where, 'lua', `must be the script's Lua source, got ${describeValue(definition.lua)}`);
+  }
+  if (!definition.lua.isWellFormed()) throw optionError(where, 'lua', 'contains a lone UTF-16 surrogate');
+  if (typeof definition.twin !== 'function') {
+    throw optionError(where, 'twin', `must be a function, got ${describeValue(definition.twin)}`);
+  }
+  if (definition.parse !== undefined && typeof definition.parse !== 'function') {
+    throw optionError(where, 'parse', `must be a function, got ${describeValue(definition.parse)}`);
+  }
   if (definition.keys !== undefined && (!Number.isInteger(definition.keys) || definition.keys < 0)) {
-    throw optionError(`defineScript(${definition.name})`, 'keys', 'must be a whole number >= 0');
+    throw optionError(where, 'keys', 'must be a whole number >= 0');
   }
   if (definition.readonly !== undefined && typeof definition.readonly !== 'boolean') {
-    throw optionError(`defineScript(${definition.name})`, 'readonly', 'must be a boolean');
+    throw optionError(where, 'readonly', 'must be a boolean');
   }
   return Object.freeze({
     name: definition.name,

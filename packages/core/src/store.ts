@@ -7,7 +7,8 @@ import type { KvBatch, KvCommands, KvStore, ScanOptions, Settled } from './types
 
 /** Turn script ARGV into strings the same way on every adapter. */
 export function encodeScriptArgs(args: readonly ScriptArg[] | undefined): string[] {
-  if (!args) return [];
+  if (args === undefined) return [];
+  if (!Array.isArray(args)) throw new KvError('E_INVALID_ARGUMENT', 'script arguments must be an array');
   const out: string[] = new Array(args.length);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -33,11 +34,30 @@ interface Checked {
   readonly args: WeakSet<readonly unknown[]>;
 }
 
+/** A script built by `defineScript` (anything else would fail deep inside an adapter). */
+function checkScript(script: unknown): Script<unknown> {
+  const s = script as Partial<Script<unknown>> | null;
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    typeof s.sha !== 'string' ||
+    typeof s.lua !== 'string' ||
+    typeof s.twin !== 'function' ||
+    typeof s.parse !== 'function'
+  ) {
+    throw new KvError('E_INVALID_ARGUMENT', 'eval needs a script built by defineScript()');
+  }
+  return s as Script<unknown>;
+}
+
 function encodeScriptKeys(
   script: Script<unknown>,
   keys: readonly string[],
   checked: Checked,
 ): readonly string[] {
+  if (!Array.isArray(keys)) {
+    throw new KvError('E_INVALID_ARGUMENT', `script ${script.name}: keys must be an array of strings`);
+  }
   if (script.keys !== undefined && keys.length !== script.keys) {
     throw new KvError(
       'E_INVALID_ARGUMENT',
@@ -116,7 +136,7 @@ export function createStore(driver: KvDriver, prefix = ''): KvStore {
     eval<R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]): Promise<R> {
       try {
         const call = {
-          script: script as Script<unknown>,
+          script: checkScript(script),
           keys: encodeScriptKeys(script, keys, checked),
           args: scriptArgs(args, guard, checked),
         };
@@ -140,6 +160,8 @@ export function createStore(driver: KvDriver, prefix = ''): KvStore {
       if (!driver.subscribe) return Promise.reject(unsupported(driver, 'subscribe'));
       try {
         const list = typeof channels === 'string' ? [channels] : channels;
+        if (!Array.isArray(list))
+          throw new KvError('E_INVALID_ARGUMENT', 'subscribe needs a channel or an array of channels');
         if (list.length === 0)
           throw new KvError('E_INVALID_ARGUMENT', 'subscribe needs at least one channel');
         for (const c of list) checkString(c, 'channel');
@@ -205,7 +227,7 @@ function createBatch(driver: KvDriver, guard: (argv: readonly string[]) => void,
     },
     eval(script: Script<unknown>, keys: readonly string[], args?: readonly ScriptArg[]) {
       const call = {
-        script,
+        script: checkScript(script),
         keys: encodeScriptKeys(script, keys, checked),
         args: scriptArgs(args, guard, checked),
       };

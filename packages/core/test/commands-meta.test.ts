@@ -12,97 +12,14 @@ import {
 } from '../src/commands.js';
 import type { Command, Reply } from '../src/driver.js';
 import type { KvCommands, KvStore } from '../src/types.js';
+import { COMMAND_SAMPLES } from './fixtures/command-samples.js';
 
 // The command table checks itself against redis-server: for every COMMANDS entry, encoded with
 // sample arguments, the key positions must be those `COMMAND GETKEYS` names (a wrong one is a
 // namespace escape and a Cluster misroute), `readonly` must match the `write`/`readonly` flags of
 // `COMMAND INFO` (a wrong one is a stale L1), and the memory engine's arity must be Redis's.
 
-/**
- * Sample arguments per command: each is encoded and checked. The mapped type makes a new
- * `KvCommands` method a type error here until it has samples. Keys are distinct strings so that
- * a key position maps to exactly one argv word.
- */
-type Samples = { readonly [K in keyof KvCommands]: ReadonlyArray<Parameters<KvCommands[K]>> };
-
-const SAMPLES: Samples = {
-  get: [['k1']],
-  set: [
-    ['k1', 'v'],
-    ['k1', 'v', { ttl: 1000, nx: true }],
-    ['k1', 'v', { keepTtl: true, xx: true }],
-  ],
-  getSet: [
-    ['k1', 'v'],
-    ['k1', 'v', { ttl: 1000 }],
-  ],
-  mget: [[['k1', 'k2', 'k3']]],
-  mset: [[{ k1: 'a', k2: 'b', k3: 'c' }]],
-  del: [['k1'], [['k1', 'k2']]],
-  exists: [['k1'], [['k1', 'k2', 'k3']]],
-  incrBy: [['k1', 5]],
-  incrByFloat: [['k1', 1.5]],
-  pexpire: [
-    ['k1', 1000],
-    ['k1', 1000, 'GT'],
-  ],
-  pttl: [['k1']],
-  persist: [['k1']],
-  type: [['k1']],
-  hget: [['k1', 'f']],
-  hset: [['k1', { f: 'v', g: 'w' }]],
-  hsetnx: [['k1', 'f', 'v']],
-  hexists: [['k1', 'f']],
-  hmget: [['k1', ['f', 'g']]],
-  hgetall: [['k1']],
-  hdel: [['k1', ['f', 'g']]],
-  hincrBy: [['k1', 'f', 2]],
-  hlen: [['k1']],
-  zadd: [
-    ['k1', { member: 'm', score: 1 }],
-    ['k1', [{ member: 'm', score: 1 }], { xx: true, gt: true, ch: true }],
-  ],
-  zrem: [['k1', ['m', 'n']]],
-  zscore: [['k1', 'm']],
-  zincrBy: [['k1', 2, 'm']],
-  zcard: [['k1']],
-  zcount: [['k1', 0, { exclusive: 5 }]],
-  zrank: [['k1', 'm']],
-  zrange: [
-    ['k1', 0, -1],
-    ['k1', 10, 0, { by: 'score', rev: true, offset: 1, count: 2 }],
-    ['k1', 0, -1, { rev: true }],
-  ],
-  zrangeWithScores: [
-    ['k1', 0, -1],
-    ['k1', Number.NEGATIVE_INFINITY, { exclusive: 3 }, { by: 'score' }],
-  ],
-  zrevrangeByScore: [
-    ['k1', 10, 0],
-    ['k1', 10, 0, { offset: 0, count: 1 }],
-  ],
-  zrangeByScore: [
-    ['k1', 0, 10],
-    ['k1', 0, { exclusive: 10 }, { offset: 1, count: 2 }],
-  ],
-  zrangeByScoreWithScores: [['k1', 0, 10]],
-  zremRangeByScore: [['k1', 0, 10]],
-  zpopmin: [['k1'], ['k1', 2]],
-  zpopmax: [['k1'], ['k1', 2]],
-  lpush: [['k1', ['a', 'b']]],
-  rpush: [['k1', 'a']],
-  lpop: [['k1']],
-  rpop: [['k1']],
-  lrange: [['k1', 0, -1]],
-  llen: [['k1']],
-  lrem: [['k1', 0, 'a']],
-  lmove: [['k1', 'k2', 'LEFT', 'RIGHT']],
-  sadd: [['k1', ['a', 'b']]],
-  srem: [['k1', 'a']],
-  smembers: [['k1']],
-  sismember: [['k1', 'a']],
-  scard: [['k1']],
-};
+const SAMPLES = COMMAND_SAMPLES;
 
 /** One entry of `COMMAND INFO` (RESP2): name, arity, flags, first key, last key, step, ... */
 type CommandInfo = [string, number, string[], number, number, number, ...unknown[]];

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { KvError } from '../errors.js';
+import { describeValue } from '../kit/describe.js';
 import { optionError } from '../kit/options.js';
 
 /** Which adapter `kvFromEnv` builds. */
@@ -37,7 +38,10 @@ export interface KvEnvPlan {
 /** A variable's raw value, with empty strings (common in `.env` files) treated as unset. */
 function read(env: Record<string, string | undefined>, name: string): string | undefined {
   const value = env[name];
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw invalid(name, `must be a string, got ${describeValue(value)}`);
+  if (!value.isWellFormed()) throw invalid(name, 'contains a lone UTF-16 surrogate');
+  return value.trim() === '' ? undefined : value.trim();
 }
 
 /** A bad variable: `kvFromEnv: <VARIABLE>: <problem>`, the format of every option error. */
@@ -106,6 +110,9 @@ const TOKEN_VARIABLES = ['UPSTASH_REDIS_REST_TOKEN', 'UPSTASH_REDIS_TOKEN'] as c
  * Pure (no imports, no I/O) so every branch is testable; `kvFromEnv` then builds the store.
  */
 export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan {
+  if (typeof env !== 'object' || env === null) {
+    throw invalid('(env)', `must be an object of strings such as process.env, got ${describeValue(env)}`);
+  }
   const production = read(env, 'NODE_ENV') === 'production';
   const explicit = parseWith(
     adapterSchema,

@@ -38,4 +38,5 @@ export {
   STORE_FAILURE_POLICIES,
   type StoreFailurePolicy,
 } from './policy.js';
+export { requireStore } from './store-arg.js';
 export { randomToken } from './token.js';

@@ -15,6 +15,7 @@ import { Emitter } from '../events.js';
 import { createDeadlines } from '../kit/deadline.js';
 import { parseOptions } from '../kit/options.js';
 import { isStoreFailure, STORE_FAILURE_POLICIES, type StoreFailurePolicy } from '../kit/policy.js';
+import { requireStore } from '../kit/store-arg.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type BreakerRoute, type BreakerState, type BreakerTransition, CircuitBreaker } from './breaker.js';
@@ -162,7 +163,9 @@ function isBreakerFailure(error: unknown): error is KvError {
  *   when it returns, and data written to the primary is not visible there.
  */
 export function withFailover(primary: KvStore, options?: FailoverOptions): FailoverStore {
+  requireStore('withFailover', primary, 'primary');
   const o = parseOptions('withFailover', OPTIONS, options);
+  if (o.fallback !== undefined) requireStore('withFailover', o.fallback, 'fallback');
   const fallback = o.fallback ?? memoryAdapter();
   const events = new Emitter<FailoverEvents>();
   const counts = { primary: 0, fallback: 0, failures: 0, timeouts: 0, rejected: 0, opened: 0 };

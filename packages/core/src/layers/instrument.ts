@@ -1,6 +1,9 @@
+import * as z from 'zod';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
 import { isKvError, type KvErrorCode } from '../errors.js';
 import { Emitter } from '../events.js';
+import { parseOptions } from '../kit/options.js';
+import { requireStore } from '../kit/store-arg.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 
@@ -46,6 +49,21 @@ export interface InstrumentedStore extends KvStore {
   readonly events: Emitter<InstrumentEvents>;
 }
 
+const OPTIONS = z
+  .object({
+    events: z
+      .custom<Emitter<InstrumentEvents>>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as Emitter<InstrumentEvents>).emit === 'function' &&
+          typeof (v as Emitter<InstrumentEvents>).has === 'function',
+        'must be an Emitter (from @raptorflow/core)',
+      )
+      .optional(),
+  })
+  .strict();
+
 function codeOf(error: unknown): KvErrorCode {
   return isKvError(error) ? error.code : 'E_COMMAND';
 }
@@ -56,9 +74,11 @@ function codeOf(error: unknown): KvErrorCode {
  * read and nothing is allocated. Wrap outermost to time what the caller sees (L1 hits included),
  * innermost to time only what reaches the store.
  */
-export function instrument(store: KvStore, options: InstrumentOptions = {}): InstrumentedStore {
+export function instrument(store: KvStore, options?: InstrumentOptions): InstrumentedStore {
+  requireStore('instrument', store);
+  const o = parseOptions('instrument', OPTIONS, options);
   const inner = store.driver;
-  const events = options.events ?? new Emitter<InstrumentEvents>();
+  const events = o.events ?? new Emitter<InstrumentEvents>();
   const adapter = inner.name;
 
   function observe<T>(

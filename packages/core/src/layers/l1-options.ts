@@ -2,7 +2,10 @@ import * as z from 'zod';
 
 /** Options of {@link withL1}. */
 export interface L1Options {
-  /** Most entries held. @default 10000 */
+  /**
+   * Most entries held, at most 10,000,000: lru-cache allocates its index arrays for `max`
+   * entries up front, so a huge `max` would exhaust the heap at construction. @default 10000
+   */
   max?: number | undefined;
   /** Most bytes held, counted as 2 per UTF-16 unit of key and value plus 64 per entry. @default 67108864 (64 MiB) */
   maxBytes?: number | undefined;
@@ -56,10 +59,18 @@ export interface ResolvedL1Options {
   readonly only?: readonly string[] | undefined;
 }
 
+/** The largest `max`: lru-cache preallocates index arrays of this length (about 40 bytes each). */
+const L1_MAX_ENTRIES = 10_000_000;
+
 /** The schema of {@link L1Options}, with their defaults; parsed once per `withL1`. */
 export const L1_OPTIONS: z.ZodType<ResolvedL1Options, L1Options> = z
   .object({
-    max: z.number().int().positive().default(10_000),
+    max: z
+      .number()
+      .int()
+      .positive()
+      .max(L1_MAX_ENTRIES, 'must be at most 10000000 (lru-cache allocates max entries up front)')
+      .default(10_000),
     maxBytes: z
       .number()
       .int()

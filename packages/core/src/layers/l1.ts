@@ -4,6 +4,7 @@ import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver
 import { isKvError, KvError } from '../errors.js';
 import type { Emitter } from '../events.js';
 import { parseOptions } from '../kit/options.js';
+import { requireStore } from '../kit/store-arg.js';
 import { namespaceDriver } from '../namespace.js';
 import type { Script } from '../script.js';
 import { createStore } from '../store.js';
@@ -86,6 +87,7 @@ function mayHaveApplied(error: unknown): boolean {
  * outlives the value in the store. Missing keys are not cached.
  */
 export function withL1(store: KvStore, options?: L1Options): L1Store {
+  requireStore('withL1', store);
   const o = parseOptions('withL1', L1_OPTIONS, options);
   const inner = store.driver;
   const state = new L1State(o);

@@ -1,0 +1,430 @@
+import { writeSync } from 'node:fs';
+import { storeMatrix } from '@raptorflow/core/testing';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COMMAND_NAMES } from '../src/commands.js';
+import {
+  defineScript,
+  instrument,
+  isKvError,
+  KV_ERROR_CODES,
+  type KvStore,
+  memoryAdapter,
+  planFromEnv,
+  withFailover,
+  withL1,
+} from '../src/index.js';
+import { COMMAND_SAMPLES } from './fixtures/command-samples.js';
+
+// Bad input never crashes the process, never loses data and always gets a typed error (issue 20).
+// Generated hostile arguments go to every store command and method, on memory and on a real
+// Redis; generated hostile options go to every factory. Each call must:
+// - return a promise (a promise-returning API never throws synchronously),
+// - settle (no hang) with a value or a KvError whose code is one of core's,
+// - change no key it does not name: sentinel keys of every type sit beside the fuzzed keys and
+//   are compared after every call they were not named in.
+// `pnpm verify:long` (RAPTORFLOW_LONG=1) runs 20 times the calls.
+
+const LONG = process.env.RAPTORFLOW_LONG === '1';
+const RUNS = LONG ? 4000 : 200;
+const SETTLE_MS = 10_000;
+const KNOWN_CODES = new Set<string>(Object.values(KV_ERROR_CODES));
+
+/** Outcome counts per suite, printed at the end for the closing note. */
+const outcomes = new Map<string, Map<string, number>>();
+function count(suite: string, outcome: string): void {
+  const table = outcomes.get(suite) ?? new Map<string, number>();
+  table.set(outcome, (table.get(outcome) ?? 0) + 1);
+  outcomes.set(suite, table);
+}
+afterAll(() => {
+  for (const [suite, table] of outcomes) {
+    const total = [...table.values()].reduce((a, b) => a + b, 0);
+    const rows = [...table.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
+    console.log(`fuzz ${suite}: ${total} calls: ${rows.join(', ')}`);
+  }
+});
+
+// ------------------------------------------------------------------------------------------
+// Generators: hostile values, and near-valid ones that reach deeper checks.
+
+const METHODS = [...COMMAND_NAMES, 'publish', 'subscribe', 'eval', 'namespace'] as const;
+
+const SENTINELS = ['s:str', 's:hash', 's:zset', 's:list', 's:set'] as const;
+
+/** An object whose coercion throws: a validator that stringifies it must not crash. */
+const throwing = {
+  toString() {
+    throw new Error('toString called');
+  },
+  toJSON() {
+    throw new Error('toJSON called');
+  },
+};
+
+const hostile = fc.oneof(
+  fc.constantFrom<unknown>(
+    undefined,
+    null,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    -0,
+    2 ** 60,
+    -1,
+    0,
+    1.5,
+    10n,
+    Symbol('s'),
+    () => 'f',
+    throwing,
+    'x\uD800',
+    '\0',
+    '__proto__',
+    'constructor',
+    [],
+    {},
+    Object.create(null),
+    new Map([['a', 'b']]),
+    new Uint8Array([1, 2]),
+    new Date(0),
+    /re/,
+    'NX',
+    'inf',
+  ),
+  fc.anything({ withBigInt: true, withNullPrototype: true, withMap: true, withSet: true, maxDepth: 2 }),
+);
+
+const keyish = fc.oneof(fc.constantFrom<string>('k1', 'k2', ...SENTINELS), fc.string({ maxLength: 8 }));
+const numberish = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.double(), hostile);
+// Mostly near-valid (keys, small numbers), so calls get past the first check and reach the
+// store; hostile values in any position.
+const arg = fc.oneof(
+  { weight: 6, arbitrary: keyish },
+  { weight: 3, arbitrary: fc.integer({ min: -3, max: 10 }) },
+  { weight: 2, arbitrary: hostile },
+  { weight: 1, arbitrary: numberish },
+  { weight: 1, arbitrary: fc.array(keyish, { minLength: 1, maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(keyish, fc.oneof(keyish, hostile), { minKeys: 1, maxKeys: 3 }) },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { ttl: numberish, nx: hostile, xx: hostile, by: hostile, limit: hostile, withScores: hostile },
+      { requiredKeys: [] },
+    ),
+  },
+);
+const args = fc.array(arg, { maxLength: 4 });
+
+/**
+ * A valid sample call of `method` with one or two positions (or an option field) replaced by a
+ * generated value, or a list of generated arguments: the mutations reach the checks and the
+ * store paths that a wholly random call never gets past.
+ */
+function callOf(method: (typeof METHODS)[number]): fc.Arbitrary<unknown[]> {
+  const samples = (COMMAND_SAMPLES as Record<string, ReadonlyArray<readonly unknown[]>>)[method];
+  if (!samples) return args;
+  const mutated = fc
+    .tuple(fc.constantFrom(...samples), fc.array(fc.tuple(fc.nat(4), arg), { minLength: 1, maxLength: 2 }))
+    .map(([sample, edits]) => {
+      const out = [...sample];
+      for (const [at, value] of edits) {
+        const i = at % (out.length + 1);
+        const current = out[i];
+        if (
+          typeof current === 'object' &&
+          current !== null &&
+          !Array.isArray(current) &&
+          typeof value === 'object' &&
+          value !== null
+        ) {
+          out[i] = { ...current, ...(value as object) };
+        } else out[i] = value;
+      }
+      return out;
+    });
+  return fc.oneof(
+    { weight: 1, arbitrary: fc.constantFrom(...samples.map((x) => [...x])) },
+    { weight: 4, arbitrary: mutated },
+    { weight: 2, arbitrary: args },
+  );
+}
+
+/** Whether `value` names `key` anywhere (as an argument, an array entry or a record key). */
+function names(value: unknown, key: string, depth = 0): boolean {
+  if (value === key) return true;
+  if (depth > 3 || typeof value !== 'object' || value === null) return false;
+  try {
+    if (Array.isArray(value)) return value.some((v) => names(v, key, depth + 1));
+    if (value instanceof Map) return [...value.keys()].some((k) => names(k, key, depth + 1));
+    return Object.keys(value).some(
+      (k) => k === key || names((value as Record<string, unknown>)[k], key, depth + 1),
+    );
+  } catch {
+    return false;
+  }
+}
+
+// ------------------------------------------------------------------------------------------
+// Sentinels: one key of every type, read back in one round trip.
+
+async function plant(store: KvStore): Promise<void> {
+  await store
+    .batch()
+    .del([...SENTINELS])
+    .set('s:str', 'v')
+    .hset('s:hash', { f: 'v', __proto__x: 'w' })
+    .zadd('s:zset', [{ member: 'm', score: 1 }])
+    .rpush('s:list', ['a', 'b'])
+    .sadd('s:set', ['x'])
+    .exec();
+}
+
+async function dump(store: KvStore): Promise<string[]> {
+  const settled = await store
+    .batch()
+    .get('s:str')
+    .hgetall('s:hash')
+    .zrangeWithScores('s:zset', 0, -1)
+    .lrange('s:list', 0, -1)
+    .smembers('s:set')
+    .pttl('s:str')
+    .execSettled();
+  return settled.map((s) => JSON.stringify(s.ok ? s.value : (s.error as { code?: string }).code));
+}
+
+/**
+ * Call `run` and classify: `ok`, a KvError code, or a failure of the contract (a synchronous
+ * throw, a non-KvError rejection, a hang) which fails the test with the call in the message.
+ */
+async function settle(suite: string, label: string, run: () => unknown): Promise<void> {
+  let returned: unknown;
+  try {
+    returned = run();
+  } catch (error) {
+    count(suite, 'sync throw');
+    throw new Error(`${label} threw synchronously: ${String((error as Error)?.message ?? error)}`);
+  }
+  if (!(returned instanceof Promise)) {
+    count(suite, 'not a promise');
+    throw new Error(`${label} returned ${typeof returned}, not a promise`);
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hang = new Promise<'hang'>((resolve) => {
+    timer = setTimeout(() => resolve('hang'), SETTLE_MS);
+  });
+  try {
+    const result = await Promise.race([returned.then(() => 'ok' as const), hang]);
+    if (result === 'hang') {
+      count(suite, 'hang');
+      throw new Error(`${label} did not settle within ${SETTLE_MS} ms`);
+    }
+    count(suite, 'ok');
+  } catch (error) {
+    if (error instanceof Error && /did not settle/.test(error.message)) throw error;
+    if (!isKvError(error) || !KNOWN_CODES.has(error.code)) {
+      count(suite, 'not a KvError');
+      throw new Error(`${label} rejected with ${String((error as Error)?.stack ?? error)}`);
+    }
+    count(suite, error.code);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function label(name: string, list: readonly unknown[]): string {
+  return `${name}(${list.map((a) => fc.stringify(a)).join(', ')})`;
+}
+
+// ------------------------------------------------------------------------------------------
+
+describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
+  'fuzz: store calls on $name',
+  ({ name, create }) => {
+    it('every command with generated arguments settles with a value or a KvError and touches no key it does not name', async () => {
+      const root = await create();
+      const store = root.namespace(`fuzz:${Math.random().toString(36).slice(2)}:`);
+      const script = defineScript({
+        name: 'fuzz-echo',
+        lua: 'return ARGV[1]',
+        twin: (_ctx, _keys, argv) => argv[0] ?? null,
+      });
+      await plant(store);
+      const before = await dump(store);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...METHODS).chain((m) => fc.tuple(fc.constant(m), callOf(m))),
+          async ([method, list]) => {
+            const call = label(method, list);
+            if (process.env.FUZZ_TRACE)
+              writeSync(
+                2,
+                `${name} ${Math.round(process.memoryUsage().heapUsed / 1e6)}MB ${call.slice(0, 300)}\n`,
+              );
+            if (method === 'namespace') {
+              // Synchronous by design: a view is built at once. It throws only KvErrors.
+              try {
+                store.namespace(list[0] as string);
+                count(name, 'ok');
+              } catch (error) {
+                expect(isKvError(error), `${call}: ${String(error)}`).toBe(true);
+                count(name, (error as { code: string }).code);
+              }
+              return;
+            }
+            const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
+            const run =
+              method === 'eval'
+                ? // Half the runs pass a real script, so the keys and ARGV checks are reached.
+                  () =>
+                    store.eval(
+                      list.length % 2 === 0 ? script : (list[0] as never),
+                      list[1] as never,
+                      list[2] as never,
+                    )
+                : () => (target[method] as (...a: unknown[]) => unknown).apply(store, list);
+            await settle(name, call, async () => {
+              const value = await run();
+              // A subscription built from generated channels is closed at once.
+              if (method === 'subscribe') await (value as { unsubscribe(): Promise<void> }).unsubscribe();
+              return value;
+            });
+            // Sentinels the call did not name are unchanged.
+            const after = await dump(store);
+            for (let i = 0; i < SENTINELS.length; i++) {
+              const key = SENTINELS[i] as string;
+              if (names(list, key) || method === 'eval') continue;
+              expect(after[i], `${call} changed ${key}`).toBe(before[i]);
+            }
+            if (SENTINELS.some((k) => names(list, k))) {
+              await plant(store);
+            }
+          },
+        ),
+        { numRuns: RUNS, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      );
+      // The sync-throw check above wraps the method in an async function; check it bare as well.
+      for (const method of COMMAND_NAMES) {
+        const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
+        for (const bad of [[10n], [Symbol('s')], [throwing], [undefined, undefined, undefined]]) {
+          await settle(name, label(method, bad), () =>
+            (target[method] as (...a: unknown[]) => unknown)(...bad),
+          );
+        }
+      }
+      await root.close();
+    }, 120_000);
+  },
+);
+
+describe('fuzz: factories with generated options', () => {
+  // Each run builds on a fresh memory store: a layer that builds closes it with itself.
+  const FACTORIES: ReadonlyArray<[string, (options: unknown, inner: KvStore) => unknown]> = [
+    ['memoryAdapter', (o) => memoryAdapter(o as never)],
+    ['withL1', (o, inner) => withL1(inner, o as never)],
+    ['withL1(store)', (o) => withL1(o as never)],
+    ['withFailover', (o, inner) => withFailover(inner, o as never)],
+    ['withFailover(store)', (o) => withFailover(o as never)],
+    ['instrument', (o, inner) => instrument(inner, o as never)],
+    ['instrument(store)', (o) => instrument(o as never)],
+    ['defineScript', (o) => defineScript(o as never)],
+    ['planFromEnv', (o) => planFromEnv(o as never)],
+  ];
+  const options = fc.oneof(
+    hostile,
+    fc.dictionary(
+      fc.constantFrom(
+        'ttl',
+        'max',
+        'maxKeys',
+        'sweepIntervalMs',
+        'channel',
+        'only',
+        'policy',
+        'timeoutMs',
+        'events',
+        'fallback',
+        'name',
+        'lua',
+        'twin',
+        'keys',
+        'REDIS_URL',
+        'KV_ADAPTER',
+        'REDIS_KEY_PREFIX',
+        'MOCK_REDIS',
+      ),
+      fc.oneof(hostile, fc.string({ maxLength: 12 }), fc.integer()),
+      { maxKeys: 3 },
+    ),
+  );
+
+  it.each(FACTORIES)(
+    '%s returns or throws a KvError E_INVALID_OPTIONS, nothing else',
+    async (factory, build) => {
+      const suite = `factory ${factory}`;
+      await fc.assert(
+        fc.asyncProperty(options, async (o) => {
+          const inner = memoryAdapter({ sweepIntervalMs: 0 });
+          let built: unknown;
+          try {
+            built = build(o, inner);
+            count(suite, 'built');
+          } catch (error) {
+            await inner.close();
+            expect(
+              isKvError(error),
+              `${factory}(${fc.stringify(o)}): ${String((error as Error)?.stack ?? error)}`,
+            ).toBe(true);
+            expect((error as { code: string }).code).toBe('E_INVALID_OPTIONS');
+            count(suite, 'E_INVALID_OPTIONS');
+            return;
+          }
+          const store = built as Partial<KvStore> | undefined;
+          if (typeof store?.close === 'function') await store.close();
+          await inner.close();
+        }),
+        { numRuns: LONG ? 2000 : 150 },
+      );
+    },
+  );
+});
+
+describe('fuzz: memory and Redis agree on every generated call', () => {
+  const [memory, redis] = storeMatrix({ only: ['memory', 'ioredis'] });
+
+  /** A call's outcome as one comparable string: the value, or the error code. */
+  async function outcome(method: string, store: KvStore, list: unknown[]): Promise<string> {
+    const target = store as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    try {
+      const value = await (target[method] as (...a: unknown[]) => Promise<unknown>).apply(store, list);
+      // A remaining TTL depends on when each store was called: compare its sign only.
+      if (method === 'pttl' && typeof value === 'number' && value > 0) return 'ok: positive';
+      return `ok: ${JSON.stringify(value)}`;
+    } catch (error) {
+      return isKvError(error) ? error.code : `not a KvError: ${String(error)}`;
+    }
+  }
+
+  it('same value or same error code, call after call', async () => {
+    if (!memory || !redis) throw new Error('the matrix lost memory or ioredis');
+    const prefix = `fuzz-pair:${Math.random().toString(36).slice(2)}:`;
+    const a = (await memory.create()).namespace(prefix);
+    const b = (await redis.create()).namespace(prefix);
+    await Promise.all([plant(a), plant(b)]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...COMMAND_NAMES).chain((m) => fc.tuple(fc.constant(m), callOf(m))),
+        async ([method, list]) => {
+          // Arrays sort members whose order Redis does not define (smembers): compare sorted.
+          const [onMemory, onRedis] = await Promise.all([outcome(method, a, list), outcome(method, b, list)]);
+          const norm = (s: string) =>
+            method === 'smembers' && s.startsWith('ok: [')
+              ? `ok: ${JSON.stringify(JSON.parse(s.slice(4)).sort())}`
+              : s;
+          count('memory vs redis', norm(onMemory) === norm(onRedis) ? 'agree' : 'disagree');
+          expect(norm(onMemory), label(method, list)).toBe(norm(onRedis));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  }, 120_000);
+});
