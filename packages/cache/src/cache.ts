@@ -1,6 +1,5 @@
 import { findLayer } from '@raptorflow/core';
-import { Emitter } from '@raptorflow/core/driver';
-import { createDeadlines, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
+import { createDeadlines, Emitter, featureEvents, featureKeyspace } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 import type { CacheEvents } from './events.js';
 import { checkWorkspaceId } from './keys.js';

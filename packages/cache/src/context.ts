@@ -1,4 +1,4 @@
-import type { Emitter } from '@raptorflow/core/driver';
+import type { Emitter } from '@raptorflow/core/kit';
 import { type Deadlines, type FeatureEvents, isStoreFailure } from '@raptorflow/core/kit';
 import type { Backend, NamespaceRef } from './backend.js';
 import type { CacheEventScope, CacheEvents } from './events.js';

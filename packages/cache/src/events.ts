@@ -1,5 +1,5 @@
 import { isKvError, type KvErrorCode } from '@raptorflow/core';
-import type { Emitter } from '@raptorflow/core/driver';
+import type { Emitter } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 
 /** Where an event happened. */

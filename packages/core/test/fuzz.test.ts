@@ -3,11 +3,11 @@ import { storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../src/commands.js';
+import { KV_ERROR_CODES } from '../src/errors.js';
 import {
   defineScript,
   instrument,
   isKvError,
-  KV_ERROR_CODES,
   type KvStore,
   memoryAdapter,
   planFromEnv,

@@ -1,6 +1,5 @@
 import type { KvErrorCode } from '@raptorflow/core';
-import type { Emitter } from '@raptorflow/core/driver';
-import type { FeatureEvents } from '@raptorflow/core/kit';
+import type { Emitter, FeatureEvents } from '@raptorflow/core/kit';
 import type { RateLimitReason, RateLimitResult } from './result.js';
 
 /** `operation` of a rate-limit event. */

@@ -1,5 +1,5 @@
 import { isKvError, type KvStore } from '@raptorflow/core';
-import type { Emitter } from '@raptorflow/core/driver';
+import type { Emitter } from '@raptorflow/core/kit';
 import { type FeatureEvents, featureEvents } from '@raptorflow/core/kit';
 
 /** The package's name in keys (`rf:template-feature:`) and in its events' `feature` field. */

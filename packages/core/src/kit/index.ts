@@ -6,6 +6,7 @@
  * authors start from `pnpm new:feature <name>`, which uses all of it.
  */
 
+export { Emitter, type Listener } from '../events.js';
 export {
   COMPARE_AND_DELETE,
   COMPARE_AND_EXTEND,
