@@ -55,6 +55,12 @@ export interface RedisCluster {
   /** Kill one node hard (SIGKILL by its PID), keeping its port and directory. */
   kill(port: number): Promise<void>;
   /**
+   * Start a killed node again on its port and directory. It rejoins with its saved Cluster
+   * config, learns that its replica was promoted, and becomes a replica of it; resolves once
+   * its link to that master is up (its full sync is done).
+   */
+  revive(port: number, timeoutMs?: number): Promise<void>;
+  /**
    * Wait until every replica of the master on `port` holds all of its writes so far: a write on
    * that master, then `WAIT <replicas> <timeoutMs>` on the same connection. Resolves to the
    * number of replicas that acknowledged; writes acknowledged before this call are on them.
@@ -164,6 +170,13 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       killed.add(port);
       await server.kill();
     },
+    async revive(port, timeoutMs = 30_000) {
+      const server = servers.find((s) => s.port === port);
+      if (!server || !killed.has(port)) throw new Error(`port ${port} is not a killed node of this Cluster`);
+      await server.restart();
+      killed.delete(port);
+      await waitForReplicaLinks([server], Date.now() + timeoutMs, true);
+    },
     async syncReplicas(port, timeoutMs = 5000) {
       const members = await cluster.members();
       const me = members.find((m) => m.port === port && m.role === 'master');
@@ -230,16 +243,32 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
   return cluster;
 }
 
-/** Wait until every replica reports `master_link_status:up` (its initial sync is done). */
-async function waitForReplicaLinks(servers: readonly RedisServer[], deadline: number): Promise<void> {
+/**
+ * Wait until every replica reports `master_link_status:up` (its initial sync is done). With
+ * `replicasOnly`, every server given must become a replica.
+ */
+async function waitForReplicaLinks(
+  servers: readonly RedisServer[],
+  deadline: number,
+  replicasOnly = false,
+): Promise<void> {
   for (const s of servers) {
     for (;;) {
       const info = await text(s.host, s.port, ['INFO', 'replication']);
-      if (info.includes('role:master') || info.includes('master_link_status:up')) break;
+      if (info.includes('master_link_status:up')) break;
+      // A revived node still claims its old slots until gossip demotes it, hence `replicasOnly`.
+      if (!replicasOnly && (await ownsSlots(s))) break;
       if (Date.now() > deadline) throw new Error(`replica ${s.port} did not finish its initial sync`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+async function ownsSlots(s: RedisServer): Promise<boolean> {
+  const me = parseClusterNodes(await text(s.host, s.port, ['CLUSTER', 'NODES'])).find(
+    (n) => n.port === s.port,
+  );
+  return me?.role === 'master' && me.slots.length > 0;
 }
 
 /** A key in one of `ranges`, found by asking the node (`CLUSTER KEYSLOT`) about candidates. */
