@@ -111,13 +111,19 @@ async function check(label: string, store: KvStore, e: Episode): Promise<void> {
   const c = await classify(store, e.writes);
   const failed = e.writes.filter((w) => w.status === 'failed');
   const codes: Record<string, number> = {};
-  for (const w of failed) codes[w.code ?? '?'] = (codes[w.code ?? '?'] ?? 0) + 1;
+  const messages: Record<string, string | undefined> = {};
+  for (const w of failed) {
+    codes[w.code ?? '?'] = (codes[w.code ?? '?'] ?? 0) + 1;
+    messages[w.code ?? '?'] ??= w.message;
+  }
   const figures = {
     label,
     writes: e.writes.length,
     acked: e.writes.filter((w) => w.status === 'acked').length,
     failed: failed.length,
     codes,
+    messages,
+    failedInDeadSlots: failed.filter((w) => inVictimSlots(e.victim, w.key)).length,
     failedAfterRecovery: failed.filter((w) => w.afterRecovery).length,
     longestCallMs: Math.round(Math.max(...e.writes.map((w) => w.ms))),
     recoveryMs: e.recoveryMs,

@@ -15,8 +15,9 @@ export interface Write {
   status: 'pending' | 'acked' | 'failed';
   /** Position of the answer in the run's sequence of answers (0 while pending). */
   seq: number;
-  /** The error code of a failed write. */
+  /** The error code and message of a failed write. */
   code: string | undefined;
+  message: string | undefined;
   /** Started after the run was told the store had recovered. */
   afterRecovery: boolean;
   ms: number;
@@ -108,6 +109,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         w.status = 'failed';
         w.ms = performance.now() - t0;
         w.code = isKvError(error) ? error.code : String(error);
+        w.message = error instanceof Error ? error.message.slice(0, 120) : undefined;
         // A caller backs off after a failure, as an application would: a circuit that rejects
         // at once would otherwise spin the loop through its whole bound in the cool-down.
         await new Promise((r) => setTimeout(r, FAILURE_BACKOFF_MS));
