@@ -60,6 +60,8 @@ interface Episode {
   /** Answers seen before the replicas were synced (WAIT) and before the SIGKILL. */
   syncSeq: number;
   killSeq: number;
+  /** Time the replica sync (a write and WAIT) took, ms. */
+  syncMs: number;
   /** From SIGKILL until every slot is served again (as the Cluster reports it), ms. */
   recoveryMs: number;
   /** From SIGKILL until the failover layer's circuit is closed again, ms (failover stack only). */
@@ -69,7 +71,15 @@ interface Episode {
 /** One load with one master killed in the middle of it. */
 async function episode(store: KvStore, failover: FailoverStore | undefined): Promise<Episode> {
   const victim = await pickVictim();
-  const out: Episode = { writes: [], victim, syncSeq: 0, killSeq: 0, recoveryMs: 0, closedMs: undefined };
+  const out: Episode = {
+    writes: [],
+    victim,
+    syncSeq: 0,
+    killSeq: 0,
+    syncMs: 0,
+    recoveryMs: 0,
+    closedMs: undefined,
+  };
   const result = await runLoad({
     store,
     prefix: `cluster-failover:${randomUUID().slice(0, 8)}:`,
@@ -84,7 +94,9 @@ async function episode(store: KvStore, failover: FailoverStore | undefined): Pro
       // Writes answered before this point are on the replica once WAIT returns: only writes
       // answered after it may be lost with the master (replication is asynchronous).
       out.syncSeq = seqNow();
+      const syncStarted = performance.now();
       expect(await cluster.syncReplicas(victim.port)).toBeGreaterThanOrEqual(1);
+      out.syncMs = Math.round(performance.now() - syncStarted);
       out.killSeq = seqNow();
       const killedAt = performance.now();
       await cluster.kill(victim.port);
@@ -131,6 +143,7 @@ async function check(label: string, store: KvStore, e: Episode): Promise<void> {
     lost: c.lost.length,
     lostIncrs: c.lostIncrs,
     ackedBetweenSyncAndKill: e.killSeq - e.syncSeq,
+    syncMs: e.syncMs,
     failedPresent: c.failedPresent,
     failedAbsent: c.failedAbsent,
     duplicated: c.duplicated,

@@ -70,6 +70,7 @@ export function planWrite(index: number, o: Pick<LoadOptions, 'prefix' | 'lists'
     status: 'pending',
     seq: 0,
     code: undefined,
+    message: undefined,
     afterRecovery: false,
     ms: 0,
   };
