@@ -62,6 +62,8 @@ interface Episode {
   killSeq: number;
   /** Time the replica sync (a write and WAIT) took, ms. */
   syncMs: number;
+  /** `performance.now()` at the SIGKILL. */
+  killedAt: number;
   /** From SIGKILL until every slot is served again (as the Cluster reports it), ms. */
   recoveryMs: number;
   /** From SIGKILL until the failover layer's circuit is closed again, ms (failover stack only). */
@@ -77,6 +79,7 @@ async function episode(store: KvStore, failover: FailoverStore | undefined): Pro
     syncSeq: 0,
     killSeq: 0,
     syncMs: 0,
+    killedAt: 0,
     recoveryMs: 0,
     closedMs: undefined,
   };
@@ -99,6 +102,7 @@ async function episode(store: KvStore, failover: FailoverStore | undefined): Pro
       out.syncMs = Math.round(performance.now() - syncStarted);
       out.killSeq = seqNow();
       const killedAt = performance.now();
+      out.killedAt = killedAt;
       await cluster.kill(victim.port);
       await cluster.waitUntilServed(RECOVERY_DEADLINE_MS);
       out.recoveryMs = Math.round(performance.now() - killedAt);
@@ -139,6 +143,14 @@ async function check(label: string, store: KvStore, e: Episode): Promise<void> {
     failedAfterRecovery: failed.filter((w) => w.afterRecovery).length,
     longestCallMs: Math.round(Math.max(...e.writes.map((w) => w.ms))),
     recoveryMs: e.recoveryMs,
+    // As a caller sees it: the first write to the dead master's slots, sent after the kill, answered.
+    firstAckInDeadSlotsMs: Math.round(
+      Math.min(
+        ...e.writes
+          .filter((w) => w.status === 'acked' && w.startedAt > e.killedAt && inVictimSlots(e.victim, w.key))
+          .map((w) => w.endedAt - e.killedAt),
+      ),
+    ),
     closedMs: e.closedMs,
     lost: c.lost.length,
     lostIncrs: c.lostIncrs,

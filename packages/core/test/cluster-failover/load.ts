@@ -20,6 +20,9 @@ export interface Write {
   message: string | undefined;
   /** Started after the run was told the store had recovered. */
   afterRecovery: boolean;
+  /** `performance.now()` when it was sent and answered; `ms` is the call's duration. */
+  startedAt: number;
+  endedAt: number;
   ms: number;
 }
 
@@ -72,6 +75,8 @@ export function planWrite(index: number, o: Pick<LoadOptions, 'prefix' | 'lists'
     code: undefined,
     message: undefined,
     afterRecovery: false,
+    startedAt: 0,
+    endedAt: 0,
     ms: 0,
   };
 }
@@ -102,20 +107,25 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       w.afterRecovery = recovered;
       writes.push(w);
       const t0 = performance.now();
+      w.startedAt = t0;
       try {
         await send(o.store, w);
         w.status = 'acked';
         if (w.afterRecovery) ackedAfter++;
       } catch (error) {
         w.status = 'failed';
-        w.ms = performance.now() - t0;
+        w.endedAt = performance.now();
+        w.ms = w.endedAt - t0;
         w.code = isKvError(error) ? error.code : String(error);
         w.message = error instanceof Error ? error.message.slice(0, 120) : undefined;
         // A caller backs off after a failure, as an application would: a circuit that rejects
         // at once would otherwise spin the loop through its whole bound in the cool-down.
         await new Promise((r) => setTimeout(r, FAILURE_BACKOFF_MS));
       }
-      if (w.status === 'acked') w.ms = performance.now() - t0;
+      if (w.status === 'acked') {
+        w.endedAt = performance.now();
+        w.ms = w.endedAt - t0;
+      }
       w.seq = ++seq;
       if (fault === undefined && seq >= o.faultAfter) {
         fault = o
