@@ -6,6 +6,7 @@ export {
   parseClusterNodes,
   type RedisCluster,
   type StartClusterOptions,
+  type SyncReplicasOptions,
   startCluster,
 } from './redis-cluster.js';
 export {

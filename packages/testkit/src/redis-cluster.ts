@@ -26,6 +26,14 @@ export interface StartClusterOptions {
   startTimeoutMs?: number | undefined;
 }
 
+/** Options of {@link RedisCluster.syncReplicas}. */
+export interface SyncReplicasOptions {
+  /** Give up waiting for the replicas after this many ms (`WAIT`'s timeout). @default 5000 */
+  timeoutMs?: number | undefined;
+  /** Called just before the marker write and `WAIT` are sent. */
+  onSend?: (() => void) | undefined;
+}
+
 /** One node as the Cluster sees it now (`CLUSTER NODES`). */
 export interface ClusterMember {
   /** The node's 40-character Cluster id. */
@@ -63,9 +71,10 @@ export interface RedisCluster {
   /**
    * Wait until every replica of the master on `port` holds all of its writes so far: a write on
    * that master, then `WAIT <replicas> <timeoutMs>` on the same connection. Resolves to the
-   * number of replicas that acknowledged; writes acknowledged before this call are on them.
+   * number of replicas that acknowledged; writes acknowledged before the marker write was sent
+   * (`onSend` is called right then, after the lookups that precede it) are on them.
    */
-  syncReplicas(port: number, timeoutMs?: number): Promise<number>;
+  syncReplicas(port: number, options?: SyncReplicasOptions): Promise<number>;
   /**
    * Resolve once the Cluster serves every slot: each live node reports `cluster_state:ok`, and
    * each one's `CLUSTER SLOTS` covers all 16384 slots with masters that are alive and say
@@ -123,7 +132,7 @@ async function servesAllSlots(server: RedisServer, alive: (port: number) => bool
     const [first, last, master] = range as [number, number, unknown[]];
     const port = Number(master?.[1]);
     if (!alive(port)) return false;
-    const role = await respCommand(server.host, port, ['ROLE']);
+    const role = await respCommand(String(master?.[0]), port, ['ROLE']);
     if (!Array.isArray(role) || role[0] !== 'master') return false;
     covered += last - first + 1;
   }
@@ -177,7 +186,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       killed.delete(port);
       await waitForReplicaLinks([server], Date.now() + timeoutMs, true);
     },
-    async syncReplicas(port, timeoutMs = 5000) {
+    async syncReplicas(port, { timeoutMs = 5000, onSend } = {}) {
       const members = await cluster.members();
       const me = members.find((m) => m.port === port && m.role === 'master');
       if (me === undefined || me.slots.length === 0)
@@ -187,6 +196,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       const connection = await RespConnection.connect('127.0.0.1', port, timeoutMs);
       try {
         // WAIT waits for this connection's last write, so the marker write comes first.
+        onSend?.();
         const [, acked] = await connection.send([
           ['SET', key, 'sync'],
           ['WAIT', String(count), String(timeoutMs)],
