@@ -26,6 +26,14 @@ describe('startCluster with replicas', () => {
     expect(await respCommand(replica.host, replica.port, ['ROLE'])).toContainEqual('master');
   });
 
+  it('waitUntilServed rejects while a master without a replica is dead: its slots are never served', async () => {
+    const cluster = await startCluster({ masters: 3, nodeTimeoutMs: 1000 });
+    onTestFinished(() => cluster.stop());
+    await cluster.waitUntilServed(5000);
+    await cluster.kill(cluster.nodes[0]!.port);
+    await expect(cluster.waitUntilServed(1500)).rejects.toThrow(/did not serve every slot/);
+  });
+
   it('parses CLUSTER NODES lines: roles, masters, slot ranges and failure flags', () => {
     const nodes = parseClusterNodes(
       [
