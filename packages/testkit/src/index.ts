@@ -2,12 +2,18 @@ export { type RunTsChildOptions, runTsChild, stopTsChildren } from './child.js';
 export { type FaultMode, type FaultProxy, type FaultProxyOptions, startFaultProxy } from './fault-proxy.js';
 export { findFreePort, isPortFree } from './ports.js';
 export {
+  type ClusterMember,
+  parseClusterNodes,
+  type RedisCluster,
+  type StartClusterOptions,
+  type SyncReplicasOptions,
+  startCluster,
+} from './redis-cluster.js';
+export {
   findRedisServer,
   REDIS_INSTALL_HINT,
-  type RedisCluster,
   type RedisServer,
   type StartRedisOptions,
-  startCluster,
   startRedis,
 } from './redis-server.js';
 export {

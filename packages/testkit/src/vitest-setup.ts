@@ -1,7 +1,8 @@
 // Puts 'vitest' in the program so the ProvidedContext augmentation below resolves in the declaration build (tsconfig.build.json).
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { startCluster, startRedis } from './redis-server.js';
+import { startCluster } from './redis-cluster.js';
+import { startRedis } from './redis-server.js';
 import { startUpstashServer, type UpstashServer } from './upstash/server.js';
 
 /** Addresses of the servers the global setup started, read in tests with `inject('raptorflow')`. */
