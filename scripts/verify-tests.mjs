@@ -7,8 +7,9 @@
 //                                          speed fails here; none should.
 //   node scripts/verify-tests.mjs long     `pnpm verify:long`: the whole suite with
 //                                          RAPTORFLOW_LONG=1, which proofs read to run at full size
-//                                          (today: core's differential test, 10x the sequences;
-//                                          cache's stampede, 10x the callers).
+//                                          (`grep -rl RAPTORFLOW_LONG packages` lists them: core's
+//                                          differential test and fuzz suite, the Cluster failover,
+//                                          cache's stampede, the feature fuzz suites).
 //
 // Extra arguments go to vitest (e.g. a file filter). The busy loops are bounded in time (they
 // exit on their own after BUSY_MAX_MS) and are stopped by PID when the suite ends, fails, or on
