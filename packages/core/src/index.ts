@@ -21,7 +21,11 @@ export {
   parseDouble,
 } from './commands.js';
 export {
+  KV_ADAPTERS,
+  type KvAdapterEntry,
   type KvAdapterName,
+  type KvAdapterSettings,
+  type KvAdapterVariant,
   type KvEnvPlan,
   type KvEnvSettings,
   type KvFromEnv,

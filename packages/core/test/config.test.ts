@@ -86,14 +86,17 @@ describe('planFromEnv: choosing the adapter', () => {
 
   it('refuses missing and malformed connection settings, naming the variable', () => {
     expect(failure({ REDIS_URL: 'not a url' })).toMatch(/kvFromEnv: REDIS_URL: is not a valid URL/);
-    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(/kvFromEnv: REDIS_URL: must start with https:\/\//);
+    // The schemes come from the adapter registry, each with the adapter it chooses.
+    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(
+      /kvFromEnv: REDIS_URL: must start with redis:\/\/ or rediss:\/\/ \(ioredis\); https:\/\/ or http:\/\/ \(upstash\), got ftp:\/\//,
+    );
     expect(failure({ KV_ADAPTER: 'ioredis' })).toMatch(/kvFromEnv: REDIS_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'ioredis', REDIS_URL: 'https://x.upstash.io' })).toMatch(
       /kvFromEnv: REDIS_URL: must be redis:\/\//,
     );
     expect(failure({ KV_ADAPTER: 'upstash' })).toMatch(/kvFromEnv: UPSTASH_REDIS_REST_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'upstash', UPSTASH_REDIS_URL: 'rediss://x:6379' })).toMatch(
-      /kvFromEnv: UPSTASH_REDIS_URL: must be an https:\/\/ REST URL/,
+      /kvFromEnv: UPSTASH_REDIS_URL: must be https:\/\/ or http:\/\/ for the upstash adapter/,
     );
     expect(failure({ UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' })).toMatch(
       /kvFromEnv: UPSTASH_REDIS_REST_TOKEN: is missing/,
