@@ -123,4 +123,13 @@ export function runConformance(options: ConformanceOptions): void {
     for (const group of GROUPS) group(ctx);
   });
 }
-export { type StoreMatrix, type StoreMatrixEntry, type StoreMatrixOptions, storeMatrix } from './matrix.js';
+export {
+  MATRIX_LAYERS,
+  type MatrixLayer,
+  type MatrixServers,
+  type StoreMatrix,
+  type StoreMatrixEntry,
+  type StoreMatrixOptions,
+  storeMatrix,
+  TEST_CONNECTIONS,
+} from './matrix.js';
