@@ -1,4 +1,4 @@
-import type { KvAdapterSettings, KvStore } from '@raptorflow/core';
+import type { KvAdapterSettings, KvServerKind, KvStore } from '@raptorflow/core';
 import type { BenchRedis } from './types.js';
 
 /** A store built for one bench process, and how to release it. */
@@ -31,32 +31,27 @@ function needRedis(redis: BenchRedis | undefined, adapter: string): BenchRedis {
 }
 
 /**
- * How the bench reaches each core adapter of the registry (`KV_ADAPTERS` in @raptorflow/core):
- * the settings its `create` needs, and what to stop afterwards. The adapter itself is built by
- * the registry, as `kvFromEnv` builds it. Cluster variants are not benched (one Redis server).
+ * How the bench reaches a core adapter, by the kind of server it talks to (the registry's
+ * `server`): the settings its `create` needs, and what to stop afterwards. The adapter itself is
+ * built by the registry (`KV_ADAPTERS` in @raptorflow/core), as `kvFromEnv` builds it. Cluster
+ * variants are not benched (one Redis server).
  */
 interface BenchConnection {
-  readonly description: string;
+  readonly where: string;
   readonly redis: boolean;
   connect(redis: BenchRedis | undefined): Promise<{ settings: KvAdapterSettings; stop?: () => void }>;
 }
 
-const CORE_CONNECTIONS: Readonly<Record<string, BenchConnection>> = {
-  memory: {
-    description: 'memoryAdapter() from @raptorflow/core, in the bench process',
-    redis: false,
-    connect: async () => ({ settings: {} }),
-  },
-  ioredis: {
-    description:
-      'ioredisAdapter({ url }) from @raptorflow/core/ioredis: the client it creates (RESP2, its defaults)',
+const CONNECTIONS: Readonly<Partial<Record<KvServerKind, BenchConnection>>> = {
+  none: { where: 'in the bench process', redis: false, connect: async () => ({ settings: {} }) },
+  redis: {
+    where: 'on the bench Redis, a client the adapter creates and owns (its defaults)',
     redis: true,
-    // The adapter owns this client: store.close() quits it.
-    connect: async (redis) => ({ settings: { url: needRedis(redis, 'ioredis').url } }),
+    connect: async (redis) => ({ settings: { url: needRedis(redis, 'redis').url } }),
   },
   upstash: {
-    description:
-      'upstashAdapter({ url, token }) from @raptorflow/core/upstash, over HTTP to the local Upstash REST server (testkit CLI, its own process) in front of the bench Redis',
+    where:
+      'over HTTP to the local Upstash REST server (testkit CLI, its own process) in front of the bench Redis',
     redis: true,
     async connect(redis) {
       // The REST server runs in its own process so its CPU is not billed to the measured client.
@@ -66,11 +61,23 @@ const CORE_CONNECTIONS: Readonly<Record<string, BenchConnection>> = {
   },
 };
 
+/**
+ * The core adapters benched, by registry variant name. Listed here without importing core, so a
+ * bench process of a peer library never loads it; `test/adapters.test.ts` checks each against the
+ * registry. Benching a new adapter is one line here.
+ */
+export const CORE_VARIANTS: ReadonlyArray<{ name: string; server: KvServerKind; from: string }> = [
+  { name: 'memory', server: 'none', from: '@raptorflow/core' },
+  { name: 'ioredis', server: 'redis', from: '@raptorflow/core/ioredis' },
+  { name: 'upstash', server: 'upstash', from: '@raptorflow/core/upstash' },
+];
+
 /** A registry adapter, built by the registry's own factory. */
-function coreAdapter(name: string, connection: BenchConnection): BenchAdapter {
+function coreAdapter(name: string, server: KvServerKind, from: string): BenchAdapter {
+  const connection = CONNECTIONS[server] as BenchConnection;
   return {
     name,
-    description: connection.description,
+    description: `the ${name} adapter from ${from}, built by core's registry, ${connection.where}`,
     redis: connection.redis,
     async create(redis) {
       // The registry loads only the adapter asked for (import() inside its create).
@@ -99,7 +106,7 @@ function coreAdapter(name: string, connection: BenchConnection): BenchAdapter {
 
 /** Every adapter the bench knows, by name: core's adapters, then bench-only stacks. */
 export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
-  ...Object.fromEntries(Object.entries(CORE_CONNECTIONS).map(([name, c]) => [name, coreAdapter(name, c)])),
+  ...Object.fromEntries(CORE_VARIANTS.map((v) => [v.name, coreAdapter(v.name, v.server, v.from)])),
   'l1-ioredis': {
     name: 'l1-ioredis',
     description:
@@ -109,7 +116,7 @@ export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
       needRedis(redis, 'l1-ioredis');
       const [{ withL1 }, base] = await Promise.all([
         import('@raptorflow/core'),
-        coreAdapter('ioredis', CORE_CONNECTIONS.ioredis as BenchConnection).create(redis),
+        coreAdapter('ioredis', 'redis', '@raptorflow/core/ioredis').create(redis),
       ]);
       const store = withL1(base.store);
       await store.l1.ready;

@@ -9,6 +9,7 @@ export {
   type KvAdapterEntry,
   type KvAdapterSettings,
   type KvAdapterVariant,
+  type KvServerKind,
   loadIoredisAdapter,
 } from './adapters/registry.js';
 export { type KvAdapterName, type KvEnvPlan, type KvEnvSettings, planFromEnv } from './config/env.js';

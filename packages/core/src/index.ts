@@ -29,6 +29,7 @@ export {
   type KvEnvPlan,
   type KvEnvSettings,
   type KvFromEnv,
+  type KvServerKind,
   kvFromEnv,
   planFromEnv,
 } from './config.js';

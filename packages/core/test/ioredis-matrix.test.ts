@@ -62,13 +62,14 @@ describe('storeMatrix options', () => {
 describe('storeMatrix is built from the adapter registry', () => {
   const variants = KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.name));
 
-  it('has every registry variant, in registry order, each with a test connection', () => {
+  it('has every registry variant, in registry order, each server kind with a test connection', () => {
     const matrix = storeMatrix({ autoClose: false });
     expect(matrix.map((e) => e.name)).toEqual(variants);
     expect(matrix.map((e) => e.capabilities)).toEqual(
       KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.capabilities)),
     );
-    expect(Object.keys(TEST_CONNECTIONS).sort()).toEqual([...variants].sort());
+    const servers = KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.server));
+    for (const kind of servers) expect(TEST_CONNECTIONS).toHaveProperty(kind);
   });
 
   it('adds the layer entries only when asked: L1 over memory and ioredis, failover over ioredis', () => {

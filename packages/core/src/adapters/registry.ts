@@ -35,9 +35,16 @@ export interface KvAdapterVariant {
   readonly name: string;
   /** The store's capabilities, known without connecting (the matrix test checks they match). */
   readonly capabilities: KvCapabilities;
-  /** The settings this variant needs, so a caller knows what to hand `create`. */
-  readonly needs: ReadonlyArray<'url' | 'token' | 'nodes'>;
+  /**
+   * What it talks to, so tests and the bench connect it to their own servers without a list of
+   * their own: `none` (in-process), `redis` (a server's `url`), `cluster` (seed `nodes`) or
+   * `upstash` (a REST `url` and `token`).
+   */
+  readonly server: KvServerKind;
 }
+
+/** The kinds of server a variant talks to (see {@link KvAdapterVariant.server}). */
+export type KvServerKind = 'none' | 'redis' | 'cluster' | 'upstash';
 
 /** One adapter of the registry. */
 export interface KvAdapterEntry {
@@ -120,7 +127,7 @@ const memory = {
     {
       name: 'memory',
       capabilities: Object.freeze({ ...REDIS, maxValueBytes: 512 * MIB, persistent: false, shared: false }),
-      needs: [],
+      server: 'none',
     },
   ],
   async create(_variant, settings) {
@@ -135,8 +142,8 @@ const ioredis = {
   schemes: ['redis:', 'rediss:'],
   env: { url: 'REDIS_URL', example: 'redis://host:port' },
   variants: [
-    { name: 'ioredis', capabilities: REDIS, needs: ['url'] },
-    { name: 'ioredis cluster', capabilities: Object.freeze({ ...REDIS, cluster: true }), needs: ['nodes'] },
+    { name: 'ioredis', capabilities: REDIS, server: 'redis' },
+    { name: 'ioredis cluster', capabilities: Object.freeze({ ...REDIS, cluster: true }), server: 'cluster' },
   ],
   async create(variant, settings) {
     const { ioredisAdapter } = await loadIoredisAdapter(settings.chosenBy ?? 'ioredis');
@@ -162,7 +169,7 @@ const upstash = {
     {
       name: 'upstash',
       capabilities: Object.freeze({ ...REDIS, maxValueBytes: MIB }),
-      needs: ['url', 'token'],
+      server: 'upstash',
     },
   ],
   async create(_variant, settings) {
