@@ -1,7 +1,7 @@
 import { respCommand } from '@raptorflow/testkit';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { kvFromEnv, planFromEnv } from '../src/config.js';
-import { isKvError } from '../src/index.js';
+import { isKvError, KV_ADAPTERS } from '../src/index.js';
 
 const { redis, upstash } = inject('raptorflow');
 const run = `cfg${Math.random().toString(36).slice(2, 8)}:`;
@@ -126,6 +126,33 @@ describe('planFromEnv: choosing the adapter', () => {
       expect(failure({ REDIS_MAX_CONNECTIONS: bad })).toMatch(/kvFromEnv: REDIS_MAX_CONNECTIONS: must be/);
     }
     expect(failure({ REDIS_MAX_CONNECTIONS: '1000000' })).toMatch(/REDIS_MAX_CONNECTIONS/);
+  });
+});
+
+describe('planFromEnv reads the adapter registry', () => {
+  it('accepts every registry name in KV_ADAPTER and lists them all when refusing one', () => {
+    const names = KV_ADAPTERS.map((a) => a.name);
+    expect(failure({ KV_ADAPTER: 'nope' })).toContain(`${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
+    for (const adapter of KV_ADAPTERS) {
+      const env: Record<string, string> = { KV_ADAPTER: adapter.name };
+      const scheme = adapter.schemes[0];
+      if (adapter.env !== undefined && scheme !== undefined) env[adapter.env.url] = `${scheme}//127.0.0.1:1`;
+      if (adapter.env?.token !== undefined) env[adapter.env.token] = 't';
+      expect(planFromEnv(env).settings.adapter).toBe(adapter.name);
+    }
+  });
+
+  it('chooses by every scheme of the registry, and names the adapter variable when it is missing', () => {
+    for (const adapter of KV_ADAPTERS) {
+      for (const scheme of adapter.schemes) {
+        const env = { REDIS_URL: `${scheme}//127.0.0.1:1`, UPSTASH_REDIS_REST_TOKEN: 't' };
+        expect(planFromEnv(env).settings).toMatchObject({ adapter: adapter.name, chosenBy: 'REDIS_URL' });
+      }
+      if (adapter.env !== undefined)
+        expect(failure({ KV_ADAPTER: adapter.name })).toMatch(
+          new RegExp(`kvFromEnv: ${adapter.env.url}: is missing: the ${adapter.name} adapter needs`),
+        );
+    }
   });
 });
 
