@@ -3,7 +3,8 @@
 // entry; every adapter has a conformance test; feature packages peer on core with a real range.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { registryProblems, undeclaredImports } from './structure-rules.mjs';
 
 /**
  * Feature packages still being reshaped into the template on their own branches. Their
@@ -26,6 +27,22 @@ function tsupEntries(dir) {
   const entries = new Map();
   for (const m of block[1].matchAll(/['"]?([\w/.-]+)['"]?\s*:\s*['"]([^'"]+)['"]/g)) entries.set(m[1], m[2]);
   return entries;
+}
+
+/** Source files a package ships (src, tests left out), by path relative to the package. */
+function shippedSources(dir) {
+  const out = {};
+  const walk = (at) => {
+    if (!existsSync(at)) return;
+    for (const entry of readdirSync(at, { withFileTypes: true })) {
+      const path = join(at, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|mts|js|mjs)$/.test(entry.name) && !/\.test(-d)?\.ts$/.test(entry.name))
+        out[relative(dir, path)] = readFileSync(path, 'utf8');
+    }
+  };
+  walk(join(dir, 'src'));
+  return out;
 }
 
 // ---- the feature template's shape (templates/feature, STYLE.md "Feature packages look alike") ----
@@ -186,6 +203,7 @@ for (const group of ['packages', 'apps']) {
     if (pkg.typesVersions) fail(`${where}: no "typesVersions"; use the exports map`);
     if (!existsSync(join(dir, 'README.md'))) fail(`${where}: README.md is missing`);
     if (!pkg.description) fail(`${where}: "description" is missing`);
+    for (const problem of undeclaredImports(pkg, shippedSources(dir))) fail(`${where}: ${problem}`);
 
     const entries = tsupEntries(dir);
     for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
@@ -238,15 +256,26 @@ if (existsSync(template)) {
   for (const problem of featureShapeProblems(template, pkg)) fail(`templates/feature: ${problem}`);
 }
 
-// Every adapter has a conformance test of the same name.
-const adapters = join(root, 'packages/core/src/adapters');
-for (const file of readdirSync(adapters)) {
-  if (!file.endsWith('.ts')) continue;
-  const name = file.replace(/\.ts$/, '');
-  const test = join(root, 'packages/core/test/adapters', `${name}.test.ts`);
-  if (!existsSync(test)) fail(`adapter ${name}: packages/core/test/adapters/${name}.test.ts is missing`);
-  else if (!readFileSync(test, 'utf8').includes('runConformance'))
-    fail(`adapter ${name}: its test does not run runConformance`);
+// The adapter registry: every adapter module is an entry (and the reverse), with its export
+// subpath and its conformance test (rules in structure-rules.mjs).
+{
+  const core = join(root, 'packages/core');
+  const modules = readdirSync(join(core, 'src/adapters'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''));
+  const tests = {};
+  for (const name of modules) {
+    const test = join(core, 'test/adapters', `${name}.test.ts`);
+    if (existsSync(test)) tests[name] = readFileSync(test, 'utf8');
+  }
+  const registry = join(core, 'src/adapters/registry.ts');
+  for (const problem of registryProblems({
+    modules,
+    registrySource: existsSync(registry) ? readFileSync(registry, 'utf8') : '',
+    exports: JSON.parse(readFileSync(join(core, 'package.json'), 'utf8')).exports ?? {},
+    tests,
+  }))
+    fail(problem);
 }
 
 // Merge-conflict markers left in any tracked text file (Markdown is not linted, so nothing

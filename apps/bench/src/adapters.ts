@@ -1,4 +1,5 @@
 import type { KvStore } from '@raptorflow/core';
+import type { KvAdapterSettings, KvServerKind } from '@raptorflow/core/driver';
 import type { BenchRedis } from './types.js';
 
 /** A store built for one bench process, and how to release it. */
@@ -30,72 +31,97 @@ function needRedis(redis: BenchRedis | undefined, adapter: string): BenchRedis {
   return redis;
 }
 
-/** Every adapter the bench knows, by name. */
-export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
-  memory: {
-    name: 'memory',
-    description: 'memoryAdapter() from @raptorflow/core, in the bench process',
-    redis: false,
-    async create() {
-      const { memoryAdapter } = await import('@raptorflow/core');
-      const store = memoryAdapter();
-      return { store, close: () => store.close() };
-    },
-  },
-  ioredis: {
-    name: 'ioredis',
-    description:
-      'ioredisAdapter({ url }) from @raptorflow/core/ioredis: the client it creates (RESP2, its defaults)',
+/**
+ * How the bench reaches a core adapter, by the kind of server it talks to (the registry's
+ * `server`): the settings its `create` needs, and what to stop afterwards. The adapter itself is
+ * built by the registry (`KV_ADAPTERS` in @raptorflow/core), as `kvFromEnv` builds it. Cluster
+ * variants are not benched (one Redis server).
+ */
+interface BenchConnection {
+  readonly where: string;
+  readonly redis: boolean;
+  connect(redis: BenchRedis | undefined): Promise<{ settings: KvAdapterSettings; stop?: () => void }>;
+}
+
+const CONNECTIONS: Readonly<Partial<Record<KvServerKind, BenchConnection>>> = {
+  none: { where: 'in the bench process', redis: false, connect: async () => ({ settings: {} }) },
+  redis: {
+    where: 'on the bench Redis, a client the adapter creates and owns (its defaults)',
     redis: true,
-    async create(redis) {
-      const { url } = needRedis(redis, 'ioredis');
-      const { ioredisAdapter } = await import('@raptorflow/core/ioredis');
-      // The adapter owns this client: store.close() quits it.
-      const store = ioredisAdapter({ url });
-      await store.ping();
-      return { store, close: () => store.close() };
-    },
-  },
-  'l1-ioredis': {
-    name: 'l1-ioredis',
-    description:
-      'withL1(ioredisAdapter({ url })) from @raptorflow/core: L1 tier (defaults, pub/sub invalidation on) over ioredis',
-    redis: true,
-    async create(redis) {
-      const { url } = needRedis(redis, 'l1-ioredis');
-      const [{ withL1 }, { ioredisAdapter }] = await Promise.all([
-        import('@raptorflow/core'),
-        import('@raptorflow/core/ioredis'),
-      ]);
-      const store = withL1(ioredisAdapter({ url }));
-      await store.l1.ready;
-      return { store, close: () => store.close() };
-    },
+    connect: async (redis) => ({ settings: { url: needRedis(redis, 'redis').url } }),
   },
   upstash: {
-    name: 'upstash',
-    description:
-      'upstashAdapter({ url, token }) from @raptorflow/core/upstash, over HTTP to the local Upstash REST server (testkit CLI, its own process) in front of the bench Redis',
+    where:
+      'over HTTP to the local Upstash REST server (testkit CLI, its own process) in front of the bench Redis',
     redis: true,
-    async create(redis) {
-      const { url } = needRedis(redis, 'upstash');
+    async connect(redis) {
       // The REST server runs in its own process so its CPU is not billed to the measured client.
-      const server = await startLocalUpstash(url);
-      const { upstashAdapter } = await import('@raptorflow/core/upstash');
-      const store = upstashAdapter({ url: server.url, token: server.token });
+      const server = await startLocalUpstash(needRedis(redis, 'upstash').url);
+      return { settings: { url: server.url, token: server.token }, stop: server.stop };
+    },
+  },
+};
+
+/**
+ * The core adapters benched, by registry variant name. Listed here without importing core, so a
+ * bench process of a peer library never loads it; `test/adapters.test.ts` checks each against the
+ * registry. Benching a new adapter is one line here.
+ */
+export const CORE_VARIANTS: ReadonlyArray<{ name: string; server: KvServerKind; from: string }> = [
+  { name: 'memory', server: 'none', from: '@raptorflow/core' },
+  { name: 'ioredis', server: 'redis', from: '@raptorflow/core/ioredis' },
+  { name: 'upstash', server: 'upstash', from: '@raptorflow/core/upstash' },
+];
+
+/** A registry adapter, built by the registry's own factory. */
+function coreAdapter(name: string, server: KvServerKind, from: string): BenchAdapter {
+  const connection = CONNECTIONS[server] as BenchConnection;
+  return {
+    name,
+    description: `the ${name} adapter from ${from}, built by core's registry, ${connection.where}`,
+    redis: connection.redis,
+    async create(redis) {
+      // The registry loads only the adapter asked for (import() inside its create).
+      const { KV_ADAPTERS } = await import('@raptorflow/core/driver');
+      const adapter = KV_ADAPTERS.find((a) => a.variants.some((v) => v.name === name));
+      if (!adapter) throw new Error(`adapter ${name} is not in core's registry (KV_ADAPTERS)`);
+      const { settings, stop } = await connection.connect(redis);
+      let store: KvStore;
       try {
+        store = await adapter.create(name, settings);
         await store.ping();
       } catch (error) {
-        server.stop();
+        stop?.();
         throw error;
       }
       return {
         store,
         async close() {
           await store.close();
-          server.stop();
+          stop?.();
         },
       };
+    },
+  };
+}
+
+/** Every adapter the bench knows, by name: core's adapters, then bench-only stacks. */
+export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
+  ...Object.fromEntries(CORE_VARIANTS.map((v) => [v.name, coreAdapter(v.name, v.server, v.from)])),
+  'l1-ioredis': {
+    name: 'l1-ioredis',
+    description:
+      'withL1(ioredisAdapter({ url })) from @raptorflow/core: L1 tier (defaults, pub/sub invalidation on) over ioredis',
+    redis: true,
+    async create(redis) {
+      needRedis(redis, 'l1-ioredis');
+      const [{ withL1 }, base] = await Promise.all([
+        import('@raptorflow/core'),
+        coreAdapter('ioredis', 'redis', '@raptorflow/core/ioredis').create(redis),
+      ]);
+      const store = withL1(base.store);
+      await store.l1.ready;
+      return { store, close: () => store.close() };
     },
   },
 };

@@ -1,7 +1,8 @@
 import type { KvStore } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../src/index.js';
-import { cacheMatrix, keysUnder, randomPrefix } from './matrix.js';
+import { keysUnder, randomPrefix } from './matrix.js';
 
 /*
  * Workspace "attacker" tries every public method, with keys, tags, namespaces and workspace ids
@@ -40,9 +41,10 @@ const CRAFTED_IDS = [
   'victim\n',
 ];
 
-const isolatedStores = cacheMatrix().filter((s) =>
-  ['memory', 'ioredis+L1', 'ioredis cluster', 'upstash'].includes(s.name),
-);
+const isolatedStores = storeMatrix({
+  layers: ['l1'],
+  only: ['memory', 'ioredis+L1', 'ioredis cluster', 'upstash'],
+});
 
 for (const entry of isolatedStores) {
   describe(`workspace isolation on ${entry.name}`, () => {

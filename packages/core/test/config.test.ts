@@ -1,6 +1,7 @@
 import { respCommand } from '@raptorflow/testkit';
 import { describe, expect, inject, it, vi } from 'vitest';
 import { kvFromEnv, planFromEnv } from '../src/config.js';
+import { KV_ADAPTERS } from '../src/driver/index.js';
 import { isKvError } from '../src/index.js';
 
 const { redis, upstash } = inject('raptorflow');
@@ -86,14 +87,17 @@ describe('planFromEnv: choosing the adapter', () => {
 
   it('refuses missing and malformed connection settings, naming the variable', () => {
     expect(failure({ REDIS_URL: 'not a url' })).toMatch(/kvFromEnv: REDIS_URL: is not a valid URL/);
-    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(/kvFromEnv: REDIS_URL: must start with https:\/\//);
+    // The schemes come from the adapter registry, each with the adapter it chooses.
+    expect(failure({ REDIS_URL: 'ftp://host' })).toMatch(
+      /kvFromEnv: REDIS_URL: must start with redis:\/\/ or rediss:\/\/ \(ioredis\); https:\/\/ or http:\/\/ \(upstash\), got ftp:\/\//,
+    );
     expect(failure({ KV_ADAPTER: 'ioredis' })).toMatch(/kvFromEnv: REDIS_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'ioredis', REDIS_URL: 'https://x.upstash.io' })).toMatch(
       /kvFromEnv: REDIS_URL: must be redis:\/\//,
     );
     expect(failure({ KV_ADAPTER: 'upstash' })).toMatch(/kvFromEnv: UPSTASH_REDIS_REST_URL: is missing/);
     expect(failure({ KV_ADAPTER: 'upstash', UPSTASH_REDIS_URL: 'rediss://x:6379' })).toMatch(
-      /kvFromEnv: UPSTASH_REDIS_URL: must be an https:\/\/ REST URL/,
+      /kvFromEnv: UPSTASH_REDIS_URL: must be https:\/\/ or http:\/\/ for the upstash adapter/,
     );
     expect(failure({ UPSTASH_REDIS_REST_URL: 'https://x.upstash.io' })).toMatch(
       /kvFromEnv: UPSTASH_REDIS_REST_TOKEN: is missing/,
@@ -123,6 +127,33 @@ describe('planFromEnv: choosing the adapter', () => {
       expect(failure({ REDIS_MAX_CONNECTIONS: bad })).toMatch(/kvFromEnv: REDIS_MAX_CONNECTIONS: must be/);
     }
     expect(failure({ REDIS_MAX_CONNECTIONS: '1000000' })).toMatch(/REDIS_MAX_CONNECTIONS/);
+  });
+});
+
+describe('planFromEnv reads the adapter registry', () => {
+  it('accepts every registry name in KV_ADAPTER and lists them all when refusing one', () => {
+    const names = KV_ADAPTERS.map((a) => a.name);
+    expect(failure({ KV_ADAPTER: 'nope' })).toContain(`${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
+    for (const adapter of KV_ADAPTERS) {
+      const env: Record<string, string> = { KV_ADAPTER: adapter.name };
+      const scheme = adapter.schemes[0];
+      if (adapter.env !== undefined && scheme !== undefined) env[adapter.env.url] = `${scheme}//127.0.0.1:1`;
+      if (adapter.env?.token !== undefined) env[adapter.env.token] = 't';
+      expect(planFromEnv(env).settings.adapter).toBe(adapter.name);
+    }
+  });
+
+  it('chooses by every scheme of the registry, and names the adapter variable when it is missing', () => {
+    for (const adapter of KV_ADAPTERS) {
+      for (const scheme of adapter.schemes) {
+        const env = { REDIS_URL: `${scheme}//127.0.0.1:1`, UPSTASH_REDIS_REST_TOKEN: 't' };
+        expect(planFromEnv(env).settings).toMatchObject({ adapter: adapter.name, chosenBy: 'REDIS_URL' });
+      }
+      if (adapter.env !== undefined)
+        expect(failure({ KV_ADAPTER: adapter.name })).toMatch(
+          new RegExp(`kvFromEnv: ${adapter.env.url}: is missing: the ${adapter.name} adapter needs`),
+        );
+    }
   });
 });
 

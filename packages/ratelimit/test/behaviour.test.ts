@@ -1,8 +1,9 @@
 import { isKvError, type KvStore, memoryAdapter } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/index.js';
 import type { AlgorithmName } from '../src/scripts/index.js';
-import { testStores, uniquePrefix } from './stores.js';
+import { uniquePrefix } from './stores.js';
 
 const ALGORITHMS: AlgorithmName[] = ['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,7 +21,8 @@ const WINDOW_MS = 3_600_000;
 const MARGIN_MS = 20_000;
 const WINDOWED: AlgorithmName[] = ['fixed-window', 'sliding-window'];
 
-for (const target of testStores()) {
+// Core's matrix: memory, ioredis, ioredis Cluster (3 masters), Upstash through the local REST server.
+for (const target of storeMatrix()) {
   describe(`${target.name}`, () => {
     let store: KvStore;
     beforeAll(async () => {

@@ -1,10 +1,11 @@
 import type { KvStore } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/index.js';
 import type { AlgorithmName } from '../src/scripts/index.js';
 import { type Admission, violation } from './invariants.js';
-import { testStores, uniquePrefix } from './stores.js';
+import { uniquePrefix } from './stores.js';
 
 /*
  * Property: whatever the limits, costs and interleaving, several clients hammering one
@@ -35,14 +36,17 @@ const scenario = fc.record({
   ),
 });
 
-for (const target of testStores()) {
+// Core's matrix: memory, ioredis, ioredis Cluster (3 masters), Upstash through the local REST server.
+for (const target of storeMatrix()) {
   describe(`${target.name}: concurrent clients never exceed the limit`, () => {
     for (const algorithm of ALGORITHMS) {
       it(algorithm, async () => {
         // Shared stores: one connection per client. Memory: several clients in one process on one store.
         const clients: KvStore[] = [];
         for (let i = 0; i < 4; i++) {
-          clients.push(target.shared || i === 0 ? await target.create() : (clients[0] as KvStore));
+          clients.push(
+            target.capabilities.shared || i === 0 ? await target.create() : (clients[0] as KvStore),
+          );
         }
         await fc.assert(
           fc.asyncProperty(scenario, async ({ policies, clients: k, calls }) => {

@@ -1,10 +1,10 @@
 import * as z from 'zod';
+import { adapterEntry, adapterForScheme, KV_ADAPTERS, type KvAdapterName } from '../adapters/registry.js';
 import type { KvError } from '../errors.js';
 import { describeValue } from '../kit/describe.js';
 import { optionError } from '../kit/options.js';
 
-/** Which adapter `kvFromEnv` builds. */
-export type KvAdapterName = 'memory' | 'ioredis' | 'upstash';
+export type { KvAdapterName } from '../adapters/registry.js';
 
 /** The settings `kvFromEnv` read, for feature packages (default TTLs) and for logging. */
 export interface KvEnvSettings {
@@ -49,7 +49,12 @@ function invalid(name: string, problem: string): KvError {
   return optionError('kvFromEnv', name, problem);
 }
 
-const adapterSchema = z.enum(['memory', 'ioredis', 'upstash']);
+const NAMES = KV_ADAPTERS.map((e) => e.name);
+const adapterSchema = z.enum(NAMES as [KvAdapterName, ...KvAdapterName[]]);
+/** `a, b or c`. */
+const either = (items: readonly string[]): string =>
+  items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+const schemesOf = (name: KvAdapterName): string => either(adapterEntry(name).schemes.map((s) => `${s}//`));
 const secondsSchema = z.coerce
   .number()
   .int()
@@ -77,7 +82,7 @@ function parseBool(name: string, raw: string | undefined): boolean | undefined {
   throw invalid(name, `must be true or false, got "${raw.slice(0, 40)}"`);
 }
 
-type UrlKind = 'upstash' | 'ioredis';
+type UrlKind = KvAdapterName;
 
 function urlKind(name: string, raw: string): UrlKind {
   let url: URL;
@@ -86,12 +91,12 @@ function urlKind(name: string, raw: string): UrlKind {
   } catch {
     throw invalid(name, 'is not a valid URL');
   }
-  if (url.protocol === 'https:' || url.protocol === 'http:') return 'upstash';
-  if (url.protocol === 'redis:' || url.protocol === 'rediss:') return 'ioredis';
-  throw invalid(
-    name,
-    `must start with https:// (Upstash) or redis:// / rediss:// (Redis), got ${url.protocol}//`,
+  const entry = adapterForScheme(url.protocol);
+  if (entry !== undefined) return entry.name;
+  const known = KV_ADAPTERS.filter((e) => e.schemes.length > 0).map(
+    (e) => `${schemesOf(e.name)} (${e.name})`,
   );
+  throw invalid(name, `must start with ${known.join('; ')}, got ${url.protocol}//`);
 }
 
 function redact(raw: string): string {
@@ -118,7 +123,7 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
     adapterSchema,
     'KV_ADAPTER',
     read(env, 'KV_ADAPTER')?.toLowerCase(),
-    'memory, ioredis or upstash',
+    either(NAMES),
   );
   const mock = parseBool('MOCK_REDIS', read(env, 'MOCK_REDIS'));
   if (mock === true && explicit !== undefined && explicit !== 'memory') {
@@ -159,30 +164,23 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
   }
 
   let connect: string | undefined;
-  if (adapter === 'ioredis') {
-    const name = URL_VARIABLES.find((n) => urls.get(n)?.kind === 'ioredis');
+  const needs = adapterEntry(adapter).env;
+  if (needs !== undefined) {
+    const name = URL_VARIABLES.find((n) => urls.get(n)?.kind === adapter);
     if (name === undefined) {
-      throw invalid(
-        'REDIS_URL',
-        urls.has('REDIS_URL')
-          ? 'must be redis:// or rediss:// for the ioredis adapter'
-          : 'is missing: the ioredis adapter needs redis://host:port',
+      // REDIS_URL is any adapter's; the other URL variables are named for this adapter's service.
+      const wrong = URL_VARIABLES.find(
+        (n) => urls.has(n) && (n === needs.url || (n !== 'REDIS_URL' && needs.url !== 'REDIS_URL')),
       );
-    }
-    connect = (urls.get(name) as { raw: string }).raw;
-  } else if (adapter === 'upstash') {
-    const name = URL_VARIABLES.find((n) => urls.get(n)?.kind === 'upstash');
-    if (name === undefined) {
-      const wrong = URL_VARIABLES.find((n) => n !== 'REDIS_URL' && urls.has(n));
       throw invalid(
-        wrong ?? 'UPSTASH_REDIS_REST_URL',
+        wrong ?? needs.url,
         wrong
-          ? 'must be an https:// REST URL for the upstash adapter'
-          : 'is missing: the upstash adapter needs https://<id>.upstash.io',
+          ? `must be ${schemesOf(adapter)} for the ${adapter} adapter`
+          : `is missing: the ${adapter} adapter needs ${needs.example}`,
       );
     }
-    if (token === undefined)
-      throw invalid('UPSTASH_REDIS_REST_TOKEN', 'is missing: the upstash adapter needs the REST token');
+    if (needs.token !== undefined && token === undefined)
+      throw invalid(needs.token, `is missing: the ${adapter} adapter needs the REST token`);
     connect = (urls.get(name) as { raw: string }).raw;
   }
 
@@ -218,6 +216,6 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
       maxConnections,
     }),
     connectUrl: connect,
-    token: adapter === 'upstash' ? token : undefined,
+    token: needs?.token === undefined ? undefined : token,
   };
 }

@@ -16,7 +16,16 @@ export {
   type CommandSpec,
   parseDouble,
 } from '../commands.js';
-export type { KvAdapterName, KvEnvPlan, KvEnvSettings } from '../config.js';
+export {
+  KV_ADAPTERS,
+  type KvAdapterEntry,
+  type KvAdapterName,
+  type KvAdapterSettings,
+  type KvAdapterVariant,
+  type KvEnvPlan,
+  type KvEnvSettings,
+  type KvServerKind,
+} from '../config.js';
 export type {
   BatchEntry,
   Command,

@@ -25,7 +25,16 @@ export {
   runScriptDifferential,
   type ScriptDifferentialOptions,
 } from './differential.js';
-export { type StoreMatrix, type StoreMatrixEntry, type StoreMatrixOptions, storeMatrix } from './matrix.js';
+export {
+  MATRIX_LAYERS,
+  type MatrixLayer,
+  type MatrixServers,
+  type StoreMatrix,
+  type StoreMatrixEntry,
+  type StoreMatrixOptions,
+  storeMatrix,
+  TEST_CONNECTIONS,
+} from './matrix.js';
 export {
   COMPARE_AND_DELETE,
   FIXED_WINDOW,

@@ -1,25 +1,38 @@
-import type { TestServers } from '@raptorflow/testkit';
 import { afterAll, inject } from 'vitest';
-// Capabilities only: this module does not load ioredis unless an ioredis entry creates a store.
-import { ioredisCapabilities } from '../adapters/ioredis/driver.js';
-import { type MemoryAdapterOptions, memoryAdapter } from '../adapters/memory.js';
-import { upstashAdapter } from '../adapters/upstash.js';
+import type { MemoryAdapterOptions } from '../adapters/memory.js';
+import {
+  KV_ADAPTERS,
+  type KvAdapterSettings,
+  type KvAdapterVariant,
+  type KvServerKind,
+} from '../adapters/registry.js';
 import type { KvCapabilities } from '../driver.js';
+import { withFailover } from '../layers/failover.js';
+import { withL1 } from '../layers/l1.js';
 import type { KvStore } from '../types.js';
 
 /** One store of the adapter matrix. */
 export interface StoreMatrixEntry {
-  /** `memory`, `ioredis`, `ioredis cluster` or `upstash`; unique, usable as a test title (`'$name'`). */
+  /**
+   * A registry variant (`memory`, `ioredis`, `ioredis cluster`, `upstash`) or a layer stack over
+   * one (`ioredis+L1`, `ioredis+failover`); unique, usable as a test title (`'$name'`).
+   */
   readonly name: string;
   /** What the store can do, known before any store is created (for `skip`-free branching). */
   readonly capabilities: KvCapabilities;
+  /** The layer over the adapter, or `undefined` for a bare adapter. */
+  readonly layer: MatrixLayer | undefined;
   /**
    * A new root store. Each call connects anew (memory: a new empty store); every store created
    * is closed by the matrix (see {@link storeMatrix}). Isolate tests with `store.namespace(prefix)`:
-   * the Redis entries share one server with every other test file.
+   * the Redis entries share one server with every other test file. An L1 entry resolves once its
+   * invalidation bus is subscribed.
    */
   create(): Promise<KvStore>;
 }
+
+/** A layer stack the matrix can add over an adapter. */
+export type MatrixLayer = 'l1' | 'failover';
 
 /** The list {@link storeMatrix} returns, plus a way to close what it created. */
 export type StoreMatrix = StoreMatrixEntry[] & {
@@ -32,6 +45,13 @@ export interface StoreMatrixOptions {
   /** Only the entries with these names, in the matrix's order. @default every entry */
   only?: readonly string[] | undefined;
   /**
+   * Add layer entries (see {@link MATRIX_LAYERS}): `l1` is `withL1` (its pub/sub bus on a random
+   * channel where the store has pub/sub) over memory, ioredis and ioredis cluster; `failover` is
+   * `withFailover` over ioredis (a memory fallback). Opt-in: each one multiplies a file's tests.
+   * @default none
+   */
+  layers?: readonly MatrixLayer[] | undefined;
+  /**
    * Register an `afterAll` hook, in the suite where `storeMatrix()` is called, that closes every
    * store the matrix created. Turn it off to call `dispose()` yourself. @default true
    */
@@ -40,22 +60,53 @@ export interface StoreMatrixOptions {
   memory?: MemoryAdapterOptions | undefined;
 }
 
-type Factory = (servers: TestServers) => Promise<KvStore>;
-
-async function ioredis(
-  options: Parameters<typeof import('../adapters/ioredis.js').ioredisAdapter>[0],
-): Promise<KvStore> {
-  // Loaded on demand: ioredis is an optional peer, needed only by the Redis entries.
-  const { ioredisAdapter } = await import('../adapters/ioredis.js');
-  return ioredisAdapter(options);
+/** The servers the vitest global setup of `@raptorflow/testkit` provides as `inject('raptorflow')`. */
+export interface MatrixServers {
+  readonly redis: { readonly url: string };
+  readonly cluster: { readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }> };
+  readonly upstash: { readonly url: string; readonly token: string };
 }
 
 /**
- * The adapter matrix feature packages run their tests on: memory, ioredis standalone,
- * ioredis Cluster (3 masters) and upstash (through the local REST server), on the servers of the vitest global setup (`inject('raptorflow')`).
+ * How a variant reaches the test servers, by the kind of server it talks to: the one place that
+ * says it. A new adapter on a Redis server, a Cluster or an Upstash endpoint needs no line here.
+ */
+export const TEST_CONNECTIONS: Readonly<Record<KvServerKind, (servers: MatrixServers) => KvAdapterSettings>> =
+  {
+    none: () => ({}),
+    redis: (s) => ({ url: s.redis.url }),
+    cluster: (s) => ({ nodes: s.cluster.nodes }),
+    // Upstash over HTTP through testkit's local REST server (in front of the standalone Redis).
+    upstash: (s) => ({ url: s.upstash.url, token: s.upstash.token }),
+  };
+
+/**
+ * The layer entries, by layer: which variants each wraps. L1 leaves Upstash out: its pub/sub is
+ * an HTTP stream per subscription, and cache's L1 tests on it added no path the others miss.
+ */
+export const MATRIX_LAYERS: Readonly<Record<MatrixLayer, readonly string[]>> = {
+  l1: ['memory', 'ioredis', 'ioredis cluster'],
+  failover: ['ioredis'],
+};
+
+const LAYER_SUFFIX: Readonly<Record<MatrixLayer, string>> = { l1: '+L1', failover: '+failover' };
+
+async function layered(layer: MatrixLayer, store: KvStore): Promise<KvStore> {
+  if (layer === 'failover') return withFailover(store);
+  const channel = store.capabilities.pubsub ? `l1-${Math.random().toString(36).slice(2)}` : false;
+  const l1 = withL1(store, { channel });
+  await l1.l1.ready;
+  return l1;
+}
+
+/**
+ * The adapter matrix feature packages run their tests on: every variant of the adapter registry
+ * (`KV_ADAPTERS`: memory, ioredis standalone, ioredis Cluster with 3 masters, Upstash through
+ * the local REST server), on the servers of the vitest global setup (`inject('raptorflow')`),
+ * and with `layers`, layer stacks over them.
  *
  * ```ts
- * describe.each(storeMatrix())('$name', ({ create, capabilities }) => { ... });
+ * describe.each(storeMatrix({ layers: ['l1'] }))('$name', ({ create, capabilities }) => { ... });
  * ```
  *
  * Cleanup: by default the matrix registers an `afterAll` hook where it is called (at the top
@@ -63,43 +114,47 @@ async function ioredis(
  * with `autoClose: false`, call `dispose()` yourself. Closing a store twice is harmless.
  */
 export function storeMatrix(options: StoreMatrixOptions = {}): StoreMatrix {
-  const servers = inject('raptorflow');
+  // Typed here rather than through testkit's `ProvidedContext` augmentation, so that this shipped
+  // module imports vitest only (an optional peer of core), never @raptorflow/testkit.
+  const servers = (inject as (key: string) => unknown)('raptorflow') as MatrixServers;
   const created: KvStore[] = [];
-  const memoryOptions = options.memory ?? { sweepIntervalMs: 0 };
-  const factories: Array<{ name: string; capabilities: KvCapabilities; make: Factory }> = [
-    {
-      name: 'memory',
-      capabilities: memoryAdapter({ ...memoryOptions, sweepIntervalMs: 0 }).capabilities,
-      make: async () => memoryAdapter(memoryOptions),
-    },
-    {
-      name: 'ioredis',
-      capabilities: ioredisCapabilities(false),
-      make: (s) => ioredis({ url: s.redis.url }),
-    },
-    {
-      name: 'ioredis cluster',
-      capabilities: ioredisCapabilities(true),
-      make: (s) =>
-        ioredis({ cluster: { nodes: s.cluster.nodes.map((n) => ({ host: n.host, port: n.port })) } }),
-    },
-    {
-      // Upstash over HTTP through testkit's local REST server (in front of the standalone Redis).
-      // Building the adapter opens no connection, so its capabilities are read from a throwaway one.
-      name: 'upstash',
-      capabilities: upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token }).capabilities,
-      make: async (s) => upstashAdapter({ url: s.upstash.url, token: s.upstash.token }),
-    },
-  ];
+  const memory = options.memory ?? { sweepIntervalMs: 0 };
+  const variants = new Map<string, { variant: KvAdapterVariant; make: () => Promise<KvStore> }>();
+  for (const adapter of KV_ADAPTERS) {
+    for (const variant of adapter.variants) {
+      const make = (): Promise<KvStore> =>
+        adapter.create(variant.name, { ...TEST_CONNECTIONS[variant.server](servers), memory });
+      variants.set(variant.name, { variant, make });
+    }
+  }
+  const all: Array<Omit<StoreMatrixEntry, 'create'> & { make: () => Promise<KvStore> }> = [];
+  for (const { variant, make } of variants.values()) {
+    // The registry's capabilities are the defaults'; a memory store's value limit is an option.
+    const limit = variant.name === 'memory' ? memory.maxValueBytes : undefined;
+    const capabilities =
+      limit === undefined ? variant.capabilities : { ...variant.capabilities, maxValueBytes: limit };
+    all.push({ name: variant.name, capabilities, layer: undefined, make });
+  }
+  for (const layer of options.layers ?? []) {
+    for (const name of MATRIX_LAYERS[layer]) {
+      const base = variants.get(name);
+      if (base === undefined) continue;
+      all.push({
+        name: `${name}${LAYER_SUFFIX[layer]}`,
+        capabilities: (all.find((e) => e.name === name) as { capabilities: KvCapabilities }).capabilities,
+        layer,
+        make: async () => layered(layer, await base.make()),
+      });
+    }
+  }
   const only = options.only;
-  const entries = factories
-    .filter((f) => only === undefined || only.includes(f.name))
+  const entries = all
+    .filter((e) => only === undefined || only.includes(e.name))
     .map(
-      (f): StoreMatrixEntry => ({
-        name: f.name,
-        capabilities: f.capabilities,
+      ({ make, ...entry }): StoreMatrixEntry => ({
+        ...entry,
         async create() {
-          const store = await f.make(servers);
+          const store = await make();
           created.push(store);
           return store;
         },

@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readRegistry, registryProblems, undeclaredImports } from '../../../scripts/structure-rules.mjs';
+import { KV_ADAPTERS } from '../src/driver/index.js';
+
+const CORE = new URL('../', import.meta.url);
+const read = (path: string): string => readFileSync(new URL(path, CORE), 'utf8');
+const pkg = JSON.parse(read('package.json')) as {
+  name: string;
+  exports: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
+
+/** The real inputs of the rule, as scripts/check-structure.mjs reads them. */
+function repository() {
+  const modules = readdirSync(new URL('src/adapters/', CORE))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.replace(/\.ts$/, ''));
+  const tests: Record<string, string> = {};
+  for (const name of modules) {
+    try {
+      tests[name] = read(`test/adapters/${name}.test.ts`);
+    } catch {}
+  }
+  return { modules, registrySource: read('src/adapters/registry.ts'), exports: pkg.exports, tests };
+}
+
+describe('check-structure: the adapter registry rule', () => {
+  it('reads the same adapters and subpaths from the registry source as the registry holds', () => {
+    expect(readRegistry(read('src/adapters/registry.ts'))).toEqual(
+      KV_ADAPTERS.map((a) => ({ name: a.name, subpath: a.subpath })),
+    );
+  });
+
+  it('passes on the repository', () => {
+    expect(registryProblems(repository())).toEqual([]);
+  });
+
+  it('fails on an adapter module that is not registered, has no export and no conformance test', () => {
+    const repo = repository();
+    expect(registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'] })).toEqual([
+      'adapter node-redis: src/adapters/node-redis.ts has no entry in src/adapters/registry.ts',
+      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+    ]);
+    const registered = repo.registrySource.replace(
+      'const upstash = {',
+      "const nodeRedis = {\n  name: 'node-redis',\n  subpath: '@raptorflow/core/node-redis',\n};\n\nconst upstash = {",
+    );
+    expect(
+      registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'], registrySource: registered }),
+    ).toEqual([
+      'adapter node-redis: package.json has no export "./node-redis" of ./src/adapters/node-redis.ts',
+      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+    ]);
+  });
+
+  it('fails on a registry entry without a module, and on a wrong subpath', () => {
+    const repo = repository();
+    expect(registryProblems({ ...repo, modules: repo.modules.filter((m) => m !== 'upstash') })).toEqual([
+      'adapter upstash: in the registry but src/adapters/upstash.ts is missing',
+    ]);
+    const wrong = repo.registrySource.replace(
+      "subpath: '@raptorflow/core/upstash'",
+      "subpath: '@raptorflow/core/up'",
+    );
+    expect(registryProblems({ ...repo, registrySource: wrong })).toEqual([
+      'adapter upstash: its registry subpath is @raptorflow/core/up, not @raptorflow/core/upstash',
+    ]);
+  });
+});
+
+describe('check-structure: shipped imports are declared', () => {
+  it('refuses an import of a devDependency (core/testing once imported @raptorflow/testkit)', () => {
+    // The first lines of core/testing/matrix.ts before the registry: testkit is a devDependency of core.
+    const old =
+      "import type { TestServers } from '@raptorflow/testkit';\nimport { afterAll, inject } from 'vitest';\n";
+    expect(undeclaredImports(pkg, { 'src/testing/matrix.ts': old })).toEqual([
+      'src/testing/matrix.ts imports @raptorflow/testkit, but @raptorflow/testkit is not a dependency or peer of @raptorflow/core',
+    ]);
+    expect(undeclaredImports(pkg, { 'src/testing/matrix.ts': read('src/testing/matrix.ts') })).toEqual([]);
+  });
+
+  it('counts static, type-only and literal dynamic imports; not node built-ins, relative paths or comments', () => {
+    const source = [
+      "import type { A } from 'left-pad';",
+      "import 'side-effect/register';",
+      "const m = await import('@scope/lib/sub');",
+      "import { readFile } from 'node:fs';",
+      "import { x } from './x.js';",
+      "// import { y } from 'in-a-comment';",
+      "import { ioredisAdapter } from '@raptorflow/core/ioredis';",
+    ].join('\n');
+    expect(undeclaredImports(pkg, { 'src/a.ts': source }).map((p) => / imports (\S+),/.exec(p)?.[1])).toEqual(
+      ['left-pad', 'side-effect/register', '@scope/lib/sub'],
+    );
+  });
+});
