@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { redisUrlProblem } from '../adapters/ioredis/url-db.js';
 import type { KvError } from '../errors.js';
 import { optionError } from '../kit/options.js';
 
@@ -163,6 +164,7 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
       );
     }
     connect = (urls.get(name) as { raw: string }).raw;
+    if (redisUrlProblem(connect) !== undefined) throw invalid(name, redisUrlProblem(connect) as string);
   } else if (adapter === 'upstash') {
     const name = URL_VARIABLES.find((n) => urls.get(n)?.kind === 'upstash');
     if (name === undefined) {
