@@ -182,7 +182,7 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
  *   (`"123"` stays `"123"`).
  * - One caller's commands run in issue order: at most one request is in flight, and the
  *   commands issued meanwhile share the next `/pipeline` request. A `batch()` is one request.
- * - Scripts run by EVALSHA with an EVAL fallback on NOSCRIPT.
+ * - Scripts run by EVAL until the server accepted them, then EVALSHA (EVAL again on NOSCRIPT).
  * - Pub/sub reads `/subscribe/<channel>` streams and reconnects them (`events.resubscribed`).
  * - `close()` ends the subscriptions; a client you passed has nothing else to close.
  */
