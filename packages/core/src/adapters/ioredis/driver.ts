@@ -12,7 +12,7 @@ import { KvError } from '../../errors.js';
 import { ScriptLoader } from '../../script-loader.js';
 import { type IoredisClient, type IoredisCluster, isCluster } from './client.js';
 import { mergeParts, type SlotPart, sameSlot, slotOf, splitBySlot } from './cluster.js';
-import { ADAPTER, closedError, mapError } from './errors.js';
+import { ADAPTER, mapError } from './errors.js';
 import { Subscriber } from './pubsub.js';
 import { normaliseReply, type ReplyMode } from './resp3.js';
 
@@ -257,7 +257,6 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     const tail = ['MATCH', request.match, 'COUNT', String(request.count)];
     if (request.type) tail.push('TYPE', request.type);
     do {
-      if (closed) throw closedError();
       let reply: unknown;
       try {
         reply = await node.call('SCAN', cursor, ...tail);
@@ -276,25 +275,21 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     name: ADAPTER,
     capabilities,
     command(command: Command): Promise<Reply> {
-      if (closed) return Promise.reject(closedError());
       const blocking = blockingError(command.argv, ADAPTER);
       if (blocking) return Promise.reject(blocking);
       if (cluster && command.keys.length > 1) return runSplit(command);
       return send(command.argv);
     },
     script(call: ScriptCall): Promise<Reply> {
-      if (closed) return Promise.reject(closedError());
       return runScript(call);
     },
     batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
-      if (closed) return Promise.reject(closedError());
       if (entries.length === 0) return Promise.resolve([]);
       return batchRefusingBlocking(entries, ADAPTER, (run) =>
         cluster ? clusterBatch(cluster, run) : pipelined(run.map(toItem)),
       );
     },
     async *scan(request: ScanRequest): AsyncGenerator<string[]> {
-      if (closed) throw closedError();
       if (!cluster) {
         yield* scanNode(client, request);
         return;
@@ -303,19 +298,18 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
       for (const node of cluster.nodes('master')) yield* scanNode(node, request);
     },
     publish(channel: string, message: string): Promise<number> {
-      if (closed) return Promise.reject(closedError());
       if (!cluster) return send(['PUBLISH', channel, message]) as Promise<number>;
       return pubsubNode(cluster)
         .then((node) => node.call('PUBLISH', channel, message) as Promise<number>, fail)
         .then(undefined, fail);
     },
     subscribe(channels, handler, events) {
-      if (closed) return Promise.reject(closedError());
       subscriber ??= new Subscriber(settings.openSubscriber, settings.subscriberDeadlineMs);
       return subscriber.subscribe(channels, handler, events);
     },
+    // The store's guard (see `closable`) refuses new calls and runs this once; `closed` only
+    // names the failures of calls still in flight E_CLOSED.
     async close(): Promise<void> {
-      if (closed) return;
       closed = true;
       subscriber?.close();
       if (!owned) return;
