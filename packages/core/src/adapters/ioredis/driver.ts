@@ -94,8 +94,9 @@ interface SplitState {
 type Target = number | { readonly split: SplitState; readonly part: number };
 
 /**
- * The ioredis KvDriver: one `client.call` per command, EVALSHA with EVAL fallback, pipelines for
- * batches, slot splitting on Cluster, and a lazily created subscriber connection.
+ * The ioredis KvDriver: one `client.call` per command, scripts sent as the shared `ScriptLoader`
+ * says (per node on a Cluster), pipelines for batches, slot splitting on Cluster, and a lazily
+ * created subscriber connection. Closed-store checks are the store's (`closable`), not this driver's.
  */
 export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSettings): KvDriver {
   const cluster: IoredisCluster | undefined = isCluster(client) ? client : undefined;
