@@ -8,6 +8,7 @@ import {
 } from '@raptorflow/testkit';
 import { startUpstashServer, type UpstashServer } from '@raptorflow/testkit/upstash';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slotOf } from '../src/adapters/ioredis/cluster.js';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
 import { upstashDriver } from '../src/adapters/upstash.js';
 import { createStore, defineScript, type KvStore } from '../src/index.js';
@@ -176,6 +177,46 @@ describe.each(Object.entries(TARGETS))('script loading: %s', (_name, target) => 
     // The NOSCRIPT retries run in a second request, after the GET sent behind them.
     expect(out).toEqual([before + 3, String(before + 2), String(before + 3)]);
     n = before + 3;
+  });
+});
+
+describe('script loading: a Cluster slot moves to a node that never ran the script', () => {
+  it('retries the NOSCRIPT of the new owner once by EVAL, then uses EVALSHA there', async () => {
+    const store = TARGETS['ioredis Cluster']?.store() as KvStore;
+    stores.push(store);
+    const target = TARGETS['ioredis Cluster'] as Target;
+    const key = `{${run}-move}:k`;
+    expect(await store.eval(incr, [key])).toBe(1);
+    expect(await store.eval(incr, [key])).toBe(2);
+    await store.del([key]);
+    // Hand the (now empty) slot to another master, as a failover or a resharding would.
+    const slot = slotOf(key);
+    const ids = await Promise.all(
+      cluster.nodes.map(async (n) => String(await respCommand(n.host, n.port, ['CLUSTER', 'MYID']))),
+    );
+    const shards = (await respCommand(cluster.nodes[0]?.host as string, cluster.nodes[0]?.port as number, [
+      'CLUSTER',
+      'SLOTS',
+    ])) as Array<[number, number, [string, number, string]]>;
+    const range = shards.find(([from, to]) => slot >= from && slot <= to);
+    const oldId = range?.[2][2];
+    const newAt = ids.findIndex((id) => id !== oldId);
+    const newId = ids[newAt] as string;
+    expect(oldId).toMatch(/^[0-9a-f]{40}$/);
+    expect(newId).toMatch(/^[0-9a-f]{40}$/);
+    const order = [newAt, ...cluster.nodes.map((_, i) => i).filter((i) => i !== newAt)];
+    for (const i of order) {
+      const n = cluster.nodes[i] as { host: string; port: number };
+      await respCommand(n.host, n.port, ['CLUSTER', 'SETSLOT', String(slot), 'NODE', newId]);
+    }
+    // ioredis follows the MOVED reply (a rejected call, not counted) to the new owner: one NOSCRIPT there, then EVAL.
+    expect(await scriptCommands(target, async () => expect(await store.eval(incr, [key])).toBe(1))).toEqual({
+      evalsha: 1,
+      eval: 1,
+    });
+    expect(await scriptCommands(target, async () => expect(await store.eval(incr, [key])).toBe(2))).toEqual({
+      evalsha: 1,
+    });
   });
 });
 

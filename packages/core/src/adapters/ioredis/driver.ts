@@ -73,8 +73,6 @@ function invoke<T>(target: { call(command: string, ...args: string[]): T }, argv
 interface PipeItem {
   readonly argv: readonly string[];
   readonly call?: ScriptCall | undefined;
-  /** The node the script went to, for the loader's per-node state. */
-  readonly node?: string | undefined;
 }
 
 /** The text of a server's error reply, or `undefined` for anything else (a connection failure is no answer). */
@@ -121,25 +119,28 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
   const nodeOf = (call: ScriptCall): string =>
     cluster && call.keys.length > 0 ? (cluster.slots?.[slotOf(call.keys[0] as string)]?.[0] ?? '') : '';
 
-  async function sendScript(call: ScriptCall, node: string, argv: readonly string[]): Promise<Reply> {
+  /**
+   * The answer is recorded against the slot's owner as known once it arrived: a call that
+   * followed a MOVED reply to a new owner (a resharding, a promoted replica) is that node's.
+   */
+  async function sendScript(call: ScriptCall, argv: readonly string[]): Promise<Reply> {
     let reply: unknown;
     try {
       reply = await invoke(client, argv);
     } catch (error) {
       const text = replyErrorText(error);
-      if (text !== undefined && scripts.answered(call, node, text)) {
-        return sendScript(call, node, scripts.evalArgv(call));
+      if (text !== undefined && scripts.answered(call, nodeOf(call), text)) {
+        return sendScript(call, scripts.evalArgv(call));
       }
       return fail(error);
     }
-    scripts.answered(call, node, undefined);
+    scripts.answered(call, nodeOf(call), undefined);
     return normaliseReply(argv[0] as string, reply, mode);
   }
 
   function runScript(call: ScriptCall): Promise<Reply> {
     if (cluster && !sameSlot(call.keys)) return Promise.reject(crossSlot(call));
-    const node = nodeOf(call);
-    return sendScript(call, node, scripts.argv(call, node));
+    return sendScript(call, scripts.argv(call, nodeOf(call)));
   }
 
   async function runSplit(command: Command): Promise<Reply> {
@@ -167,7 +168,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
       const item = items[i] as PipeItem;
       if (item.call) {
         const text = error ? replyErrorText(error) : undefined;
-        if ((!error || text !== undefined) && scripts.answered(item.call, item.node ?? '', text)) {
+        if ((!error || text !== undefined) && scripts.answered(item.call, nodeOf(item.call), text)) {
           retry.push(i);
           continue;
         }
@@ -188,8 +189,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
   function toItem(entry: BatchEntry): PipeItem {
     if ('command' in entry) return { argv: entry.command.argv };
     const call = entry.call;
-    const node = nodeOf(call);
-    return { argv: scripts.argv(call, node), call, node };
+    return { argv: scripts.argv(call, nodeOf(call)), call };
   }
 
   /**
