@@ -13,8 +13,9 @@ import type { ScriptCall } from './driver.js';
  *   forgets the script and asks the caller to re-send it by `EVAL`: two round trips once.
  *   Inside a batch the retry goes in a second request, so it runs after the entries sent behind
  *   it in the first one; only after a flush, since an unknown script never goes by SHA.
- * - Loaded state is per node: a Cluster adapter passes the address of the slot's master, so a
- *   promoted replica or a moved slot starts again with EVAL. A standalone adapter passes `''`.
+ * - Loaded state is per node: a Cluster adapter passes the address of the slot's master, and
+ *   records an answer against the owner known when it arrived (after a MOVED), so a promoted
+ *   replica or a moved slot costs one NOSCRIPT, then EVALSHA there. A standalone adapter passes `''`.
  *
  * Edge-safe: no `node:` imports.
  */
