@@ -141,6 +141,9 @@ export interface KvDriver {
     handler: MessageHandler,
     events?: DriverEvents,
   ): Promise<Subscription>;
-  /** Release connections and timers. Later calls fail with `E_CLOSED`. */
+  /**
+   * Release connections and timers. `createStore` guards every driver (`closable`): this runs
+   * once, and every call made from the moment it was called fails with `E_CLOSED`.
+   */
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { closable } from './closable.js';
 import { COMMAND_NAMES, COMMANDS, checkString } from './commands.js';
 import type { BatchEntry, Command, KvDriver, MessageHandler, Reply, Subscription } from './driver.js';
 import { KvError } from './errors.js';
@@ -111,7 +112,9 @@ function sizeGuard(driver: KvDriver): (argv: readonly string[]) => void {
  * Build the typed store on top of a driver. Adapters call this once; layers wrap the driver
  * and call it again, so every stack has the same methods, checks and parsers.
  */
-export function createStore(driver: KvDriver, prefix = ''): KvStore {
+export function createStore(driverIn: KvDriver, prefix = ''): KvStore {
+  // A namespace view is its store's own: its calls reach the store's guard, and closing it is a no-op.
+  const driver = driverIn.prefix === undefined ? closable(driverIn) : driverIn;
   const guard = sizeGuard(driver);
   // Per store: the size limit differs from one driver to another.
   const checked: Checked = { keys: new WeakSet(), args: new WeakSet() };

@@ -14,6 +14,7 @@ import {
   type ResolvedIoredisOptions,
   retryStrategy,
 } from './ioredis/options.js';
+import { checkDatabase } from './ioredis/select.js';
 
 export type { IoredisClient, IoredisCluster, IoredisPipeline } from './ioredis/client.js';
 export { type IoredisAdapterOptions, type IoredisNode, ioredisOptionsSchema } from './ioredis/options.js';
@@ -56,14 +57,13 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
   }
   const options = parseIoredisOptions(clientOrOptions);
   const client = createClient(options);
-  return createStore(
-    ioredisDriver(client, {
-      mode: 'none',
-      owned: true,
-      openSubscriber: () => openSubscriber(client),
-      subscriberDeadlineMs: options.socketTimeoutMs,
-    }),
-  );
+  const driver = ioredisDriver(client, {
+    mode: 'none',
+    owned: true,
+    openSubscriber: () => openSubscriber(client),
+    subscriberDeadlineMs: options.socketTimeoutMs,
+  });
+  return createStore(checkDatabase(driver, client, options.db ?? 0));
 }
 
 /** Heartbeat deadline of the subscriber connection of a client you pass (the `socketTimeoutMs` default). */

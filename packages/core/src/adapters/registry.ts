@@ -7,9 +7,11 @@
  * Edge-safe and light: it imports no adapter. Each entry loads its module with `import()` when a
  * store is created, so a bundle of memory or Upstash never pulls in ioredis (or `node:` modules).
  */
+
 import type { KvCapabilities } from '../driver.js';
 import { KvError } from '../errors.js';
 import type { KvStore } from '../types.js';
+import { redisUrlProblem } from './ioredis/url-db.js';
 import type { MemoryAdapterOptions } from './memory.js';
 
 /** The name of an adapter in the registry, as `KV_ADAPTER` spells it. */
@@ -56,7 +58,13 @@ export interface KvAdapterEntry {
   readonly schemes: readonly string[];
   /** The environment variables `kvFromEnv` reads for it, with an example URL for messages. */
   readonly env:
-    | { readonly url: string; readonly example: string; readonly token?: string | undefined }
+    | {
+        readonly url: string;
+        readonly example: string;
+        readonly token?: string | undefined;
+        /** The problem with a URL of the right scheme (ioredis: a database that is not a number), or undefined. */
+        readonly urlProblem?: ((url: string) => string | undefined) | undefined;
+      }
     | undefined;
   /** Its variants; the first is what `kvFromEnv` builds. */
   readonly variants: readonly KvAdapterVariant[];
@@ -140,7 +148,7 @@ const ioredis = {
   name: 'ioredis',
   subpath: IOREDIS_ENTRY,
   schemes: ['redis:', 'rediss:'],
-  env: { url: 'REDIS_URL', example: 'redis://host:port' },
+  env: { url: 'REDIS_URL', example: 'redis://host:port', urlProblem: redisUrlProblem },
   variants: [
     { name: 'ioredis', capabilities: REDIS, server: 'redis' },
     { name: 'ioredis cluster', capabilities: Object.freeze({ ...REDIS, cluster: true }), server: 'cluster' },

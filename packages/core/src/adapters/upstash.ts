@@ -76,7 +76,6 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
         });
   const queue = new OrderedPipeline(transport, options.timeoutMs, options.maxCommandsPerRequest);
   const subscriptions = new Set<Subscription>();
-  let closed = false;
 
   const capabilities: KvCapabilities = Object.freeze({
     pubsub: transport.stream !== undefined,
@@ -88,10 +87,7 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
     blocking: false,
   });
 
-  const closedError = (): KvError => new KvError('E_CLOSED', 'the store is closed', { adapter: ADAPTER });
-
   const enqueue = (entries: Array<Omit<QueuedEntry, 'settle'>>): Promise<Array<Reply | KvError>> => {
-    if (closed) return Promise.reject(closedError());
     return new Promise((resolve) => {
       const results: Array<Reply | KvError> = new Array(entries.length);
       let left = entries.length;
@@ -145,8 +141,8 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
       const reply = await one({ argv: ['PUBLISH', channel, message] });
       return typeof reply === 'number' ? reply : Number(reply);
     },
+    // The store's guard (see `closable`) refuses every call from the moment close() is called.
     async close() {
-      closed = true;
       await Promise.all([...subscriptions].map((s) => s.unsubscribe()));
     },
   };
@@ -154,7 +150,6 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
   const endpoint = transport.stream;
   if (endpoint) {
     driver.subscribe = async (channels, handler, events) => {
-      if (closed) throw closedError();
       const subscription = await subscribeStreams(
         {
           endpoint,
@@ -182,7 +177,7 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
  *   (`"123"` stays `"123"`).
  * - One caller's commands run in issue order: at most one request is in flight, and the
  *   commands issued meanwhile share the next `/pipeline` request. A `batch()` is one request.
- * - Scripts run by EVALSHA with an EVAL fallback on NOSCRIPT.
+ * - Scripts run by EVAL until the server accepted them, then EVALSHA (EVAL again on NOSCRIPT).
  * - Pub/sub reads `/subscribe/<channel>` streams and reconnects them (`events.resubscribed`).
  * - `close()` ends the subscriptions; a client you passed has nothing else to close.
  */

@@ -182,6 +182,8 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
     if (needs.token !== undefined && token === undefined)
       throw invalid(needs.token, `is missing: the ${adapter} adapter needs the REST token`);
     connect = (urls.get(name) as { raw: string }).raw;
+    const problem = needs.urlProblem?.(connect);
+    if (problem !== undefined) throw invalid(name, problem);
   }
 
   const keyPrefix = read(env, 'REDIS_KEY_PREFIX');

@@ -1,3 +1,4 @@
+import { closable, closedError, closeStateOf } from '../closable.js';
 import type { Codec } from '../codecs.js';
 import { checkString } from '../commands.js';
 import type { BatchEntry, Command, KvDriver, Reply, ScriptCall } from '../driver.js';
@@ -305,6 +306,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
       events: state.events,
       ready: bus?.ready ?? Promise.resolve(),
       async getDecoded<T>(key: string, codec: Codec<T>): Promise<T | null> {
+        if (closeState.closed) throw closedError(name);
         const full = prefix + key;
         const entry = state.lookup(full);
         if (entry !== undefined) return protect(decodeEntry(entry, codec));
@@ -315,6 +317,7 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         return codec.decode(value);
       },
       peekDecoded<T>(key: string, codec: Codec<T>): T | undefined {
+        if (closeState.closed) return undefined;
         const entry = state.lookup(prefix + key);
         return entry === undefined ? undefined : protect(decodeEntry(entry, codec));
       },
@@ -323,8 +326,12 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
     };
   }
 
+  // Views are built on the guarded driver, so closing the L1 store refuses their calls too.
+  const guarded = closable(driver);
+  const closeState = closeStateOf(guarded);
+
   function build(prefix: string): L1Store {
-    const view = createStore(prefix ? namespaceDriver(driver, prefix) : driver, store.prefix + prefix);
+    const view = createStore(prefix ? namespaceDriver(guarded, prefix) : guarded, store.prefix + prefix);
     const slowGet = view.get;
     return Object.assign(view, {
       // The hit path without encoding a command: a key found in L1 was checked when it went in.
@@ -332,7 +339,8 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         if (typeof key === 'string') {
           const full = prefix === '' ? key : prefix + key;
           const entry = state.peek(full);
-          if (entry !== undefined) {
+          // A closing store answers nothing from its copy: the slow path refuses with E_CLOSED.
+          if (entry !== undefined && !closeState.closed) {
             state.hit(full);
             return Promise.resolve(entry.value);
           }

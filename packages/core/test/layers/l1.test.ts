@@ -314,3 +314,20 @@ describe('withL1 invalidation bus (in-process stores sharing one memory backend)
     expect(seen).toEqual(['miss:k', 'hit:k', 'inv:k:local']);
   });
 });
+
+describe('withL1 while it closes', () => {
+  it('answers nothing from its copy once close() was called: get, getDecoded and peekDecoded', async () => {
+    const { base, store } = stack();
+    await base.set('k', '{"a":1}');
+    expect(await store.get('k')).toBe('{"a":1}');
+    expect(store.l1.peekDecoded('k', jsonCodec())).toEqual({ a: 1 });
+    const closing = store.close();
+    const during = await Promise.allSettled([store.get('k'), store.l1.getDecoded('k', jsonCodec())]);
+    expect(store.l1.peekDecoded('k', jsonCodec())).toBeUndefined();
+    await closing;
+    for (const result of during) {
+      expect(result.status).toBe('rejected');
+      expect(isKvError((result as PromiseRejectedResult).reason, 'E_CLOSED')).toBe(true);
+    }
+  });
+});

@@ -9,9 +9,10 @@ import type {
   ScriptCall,
 } from '../../driver.js';
 import { KvError } from '../../errors.js';
+import { ScriptLoader } from '../../script-loader.js';
 import { type IoredisClient, type IoredisCluster, isCluster } from './client.js';
 import { mergeParts, type SlotPart, sameSlot, slotOf, splitBySlot } from './cluster.js';
-import { ADAPTER, closedError, mapError } from './errors.js';
+import { ADAPTER, mapError } from './errors.js';
 import { Subscriber } from './pubsub.js';
 import { normaliseReply, type ReplyMode } from './resp3.js';
 
@@ -72,8 +73,12 @@ function invoke<T>(target: { call(command: string, ...args: string[]): T }, argv
 interface PipeItem {
   readonly argv: readonly string[];
   readonly call?: ScriptCall | undefined;
-  /** Key of the script in the driver's set of loaded scripts. */
-  readonly key?: string | undefined;
+}
+
+/** The text of a server's error reply, or `undefined` for anything else (a connection failure is no answer). */
+function replyErrorText(error: unknown): string | undefined {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  return e?.name === 'ReplyError' && typeof e.message === 'string' ? e.message : undefined;
 }
 
 /** A cross-slot command of a Cluster batch, split into per-slot parts. */
@@ -86,34 +91,10 @@ interface SplitState {
 /** Where a pipelined reply goes: a batch index, or one part of a split command. */
 type Target = number | { readonly split: SplitState; readonly part: number };
 
-function isNoScript(error: unknown): boolean {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message.startsWith('NOSCRIPT');
-}
-
-/** An error raised while the script ran (so its body compiled and is cached by Redis). */
-function isScriptRuntimeError(error: unknown): boolean {
-  const e = error as { name?: unknown; message?: unknown } | null;
-  return (
-    e?.name === 'ReplyError' &&
-    typeof e.message === 'string' &&
-    !e.message.includes('Error compiling script') &&
-    !isNoScript(error)
-  );
-}
-
-function scriptArgv(call: ScriptCall): string[] {
-  // EVALSHA_RO (Redis 7): Redis refuses a write from a script declared read-only, so a wrong
-  // `readonly` fails loudly instead of leaving L1 copies stale. Same SHA as EVALSHA.
-  const argv = [call.script.readonly ? 'EVALSHA_RO' : 'EVALSHA', call.script.sha, String(call.keys.length)];
-  for (const k of call.keys) argv.push(k);
-  for (const a of call.args) argv.push(a);
-  return argv;
-}
-
 /**
- * The ioredis KvDriver: one `client.call` per command, EVALSHA with EVAL fallback, pipelines for
- * batches, slot splitting on Cluster, and a lazily created subscriber connection.
+ * The ioredis KvDriver: one `client.call` per command, scripts sent as the shared `ScriptLoader`
+ * says (per node on a Cluster), pipelines for batches, slot splitting on Cluster, and a lazily
+ * created subscriber connection. Closed-store checks are the store's (`closable`), not this driver's.
  */
 export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSettings): KvDriver {
   const cluster: IoredisCluster | undefined = isCluster(client) ? client : undefined;
@@ -132,45 +113,34 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
       : pending.then((reply) => normaliseReply(argv[0] as string, reply, mode), fail);
   };
 
-  /**
-   * Script SHAs this driver saw Redis accept. A script not in it is sent with EVAL (which also
-   * caches it on the server); later calls use EVALSHA, falling back to EVAL on NOSCRIPT (after
-   * SCRIPT FLUSH, a restart or a failover). Sending EVAL first keeps a batch's or a caller's
-   * commands in order: a NOSCRIPT retry would run the script after the commands sent behind it.
-   * On a Cluster the set is keyed per slot owner, since every node has its own script cache.
-   */
-  const loaded = new Set<string>();
-  const loadedKey = (call: ScriptCall): string =>
-    cluster && call.keys.length > 0
-      ? `${cluster.slots?.[slotOf(call.keys[0] as string)]?.[0] ?? ''}|${call.script.sha}`
-      : call.script.sha;
-  const evalArgv = (call: ScriptCall): string[] => {
-    const argv = scriptArgv(call);
-    argv[0] = call.script.readonly ? 'EVAL_RO' : 'EVAL';
-    argv[1] = call.script.lua;
-    return argv;
-  };
+  // EVAL first, EVALSHA once accepted, EVAL again after NOSCRIPT: see ScriptLoader.
+  const scripts = new ScriptLoader();
+  /** A Cluster's scripts are cached per node: the loader's state is kept per slot owner. */
+  const nodeOf = (call: ScriptCall): string =>
+    cluster && call.keys.length > 0 ? (cluster.slots?.[slotOf(call.keys[0] as string)]?.[0] ?? '') : '';
 
-  async function runScript(call: ScriptCall): Promise<Reply> {
-    if (cluster && !sameSlot(call.keys)) throw crossSlot(call);
-    const key = loadedKey(call);
-    if (loaded.has(key)) {
-      try {
-        return normaliseReply('EVALSHA', await invoke(client, scriptArgv(call)), mode);
-      } catch (error) {
-        if (!isNoScript(error)) fail(error);
-        loaded.delete(key);
-      }
-    }
+  /**
+   * The answer is recorded against the slot's owner as known once it arrived: a call that
+   * followed a MOVED reply to a new owner (a resharding, a promoted replica) is that node's.
+   */
+  async function sendScript(call: ScriptCall, argv: readonly string[]): Promise<Reply> {
+    let reply: unknown;
     try {
-      const reply = normaliseReply('EVAL', await invoke(client, evalArgv(call)), mode);
-      loaded.add(key);
-      return reply;
+      reply = await invoke(client, argv);
     } catch (error) {
-      // A script error still means the body compiled and is cached.
-      if (isScriptRuntimeError(error)) loaded.add(key);
+      const text = replyErrorText(error);
+      if (text !== undefined && scripts.answered(call, nodeOf(call), text)) {
+        return sendScript(call, scripts.evalArgv(call));
+      }
       return fail(error);
     }
+    scripts.answered(call, nodeOf(call), undefined);
+    return normaliseReply(argv[0] as string, reply, mode);
+  }
+
+  function runScript(call: ScriptCall): Promise<Reply> {
+    if (cluster && !sameSlot(call.keys)) return Promise.reject(crossSlot(call));
+    return sendScript(call, scripts.argv(call, nodeOf(call)));
   }
 
   async function runSplit(command: Command): Promise<Reply> {
@@ -196,41 +166,30 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     for (let i = 0; i < items.length; i++) {
       const [error, reply] = results[i] ?? [new Error('missing pipeline reply'), null];
       const item = items[i] as PipeItem;
-      if (error) {
-        if (item.call && isNoScript(error)) {
+      if (item.call) {
+        const text = error ? replyErrorText(error) : undefined;
+        if ((!error || text !== undefined) && scripts.answered(item.call, nodeOf(item.call), text)) {
           retry.push(i);
-          loaded.delete(item.key as string);
+          continue;
         }
-        out[i] = mapError(error, closed);
-      } else {
-        if (item.key !== undefined) loaded.add(item.key);
-        out[i] = normaliseReply(item.argv[0] as string, reply, mode);
       }
+      out[i] = error ? mapError(error, closed) : normaliseReply(item.argv[0] as string, reply, mode);
     }
     if (retry.length === 0) return out;
-    const again = client.pipeline();
-    for (const i of retry) {
-      invoke(again, evalArgv((items[i] as PipeItem).call as ScriptCall));
-    }
-    try {
-      const second = (await again.exec()) ?? [];
-      for (let j = 0; j < retry.length; j++) {
-        const [error, reply] = second[j] ?? [new Error('missing pipeline reply'), null];
-        const item = items[retry[j] as number] as PipeItem;
-        if (!error) loaded.add(item.key as string);
-        out[retry[j] as number] = error ? mapError(error, closed) : normaliseReply('EVAL', reply, mode);
-      }
-    } catch (error) {
-      for (const at of retry) out[at] = mapError(error, closed);
-    }
+    const again = retry.map((i): PipeItem => {
+      const item = items[i] as PipeItem;
+      return { ...item, argv: scripts.evalArgv(item.call as ScriptCall) };
+    });
+    // EVAL never answers NOSCRIPT, so this recursion ends after one level.
+    const second = await pipelined(again);
+    for (let j = 0; j < retry.length; j++) out[retry[j] as number] = second[j] as Reply | Error;
     return out;
   }
 
   function toItem(entry: BatchEntry): PipeItem {
     if ('command' in entry) return { argv: entry.command.argv };
     const call = entry.call;
-    const key = loadedKey(call);
-    return { argv: loaded.has(key) ? scriptArgv(call) : evalArgv(call), call, key };
+    return { argv: scripts.argv(call, nodeOf(call)), call };
   }
 
   /**
@@ -299,7 +258,6 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     const tail = ['MATCH', request.match, 'COUNT', String(request.count)];
     if (request.type) tail.push('TYPE', request.type);
     do {
-      if (closed) throw closedError();
       let reply: unknown;
       try {
         reply = await node.call('SCAN', cursor, ...tail);
@@ -318,25 +276,21 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     name: ADAPTER,
     capabilities,
     command(command: Command): Promise<Reply> {
-      if (closed) return Promise.reject(closedError());
       const blocking = blockingError(command.argv, ADAPTER);
       if (blocking) return Promise.reject(blocking);
       if (cluster && command.keys.length > 1) return runSplit(command);
       return send(command.argv);
     },
     script(call: ScriptCall): Promise<Reply> {
-      if (closed) return Promise.reject(closedError());
       return runScript(call);
     },
     batch(entries: readonly BatchEntry[]): Promise<Array<Reply | Error>> {
-      if (closed) return Promise.reject(closedError());
       if (entries.length === 0) return Promise.resolve([]);
       return batchRefusingBlocking(entries, ADAPTER, (run) =>
         cluster ? clusterBatch(cluster, run) : pipelined(run.map(toItem)),
       );
     },
     async *scan(request: ScanRequest): AsyncGenerator<string[]> {
-      if (closed) throw closedError();
       if (!cluster) {
         yield* scanNode(client, request);
         return;
@@ -345,19 +299,18 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
       for (const node of cluster.nodes('master')) yield* scanNode(node, request);
     },
     publish(channel: string, message: string): Promise<number> {
-      if (closed) return Promise.reject(closedError());
       if (!cluster) return send(['PUBLISH', channel, message]) as Promise<number>;
       return pubsubNode(cluster)
         .then((node) => node.call('PUBLISH', channel, message) as Promise<number>, fail)
         .then(undefined, fail);
     },
     subscribe(channels, handler, events) {
-      if (closed) return Promise.reject(closedError());
       subscriber ??= new Subscriber(settings.openSubscriber, settings.subscriberDeadlineMs);
       return subscriber.subscribe(channels, handler, events);
     },
+    // The store's guard (see `closable`) refuses new calls and runs this once; `closed` only
+    // names the failures of calls still in flight E_CLOSED.
     async close(): Promise<void> {
-      if (closed) return;
       closed = true;
       subscriber?.close();
       if (!owned) return;

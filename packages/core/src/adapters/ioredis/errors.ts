@@ -66,8 +66,3 @@ export function mapError(error: unknown, closed: boolean): KvError {
   }
   return new KvError('E_COMMAND', message, { adapter: ADAPTER, cause: error });
 }
-
-/** The error of a call made after `close()`. */
-export function closedError(): KvError {
-  return new KvError('E_CLOSED', 'the store was closed', { adapter: ADAPTER });
-}

@@ -1,5 +1,8 @@
 import * as z from 'zod';
 import { parseOptions } from '../../kit/options.js';
+import { MAX_DB, redisUrlDatabase } from './url-db.js';
+
+export { redisUrlDatabase, redisUrlProblem } from './url-db.js';
 
 /** A Cluster seed node. */
 export interface IoredisNode {
@@ -83,7 +86,7 @@ export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdap
     port: z.number().int().min(1).max(65535).optional(),
     username: z.string().optional(),
     password: z.string().optional(),
-    db: z.number().int().min(0).optional(),
+    db: z.number().int().min(0).max(MAX_DB).optional(),
     cluster: z.object({ nodes: z.array(node).min(1) }).optional(),
     autoPipelining: z.boolean().default(false),
     commandTimeoutMs: z.number().int().positive().default(10_000),
@@ -93,6 +96,16 @@ export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdap
   })
   .strict()
   .superRefine((o, ctx) => {
+    const fromUrl = o.url === undefined ? undefined : redisUrlDatabase(o.url);
+    if (typeof fromUrl === 'string') {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: fromUrl });
+    } else if (fromUrl !== undefined && o.db !== undefined && o.db !== fromUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['db'],
+        message: `is ${o.db} but the url selects database ${fromUrl}`,
+      });
+    }
     if (o.url !== undefined && (o.host !== undefined || o.port !== undefined)) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'give either url or host/port, not both' });
     }
@@ -106,7 +119,10 @@ export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdap
 
 /** Validate options once; a bad one is `E_INVALID_OPTIONS` naming the field. */
 export function parseIoredisOptions(input: unknown): ResolvedIoredisOptions {
-  return parseOptions('ioredisAdapter', ioredisOptionsSchema, input);
+  const options = parseOptions('ioredisAdapter', ioredisOptionsSchema, input);
+  const fromUrl = options.url === undefined ? undefined : redisUrlDatabase(options.url);
+  // Passed to ioredis as a number, so it never parses the URL's database itself.
+  return typeof fromUrl === 'number' ? { ...options, db: fromUrl } : options;
 }
 
 /** Reconnect forever with a capped backoff: the store recovers when Redis comes back. */

@@ -1,33 +1,15 @@
 import type { Reply, ScriptCall } from '../../driver.js';
 import { fromReplyError, type KvError } from '../../errors.js';
+import { ScriptLoader } from '../../script-loader.js';
 import { ADAPTER, mapRequestError, type PipelineEntry, type Transport } from './transport.js';
 
 /** One queued command or script call, settled with its reply or its error. */
 export interface QueuedEntry {
   readonly argv?: readonly string[];
   readonly call?: ScriptCall;
-  /** Send the script by EVAL at once: the retry of an EVALSHA that answered NOSCRIPT. */
-  readonly evalNow?: boolean;
+  /** The command to send, fixed when the entry is taken into a request (scripts: see ScriptLoader). */
+  argvSent?: readonly string[];
   settle(result: Reply | KvError): void;
-}
-
-interface Sent {
-  readonly entry: QueuedEntry;
-  /** The script went as EVALSHA: a NOSCRIPT answer is retried with EVAL. */
-  readonly bySha: boolean;
-}
-
-function scriptArgv(call: ScriptCall, bySha: boolean): string[] {
-  // Read-only scripts go as EVALSHA_RO / EVAL_RO: Redis then refuses any write they attempt.
-  const ro = call.script.readonly ? '_RO' : '';
-  const argv = [
-    (bySha ? 'EVALSHA' : 'EVAL') + ro,
-    bySha ? call.script.sha : call.script.lua,
-    String(call.keys.length),
-  ];
-  for (const k of call.keys) argv.push(k);
-  for (const a of call.args) argv.push(a);
-  return argv;
 }
 
 /**
@@ -37,17 +19,17 @@ function scriptArgv(call: ScriptCall, bySha: boolean): string[] {
  * goes, in issue order, into the next `/pipeline` request. That is one HTTP request per batch
  * of concurrent calls, and Redis runs the commands in the order the caller issued them.
  *
- * Scripts go by EVALSHA. A request is cut right after an EVALSHA of a script this adapter has
- * not seen succeed yet, so that if it answers NOSCRIPT the EVAL retry runs before any later
- * command: order holds even on first use. (After a SCRIPT FLUSH on the server, a known script's
- * EVAL retry can run after the commands that followed it in the same request.)
+ * Scripts go as the shared `ScriptLoader` says: EVAL until the server accepted them, then
+ * EVALSHA, so order holds on first use. A NOSCRIPT answer (after a SCRIPT FLUSH) is retried by
+ * EVAL in the next request, ahead of anything queued meanwhile but after the commands that
+ * followed it in the same request.
  */
 export class OrderedPipeline {
   readonly #transport: Transport;
   readonly #timeoutMs: number;
   readonly #maxCommands: number;
   readonly #groups: QueuedEntry[][] = [];
-  readonly #loaded = new Set<string>();
+  readonly #scripts = new ScriptLoader();
   #running = false;
   /** Requests sent, for tests that count round trips. */
   requests = 0;
@@ -79,62 +61,45 @@ export class OrderedPipeline {
     }
   }
 
-  #take(): Sent[] {
-    const sent: Sent[] = [];
-    const loadedHere = new Set<string>();
+  #take(): QueuedEntry[] {
+    const sent: QueuedEntry[] = [];
     while (this.#groups.length > 0) {
       const group = this.#groups[0] as QueuedEntry[];
       if (sent.length > 0 && sent.length + group.length > this.#maxCommands) break;
       this.#groups.shift();
-      let cut = false;
       for (const entry of group) {
-        const call = entry.call;
-        if (!call) {
-          sent.push({ entry, bySha: false });
-          continue;
-        }
-        const sha = call.script.sha;
-        const known = this.#loaded.has(sha) || loadedHere.has(sha);
-        const bySha = entry.evalNow !== true;
-        if (bySha && !known) cut = true;
-        if (!bySha) loadedHere.add(sha);
-        sent.push({ entry, bySha });
+        // A retry already holds its EVAL; anything else is decided now, with what is known now.
+        if (entry.call && entry.argvSent === undefined) entry.argvSent = this.#scripts.argv(entry.call);
+        sent.push(entry);
       }
-      if (cut) break;
     }
     return sent;
   }
 
-  async #send(sent: Sent[]): Promise<void> {
-    const commands = sent.map(({ entry, bySha }) =>
-      entry.call ? scriptArgv(entry.call, bySha) : (entry.argv as readonly string[]),
-    );
+  async #send(sent: QueuedEntry[]): Promise<void> {
+    const commands = sent.map((entry) => (entry.argvSent ?? entry.argv) as readonly string[]);
     let answers: PipelineEntry[];
     try {
       this.requests++;
       answers = await this.#transport.pipeline(commands, this.#timeoutMs);
     } catch (error) {
       const mapped = mapRequestError(error);
-      for (const { entry } of sent) entry.settle(mapped);
+      for (const entry of sent) entry.settle(mapped);
       return;
     }
     const retries: QueuedEntry[] = [];
     for (let i = 0; i < sent.length; i++) {
-      const { entry, bySha } = sent[i] as Sent;
+      const entry = sent[i] as QueuedEntry;
       const answer = answers[i];
       if (answer === undefined) {
         entry.settle(fromReplyError('ERR the pipeline answer has fewer entries than commands', ADAPTER));
         continue;
       }
       const error = answer.error;
-      if (entry.call) {
-        if (bySha && typeof error === 'string' && error.startsWith('NOSCRIPT')) {
-          retries.push({ call: entry.call, settle: entry.settle, evalNow: true });
-          continue;
-        }
-        // Any other answer means Redis has the script cached now (EVAL caches even a failing body).
-        if (typeof error !== 'string' || !error.includes('compiling'))
-          this.#loaded.add(entry.call.script.sha);
+      const call = entry.call;
+      if (call && this.#scripts.answered(call, '', typeof error === 'string' ? error : undefined)) {
+        retries.push({ call, settle: entry.settle, argvSent: this.#scripts.evalArgv(call) });
+        continue;
       }
       if (typeof error === 'string') entry.settle(fromReplyError(error, ADAPTER));
       else entry.settle((answer.result ?? null) as Reply);
