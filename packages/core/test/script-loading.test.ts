@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slotOf } from '../src/adapters/ioredis/cluster.js';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
 import { upstashDriver } from '../src/adapters/upstash.js';
-import { createStore, defineScript, type KvStore } from '../src/index.js';
+import { createStore } from '../src/driver/index.js';
+import { defineScript, type KvStore } from '../src/index.js';
 import { ScriptLoader } from '../src/script-loader.js';
 
 // Servers of this file's own: commandstats count every client's commands, and other files run scripts too.
