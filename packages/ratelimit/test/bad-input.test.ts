@@ -142,7 +142,7 @@ describe('factories and HTTP helpers (findings 11 and 12)', () => {
 
   it('nodeRateLimit calls next once when next() throws', async () => {
     const rl = createRateLimiter({
-      store: (await testStores()[0]?.create()) as KvStore,
+      store: memoryAdapter({ sweepIntervalMs: 0 }),
       limit: 5,
       window: '1m',
     });
