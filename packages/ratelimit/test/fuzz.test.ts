@@ -293,6 +293,27 @@ describe('factories and helpers', () => {
     );
   });
 
+  it('middlewares: whatever key() and cost() return, the request settles with a KvError or an answer', async () => {
+    const limiter = createRateLimiter({ store, limit: 3, window: '1m', prefix: uniquePrefix('fuzz-mw') });
+    await fc.assert(
+      fc.asyncProperty(weird, weird, async (key, cost) => {
+        const options = { key: () => key as never, cost: () => cost as never };
+        await settle('fetchRateLimit()', () =>
+          fetchRateLimit(limiter, options)(new Request('http://127.0.0.1/')),
+        );
+        const passed: unknown[] = [];
+        const res = { statusCode: 200, setHeader: () => undefined, end: () => undefined };
+        await settle('nodeRateLimit()', () =>
+          nodeRateLimit(limiter, options)({}, res, (e?: unknown) => passed.push(e)),
+        );
+        // next is called once: with nothing, or with a typed error; or the request was answered.
+        expect(passed.length).toBeLessThanOrEqual(1);
+        if (passed[0] !== undefined) count('nodeRateLimit() next(error)', codeOf(passed[0]));
+      }),
+      { numRuns: RUNS * 4 },
+    );
+  });
+
   it('rateLimitHeaders and rateLimitProblem of a foreign result: headers or a KvError', () => {
     fc.assert(
       fc.property(weird, weird, (result, options) => {
