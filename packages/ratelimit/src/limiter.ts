@@ -8,34 +8,19 @@ import {
   isStoreFailure,
 } from '@raptorflow/core/kit';
 import { LRUCache } from 'lru-cache';
+import {
+  type Call,
+  callOf,
+  type LimitCallOptions,
+  limitsOf,
+  type PeekCallOptions,
+  tenantOf,
+} from './call.js';
 import { emitRateLimitEvent, emitRepairEvent, type RateLimitOperation } from './events.js';
 import { identifierKeyPart, MAX_ESCAPED } from './identifier.js';
 import { checkPolicy, type RateLimiterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { DONE, fromOutcome, type RateLimitReason, type RateLimitResult } from './result.js';
 import { ALGORITHMS, argsEncoder, type LimitParams, type ScriptOutcome } from './scripts/index.js';
-
-/** Options of one `limit` call. */
-export interface LimitCallOptions {
-  /** Units this call takes; a whole number. Negative refunds (not for a penalty). @default 1 */
-  cost?: number | undefined;
-  /** Override the limit of this call (one number for the first policy, or one per policy). */
-  limit?: number | readonly number[] | undefined;
-  /**
-   * The tenant (workspace, customer) this call counts for, copied to the `tenant` field of the
-   * rate-limit event and used nowhere else. The identifier itself is never put in an event.
-   */
-  tenant?: string | undefined;
-}
-
-/** Options of one `peek` call. */
-export interface PeekCallOptions {
-  /** Would a call of this cost be allowed? 0 reports the current state. @default 0 */
-  cost?: number | undefined;
-  /** Override the limit, as for `limit`. */
-  limit?: number | readonly number[] | undefined;
-  /** The tenant for the event, as for `limit`. */
-  tenant?: string | undefined;
-}
 
 /** A rate limiter on a RaptorFlow KV store. */
 export interface RateLimiter {
@@ -54,19 +39,8 @@ export interface RateLimiter {
   readonly options: Readonly<ResolvedOptions>;
 }
 
-/** What one `limit` / `peek` call asks for, as the public methods pass it on. */
-interface Call {
-  cost: number;
-  limit?: number | readonly number[] | undefined;
-  tenant?: string | undefined;
-}
-
 /** Identifiers whose keys a limiter remembers. */
 const RECENT_MAX = 4096;
-
-/** The tenant of an event: only a string (a bad one fails the call, and its event says so). */
-const tenantOf = (call: Call): string | undefined =>
-  typeof call.tenant === 'string' ? call.tenant : undefined;
 
 /** `where` of per-call argument errors. */
 const LIMIT = 'ratelimit.limit';
@@ -144,17 +118,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (Math.abs(cost) * p.window > 2 ** 52)
         throw invalidArgument(where, `cost: ${cost} is too large for window ${p.window} ms`);
     }
-  };
-
-  /** A per-call limit (or `limitFor`'s answer) as a list; its numbers are checked by `overrideOf`. */
-  const limitsOf = (v: unknown, where: string, field: string): readonly number[] | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v === 'number') return [v];
-    if (Array.isArray(v) && v.length >= 1 && v.length <= n && v.every((x) => typeof x === 'number')) return v;
-    throw invalidArgument(
-      where,
-      `${field}: must be a number or an array of 1 to ${n} numbers, got ${describeValue(v)}`,
-    );
   };
 
   const failure = async (
@@ -261,7 +224,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       if (call.tenant !== undefined && typeof call.tenant !== 'string')
         throw invalidArgument(where, `tenant: must be a string, got ${describeValue(call.tenant)}`);
       // Checked before the block cache answers: a bad call fails whatever the cache holds.
-      limits = limitsOf(call.limit, where, 'limit');
+      limits = limitsOf(call.limit, n, where, 'limit');
       override = limits && overrideOf(limits, where);
     } catch (error) {
       return Promise.reject(error);
@@ -292,7 +255,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   ): Promise<RateLimitResult> => {
     const where = take ? LIMIT : PEEK;
     const go = (answer: unknown): Promise<RateLimitResult> => {
-      const limits = limitsOf(answer, where, 'limitFor() returned');
+      const limits = limitsOf(answer, n, where, 'limitFor() returned');
       return send(identifier, part, keys, call, take, limits, limits && overrideOf(limits, where));
     };
     const r: unknown = (o.limitFor as NonNullable<typeof o.limitFor>)(identifier);
@@ -328,18 +291,6 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       now,
       pending: DONE,
     };
-  };
-
-  /** The options argument of `limit` / `peek`: an object, or nothing. */
-  const callOf = (
-    opts: LimitCallOptions | PeekCallOptions | undefined,
-    cost: number,
-    where: string,
-  ): Call => {
-    if (opts === undefined || opts === null) return { cost };
-    if (typeof opts !== 'object')
-      throw invalidArgument(where, `options: must be an object, got ${describeValue(opts)}`);
-    return { cost: opts.cost ?? cost, limit: opts.limit, tenant: opts.tenant };
   };
 
   const reset = async (identifier: string): Promise<undefined> => {
