@@ -1,4 +1,5 @@
 import { isKvError, type KvStore, memoryAdapter } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createCheckRateLimit,
@@ -9,7 +10,7 @@ import {
   trustedProxies,
 } from '../src/index.js';
 import { legacyIdentifier } from '../src/legacy.js';
-import { testStores, uniquePrefix } from './stores.js';
+import { uniquePrefix } from './stores.js';
 
 /*
  * Issue 20's rate-limit findings 6, 8, 9, 11 and 12: bad input is a typed error (a rejection
@@ -45,7 +46,7 @@ function throwsWith(fn: () => unknown, code: string): void {
   expect((error as { code: string }).code).toBe(code);
 }
 
-for (const target of testStores()) {
+for (const target of storeMatrix()) {
   describe(target.name, () => {
     let store: KvStore;
     beforeAll(async () => {

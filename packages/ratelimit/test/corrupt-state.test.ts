@@ -1,9 +1,10 @@
 import type { KvStore } from '@raptorflow/core';
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
+import { storeMatrix } from '@raptorflow/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../src/index.js';
 import type { AlgorithmName } from '../src/scripts/index.js';
-import { testStores, uniquePrefix } from './stores.js';
+import { uniquePrefix } from './stores.js';
 
 /*
  * Unreadable state at a limiter's key (a value no limiter writes, or a key of another Redis
@@ -51,7 +52,7 @@ const BLOCK_PLANTS: Record<string, Plant> = {
   'a block far longer than the option': foreignString('b99999999999999'),
 };
 
-for (const target of testStores()) {
+for (const target of storeMatrix()) {
   describe(target.name, () => {
     let store: KvStore;
     beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { isKvError, type KvStore, memoryAdapter } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,7 +15,7 @@ import {
   rateLimitProblem,
   trustedProxies,
 } from '../src/index.js';
-import { testStores, uniquePrefix } from './stores.js';
+import { uniquePrefix } from './stores.js';
 
 /*
  * Issue 20: bad input never crashes, never loses data, always a typed error. Generated bad
@@ -117,7 +118,7 @@ const weird = fc.oneof(
 const maybe = <T>(valid: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: weird });
 
-for (const target of testStores()) {
+for (const target of storeMatrix()) {
   describe(target.name, () => {
     let store: KvStore;
     beforeAll(async () => {
