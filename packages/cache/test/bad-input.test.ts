@@ -223,7 +223,12 @@ for (const entry of cacheMatrix()) {
         () => ns.getOrSet('k', load, { lease: 'yes' as never }),
         () => ns.getOrSet('k', load, { staleWhileRevalidate: 1 as never }),
         () => ns.setMany([null as never]),
-        () => cached(load, { cache, namespace: 'profiles', workspace: (x: unknown) => x as string })(5),
+        () =>
+          cached(async (_x: unknown) => 1, {
+            cache,
+            namespace: 'profiles',
+            workspace: (x: unknown) => x as string,
+          })(5),
         () => cached(load, { cache: () => 5 as never, namespace: 'profiles', workspace: 'acme' })(),
       ];
       for (const call of calls) expectCode(await rejection(call), 'E_INVALID_ARGUMENT');
