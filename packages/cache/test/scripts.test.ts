@@ -77,7 +77,11 @@ describe('cache scripts: Lua and JavaScript twins agree', () => {
     expect(onMemory).toEqual(onRedis);
     expect(onRedis[0]).toMatchObject({ ws: '2', ns: '5' });
     expect((onRedis[1] as { rest: unknown }).rest).toBeUndefined(); // stale generation: nothing read
-    expect((onRedis[3] as { rest: unknown }).rest).toEqual(['?.0,0.?,1.0', '1||100|200|300|bad=0.0,big=0.0\n1', '?.0,0.?']);
+    expect((onRedis[3] as { rest: unknown }).rest).toEqual([
+      '?.0,0.?,1.0',
+      '1||100|200|300|bad=0.0,big=0.0\n1',
+      '?.0,0.?',
+    ]);
   });
 
   it('releases leases with core compare-and-delete (RELEASE_SCRIPT is its deprecated alias)', () => {
