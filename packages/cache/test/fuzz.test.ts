@@ -1,4 +1,5 @@
 import { isKvError, type KvStore } from '@raptorflow/core';
+import { storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   createCache,
   type NamespaceCache,
 } from '../src/index.js';
-import { cacheMatrix, keysUnder, randomPrefix } from './matrix.js';
+import { keysUnder, randomPrefix } from './matrix.js';
 
 /*
  * Bad input never crashes, never loses data, is always a typed error (issue 20). Generated bad
@@ -237,7 +238,7 @@ describe('fuzz: factories', () => {
   it(
     'createCache and cached take any options: they return or throw E_INVALID_OPTIONS',
     async () => {
-      const store = (await cacheMatrix()[0]?.create()) as KvStore;
+      const store = (await storeMatrix({ only: ['memory'] })[0]?.create()) as KvStore;
       fc.assert(
         fc.property(
           fc.record(
@@ -308,9 +309,7 @@ describe('fuzz: factories', () => {
   );
 });
 
-const FUZZ_STORES = cacheMatrix().filter((s) =>
-  ['memory', 'memory+L1', 'ioredis', 'ioredis+L1'].includes(s.name),
-);
+const FUZZ_STORES = storeMatrix({ only: ['memory', 'memory+L1', 'ioredis', 'ioredis+L1'], layers: ['l1'] });
 
 for (const entry of FUZZ_STORES) {
   describe(`fuzz on ${entry.name}`, () => {
