@@ -1,5 +1,5 @@
-import { isKvError, type KvStore } from '@raptorflow/core';
-import { storeMatrix } from '@raptorflow/core/testing';
+import type { KvStore } from '@raptorflow/core';
+import { createFuzzHarness, type FuzzOutcome, storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -161,77 +161,27 @@ const namespaceOptions = fc.record(
   { requiredKeys: [] },
 );
 
-/** Outcome counts per operation, printed at the end. */
-const tally = new Map<string, number>();
-function count(operation: string, outcome: string): void {
-  const id = `${operation} ${outcome}`;
-  tally.set(id, (tally.get(id) ?? 0) + 1);
-}
-
-/** The outcome of a failure: its KvError code; anything else fails the run. */
-function codeOf(operation: string, error: unknown): string {
-  if (!isKvError(error))
-    throw new Error(`${operation}: failed with a ${describeError(error)}, not a KvError`);
-  expect(typeof error.code, operation).toBe('string');
-  return error.code;
-}
-
-function describeError(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : typeof error;
-  } catch {
-    return 'unprintable error';
-  }
-}
+/** The contract checks and outcome counts, shared with core's and the other packages' fuzz suites. */
+const fuzz = createFuzzHarness();
+const count = fuzz.count;
 
 /** A synchronous API: returns, or throws a KvError. */
 function sync(operation: string, run: () => unknown): void {
-  try {
-    run();
-    count(operation, 'ok');
-  } catch (error) {
-    count(operation, codeOf(operation, error));
-  }
+  fuzz.sync(operation, run);
 }
 
 /** A promise-returning API: never throws synchronously; settles, a failure being a KvError. */
-async function promised(
-  operation: string,
-  run: () => Promise<unknown>,
-): Promise<{ ok: boolean; value?: unknown }> {
-  let promise: Promise<unknown>;
-  try {
-    promise = run();
-  } catch (error) {
-    throw new Error(`${operation}: threw synchronously (${describeError(error)}) instead of rejecting`);
-  }
-  if (!(promise instanceof Promise)) throw new Error(`${operation}: did not return a promise`);
-  try {
-    const value = await promise;
-    count(operation, 'ok');
-    return { ok: true, value };
-  } catch (error) {
-    count(operation, codeOf(operation, error));
-    return { ok: false };
-  }
+function promised(operation: string, run: () => Promise<unknown>): Promise<FuzzOutcome> {
+  return fuzz.promised(operation, run);
 }
 
-const unhandled: unknown[] = [];
-const onUnhandled = (error: unknown): void => {
-  unhandled.push(error);
-};
+// Read by the tests below as `unhandled`, emptied never: any entry fails the run.
+const unhandled = fuzz.unhandled;
 
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-});
+beforeAll(() => fuzz.start());
 afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  const rows = [...tally].sort(([a], [b]) => a.localeCompare(b));
-  console.log(
-    `cache fuzz (${LONG ? 'long' : 'small'}, ${RUNS} runs per property): outcomes\n${rows.map(([k, n]) => `  ${k}: ${n}`).join('\n')}`,
-  );
+  fuzz.stop();
+  console.log(fuzz.report(`cache fuzz (${LONG ? 'long' : 'small'}, ${RUNS} runs per property): outcomes`));
 });
 
 describe('fuzz: factories', () => {
@@ -275,9 +225,11 @@ describe('fuzz: factories', () => {
               } as never);
               count('createCache', 'ok');
             } catch (error) {
-              const code = codeOf('createCache', error);
-              expect(code).toBe('E_INVALID_OPTIONS');
-              count('createCache', code);
+              expect(
+                fuzz.sync('createCache', () => {
+                  throw error;
+                }),
+              ).toEqual({ ok: false, code: 'E_INVALID_OPTIONS' });
             }
             const cache = made ?? createCache({ store });
             for (const base of [
@@ -292,9 +244,11 @@ describe('fuzz: factories', () => {
                 cached(async () => 1, opts as never);
                 count('cached', 'ok');
               } catch (error) {
-                const code = codeOf('cached', error);
-                expect(code).toBe('E_INVALID_OPTIONS');
-                count('cached', code);
+                expect(
+                  fuzz.sync('cached', () => {
+                    throw error;
+                  }),
+                ).toEqual({ ok: false, code: 'E_INVALID_OPTIONS' });
               }
             }
             sync('cached(bad)', () => cached(cachedOptions as never));
@@ -517,7 +471,7 @@ for (const entry of FUZZ_STORES) {
               const got = await promised(`corrupt ${layout}: get`, () => ns.get('k'));
               expect(got.ok).toBe(true);
               const reported = decodeErrors.length > 0;
-              if (reported) expect(got.value).toBeUndefined();
+              if (reported) expect(got.ok ? got.value : 'failed').toBeUndefined();
               await promised(`corrupt ${layout}: getOrSet`, () =>
                 ns.getOrSet('k', () => 'fresh', { tags: ['t1'] }),
               );

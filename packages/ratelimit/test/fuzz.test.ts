@@ -1,5 +1,5 @@
-import { isKvError, type KvStore, memoryAdapter } from '@raptorflow/core';
-import { storeMatrix } from '@raptorflow/core/testing';
+import { type KvStore, memoryAdapter } from '@raptorflow/core';
+import { createFuzzHarness, storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,61 +35,24 @@ const RUNS = LONG ? 500 : 25;
 const TIMEOUT = LONG ? 600_000 : 60_000;
 const ALGORITHMS: AlgorithmName[] = ['gcra', 'fixed-window', 'sliding-window', 'sliding-log', 'token-bucket'];
 
-const outcomes = new Map<string, number>();
-const count = (what: string, outcome: string) => {
-  const key = `${what} ${outcome}`;
-  outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-};
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => {
-  process.on('unhandledRejection', onUnhandled);
-  process.on('uncaughtException', onUnhandled);
-});
+/** The contract checks and outcome counts, shared with core's and the other packages' fuzz suites. */
+const fuzz = createFuzzHarness();
+beforeAll(() => fuzz.start());
 afterAll(() => {
-  process.off('unhandledRejection', onUnhandled);
-  process.off('uncaughtException', onUnhandled);
-  const rows = [...outcomes].sort(([a], [b]) => a.localeCompare(b));
-  console.log(
-    `ratelimit fuzz outcomes (${LONG ? 'long' : 'small'} run):\n${rows.map(([k, n]) => `  ${k}: ${n}`).join('\n')}`,
-  );
-  expect(unhandled).toEqual([]);
+  fuzz.stop();
+  console.log(fuzz.report(`ratelimit fuzz outcomes (${LONG ? 'long' : 'small'} run):`));
+  expect(fuzz.unhandled).toEqual([]);
 });
-
-/** The outcome of a failure: its code, after checking it is a KvError. */
-function codeOf(error: unknown): string {
-  expect(isKvError(error), `not a KvError: ${String(error)}`).toBe(true);
-  const code = (error as { code?: unknown }).code;
-  expect(typeof code).toBe('string');
-  return code as string;
-}
 
 /** A synchronous API: returns, or throws a KvError. */
-function sync(what: string, fn: () => unknown): void {
-  try {
-    fn();
-    count(what, 'ok');
-  } catch (error) {
-    count(what, codeOf(error));
-  }
-}
+const sync = (what: string, fn: () => unknown): void => {
+  fuzz.sync(what, fn);
+};
 
 /** A promise-returning API: returns a promise (no synchronous throw) that resolves or rejects with a KvError. */
-async function settle(what: string, fn: () => unknown): Promise<void> {
-  let p: unknown;
-  try {
-    p = fn();
-  } catch (error) {
-    throw new Error(`${what} threw synchronously: ${String(error)}`);
-  }
-  expect(p).toBeInstanceOf(Promise);
-  try {
-    await p;
-    count(what, 'ok');
-  } catch (error) {
-    count(what, codeOf(error));
-  }
-}
+const settle = async (what: string, fn: () => unknown): Promise<void> => {
+  await fuzz.promised(what, fn);
+};
 
 /** Any value, weighted towards the ones validators get wrong. */
 const weird = fc.oneof(
@@ -323,7 +286,10 @@ describe('factories and helpers', () => {
           );
           // next is called once: with nothing, or with a typed error; or the request was answered.
           expect(passed.length).toBeLessThanOrEqual(1);
-          if (passed[0] !== undefined) count('nodeRateLimit() next(error)', codeOf(passed[0]));
+          if (passed[0] !== undefined)
+            fuzz.sync('nodeRateLimit() next(error)', () => {
+              throw passed[0];
+            });
         }),
         { numRuns: RUNS * 4 },
       );
