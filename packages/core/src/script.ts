@@ -144,7 +144,7 @@ function trimZeros(s: string): string {
 export function twinResultToReply(value: TwinResult): Reply {
   if (value === null || value === undefined || value === false) return null;
   if (value === true) return 1;
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : Number.MIN_SAFE_INTEGER;
+  if (typeof value === 'number') return luaNumberReply(value);
   if (typeof value === 'string') return value;
   const out: Reply[] = new Array(value.length);
   let i = 0;
@@ -162,6 +162,19 @@ export function twinResultToReply(value: TwinResult): Reply {
     out.push(twinResultToReply(item));
   }
   return out;
+}
+
+/** The smallest 64-bit integer, exactly representable as a double. */
+const LLONG_MIN = -(2 ** 63);
+
+/**
+ * A Lua number as Redis replies with it: `(long long)` of the double, truncated toward zero. Out
+ * of range or not finite (`inf`, `nan`, `tonumber("9223372036854775806")`, which rounds up to
+ * 2^63) it is LLONG_MIN on x86-64: checked against redis-server 7.0 with `return tonumber(ARGV[1])`.
+ */
+function luaNumberReply(n: number): number {
+  if (!Number.isFinite(n) || n >= 2 ** 63 || n < LLONG_MIN) return LLONG_MIN;
+  return Math.trunc(n);
 }
 
 /** Raise a script error from a twin, the way `error()` aborts a Lua body. */

@@ -52,3 +52,29 @@ describe('twin results follow Lua reply rules', () => {
     expect(twinResultToReply(['a', false, 'b'])).toEqual(['a', null, 'b']);
   });
 });
+
+describe('a Lua number returned by a script is the integer reply Redis sends', () => {
+  // Found by the full-size differential test: INCRBY to 2^63 - 2, then a script returning the
+  // value with tonumber: Redis replied LLONG_MIN, the twin +9.2e18.
+  it.each([
+    '9223372036854775806',
+    '9223372036854775807',
+    '-9223372036854775808',
+    '1e19',
+    '-1e19',
+    'inf',
+    '-inf',
+    'nan',
+    '9.2233720368547e18',
+    '-3.9',
+    '123456789012345',
+  ])('return tonumber(%s)', async (text) => {
+    const { redis } = inject('raptorflow');
+    const reply = await respCommand(redis.host, redis.port, ['EVAL', 'return tonumber(ARGV[1])', '0', text]);
+    expect(
+      twinResultToReply(
+        Number(text === 'nan' ? Number.NaN : text === 'inf' ? Infinity : text === '-inf' ? -Infinity : text),
+      ),
+    ).toBe(Number(reply));
+  });
+});
