@@ -6,7 +6,7 @@ import { type FeatureEvents, featureEvents } from '@raptorflow/core/kit';
 export const FEATURE = 'locks';
 
 /** The operations this package reports, as `FeatureEvent.operation`. */
-export type LocksOperation = 'incr';
+export type LocksOperation = 'acquire' | 'release' | 'extend' | 'lost' | 'fenced-write';
 
 /** The store's feature-event hub; see `featureEvents` in `@raptorflow/core/kit`. */
 export type FeatureHub = Emitter<FeatureEvents>;
@@ -26,7 +26,7 @@ export function operationStart(hub: FeatureHub): number {
 
 /**
  * Report one finished operation in the kit's `FeatureEvent` shape. `outcome` is in the
- * feature's words (`ok` here; a cache says `hit`/`miss`), `error` when the call threw.
+ * feature's words (`acquired`, `held`, `released`, `lost`...), `error` when the call threw.
  */
 export function emitOperation(
   hub: FeatureHub,
@@ -34,6 +34,7 @@ export function emitOperation(
   started: number,
   outcome: string,
   error?: unknown,
+  detail?: Readonly<Record<string, unknown>>,
 ): void {
   // A listener added mid-call gets no event for it: there is no start time to measure from.
   if (started < 0 || !hub.has('operation')) return;
@@ -43,5 +44,6 @@ export function emitOperation(
     outcome,
     durationMs: performance.now() - started,
     error: isKvError(error) ? error.code : undefined,
+    detail,
   });
 }

@@ -1,15 +1,34 @@
 /**
- * `@raptorflow/locks`: the public surface. Everything a user imports is exported
- * here and nowhere else (one entry, `"."`).
+ * `@raptorflow/locks`: the public surface. Everything a user imports is exported here and
+ * nowhere else (one entry, `"."`).
  */
-export { LOCKS_ERRORS, type LocksErrorCode } from './errors.js';
+export type { AcquireOptions } from './call-options.js';
+export { LOCK_ERRORS, type LockErrorCode } from './errors.js';
 export type { LocksOperation } from './events.js';
-export { createLocks, type IncrResult, type Locks } from './locks.js';
-export type { LocksOptions } from './options.js';
+export type { Lock } from './lock.js';
 export {
-  encodeIncrementArgs,
-  INCREMENT,
-  type IncrementReply,
+  createLocks,
+  type FencedWriteResult,
+  type LockLostEvent,
+  type Locks,
+  type LocksEvents,
+} from './locks.js';
+export type { LocksOptions, RetryOptions } from './options.js';
+export {
+  ACQUIRE,
+  type AcquireReply,
+  acquireKeys,
+  EXTEND,
+  encodeAcquireArgs,
+  encodeExtendArgs,
+  encodeFencedWriteArgs,
+  encodeReleaseArgs,
+  FENCED_WRITE,
+  type FencedWriteReply,
   LOCKS_SCRIPTS,
-  parseIncrementReply,
+  parseAcquireReply,
+  parseFencedWriteReply,
+  parseReleaseReply,
+  RELEASE,
+  type ReleaseReply,
 } from './scripts/index.js';

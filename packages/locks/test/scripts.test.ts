@@ -1,53 +1,172 @@
-import { type KvStore, scriptSha } from '@raptorflow/core';
-import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeIncrementArgs, INCREMENT, LOCKS_SCRIPTS } from '../src/index.js';
+import { defineScript, scriptSha } from '@raptorflow/core';
+import { runScriptDifferential } from '@raptorflow/core/testing';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it } from 'vitest';
+import {
+  ACQUIRE,
+  EXTEND,
+  encodeAcquireArgs,
+  encodeExtendArgs,
+  encodeFencedWriteArgs,
+  encodeReleaseArgs,
+  FENCED_WRITE,
+  LOCKS_SCRIPTS,
+  RELEASE,
+} from '../src/index.js';
+
+/*
+ * The twins are trusted only because this test exists: core's `runScriptDifferential` runs each
+ * sequence on redis-server, then replays it on memory with the clock pinned to Redis's instants,
+ * and asserts identical replies, errors and keys step by step. TTLs are either long (60 s) or
+ * 1 ms followed by a 15 ms pause, so no call lands near an expiry instant, where Redis (which
+ * keeps a key through its expiry millisecond) and the replay could differ. Expiry instants are
+ * not compared: PX counts from Redis's own clock, a moment after the harness's TIME read.
+ */
+
+const servers = inject('raptorflow');
+let run = 0;
+const prefix = () => {
+  run += 1;
+  return `locksdiff:{${process.pid}-${run}}:`;
+};
 
 describe('scripts', () => {
-  it('each declares its keys, has a package-scoped name and the SHA of its Lua', () => {
-    expect(LOCKS_SCRIPTS.length).toBeGreaterThan(0);
-    for (const script of LOCKS_SCRIPTS) {
-      expect(script.name).toMatch(/^locks-[a-z-]+$/);
-      expect(script.keys).toBeTypeOf('number');
-      expect(script.sha).toBe(scriptSha(script.lua));
+  it('each has a package-scoped name and the SHA Redis computes', async () => {
+    expect(LOCKS_SCRIPTS.length).toBe(4);
+    const redis = new Redis({ host: servers.redis.host, port: servers.redis.port });
+    try {
+      for (const script of LOCKS_SCRIPTS) {
+        expect(script.name).toMatch(/^locks-[a-z-]+$/);
+        expect(script.sha).toBe(scriptSha(script.lua));
+        expect(await redis.script('LOAD', script.lua)).toBe(script.sha);
+      }
+    } finally {
+      await redis.quit();
     }
-    expect(new Set(LOCKS_SCRIPTS.map((s) => s.name)).size).toBe(LOCKS_SCRIPTS.length);
-  });
-
-  it('encodes ARGV as strings', () => {
-    expect(encodeIncrementArgs(3, 60_000)).toEqual(['3', '60000']);
   });
 });
 
-// The same cases through the twin (memory) and the Lua (redis-server): both must give these replies.
-describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('INCREMENT on $name', ({ create }) => {
-  let store: KvStore;
-  beforeAll(async () => {
-    store = (await create()).namespace(randomPrefix());
+/*
+ * A sequence mixes acquire, release and extend on one group of two resources, so the state one
+ * script leaves is what the next one reads. The harness runs one script per sequence: this
+ * test-only script dispatches to the real Lua bodies (pasted unchanged into functions) and to
+ * the real twins, after narrowing KEYS and ARGV to what each expects.
+ */
+const KINDS = { acquire: ACQUIRE, release: RELEASE, extend: EXTEND } as const;
+type Kind = keyof typeof KINDS;
+const pick = (which: string, all: readonly string[], kind: Kind): string[] => {
+  const idx = which === 'ab' ? [0, 1] : which === 'a' ? [0] : [1];
+  const [waiters, la, fa, lb, fb] = all as [string, string, string, string, string];
+  const lf = [
+    [la, fa],
+    [lb, fb],
+  ] as const;
+  if (kind === 'acquire') return [waiters, ...idx.flatMap((i) => [...(lf[i] as readonly string[])])];
+  if (kind === 'release') return [waiters, ...idx.map((i) => (lf[i] as readonly string[])[0] as string)];
+  return idx.map((i) => (lf[i] as readonly string[])[0] as string);
+};
+const argsOf = (kind: Kind, token: string, ttl: number, wait: boolean): readonly string[] =>
+  kind === 'acquire'
+    ? encodeAcquireArgs(token, ttl, wait)
+    : kind === 'release'
+      ? encodeReleaseArgs(token)
+      : encodeExtendArgs(token, ttl);
+const MIXED = defineScript<unknown>({
+  name: 'locks-test-mixed',
+  lua: `local all = {KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]}
+local kind, which = ARGV[1], ARGV[2]
+local rest = {}
+for i = 3, #ARGV do rest[#rest + 1] = ARGV[i] end
+local idx = which == 'ab' and {0, 1} or (which == 'a' and {0} or {1})
+local ks = {}
+if kind ~= 'extend' then ks[1] = all[1] end
+for _, i in ipairs(idx) do
+  ks[#ks + 1] = all[2 + 2 * i]
+  if kind == 'acquire' then ks[#ks + 1] = all[3 + 2 * i] end
+end
+local function reset(t, list) for i = #t, 1, -1 do t[i] = nil end for i, v in ipairs(list) do t[i] = v end end
+reset(KEYS, ks)
+reset(ARGV, rest)
+if kind == 'acquire' then return (function() ${ACQUIRE.lua} end)() end
+if kind == 'release' then return (function() ${RELEASE.lua} end)() end
+return (function() ${EXTEND.lua} end)()`,
+  twin: (ctx, keys, args) => {
+    const [kind, which, ...rest] = args as [Kind, string, ...string[]];
+    return KINDS[kind].twin(ctx, pick(which, keys, kind), rest);
+  },
+  parse: (reply) => reply,
+});
+
+const op = fc.record({
+  kind: fc.constantFrom<Kind>('acquire', 'release', 'extend'),
+  which: fc.constantFrom('a', 'b', 'ab'),
+  token: fc.constantFrom('t1', 't2', 't3'),
+  wait: fc.boolean(),
+});
+
+describe('differential: memory twin vs Lua on redis-server', () => {
+  it('acquire, release and extend mixed: identical replies and keys over random sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+        const p = prefix();
+        await runScriptDifferential({
+          redis: servers.redis,
+          script: MIXED,
+          keys: [`${p}waiters`, `${p}a:lock`, `${p}a:fence`, `${p}b:lock`, `${p}b:fence`],
+          // Long TTLs only: no key expires during a run, so no call sits on an expiry instant.
+          steps: ops.map((o) => ({ args: [o.kind, o.which, ...argsOf(o.kind, o.token, 60_000, o.wait)] })),
+          compareExpiry: false,
+        });
+      }),
+      { numRuns: 25 },
+    );
   });
 
-  it('creates, adds to and refuses like its specification', async () => {
-    expect(await store.eval(INCREMENT, ['n'], encodeIncrementArgs(2, 5_000))).toEqual({
-      count: 2,
-      expiresIn: 5_000,
+  it('acquire, then contend with and without waiting: the documented replies', async () => {
+    const p = prefix();
+    const keys = [`${p}waiters`, `${p}a:lock`, `${p}a:fence`, `${p}b:lock`, `${p}b:fence`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: ACQUIRE,
+      keys,
+      steps: [
+        { args: encodeAcquireArgs('t1', 60_000, false) },
+        { args: encodeAcquireArgs('t2', 60_000, true) },
+        { args: encodeAcquireArgs('t3', 1, false), pauseMs: 0 },
+      ],
+      compareExpiry: false,
     });
-    const again = await store.eval(INCREMENT, ['n'], encodeIncrementArgs(3, 9_000));
-    expect(again?.count).toBe(5);
-    // The window is set once: a later call with another window keeps the first.
-    expect(again?.expiresIn).toBeLessThanOrEqual(5_000);
-    expect(await store.pttl('n')).toBeLessThanOrEqual(5_000);
+    expect(redis.map((r) => r.reply)).toEqual([
+      { acquired: true, fences: [1, 1] },
+      { acquired: false },
+      { acquired: false },
+    ]);
+    // The refused caller that waits set the flag; the one that does not wait left it as it was.
+    expect(redis[1]?.dump[`${p}waiters`]).toEqual(['string', ['1']]);
+  });
 
-    await store.set('text', 'abc');
-    expect(await store.eval(INCREMENT, ['text'], encodeIncrementArgs(1, 5_000))).toBeNull();
-    await store.hset('hash', { f: 'v' });
-    expect(await store.eval(INCREMENT, ['hash'], encodeIncrementArgs(1, 5_000))).toBeNull();
-    // A refused call writes nothing: the foreign value keeps no TTL.
-    expect(await store.pttl('text')).toBe(-1);
-
-    await store.set('persistent', '7');
-    expect(await store.eval(INCREMENT, ['persistent'], encodeIncrementArgs(1, 4_000))).toEqual({
-      count: 8,
-      expiresIn: 4_000,
+  it('fenced write: a token older than the newest is refused, an equal one accepted', async () => {
+    const p = prefix();
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: FENCED_WRITE,
+      keys: [`${p}data`],
+      steps: [
+        { args: encodeFencedWriteArgs(3, 'first') },
+        { args: encodeFencedWriteArgs(3, 'again') },
+        { args: encodeFencedWriteArgs(2, 'stale') },
+        { args: encodeFencedWriteArgs(7, 'newer') },
+        { args: encodeFencedWriteArgs(6, 'late') },
+      ],
     });
+    expect(redis.map((r) => r.reply)).toEqual([
+      { written: true, fence: 3 },
+      { written: true, fence: 3 },
+      { written: false, fence: 3 },
+      { written: true, fence: 7 },
+      { written: false, fence: 7 },
+    ]);
+    expect(redis[4]?.dump[`${p}data`]?.[1]).toEqual(['fence\u00007', 'value\u0000newer']);
   });
 });

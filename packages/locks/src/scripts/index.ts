@@ -1,10 +1,27 @@
 import type { Script } from '@raptorflow/core';
-import { INCREMENT } from './increment.js';
+import { ACQUIRE } from './acquire.js';
+import { EXTEND } from './extend.js';
+import { FENCED_WRITE } from './fenced-write.js';
+import { RELEASE } from './release.js';
 
-export { encodeIncrementArgs, INCREMENT, type IncrementReply, parseIncrementReply } from './increment.js';
+export { ACQUIRE, type AcquireReply, acquireKeys, encodeAcquireArgs, parseAcquireReply } from './acquire.js';
+export { EXTEND, encodeExtendArgs } from './extend.js';
+export {
+  encodeFencedWriteArgs,
+  FENCED_WRITE,
+  type FencedWriteReply,
+  parseFencedWriteReply,
+} from './fenced-write.js';
+export { encodeReleaseArgs, parseReleaseReply, RELEASE, type ReleaseReply } from './release.js';
 
 /**
- * Every script of `@raptorflow/locks`, one per file in `src/scripts/`: the
- * differential test replays each on memory (the twin) and on redis-server (the Lua).
+ * Every script of `@raptorflow/locks`, one per file in `src/scripts/`: the differential test
+ * replays each on memory (the twin) and on redis-server (the Lua). Single-resource extend is
+ * core's `COMPARE_AND_EXTEND`, tested in core.
  */
-export const LOCKS_SCRIPTS: readonly Script<unknown>[] = Object.freeze([INCREMENT]);
+export const LOCKS_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
+  ACQUIRE,
+  RELEASE,
+  EXTEND,
+  FENCED_WRITE,
+]);
