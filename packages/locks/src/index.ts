@@ -3,16 +3,11 @@
  * nowhere else (one entry, `"."`).
  */
 export type { AcquireOptions } from './call-options.js';
+export type { LockLostEvent, LocksEvents } from './context.js';
 export { LOCK_ERRORS, type LockErrorCode } from './errors.js';
 export type { LocksOperation } from './events.js';
 export type { Lock } from './lock.js';
-export {
-  createLocks,
-  type FencedWriteResult,
-  type LockLostEvent,
-  type Locks,
-  type LocksEvents,
-} from './locks.js';
+export { createLocks, type FencedWriteResult, type Locks } from './locks.js';
 export type { LocksOptions, RetryOptions } from './options.js';
 export {
   ACQUIRE,
@@ -23,12 +18,23 @@ export {
   encodeExtendArgs,
   encodeFencedWriteArgs,
   encodeReleaseArgs,
+  encodeSemaphoreAcquireArgs,
+  encodeSemaphoreExtendArgs,
+  encodeSemaphoreReleaseArgs,
   FENCED_WRITE,
   type FencedWriteReply,
   LOCKS_SCRIPTS,
   parseAcquireReply,
   parseFencedWriteReply,
   parseReleaseReply,
+  parseSemaphoreAcquireReply,
   RELEASE,
   type ReleaseReply,
+  SEMAPHORE_ACQUIRE,
+  SEMAPHORE_EXTEND,
+  SEMAPHORE_RELEASE,
+  type SemaphoreAcquireReply,
+  type SemaphoreExtendReply,
+  type SemaphoreReleaseReply,
 } from './scripts/index.js';
+export type { Semaphore, SemaphoreAcquireOptions } from './semaphore.js';

@@ -1,49 +1,23 @@
-import type { KvError, KvStore } from '@raptorflow/core';
+import type { KvStore } from '@raptorflow/core';
 import {
-  COMPARE_AND_EXTEND,
-  compareAndExtendArgs,
   describeValue,
   Emitter,
   featureKeyspace,
   invalidArgument,
   optionError,
-  randomToken,
   resolvePolicy,
 } from '@raptorflow/core/kit';
-import { type AcquireOptions, type ResolvedAcquire, resolveAcquire } from './call-options.js';
+import { type AcquireOptions, resolveAcquire } from './call-options.js';
+import type { LocksContext, LocksEvents } from './context.js';
 import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, FEATURE, featureHub, operationStart } from './events.js';
-import { type LockKeys, lockKeys, type ResourceKeys } from './keys.js';
-import { type Lock, LockHandle, type LockOps } from './lock.js';
-import { type LocksOptions, parseLocksOptions, type ResolvedLocksOptions } from './options.js';
-import {
-  ACQUIRE,
-  type AcquireReply,
-  acquireKeys,
-  EXTEND,
-  encodeAcquireArgs,
-  encodeExtendArgs,
-  encodeFencedWriteArgs,
-  encodeReleaseArgs,
-  FENCED_WRITE,
-  RELEASE,
-} from './scripts/index.js';
+import { lockKeys } from './keys.js';
+import type { Lock } from './lock.js';
+import { acquireMutex, mutexOps, mutexTarget } from './mutex.js';
+import { type LocksOptions, parseLocksOptions } from './options.js';
+import { encodeFencedWriteArgs, FENCED_WRITE } from './scripts/index.js';
+import { type Semaphore, semaphore, semaphoreOps } from './semaphore.js';
 import { Waker } from './wake.js';
-
-/** A lost lock, as {@link Locks.events} reports it. */
-export interface LockLostEvent {
-  readonly resources: readonly string[];
-  readonly token: string;
-  readonly fence: number;
-  /** `E_LOCK_LOST` or `E_LOCK_EXPIRED`, the same error as the lock's `signal.reason`. */
-  readonly error: KvError;
-}
-
-/** Events of one {@link Locks} instance. */
-export interface LocksEvents extends Record<string, unknown> {
-  /** A lock of this instance was lost (found by an extension, a release or its TTL). */
-  lost: LockLostEvent;
-}
 
 /** What {@link Locks.fencedWrite} returns. */
 export interface FencedWriteResult {
@@ -51,14 +25,14 @@ export interface FencedWriteResult {
   readonly fence: number;
 }
 
-/** Mutexes on a store; see {@link createLocks}. */
+/** Mutexes and semaphores on a store; see {@link createLocks}. */
 export interface Locks {
   /**
    * Acquire a mutex on `resource`, or on several resources at once (all or none; they must
    * share a group, see `LocksOptions.group`). One round trip when free; while held, waits up to
    * `wait` with exponential backoff and full jitter, woken early by a release where the store
    * has pub/sub. Rejects `E_LOCK_HELD` when the wait runs out, `E_LOCK_ABORTED` when `signal`
-   * aborts, or the store's error (fail-closed).
+   * aborts, or with the store's error (fail-closed).
    */
   acquire(resource: string | readonly string[], options?: AcquireOptions): Promise<Lock>;
   /**
@@ -73,6 +47,8 @@ export interface Locks {
     fn: (signal: AbortSignal, lock: Lock) => T | Promise<T>,
     options?: AcquireOptions,
   ): Promise<T>;
+  /** A counting semaphore of `limit` permits on `resource` (`E_INVALID_ARGUMENT` for bad input). */
+  semaphore(resource: string, limit: number): Semaphore;
   /**
    * Write `value` at `key` (under the package's prefix) only if `fence` is not older than the
    * newest fencing token the key has seen: one round trip. A holder that paused past its TTL
@@ -89,15 +65,10 @@ export interface Locks {
   close(): Promise<void>;
 }
 
-/** Internal state of a mutex handle. */
-interface MutexState {
-  readonly keys: readonly ResourceKeys[];
-  readonly group: string;
-}
-
 /**
- * Mutexes with fencing tokens on any RaptorFlow KV store (memory, ioredis standalone or
- * Cluster, Upstash): acquire, release and extend are one script each, one round trip.
+ * Mutexes and counting semaphores with fencing tokens on any RaptorFlow KV store (memory,
+ * ioredis standalone or Cluster, Upstash): acquire, release and extend are one script each,
+ * one round trip.
  *
  * ```ts
  * const locks = createLocks({ store, ttl: '10s' });
@@ -106,7 +77,7 @@ interface MutexState {
  * ```
  */
 export function createLocks(options: LocksOptions): Locks {
-  const o: ResolvedLocksOptions = parseLocksOptions(options);
+  const o = parseLocksOptions(options);
   const policy = resolvePolicy(o.store, undefined, 'fail-closed');
   if (policy !== 'fail-closed') {
     throw optionError(
@@ -117,89 +88,18 @@ export function createLocks(options: LocksOptions): Locks {
   }
   const space = featureKeyspace(o.store, { feature: FEATURE, prefix: o.prefix });
   const root: KvStore = space.root;
-  const keys: LockKeys = lockKeys(space, o.group);
-  const hub = featureHub(o.store);
-  const events = new Emitter<LocksEvents>();
-  const waker = new Waker(root);
-
-  const ops: LockOps = {
-    async release(lock) {
-      const { keys: rk, group } = lock.state as MutexState;
-      const started = operationStart(hub);
-      try {
-        const reply = await root.eval(
-          RELEASE,
-          [keys.waiters(group), ...rk.map((k) => k.lock)],
-          encodeReleaseArgs(lock.token),
-        );
-        if (reply.waiters) waker.notify(group);
-        const ok = reply.released === rk.length;
-        emitOperation(hub, 'release', started, ok ? 'released' : 'lost');
-        return ok;
-      } catch (error) {
-        emitOperation(hub, 'release', started, 'error', error);
-        throw error;
-      }
-    },
-    async extend(lock, ttl) {
-      const { keys: rk } = lock.state as MutexState;
-      const started = operationStart(hub);
-      try {
-        const ok =
-          rk.length === 1
-            ? await root.eval(
-                COMPARE_AND_EXTEND,
-                [(rk[0] as ResourceKeys).lock],
-                compareAndExtendArgs(lock.token, ttl),
-              )
-            : await root.eval(
-                EXTEND,
-                rk.map((k) => k.lock),
-                encodeExtendArgs(lock.token, ttl),
-              );
-        emitOperation(hub, 'extend', started, ok ? 'extended' : 'lost');
-        return ok;
-      } catch (error) {
-        emitOperation(hub, 'extend', started, 'error', error);
-        throw error;
-      }
-    },
-    ttlOf(value) {
-      const ms = resolveAcquire('extend', { ttl: value }, o, false).ttl;
-      return ms;
-    },
-    lost(lock, error) {
-      if (hub.has('operation')) emitOperation(hub, 'lost', performance.now(), 'lost', error);
-      if (events.has('lost')) {
-        events.emit('lost', { resources: lock.resources, token: lock.token, fence: lock.fence, error });
-      }
-    },
-    lossError(lock, code, cause) {
-      const what =
-        code === 'E_LOCK_LOST' ? 'is no longer held by this owner' : 'expired before it was extended';
-      return LOCK_ERRORS.error(code, `lock ${describeValue(lock.resources.join(', '))} ${what}`, { cause });
-    },
+  const ctx: LocksContext = {
+    options: o,
+    root,
+    keys: lockKeys(space, o.group),
+    hub: featureHub(o.store),
+    events: new Emitter<LocksEvents>(),
+    waker: new Waker(root),
   };
-
-  function resolveKeys(where: string, resource: unknown): MutexState {
-    const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
-    if (list.length === 0) throw invalidArgument(where, 'resource: expected at least one resource');
-    const rk = list.map((r) => keys.of(where, r));
-    const group = (rk[0] as ResourceKeys).group;
-    const seen = new Set<string>();
-    for (const k of rk) {
-      if (k.group !== group) {
-        throw invalidArgument(
-          where,
-          `resources ${describeValue(rk[0]?.resource)} and ${describeValue(k.resource)} are in different groups (${group}, ${k.group}): resources locked together must share a group (LocksOptions.group), so one script can take them atomically on one Cluster slot`,
-        );
-      }
-      if (seen.has(k.resource))
-        throw invalidArgument(where, `resource ${describeValue(k.resource)} is named twice`);
-      seen.add(k.resource);
-    }
-    return { keys: rk, group };
-  }
+  const ttlOf = (value: unknown): number => resolveAcquire('extend', { ttl: value }, o, false).ttl;
+  const mutex = mutexOps(ctx, ttlOf);
+  const semaphores = semaphoreOps(ctx, ttlOf);
+  const { hub } = ctx;
 
   async function acquire(
     where: string,
@@ -207,75 +107,31 @@ export function createLocks(options: LocksOptions): Locks {
     options: unknown,
     autoExtend: boolean,
   ): Promise<Lock> {
-    const state = resolveKeys(where, resource);
-    const call: ResolvedAcquire = resolveAcquire(where, options, o, autoExtend);
-    const { signal, wait, retry, ttl } = call;
-    const token = randomToken();
-    const scriptKeys = acquireKeys(keys.waiters(state.group), state.keys);
-    const args = encodeAcquireArgs(token, ttl, wait > 0);
-    const started = operationStart(hub);
-    const deadline = Date.now() + wait;
-    let attempts = 0;
-    try {
-      for (;;) {
-        if (signal?.aborted) {
-          throw LOCK_ERRORS.error(
-            'E_LOCK_ABORTED',
-            `${where}: the signal aborted the wait for ${describeValue(state.keys.map((k) => k.resource).join(', '))}`,
-            { cause: signal.reason },
-          );
-        }
-        const sentAt = Date.now();
-        const reply: AcquireReply = await root.eval(ACQUIRE, scriptKeys, args);
-        attempts++;
-        if (reply.acquired) {
-          const lock = new LockHandle(ops, {
-            resources: state.keys.map((k) => k.resource),
-            token,
-            fences: reply.fences,
-            ttl,
-            startedAt: sentAt,
-            autoExtend: call.autoExtend,
-            state,
-          });
-          emitOperation(hub, 'acquire', started, 'acquired', undefined, { attempts, fence: lock.fence });
-          return lock;
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw LOCK_ERRORS.error(
-            'E_LOCK_HELD',
-            `${where}: ${describeValue(state.keys.map((k) => k.resource).join(', '))} is held by another owner${wait > 0 ? ` (waited ${wait} ms)` : ''}`,
-          );
-        }
-        // Just subscribed: a release may have been announced before, so look again at once.
-        if (await waker.ready()) continue;
-        const cap = Math.min(retry.maxDelay, retry.minDelay * 2 ** Math.min(attempts - 1, 30));
-        const delay = Math.max(1, Math.floor(Math.random() * cap));
-        await waker.sleep(state.group, Math.min(delay, left), signal);
-      }
-    } catch (error) {
-      emitOperation(
-        hub,
-        'acquire',
-        started,
-        (error as KvError).code === 'E_LOCK_HELD' ? 'held' : 'error',
-        error,
-        { attempts },
+    const target = mutexTarget(ctx, where, resource);
+    return acquireMutex(ctx, mutex, where, target, resolveAcquire(where, options, o, autoExtend));
+  }
+
+  function dataKey(where: string, key: unknown): string {
+    if (typeof key !== 'string' || key === '' || /[{}]/.test(key) || !key.isWellFormed()) {
+      throw invalidArgument(
+        where,
+        `key: expected a non-empty string without { or }, got ${describeValue(key)}`,
       );
-      throw error;
     }
+    return `${space.tag(key)}:data`;
   }
 
   return {
-    events,
+    events: ctx.events,
     get waiting() {
-      return waker.sleeping;
+      return ctx.waker.sleeping;
     },
     acquire: (resource, options) => acquire('acquire', resource, options, false),
+    semaphore: (resource, limit) => semaphore(ctx, semaphores, resource, limit),
     async withLock(resource, fn, options) {
-      if (typeof fn !== 'function')
+      if (typeof fn !== 'function') {
         throw invalidArgument('withLock', `fn: expected a function, got ${describeValue(fn)}`);
+      }
       const lock = await acquire('withLock', resource, options, true);
       let result: Awaited<ReturnType<typeof fn>>;
       try {
@@ -296,16 +152,18 @@ export function createLocks(options: LocksOptions): Locks {
           `fence: expected a whole number >= 0, got ${describeValue(fence)}`,
         );
       }
-      if (typeof value !== 'string')
+      if (typeof value !== 'string') {
         throw invalidArgument('fencedWrite', `value: expected a string, got ${describeValue(value)}`);
+      }
       const k = dataKey('fencedWrite', key);
       const started = operationStart(hub);
-      const reply = await root
-        .eval(FENCED_WRITE, [k], encodeFencedWriteArgs(fence, value))
-        .catch((error: unknown) => {
-          emitOperation(hub, 'fenced-write', started, 'error', error);
-          throw error;
-        });
+      let reply: Awaited<ReturnType<typeof FENCED_WRITE.parse>>;
+      try {
+        reply = await root.eval(FENCED_WRITE, [k], encodeFencedWriteArgs(fence, value));
+      } catch (error) {
+        emitOperation(hub, 'fenced-write', started, 'error', error);
+        throw error;
+      }
       if (!reply.written) {
         const error = LOCK_ERRORS.error(
           'E_LOCK_STALE_FENCE',
@@ -322,16 +180,6 @@ export function createLocks(options: LocksOptions): Locks {
       if (value == null || fence == null) return null;
       return { value, fence: Number(fence) };
     },
-    close: () => waker.close(),
+    close: () => ctx.waker.close(),
   };
-
-  function dataKey(where: string, key: unknown): string {
-    if (typeof key !== 'string' || key === '' || /[{}]/.test(key) || !key.isWellFormed()) {
-      throw invalidArgument(
-        where,
-        `key: expected a non-empty string without { or }, got ${describeValue(key)}`,
-      );
-    }
-    return `${space.tag(key)}:data`;
-  }
 }

@@ -10,9 +10,15 @@ import {
   encodeExtendArgs,
   encodeFencedWriteArgs,
   encodeReleaseArgs,
+  encodeSemaphoreAcquireArgs,
+  encodeSemaphoreExtendArgs,
+  encodeSemaphoreReleaseArgs,
   FENCED_WRITE,
   LOCKS_SCRIPTS,
   RELEASE,
+  SEMAPHORE_ACQUIRE,
+  SEMAPHORE_EXTEND,
+  SEMAPHORE_RELEASE,
 } from '../src/index.js';
 
 /*
@@ -33,7 +39,7 @@ const prefix = () => {
 
 describe('scripts', () => {
   it('each has a package-scoped name and the SHA Redis computes', async () => {
-    expect(LOCKS_SCRIPTS.length).toBe(4);
+    expect(LOCKS_SCRIPTS.length).toBe(7);
     const redis = new Redis({ host: servers.redis.host, port: servers.redis.port });
     try {
       for (const script of LOCKS_SCRIPTS) {
@@ -168,5 +174,96 @@ describe('differential: memory twin vs Lua on redis-server', () => {
       { written: false, fence: 7 },
     ]);
     expect(redis[4]?.dump[`${p}data`]?.[1]).toEqual(['fence\u00007', 'value\u0000newer']);
+  });
+
+  it('semaphore acquire, extend and release mixed: identical replies, keys and expiry instants', async () => {
+    const SEM = {
+      acquire: SEMAPHORE_ACQUIRE,
+      extend: SEMAPHORE_EXTEND,
+      release: SEMAPHORE_RELEASE,
+    } as const;
+    type SemKind = keyof typeof SEM;
+    // The semaphore scripts read TIME and write expiries as instants (PEXPIREAT), so they are
+    // replayed at Redis's own instants (clockOf) with expiries compared; short TTLs and pauses
+    // let holders expire mid-sequence.
+    const MIXED_SEM = defineScript<{ now: number }>({
+      name: 'locks-test-mixed-semaphore',
+      lua: `local kind = ARGV[1]
+local rest = {}
+for i = 2, #ARGV do rest[#rest + 1] = ARGV[i] end
+local all = {KEYS[1], KEYS[2], KEYS[3], KEYS[4]}
+local ks = kind == 'acquire' and all or (kind == 'release' and {all[1], all[2], all[4]} or {all[1], all[2]})
+local function reset(t, list) for i = #t, 1, -1 do t[i] = nil end for i, v in ipairs(list) do t[i] = v end end
+reset(KEYS, ks)
+reset(ARGV, rest)
+if kind == 'acquire' then return (function() ${SEMAPHORE_ACQUIRE.lua} end)() end
+if kind == 'release' then return (function() ${SEMAPHORE_RELEASE.lua} end)() end
+return (function() ${SEMAPHORE_EXTEND.lua} end)()`,
+      twin: (ctx, keys, args) => {
+        const [kind, ...rest] = args as [SemKind, ...string[]];
+        const [h, p, f, w] = keys as [string, string, string, string];
+        const ks = kind === 'acquire' ? [h, p, f, w] : kind === 'release' ? [h, p, w] : [h, p];
+        return SEM[kind].twin(ctx, ks, rest);
+      },
+      // Every reply has the script's TIME second: [flag, now, ...].
+      parse: (reply) => ({ now: Number((reply as unknown[])[1]), reply }) as { now: number },
+    });
+    const semOp = fc.record({
+      kind: fc.constantFrom<SemKind>('acquire', 'acquire', 'extend', 'release'),
+      token: fc.constantFrom('t1', 't2', 't3', 't4'),
+      ttl: fc.constantFrom(5, 40, 60_000),
+      permits: fc.integer({ min: 1, max: 3 }),
+      wait: fc.boolean(),
+      pause: fc.constantFrom(0, 0, 10, 30),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(semOp, { minLength: 1, maxLength: 12 }), async (ops) => {
+        const p = prefix();
+        await runScriptDifferential({
+          redis: servers.redis,
+          script: MIXED_SEM,
+          keys: [`${p}holders`, `${p}permits`, `${p}fence`, `${p}waiters`],
+          steps: ops.map((o) => ({
+            pauseMs: o.pause,
+            args:
+              o.kind === 'acquire'
+                ? ['acquire', ...encodeSemaphoreAcquireArgs(o.token, o.ttl, 3, o.permits, o.wait)]
+                : o.kind === 'extend'
+                  ? ['extend', ...encodeSemaphoreExtendArgs(o.token, o.ttl)]
+                  : ['release', ...encodeSemaphoreReleaseArgs(o.token)],
+          })),
+          clockOf: (r) => r.now,
+          // The waiters flag is a relative PX (a hint, not state): its instant is not compared.
+          compareExpiry: false,
+        });
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('semaphore: expired holders give their permits back, on the store clock', async () => {
+    const p = prefix();
+    const keys = [`${p}holders`, `${p}permits`, `${p}fence`, `${p}waiters`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: SEMAPHORE_ACQUIRE,
+      keys,
+      steps: [
+        // 2 s: a margin far beyond the harness's own calls, so 'short' is alive at step 3.
+        { args: encodeSemaphoreAcquireArgs('short', 2_000, 3, 2, false) },
+        { args: encodeSemaphoreAcquireArgs('long', 60_000, 3, 1, false) },
+        { args: encodeSemaphoreAcquireArgs('third', 60_000, 3, 1, true) },
+        { args: encodeSemaphoreAcquireArgs('fourth', 60_000, 3, 2, false), pauseMs: 2_100 },
+      ],
+      clockOf: (r) => r.now,
+    });
+    expect(redis.map((r) => r.reply)).toEqual([
+      expect.objectContaining({ acquired: true, fence: 1 }),
+      expect.objectContaining({ acquired: true, fence: 2 }),
+      expect.objectContaining({ acquired: false, free: 0 }),
+      expect.objectContaining({ acquired: true, fence: 3 }),
+    ]);
+    // 'short' expired and was pruned: its 2 permits went to 'fourth'.
+    expect(redis[3]?.dump[`${p}permits`]?.[1]).toEqual(['fourth\u00002', 'long\u00001']);
   });
 });

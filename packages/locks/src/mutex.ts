@@ -1,0 +1,134 @@
+import {
+  COMPARE_AND_EXTEND,
+  compareAndExtendArgs,
+  describeValue,
+  invalidArgument,
+  randomToken,
+} from '@raptorflow/core/kit';
+import type { ResolvedAcquire } from './call-options.js';
+import { type LocksContext, lossError, reportLost } from './context.js';
+import { emitOperation, operationStart } from './events.js';
+import type { ResourceKeys } from './keys.js';
+import { LockHandle, type LockOps } from './lock.js';
+import {
+  ACQUIRE,
+  acquireKeys,
+  EXTEND,
+  encodeAcquireArgs,
+  encodeExtendArgs,
+  encodeReleaseArgs,
+  RELEASE,
+} from './scripts/index.js';
+import { acquireWithRetry } from './wait.js';
+
+/** The resources of one mutex, checked: one group, no duplicates. */
+export interface MutexTarget {
+  readonly keys: readonly ResourceKeys[];
+  readonly group: string;
+}
+
+/** Check and resolve `resource` (a name or a list of names of one group). */
+export function mutexTarget(ctx: LocksContext, where: string, resource: unknown): MutexTarget {
+  const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
+  if (list.length === 0) throw invalidArgument(where, 'resource: expected at least one resource');
+  const rk = list.map((r) => ctx.keys.of(where, r));
+  const group = (rk[0] as ResourceKeys).group;
+  const seen = new Set<string>();
+  for (const k of rk) {
+    if (k.group !== group) {
+      throw invalidArgument(
+        where,
+        `resources ${describeValue(rk[0]?.resource)} and ${describeValue(k.resource)} are in different groups (${group}, ${k.group}): resources locked together must share a group (LocksOptions.group), so one script takes them atomically on one Cluster slot`,
+      );
+    }
+    if (seen.has(k.resource))
+      throw invalidArgument(where, `resource ${describeValue(k.resource)} is named twice`);
+    seen.add(k.resource);
+  }
+  return { keys: rk, group };
+}
+
+/** Release and extend of mutex handles: one script each, by the owner's token. */
+export function mutexOps(ctx: LocksContext, ttlOf: (value: unknown) => number): LockOps {
+  const { root, hub, keys, waker } = ctx;
+  return {
+    async release(lock) {
+      const { keys: rk, group } = lock.state as MutexTarget;
+      const started = operationStart(hub);
+      try {
+        const reply = await root.eval(
+          RELEASE,
+          [keys.waiters(group), ...rk.map((k) => k.lock)],
+          encodeReleaseArgs(lock.token),
+        );
+        if (reply.waiters) waker.notify(group);
+        const ok = reply.released === rk.length;
+        emitOperation(hub, 'release', started, ok ? 'released' : 'lost');
+        return ok;
+      } catch (error) {
+        emitOperation(hub, 'release', started, 'error', error);
+        throw error;
+      }
+    },
+    async extend(lock, ttl) {
+      const { keys: rk } = lock.state as MutexTarget;
+      const started = operationStart(hub);
+      try {
+        // One resource: core's compare-and-extend as it is; several: the same, all or none.
+        const ok =
+          rk.length === 1
+            ? await root.eval(
+                COMPARE_AND_EXTEND,
+                [(rk[0] as ResourceKeys).lock],
+                compareAndExtendArgs(lock.token, ttl),
+              )
+            : await root.eval(
+                EXTEND,
+                rk.map((k) => k.lock),
+                encodeExtendArgs(lock.token, ttl),
+              );
+        emitOperation(hub, 'extend', started, ok ? 'extended' : 'lost');
+        return ok;
+      } catch (error) {
+        emitOperation(hub, 'extend', started, 'error', error);
+        throw error;
+      }
+    },
+    ttlOf,
+    lost: (lock, error) => reportLost(ctx, lock, error),
+    lossError,
+  };
+}
+
+/** Acquire a mutex on `target`: one round trip per attempt, the fencing tokens from the same script. */
+export function acquireMutex(
+  ctx: LocksContext,
+  ops: LockOps,
+  where: string,
+  target: MutexTarget,
+  call: ResolvedAcquire,
+): Promise<LockHandle> {
+  const token = randomToken();
+  const scriptKeys = acquireKeys(ctx.keys.waiters(target.group), target.keys);
+  const args = encodeAcquireArgs(token, call.ttl, call.wait > 0);
+  const resources = target.keys.map((k) => k.resource);
+  return acquireWithRetry(ctx, {
+    where,
+    what: resources.join(', '),
+    group: target.group,
+    call,
+    attempt: async (sentAt) => {
+      const reply = await ctx.root.eval(ACQUIRE, scriptKeys, args);
+      if (!reply.acquired) return undefined;
+      return new LockHandle(ops, {
+        resources,
+        token,
+        fences: reply.fences,
+        ttl: call.ttl,
+        startedAt: sentAt,
+        autoExtend: call.autoExtend,
+        state: target,
+      });
+    },
+  });
+}
