@@ -6,6 +6,7 @@ export type { AcquireOptions } from './call-options.js';
 export type { LockLostEvent, LocksEvents } from './context.js';
 export { LOCK_ERRORS, type LockErrorCode } from './errors.js';
 export type { LocksOperation } from './events.js';
+export { createLegacyLocks, type LegacyLocks, type LegacyLocksOptions } from './legacy.js';
 export type { Lock } from './lock.js';
 export { createLocks, type FencedWriteResult, type Locks } from './locks.js';
 export type { LocksOptions, RetryOptions } from './options.js';

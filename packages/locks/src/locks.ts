@@ -13,7 +13,7 @@ import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, FEATURE, featureHub, operationStart } from './events.js';
 import { lockKeys } from './keys.js';
 import type { Lock } from './lock.js';
-import { acquireMutex, mutexOps, mutexTarget } from './mutex.js';
+import { acquireMutex, mutexOps, mutexTarget, releaseByToken } from './mutex.js';
 import { type LocksOptions, parseLocksOptions } from './options.js';
 import { encodeFencedWriteArgs, FENCED_WRITE } from './scripts/index.js';
 import { type Semaphore, semaphore, semaphoreOps } from './semaphore.js';
@@ -47,6 +47,12 @@ export interface Locks {
     fn: (signal: AbortSignal, lock: Lock) => T | Promise<T>,
     options?: AcquireOptions,
   ): Promise<T>;
+  /**
+   * Release the mutex on `resource` by its owner token, from any process (a scheduler took the
+   * lock and handed `lock.token` to a worker). One round trip. Rejects `E_LOCK_FOREIGN_TOKEN`
+   * when another owner holds it and `E_LOCK_LOST` when nobody does.
+   */
+  release(resource: string | readonly string[], token: string): Promise<void>;
   /** A counting semaphore of `limit` permits on `resource` (`E_INVALID_ARGUMENT` for bad input). */
   semaphore(resource: string, limit: number): Semaphore;
   /**
@@ -127,6 +133,7 @@ export function createLocks(options: LocksOptions): Locks {
       return ctx.waker.sleeping;
     },
     acquire: (resource, options) => acquire('acquire', resource, options, false),
+    release: async (resource, token) => releaseByToken(ctx, mutexTarget(ctx, 'release', resource), token),
     semaphore: (resource, limit) => semaphore(ctx, semaphores, resource, limit),
     async withLock(resource, fn, options) {
       if (typeof fn !== 'function') {

@@ -7,6 +7,7 @@ import {
 } from '@raptorflow/core/kit';
 import type { ResolvedAcquire } from './call-options.js';
 import { type LocksContext, lossError, reportLost } from './context.js';
+import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, operationStart } from './events.js';
 import type { ResourceKeys } from './keys.js';
 import { LockHandle, type LockOps } from './lock.js';
@@ -131,4 +132,31 @@ export function acquireMutex(
       });
     },
   });
+}
+
+/**
+ * Release the mutex on `target` by an owner token known from elsewhere (another process took
+ * the lock and handed its token over). One round trip; `E_LOCK_FOREIGN_TOKEN` when another
+ * owner holds a resource, `E_LOCK_LOST` when a resource is not locked at all.
+ */
+export async function releaseByToken(ctx: LocksContext, target: MutexTarget, token: unknown): Promise<void> {
+  if (typeof token !== 'string' || token === '') {
+    throw invalidArgument('release', `token: expected a non-empty string, got ${describeValue(token)}`);
+  }
+  const names = describeValue(target.keys.map((k) => k.resource).join(', '));
+  const reply = await ctx.root.eval(
+    RELEASE,
+    [ctx.keys.waiters(target.group), ...target.keys.map((k) => k.lock)],
+    encodeReleaseArgs(token),
+  );
+  if (reply.waiters) ctx.waker.notify(target.group);
+  if (reply.foreign > 0) {
+    throw LOCK_ERRORS.error(
+      'E_LOCK_FOREIGN_TOKEN',
+      `release: ${names} is held by another owner than this token`,
+    );
+  }
+  if (reply.released < target.keys.length) {
+    throw LOCK_ERRORS.error('E_LOCK_LOST', `release: ${names} is not locked (it expired or was released)`);
+  }
 }

@@ -138,6 +138,16 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     await b.release();
   });
 
+  it('releases by token from elsewhere: foreign and missing locks have their own codes', async () => {
+    const lock = await locks.acquire('handed');
+    await expectCode(locks.release('handed', 'not-the-token'), 'E_LOCK_FOREIGN_TOKEN');
+    expect(await store.get('rf:locks:{handed}:lock')).toBe(lock.token);
+    await locks.release('handed', lock.token);
+    expect(await store.get('rf:locks:{handed}:lock')).toBeNull();
+    await expectCode(locks.release('handed', lock.token), 'E_LOCK_LOST');
+    await expectCode(locks.release('handed', '' as never), 'E_INVALID_ARGUMENT');
+  });
+
   it('refuses bad arguments before any round trip, as rejections', async () => {
     for (const resource of ['', 'a{b', 'c}', 42, undefined, []]) {
       await expectCode(locks.acquire(resource as never), 'E_INVALID_ARGUMENT');
