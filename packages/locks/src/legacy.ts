@@ -1,5 +1,5 @@
 import type { KvStore } from '@raptorflow/core';
-import { type Duration, describeValue, invalidArgument } from '@raptorflow/core/kit';
+import { type Duration, describeValue, invalidArgument, optionError } from '@raptorflow/core/kit';
 import type { Lock } from './lock.js';
 import { createLocks, type Locks } from './locks.js';
 
@@ -50,6 +50,14 @@ function seconds(where: string, timeout: unknown): number {
  * per name) and the scoped form. New code uses `createLocks` for fencing tokens and signals.
  */
 export function createLegacyLocks(options: LegacyLocksOptions): LegacyLocks {
+  if (typeof options !== 'object' || options === null) {
+    throw optionError('createLegacyLocks', '(options)', `expected an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'store' && key !== 'prefix' && key !== 'wait')
+      throw optionError('createLegacyLocks', key, 'is not an option');
+  }
+  // createLocks checks the values (its messages name the field).
   const locks = createLocks({ store: options.store, prefix: options.prefix, wait: options.wait ?? '30s' });
   const held = new Map<string, Lock>();
   return {
