@@ -34,6 +34,8 @@ export interface LocksContext {
   readonly hub: FeatureHub;
   readonly events: Emitter<LocksEvents>;
   readonly waker: Waker;
+  /** A new owner token (see `ownerTokens`). */
+  readonly nextToken: () => string;
 }
 
 /** Report a lost lock on the instance's events and the feature-event hub; never throws. */

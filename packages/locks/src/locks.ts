@@ -15,6 +15,7 @@ import { lockKeys } from './keys.js';
 import type { Lock } from './lock.js';
 import { acquireMutex, mutexOps, mutexTarget, releaseByToken } from './mutex.js';
 import { type LocksOptions, parseLocksOptions } from './options.js';
+import { ownerTokens } from './owner-tokens.js';
 import { encodeFencedWriteArgs, FENCED_WRITE } from './scripts/index.js';
 import { type Semaphore, semaphore, semaphoreOps } from './semaphore.js';
 import { Waker } from './wake.js';
@@ -101,6 +102,7 @@ export function createLocks(options: LocksOptions): Locks {
     hub: featureHub(o.store),
     events: new Emitter<LocksEvents>(),
     waker: new Waker(root),
+    nextToken: ownerTokens(),
   };
   const ttlOf = (value: unknown): number => resolveAcquire('extend', { ttl: value }, o, false).ttl;
   const mutex = mutexOps(ctx, ttlOf);

@@ -3,7 +3,6 @@ import {
   compareAndExtendArgs,
   describeValue,
   invalidArgument,
-  randomToken,
 } from '@raptorflow/core/kit';
 import type { ResolvedAcquire } from './call-options.js';
 import { type LocksContext, lossError, reportLost } from './context.js';
@@ -109,7 +108,7 @@ export function acquireMutex(
   target: MutexTarget,
   call: ResolvedAcquire,
 ): Promise<LockHandle> {
-  const token = randomToken();
+  const token = ctx.nextToken();
   const scriptKeys = acquireKeys(ctx.keys.waiters(target.group), target.keys);
   const args = encodeAcquireArgs(token, call.ttl, call.wait > 0);
   const resources = target.keys.map((k) => k.resource);

@@ -1,4 +1,4 @@
-import { describeValue, invalidArgument, randomToken } from '@raptorflow/core/kit';
+import { describeValue, invalidArgument } from '@raptorflow/core/kit';
 import { type AcquireOptions, resolveAcquire } from './call-options.js';
 import { type LocksContext, lossError, reportLost } from './context.js';
 import { emitOperation, operationStart } from './events.js';
@@ -103,7 +103,7 @@ export function semaphore(ctx: LocksContext, ops: LockOps, resource: unknown, li
         );
       }
       const call = resolveAcquire('semaphore.acquire', rest, ctx.options, false);
-      const token = randomToken();
+      const token = ctx.nextToken();
       const args = encodeSemaphoreAcquireArgs(token, call.ttl, max, permits, call.wait > 0);
       const scriptKeys = [k.holders, k.permits, k.fence, ctx.keys.waiters(k.group)];
       return acquireWithRetry(ctx, {

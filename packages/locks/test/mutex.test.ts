@@ -16,7 +16,7 @@ describe.each(storeMatrix())('$name', ({ create }) => {
 
   it('acquires once, refuses a second owner with E_LOCK_HELD, and hands out growing fences', async () => {
     const first = await locks.acquire('invoice');
-    expect(first.token).toMatch(/^[0-9a-f]{24}$/);
+    expect(first.token).toMatch(/^[0-9a-f]{24}[0-9a-z]+$/);
     expect(first.held).toBe(true);
     expect(await store.get('rf:locks:{invoice}:lock')).toBe(first.token);
     await expectCode(locks.acquire('invoice'), 'E_LOCK_HELD');
