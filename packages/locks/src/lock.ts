@@ -139,12 +139,14 @@ export class LockHandle implements Lock, Watched {
     if (!this.#held) throw this.#controller.signal.reason ?? this.#ops.lossError(this, 'E_LOCK_LOST');
     const startedAt = Date.now();
     const extended = await this.#ops.extend(this, ms);
+    // Released (or already reported lost) while the extension was in flight: an extension that
+    // then finds no token is the release's doing, not a loss (redis-semaphore #205).
+    if (!this.#held) return;
     if (!extended) {
       const error = this.#ops.lossError(this, 'E_LOCK_LOST');
       this.#lose(error);
       throw error;
     }
-    if (!this.#held) return;
     this.#expiresAt = validityEnd(startedAt, ms);
     this.#extendAt = this.#nextExtend(startedAt, ms);
     WATCHDOG.reschedule(this);
@@ -179,8 +181,8 @@ export class LockHandle implements Lock, Watched {
       },
       () => {
         this.#extending = false;
-        // A loss was reported by extend(); a store failure is retried at the next third of the
-        // TTL until the lock expires by the local clock.
+        // A loss was reported by extend(); a store failure is retried every tenth of the TTL
+        // until the lock expires by the local clock.
         if (!this.#held) return;
         this.#extendAt = Date.now() + Math.max(1, Math.floor(this.ttl / 10));
         WATCHDOG.reschedule(this);
@@ -194,11 +196,11 @@ export class LockHandle implements Lock, Watched {
   }
 
   #lose(error: KvError): void {
-    const wasHeld = this.#held || !this.#controller.signal.aborted;
     this.#held = false;
     WATCHDOG.delete(this);
+    // Reported once: a release that finds the lock gone after its TTL already aborted it.
     if (this.#controller.signal.aborted) return;
     this.#controller.abort(error);
-    if (wasHeld) this.#ops.lost(this, error);
+    this.#ops.lost(this, error);
   }
 }

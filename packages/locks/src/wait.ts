@@ -60,7 +60,7 @@ export async function acquireWithRetry<T>(ctx: LocksContext, a: Attempt<T>): Pro
       await ctx.waker.sleep(a.group, Math.min(delay, left), signal);
     }
   } catch (error) {
-    const outcome = (error as KvError).code === 'E_LOCK_HELD' ? 'held' : 'error';
+    const outcome = (error as KvError | undefined)?.code === 'E_LOCK_HELD' ? 'held' : 'error';
     emitOperation(ctx.hub, 'acquire', started, outcome, error, { attempts });
     throw error;
   }
