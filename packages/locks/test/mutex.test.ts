@@ -1,4 +1,5 @@
 import { isKvError, type KvStore, memoryAdapter, withFailover } from '@raptorflow/core';
+import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
 import { expectCode, randomPrefix, storeMatrix, until } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocks, type Locks } from '../src/index.js';
@@ -146,6 +147,28 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     expect(await store.get('rf:locks:{handed}:lock')).toBeNull();
     await expectCode(locks.release('handed', lock.token), 'E_LOCK_LOST');
     await expectCode(locks.release('handed', '' as never), 'E_INVALID_ARGUMENT');
+  });
+
+  it('reports each call on the feature-event hub of the underlying store', async () => {
+    const seen: FeatureEvent[] = [];
+    const off = featureEvents(store).on('operation', (e) => {
+      if (e.feature === 'locks') seen.push(e);
+    });
+    try {
+      const lock = await locks.acquire('events');
+      await expectCode(locks.acquire('events'), 'E_LOCK_HELD');
+      await lock.extend();
+      await lock.release();
+    } finally {
+      off();
+    }
+    expect(seen.map((e) => [e.operation, e.outcome, e.error])).toEqual([
+      ['acquire', 'acquired', undefined],
+      ['acquire', 'held', 'E_LOCK_HELD'],
+      ['extend', 'extended', undefined],
+      ['release', 'released', undefined],
+    ]);
+    expect(seen[0]?.detail).toEqual({ attempts: 1 });
   });
 
   it('refuses bad arguments before any round trip, as rejections', async () => {
