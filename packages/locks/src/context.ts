@@ -3,6 +3,7 @@ import { describeValue, type Emitter } from '@raptorflow/core/kit';
 import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, type FeatureHub } from './events.js';
 import type { LockKeys } from './keys.js';
+import type { LocalQueue } from './local-queue.js';
 import type { LockHandle } from './lock.js';
 import type { ResolvedLocksOptions } from './options.js';
 import type { Waker } from './wake.js';
@@ -34,6 +35,8 @@ export interface LocksContext {
   readonly hub: FeatureHub;
   readonly events: Emitter<LocksEvents>;
   readonly waker: Waker;
+  /** Local callers of one mutex, one at a time. */
+  readonly local: LocalQueue;
   /** A new owner token (see `ownerTokens`). */
   readonly nextToken: () => string;
 }

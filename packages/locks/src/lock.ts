@@ -51,6 +51,8 @@ export interface LockOps {
   ttlOf(value: unknown): number;
   /** The lock was lost: report it (event), never throw. */
   lost(lock: LockHandle, error: KvError): void;
+  /** The lock stopped being held (released, or lost): called once. */
+  ended?(lock: LockHandle): void;
   /** `E_LOCK_LOST` / `E_LOCK_EXPIRED` for this lock. */
   lossError(lock: LockHandle, code: 'E_LOCK_LOST' | 'E_LOCK_EXPIRED', cause?: unknown): KvError;
 }
@@ -75,6 +77,7 @@ export class LockHandle implements Lock, Watched {
   #expiresAt: number;
   #extendAt: number;
   #extending = false;
+  #ended = false;
 
   constructor(
     ops: LockOps,
@@ -126,11 +129,16 @@ export class LockHandle implements Lock, Watched {
     }
     this.#held = false;
     WATCHDOG.delete(this);
-    // A store failure rejects as it is: the lock's fate is unknown and it expires by its TTL.
-    if (!(await this.#ops.release(this))) {
-      const error = this.#ops.lossError(this, 'E_LOCK_LOST');
-      this.#lose(error);
-      throw error;
+    try {
+      // A store failure rejects as it is: the lock's fate is unknown and it expires by its TTL.
+      if (!(await this.#ops.release(this))) {
+        const error = this.#ops.lossError(this, 'E_LOCK_LOST');
+        this.#lose(error);
+        throw error;
+      }
+    } finally {
+      // After the release's round trip, so the next local caller's acquire follows it.
+      this.#end();
     }
   }
 
@@ -195,9 +203,16 @@ export class LockHandle implements Lock, Watched {
     return this.autoExtend ? from + Math.max(1, Math.floor(ttl / 3)) : Number.POSITIVE_INFINITY;
   }
 
+  #end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#ops.ended?.(this);
+  }
+
   #lose(error: KvError): void {
     this.#held = false;
     WATCHDOG.delete(this);
+    this.#end();
     // Reported once: a release that finds the lock gone after its TTL already aborted it.
     if (this.#controller.signal.aborted) return;
     this.#controller.abort(error);

@@ -12,6 +12,7 @@ import type { LocksContext, LocksEvents } from './context.js';
 import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, FEATURE, featureHub, operationStart } from './events.js';
 import { lockKeys } from './keys.js';
+import { LocalQueue } from './local-queue.js';
 import type { Lock } from './lock.js';
 import { acquireMutex, mutexOps, mutexTarget, releaseByToken } from './mutex.js';
 import { type LocksOptions, parseLocksOptions } from './options.js';
@@ -66,7 +67,10 @@ export interface Locks {
   fencedRead(key: string): Promise<{ value: string; fence: number } | null>;
   /** Lost locks of this instance. */
   readonly events: Emitter<LocksEvents>;
-  /** Callers of this instance asleep between attempts right now (waiting for a held lock). */
+  /**
+   * Callers of this instance waiting for a held lock right now: asleep between attempts, or
+   * queued behind another caller of this instance.
+   */
   readonly waiting: number;
   /** Close the pub/sub subscription (the store stays open). Held locks keep their TTL. */
   close(): Promise<void>;
@@ -103,6 +107,7 @@ export function createLocks(options: LocksOptions): Locks {
     events: new Emitter<LocksEvents>(),
     waker: new Waker(root),
     nextToken: ownerTokens(),
+    local: new LocalQueue(),
   };
   const ttlOf = (value: unknown): number => resolveAcquire('extend', { ttl: value }, o, false).ttl;
   const mutex = mutexOps(ctx, ttlOf);
@@ -132,7 +137,7 @@ export function createLocks(options: LocksOptions): Locks {
   return {
     events: ctx.events,
     get waiting() {
-      return ctx.waker.sleeping;
+      return ctx.waker.sleeping + ctx.local.size;
     },
     acquire: (resource, options) => acquire('acquire', resource, options, false),
     release: async (resource, token) => releaseByToken(ctx, mutexTarget(ctx, 'release', resource), token),

@@ -25,6 +25,8 @@ import { acquireWithRetry } from './wait.js';
 export interface MutexTarget {
   readonly keys: readonly ResourceKeys[];
   readonly group: string;
+  /** Its key in the instance's {@link LocalQueue}. */
+  readonly gate: string;
 }
 
 /** Check and resolve `resource` (a name or a list of names of one group). */
@@ -45,7 +47,11 @@ export function mutexTarget(ctx: LocksContext, where: string, resource: unknown)
       throw invalidArgument(where, `resource ${describeValue(k.resource)} is named twice`);
     seen.add(k.resource);
   }
-  return { keys: rk, group };
+  return {
+    keys: rk,
+    group,
+    gate: rk.length === 1 ? (rk[0] as ResourceKeys).lock : rk.map((k) => k.lock).join('\u0000'),
+  };
 }
 
 /** Release and extend of mutex handles: one script each, by the owner's token. */
@@ -96,12 +102,53 @@ export function mutexOps(ctx: LocksContext, ttlOf: (value: unknown) => number): 
     },
     ttlOf,
     lost: (lock, error) => reportLost(ctx, lock, error),
+    ended: (lock) => ctx.local.leave((lock.state as MutexTarget).gate),
     lossError,
   };
 }
 
-/** Acquire a mutex on `target`: one round trip per attempt, the fencing tokens from the same script. */
-export function acquireMutex(
+/**
+ * Acquire a mutex on `target`: first the instance's local queue (no round trip while another
+ * caller of this instance holds it), then the store, one round trip per attempt, the fencing
+ * tokens from the same script.
+ */
+export async function acquireMutex(
+  ctx: LocksContext,
+  ops: LockOps,
+  where: string,
+  target: MutexTarget,
+  call: ResolvedAcquire,
+): Promise<LockHandle> {
+  let remote = call;
+  if (!ctx.local.tryEnter(target.gate)) {
+    const started = operationStart(ctx.hub);
+    const deadline = Date.now() + call.wait;
+    if (!(await ctx.local.wait(target.gate, call.wait, call.signal))) {
+      const what = describeValue(target.keys.map((k) => k.resource).join(', '));
+      const error = call.signal?.aborted
+        ? LOCK_ERRORS.error('E_LOCK_ABORTED', `${where}: the signal aborted the wait for ${what}`, {
+            cause: call.signal.reason,
+          })
+        : LOCK_ERRORS.error(
+            'E_LOCK_HELD',
+            `${where}: ${what} is held by another owner${call.wait > 0 ? ` (waited ${call.wait} ms)` : ''}`,
+          );
+      emitOperation(ctx.hub, 'acquire', started, error.code === 'E_LOCK_HELD' ? 'held' : 'error', error, {
+        attempts: 0,
+      });
+      throw error;
+    }
+    remote = { ...call, wait: Math.max(0, deadline - Date.now()) };
+  }
+  try {
+    return await acquireRemote(ctx, ops, where, target, remote);
+  } catch (error) {
+    ctx.local.leave(target.gate);
+    throw error;
+  }
+}
+
+function acquireRemote(
   ctx: LocksContext,
   ops: LockOps,
   where: string,

@@ -73,27 +73,56 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     expect(await store.get('rf:locks:{scoped}:lock')).toBeNull();
   });
 
-  it('a waiter is woken by the release, not by its backoff', async () => {
+  it('a waiter of another instance is woken by the release (pub/sub), not by its backoff', async () => {
+    const other = createLocks({ store, ttl: '30s' });
     const holder = await locks.acquire('wake');
     // A 60 s backoff: only the release's wake-up (or the re-check right after subscribing)
     // can let the waiter in before the test's own timeout.
-    const waiting = locks.acquire('wake', { wait: '2m', retry: { minDelay: '1m', maxDelay: '1m' } });
+    const waiting = other.acquire('wake', { wait: '2m', retry: { minDelay: '1m', maxDelay: '1m' } });
     // Asleep: it failed, subscribed, looked again, and now only a message can wake it early.
-    await until(() => locks.waiting === 1);
+    await until(() => other.waiting === 1);
     await holder.release();
     const next = await waiting;
     expect(next.fence).toBe(holder.fence + 1);
     await next.release();
+    await other.close();
   });
 
-  it('stops waiting when its signal aborts', async () => {
+  it('callers of one instance queue locally, in order, and each gets the lock in turn', async () => {
+    const first = await locks.acquire('queue');
+    const order: number[] = [];
+    const waiters = [1, 2, 3].map((n) =>
+      locks.acquire('queue', { wait: '1m' }).then(async (lock) => {
+        order.push(n);
+        await lock.release();
+        return lock.fence;
+      }),
+    );
+    await until(() => locks.waiting === 3);
+    // Queued in the process: no waiters flag in the store, no attempt made.
+    expect(await store.exists('rf:locks:{queue}:waiters')).toBe(0);
+    await first.release();
+    const fences = await Promise.all(waiters);
+    expect(order).toEqual([1, 2, 3]);
+    expect(fences).toEqual([first.fence + 1, first.fence + 2, first.fence + 3]);
+  });
+
+  it('stops waiting when its signal aborts, queued locally or polling the store', async () => {
+    const other = createLocks({ store, ttl: '30s' });
     const holder = await locks.acquire('abort');
-    const controller = new AbortController();
-    const waiting = locks.acquire('abort', { wait: '2m', signal: controller.signal });
-    await until(async () => (await store.exists('rf:locks:{abort}:waiters')) === 1);
-    controller.abort();
-    await expectCode(waiting, 'E_LOCK_ABORTED');
+    const local = new AbortController();
+    const remote = new AbortController();
+    const waitingHere = locks.acquire('abort', { wait: '2m', signal: local.signal });
+    const waitingThere = other.acquire('abort', { wait: '2m', signal: remote.signal });
+    await until(async () => locks.waiting === 1 && (await store.exists('rf:locks:{abort}:waiters')) === 1);
+    local.abort();
+    remote.abort();
+    await expectCode(waitingHere, 'E_LOCK_ABORTED');
+    await expectCode(waitingThere, 'E_LOCK_ABORTED');
+    // The aborted local waiter left the queue: the lock passes on normally.
     await holder.release();
+    await (await locks.acquire('abort')).release();
+    await other.close();
   });
 
   it('locks several resources of one group atomically, all or none', async () => {

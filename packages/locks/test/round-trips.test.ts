@@ -52,9 +52,23 @@ describe('commands per call on Redis', () => {
 
   it('a refused acquire (wait 0) is one EVALSHA; a release nobody waits for publishes nothing', async () => {
     const held = await locks.acquire('busy');
-    const counts = await countCommands(server, () => locks.acquire('busy').catch(() => undefined));
+    const other = createLocks({ store, wait: 0 });
+    const counts = await countCommands(server, () => other.acquire('busy').catch(() => undefined));
     expect(topLevel(counts)).toEqual({ evalsha: 1 });
     expect(topLevel(await countCommands(server, () => held.release()))).toEqual({ evalsha: 1 });
+    await other.close();
+  });
+
+  it('a second caller of the same instance waits in-process: no command until its turn, then 1', async () => {
+    const held = await locks.acquire('local');
+    const counts = await countCommands(server, async () => {
+      const next = locks.acquire('local', { wait: '1m' });
+      await until(() => locks.waiting === 1);
+      await held.release();
+      await (await next).release();
+    });
+    // The holder's release, the waiter's acquire and release: no refused attempt, no PUBLISH.
+    expect(topLevel(counts)).toEqual({ evalsha: 3 });
   });
 
   it('a multi-resource lock is still one EVALSHA per call', async () => {
@@ -79,9 +93,10 @@ describe('commands per call on Redis', () => {
     const holder = await locks.acquire('contended');
     const polling = createLocks({ store, wait: 0 });
     const POLLS = 30;
+    const other = createLocks({ store, wait: 0 });
     const counts = await countCommands(server, async () => {
-      const waiter = locks.acquire('contended', { wait: '2m', retry: { minDelay: '1m', maxDelay: '1m' } });
-      await until(() => locks.waiting === 1);
+      const waiter = other.acquire('contended', { wait: '2m', retry: { minDelay: '1m', maxDelay: '1m' } });
+      await until(() => other.waiting === 1);
       // While it sleeps, redis-semaphore's default shape beside it: an attempt every 10 ms.
       for (let i = 0; i < POLLS; i++) {
         await polling.acquire('contended').catch(() => undefined);
@@ -94,5 +109,7 @@ describe('commands per call on Redis', () => {
     // the holder's and the waiter's releases. The rest is the polling loop.
     expect(counts.evalsha).toBe(3 + 2 + POLLS);
     expect(counts.publish).toBe(1);
+    await other.close();
+    await polling.close();
   });
 });
