@@ -25,12 +25,39 @@ import { acquireWithRetry } from './wait.js';
 export interface MutexTarget {
   readonly keys: readonly ResourceKeys[];
   readonly group: string;
-  /** Its key in the instance's {@link LocalQueue}. */
+  /** Its key in the instance's local queue. */
   readonly gate: string;
+  /** The resources' names, in order. */
+  readonly resources: readonly string[];
+  /** KEYS of `ACQUIRE`, `RELEASE` and the extend scripts, built once per target. */
+  readonly acquireKeys: readonly string[];
+  readonly releaseKeys: readonly string[];
+  readonly lockKeys: readonly string[];
 }
+
+// Targets of single resources, by name: building the key lists per call cost more than the
+// rest of acquire + release on memory. Bounded like the key cache.
+const SINGLE = new WeakMap<LocksContext, Map<string, MutexTarget>>();
 
 /** Check and resolve `resource` (a name or a list of names of one group). */
 export function mutexTarget(ctx: LocksContext, where: string, resource: unknown): MutexTarget {
+  if (typeof resource === 'string') {
+    let cache = SINGLE.get(ctx);
+    if (!cache) {
+      cache = new Map();
+      SINGLE.set(ctx, cache);
+    }
+    const hit = cache.get(resource);
+    if (hit) return hit;
+    const target = buildTarget(ctx, where, resource);
+    if (cache.size >= 10_000) cache.delete(cache.keys().next().value as string);
+    cache.set(resource, target);
+    return target;
+  }
+  return buildTarget(ctx, where, resource);
+}
+
+function buildTarget(ctx: LocksContext, where: string, resource: unknown): MutexTarget {
   const list = Array.isArray(resource) ? (resource as unknown[]) : [resource];
   if (list.length === 0) throw invalidArgument(where, 'resource: expected at least one resource');
   const rk = list.map((r) => ctx.keys.of(where, r));
@@ -51,22 +78,22 @@ export function mutexTarget(ctx: LocksContext, where: string, resource: unknown)
     keys: rk,
     group,
     gate: rk.length === 1 ? (rk[0] as ResourceKeys).lock : rk.map((k) => k.lock).join('\u0000'),
+    resources: rk.map((k) => k.resource),
+    acquireKeys: acquireKeys(ctx.keys.waiters(group), rk),
+    releaseKeys: [ctx.keys.waiters(group), ...rk.map((k) => k.lock)],
+    lockKeys: rk.map((k) => k.lock),
   };
 }
 
 /** Release and extend of mutex handles: one script each, by the owner's token. */
 export function mutexOps(ctx: LocksContext, ttlOf: (value: unknown) => number): LockOps {
-  const { root, hub, keys, waker } = ctx;
+  const { root, hub, waker } = ctx;
   return {
     async release(lock) {
-      const { keys: rk, group } = lock.state as MutexTarget;
+      const { keys: rk, group, releaseKeys } = lock.state as MutexTarget;
       const started = operationStart(hub);
       try {
-        const reply = await root.eval(
-          RELEASE,
-          [keys.waiters(group), ...rk.map((k) => k.lock)],
-          encodeReleaseArgs(lock.token),
-        );
+        const reply = await root.eval(RELEASE, releaseKeys, encodeReleaseArgs(lock.token));
         if (reply.waiters) waker.notify(group);
         const ok = reply.released === rk.length;
         emitOperation(hub, 'release', started, ok ? 'released' : 'lost');
@@ -77,22 +104,14 @@ export function mutexOps(ctx: LocksContext, ttlOf: (value: unknown) => number): 
       }
     },
     async extend(lock, ttl) {
-      const { keys: rk } = lock.state as MutexTarget;
+      const { lockKeys } = lock.state as MutexTarget;
       const started = operationStart(hub);
       try {
         // One resource: core's compare-and-extend as it is; several: the same, all or none.
         const ok =
-          rk.length === 1
-            ? await root.eval(
-                COMPARE_AND_EXTEND,
-                [(rk[0] as ResourceKeys).lock],
-                compareAndExtendArgs(lock.token, ttl),
-              )
-            : await root.eval(
-                EXTEND,
-                rk.map((k) => k.lock),
-                encodeExtendArgs(lock.token, ttl),
-              );
+          lockKeys.length === 1
+            ? await root.eval(COMPARE_AND_EXTEND, lockKeys, compareAndExtendArgs(lock.token, ttl))
+            : await root.eval(EXTEND, lockKeys, encodeExtendArgs(lock.token, ttl));
         emitOperation(hub, 'extend', started, ok ? 'extended' : 'lost');
         return ok;
       } catch (error) {
@@ -156,9 +175,9 @@ function acquireRemote(
   call: ResolvedAcquire,
 ): Promise<LockHandle> {
   const token = ctx.nextToken();
-  const scriptKeys = acquireKeys(ctx.keys.waiters(target.group), target.keys);
+  const scriptKeys = target.acquireKeys;
   const args = encodeAcquireArgs(token, call.ttl, call.wait > 0);
-  const resources = target.keys.map((k) => k.resource);
+  const { resources } = target;
   return acquireWithRetry(ctx, {
     where,
     what: resources.join(', '),
@@ -190,11 +209,7 @@ export async function releaseByToken(ctx: LocksContext, target: MutexTarget, tok
     throw invalidArgument('release', `token: expected a non-empty string, got ${describeValue(token)}`);
   }
   const names = describeValue(target.keys.map((k) => k.resource).join(', '));
-  const reply = await ctx.root.eval(
-    RELEASE,
-    [ctx.keys.waiters(target.group), ...target.keys.map((k) => k.lock)],
-    encodeReleaseArgs(token),
-  );
+  const reply = await ctx.root.eval(RELEASE, target.releaseKeys, encodeReleaseArgs(token));
   if (reply.waiters) ctx.waker.notify(target.group);
   if (reply.foreign > 0) {
     throw LOCK_ERRORS.error(
