@@ -1,5 +1,6 @@
 import type { Codec, KvError, KvStore } from '@raptorflow/core';
 import type { Envelope } from './envelope.js';
+import { corruptVersionError, hasCorruptVersion } from './tag-versions.js';
 
 /** The generations one process last saw for a workspace and its namespaces. */
 export interface WorkspaceGens {
@@ -83,4 +84,28 @@ export function decodeStored(ref: NamespaceRef, stored: string): Envelope | unde
     ref.onDecodeError(error as KvError);
     return undefined;
   }
+}
+
+/**
+ * A read entry with its tags' current versions, or `undefined` (a miss reported to
+ * `ref.onDecodeError`) when one of those tag counters is corrupt.
+ */
+export function storedEntry(
+  ref: NamespaceRef,
+  envelope: Envelope,
+  current: string,
+  tier: StoredEntry['tier'],
+): StoredEntry | undefined {
+  if (current !== '' && hasCorruptVersion(current)) {
+    ref.onDecodeError(corruptVersionError());
+    return undefined;
+  }
+  return { envelope, current, tier };
+}
+
+/** Versions read before a factory ran, or `undefined` when one is corrupt (the write then reads and repairs them). */
+export function usableVersions(versions: readonly string[] | undefined): readonly string[] | undefined {
+  if (!versions) return undefined;
+  for (const v of versions) if (hasCorruptVersion(v)) return undefined;
+  return versions;
 }

@@ -1,6 +1,13 @@
-import { hashKeyPart, jsonCodec } from '@raptorflow/core';
-import { optionError, parseOptions } from '@raptorflow/core/kit';
+import { hashKeyPart } from '@raptorflow/core';
+import {
+  describeValue,
+  durationSchema,
+  invalidArgument,
+  optionError,
+  parseOptions,
+} from '@raptorflow/core/kit';
 import * as z from 'zod';
+import { argumentsText } from './argument-key.js';
 import type { CacheClient } from './cache.js';
 import type { GetOrSetOptions } from './call-options.js';
 
@@ -12,13 +19,14 @@ export interface CachedOptions<A extends unknown[]> extends Omit<GetOrSetOptions
   namespace: string;
   /** The workspace: a fixed id, or one taken from the arguments (called with the method's `this`). */
   workspace: string | ((...args: A) => string);
-  /** The cache key from the arguments. @default SHA-256 of the JSON of the arguments */
+  /**
+   * The cache key from the arguments. @default SHA-256 of the JSON of the arguments (of a typed
+   * form when JSON would merge them: `undefined` and `null`, `-0` and `0`, BigInt)
+   */
   key?: ((...args: A) => string) | undefined;
   /** Tags of the result, fixed or from the arguments. */
   tags?: readonly string[] | ((...args: A) => readonly string[]) | undefined;
 }
-
-const ARGS = jsonCodec<unknown[]>();
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function');
 const OPTIONS = z
@@ -34,8 +42,17 @@ const OPTIONS = z
     workspace: z.union([z.string().min(1), fn]),
     key: fn.optional(),
     tags: z.union([z.array(z.string()), fn]).optional(),
+    // The getOrSet options, checked here so a bad one fails at construction, not on first use.
+    ttl: durationSchema({ min: 1 }).optional(),
+    grace: durationSchema({ min: 0 }).optional(),
+    negativeTtl: durationSchema({ min: 0 }).optional(),
+    staleWhileRevalidate: z.boolean().optional(),
+    earlyRefresh: z.number().min(0).max(1).optional(),
+    softTimeout: durationSchema({ min: 0 }).optional(),
+    hardTimeout: durationSchema({ min: 1 }).optional(),
+    lease: z.boolean().optional(),
   })
-  .loose();
+  .strict();
 
 function invoker<This, A extends unknown[], R>(
   fn: (this: This, ...args: A) => R | Promise<R>,
@@ -45,14 +62,22 @@ function invoker<This, A extends unknown[], R>(
   parseOptions('cached', OPTIONS, options);
   const { cache, namespace, workspace, key, tags, ...rest } = options;
   return function (this: This, ...args: A): Promise<Awaited<R>> {
-    const client = typeof cache === 'function' ? cache() : cache;
-    const ws = typeof workspace === 'function' ? workspace.apply(this, args) : workspace;
-    const k = key ? key.apply(this, args) : prefix + hashKeyPart(ARGS.encode(args));
-    const t = typeof tags === 'function' ? tags.apply(this, args) : tags;
-    return client
-      .workspace(ws)
-      .namespace<Awaited<R>>(namespace)
-      .getOrSet(k, () => fn.apply(this, args) as Promise<Awaited<R>>, t ? { ...rest, tags: t } : rest);
+    // A bad workspace, key or argument rejects: this returns a promise, it never throws.
+    try {
+      const client = typeof cache === 'function' ? cache() : cache;
+      if (typeof (client as CacheClient | null)?.workspace !== 'function') {
+        throw invalidArgument('cached', `cache: the function returned ${describeValue(client)}, not a cache`);
+      }
+      const ws = typeof workspace === 'function' ? workspace.apply(this, args) : workspace;
+      const k = key ? key.apply(this, args) : prefix + hashKeyPart(argumentsText(args));
+      const t = typeof tags === 'function' ? tags.apply(this, args) : tags;
+      return client
+        .workspace(ws)
+        .namespace<Awaited<R>>(namespace)
+        .getOrSet(k, () => fn.apply(this, args) as Promise<Awaited<R>>, t ? { ...rest, tags: t } : rest);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 

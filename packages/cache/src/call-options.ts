@@ -67,6 +67,29 @@ function fraction(value: unknown, where: string, field: string): number {
   return value;
 }
 
+function flag(value: unknown, where: string, field: string): boolean {
+  if (typeof value !== 'boolean') {
+    throw invalidArgument(where, `${field}: expected true or false, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Check the shape of a call's options: an object (or `undefined`) whose `status` is an object and
+ * whose switches are booleans. A `status: 5` used to fail on first write with a raw TypeError.
+ */
+export function checkCallOptions(o: unknown, where: string): void {
+  if (o === undefined) return;
+  if (o === null || typeof o !== 'object') {
+    throw invalidArgument(where, `options: expected an object, got ${describeValue(o)}`);
+  }
+  const { status, allowStale } = o as GetOptions;
+  if (status !== undefined && (status === null || typeof status !== 'object')) {
+    throw invalidArgument(where, `status: expected an object to fill in, got ${describeValue(status)}`);
+  }
+  if (allowStale !== undefined) flag(allowStale, where, 'allowStale');
+}
+
 /**
  * Merge per-call options over a namespace's configuration, checking each given field; `where`
  * (`set`, `getOrSet`) starts an error's message.
@@ -88,18 +111,20 @@ export function callSettings(
     hardTimeout: config.hardTimeout,
     lease: config.lease,
   };
+  checkCallOptions(o, where);
   if (!o) return s;
   if (o.ttl !== undefined) s.ttl = callMs(o.ttl, where, 'ttl', 1);
   if (o.grace !== undefined) s.grace = callMs(o.grace, where, 'grace', 0);
   if (o.negativeTtl !== undefined) s.negativeTtl = callMs(o.negativeTtl, where, 'negativeTtl', 0);
   if (o.tags !== undefined) {
-    if (!Array.isArray(o.tags)) throw invalidArgument(where, 'tags: expected an array of tag names');
     s.tags = checkTags(o.tags);
   }
-  if (o.staleWhileRevalidate !== undefined) s.staleWhileRevalidate = o.staleWhileRevalidate === true;
+  if (o.staleWhileRevalidate !== undefined)
+    s.staleWhileRevalidate = flag(o.staleWhileRevalidate, where, 'staleWhileRevalidate');
   if (o.earlyRefresh !== undefined) s.earlyRefresh = fraction(o.earlyRefresh, where, 'earlyRefresh');
   if (o.softTimeout !== undefined) s.softTimeout = callMs(o.softTimeout, where, 'softTimeout', 0);
   if (o.hardTimeout !== undefined) s.hardTimeout = callMs(o.hardTimeout, where, 'hardTimeout', 1);
+  if (o.lease !== undefined) flag(o.lease, where, 'lease');
   if (o.lease === false) s.lease = undefined;
   else if (o.lease === true && !s.lease) s.lease = { ttl: s.hardTimeout ?? 10_000, wait: 5_000 };
   return s;

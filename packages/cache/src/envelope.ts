@@ -4,7 +4,8 @@ import { type Codec, KvError } from '@raptorflow/core';
  * A stored entry: `1|<flags>|<createdAt>|<freshUntil>|<staleUntil>|<tags>\n<payload>`.
  * - flags: `u` when the value is `undefined` (payload empty), `n` for a negative entry;
  * - times in ms since the epoch: after `freshUntil` the value is stale, served only within
- *   grace, until `staleUntil` (the store's own TTL ends there too);
+ *   grace, until `staleUntil` (the store's own TTL ends there too); whole, finite and in order,
+ *   else the entry is corrupt (a miss with a `decode-error` event, replaced by the next write);
  * - tags: `name=<soft>.<hard>,...`, the tag versions the value was computed under. Scripts
  *   read this field, so tag names never contain `,` `=` `|` or a newline.
  */
@@ -49,6 +50,14 @@ export function versionsOf(field: string): string {
   return out;
 }
 
+/** `name=<soft>.<hard>` pairs, the soft and hard versions whole numbers (see `tag-versions.ts`). */
+const TAGS_FIELD = /^[^,=|\n]+=[0-9]{1,19}\.[0-9]{1,19}(?:,[^,=|\n]+=[0-9]{1,19}\.[0-9]{1,19})*$/;
+
+/** A time in the header: whole ms since the epoch, finite. */
+function validTime(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= 0;
+}
+
 function corrupt(message: string): KvError {
   return new KvError('E_CODEC', `cache entry: ${message}`);
 }
@@ -82,15 +91,23 @@ export function envelopeCodec(inner: Codec<unknown>): Codec<Envelope> {
       const field = stored.slice(b5 + 1, nl);
       let tags: readonly string[] = NO_TAGS;
       if (field !== '') {
+        if (!TAGS_FIELD.test(field)) throw corrupt('bad tags field');
         const list: string[] = [];
         for (const pair of field.split(',')) list.push(pair.slice(0, pair.indexOf('=')));
         tags = list;
       }
+      const createdAt = Number(stored.slice(b2 + 1, b3));
+      const freshUntil = Number(stored.slice(b3 + 1, b4));
+      const staleUntil = Number(stored.slice(b4 + 1, b5));
+      // `Infinity` or `NaN` here was served fresh (or stale) forever and never replaced by getOrSet.
+      if (!(validTime(createdAt) && validTime(freshUntil) && validTime(staleUntil)))
+        throw corrupt('bad times');
+      if (!(createdAt <= freshUntil && freshUntil <= staleUntil)) throw corrupt('times out of order');
       return {
         value: flags.includes('u') ? undefined : inner.decode(stored.slice(nl + 1)),
-        createdAt: Number(stored.slice(b2 + 1, b3)),
-        freshUntil: Number(stored.slice(b3 + 1, b4)),
-        staleUntil: Number(stored.slice(b4 + 1, b5)),
+        createdAt,
+        freshUntil,
+        staleUntil,
         negative: flags.includes('n'),
         tags,
         versions: field === '' ? '' : versionsOf(field),

@@ -35,7 +35,10 @@ export interface CacheEvents extends Record<string, unknown> {
     readonly operation: string;
     readonly policy: string;
   };
-  /** A stored entry could not be decoded or failed its schema: it was treated as a miss. */
+  /**
+   * A stored entry could not be decoded (a corrupt header or value, a corrupt tag counter) or
+   * failed its schema: it was treated as a miss.
+   */
   'decode-error': CacheEventScope & { readonly error: unknown };
   /** Lease outcomes of getOrSet with `lease` on. */
   lease: CacheEventScope & { readonly outcome: 'acquired' | 'waited' | 'timeout' | 'stale' };

@@ -1,6 +1,6 @@
 import { KvError } from '@raptorflow/core';
 import { type Duration, invalidArgument } from '@raptorflow/core/kit';
-import type { StoredEntry } from './backend.js';
+import { type StoredEntry, usableVersions } from './backend.js';
 import { type CallSettings, callMs, callSettings, type GetOrSetOptions } from './call-options.js';
 import { guard, type NamespaceScope, storeFailed, storeLikelyDown } from './context.js';
 import type { CacheResult, CacheStatus } from './events.js';
@@ -278,7 +278,8 @@ async function produce<T>(
               jitter: s.jitter,
               tags,
               // Versions read before the factory ran: a tag bumped meanwhile leaves this entry invalid.
-              versions: tags === s.tags ? wanted : undefined,
+              // A corrupt one is left out, so the write reads the versions again and repairs it.
+              versions: tags === s.tags ? usableVersions(wanted) : undefined,
               negative,
             },
           ]),

@@ -1,4 +1,5 @@
 import { hashKeyPart, KvError } from '@raptorflow/core';
+import { describeValue } from '@raptorflow/core/kit';
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const WORKSPACE = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -14,7 +15,7 @@ function invalid(message: string): KvError {
 /** Check a namespace name: letters, digits, `_` and `-`, 1 to 64 characters. */
 export function checkNamespaceName(name: unknown): string {
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw invalid(`namespace name must match ${NAME.source}, got ${JSON.stringify(name)}`);
+    throw invalid(`namespace name must match ${NAME.source}, got ${describeValue(name)}`);
   }
   return name;
 }
@@ -22,16 +23,18 @@ export function checkNamespaceName(name: unknown): string {
 /** Check a workspace id: letters, digits, `_`, `.` and `-`, 1 to 128 characters. */
 export function checkWorkspaceId(id: unknown): string {
   if (typeof id !== 'string' || !WORKSPACE.test(id)) {
-    throw invalid(`workspace id must match ${WORKSPACE.source}, got ${JSON.stringify(id)}`);
+    throw invalid(`workspace id must match ${WORKSPACE.source}, got ${describeValue(id)}`);
   }
   return id;
 }
 
 /** Check tag names; returns them sorted and without duplicates, so headers compare stably. */
 export function checkTags(tags: readonly unknown[]): string[] {
+  // A string is iterable too: 'ab' would have been the tags 'a' and 'b'.
+  if (!Array.isArray(tags)) throw invalid(`tags must be an array of tag names, got ${describeValue(tags)}`);
   for (const tag of tags) {
     if (typeof tag !== 'string' || !TAG.test(tag)) {
-      throw invalid(`tag must match ${TAG.source}, got ${JSON.stringify(tag)}`);
+      throw invalid(`tag must match ${TAG.source}, got ${describeValue(tag)}`);
     }
   }
   return [...new Set(tags as string[])].sort();
@@ -44,7 +47,7 @@ export function checkTags(tags: readonly unknown[]): string[] {
  */
 export function userKey(key: unknown, hash: boolean): string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw invalid(`a cache key must be a non-empty string, got ${JSON.stringify(key)}`);
+    throw invalid(`a cache key must be a non-empty string, got ${describeValue(key)}`);
   }
   if (hash) return hashKeyPart(key);
   if (key.length > MAX_KEY_LENGTH) {

@@ -8,10 +8,18 @@ import {
   type ReadResult,
   type StoredEntry,
   setGens,
+  storedEntry,
   type WriteItem,
 } from './backend.js';
 import { tagsField } from './envelope.js';
 import { entryKey, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
+import {
+  CORRUPT_VERSION,
+  counterVersion,
+  hasCorruptVersion,
+  repairVersion,
+  tagVersion,
+} from './tag-versions.js';
 
 const RAW: Codec<string> = { name: 'raw', encode: (v) => v, decode: (v) => v };
 
@@ -58,7 +66,29 @@ export function l1Backend(): Backend {
     for (const tag of tags) keys.push(tagKey('s', tag), tagKey('h', tag));
     const values = await view.mget(keys);
     seed(view, keys, values);
-    return tags.map((_, i) => `${values[2 * i] ?? '0'}.${values[2 * i + 1] ?? '0'}`);
+    return tags.map((_, i) => tagVersion(values[2 * i], values[2 * i + 1]));
+  }
+
+  /**
+   * Versions for a write: as {@link tagVersions}, but a corrupt counter is reset first (one more
+   * round trip, only then), so the entry records a valid version. Scripts do the same in `fixver`.
+   */
+  async function repairedVersions(view: KvStore, tags: readonly string[]): Promise<string[]> {
+    const versions = await tagVersions(view, tags);
+    if (!versions.some(hasCorruptVersion)) return versions;
+    const keys: string[] = [];
+    for (const tag of tags) keys.push(tagKey('s', tag), tagKey('h', tag));
+    const values = await view.mget(keys);
+    const batch = view.batch();
+    const fixed = values.map((v, i) => {
+      const version = counterVersion(v);
+      if (version !== CORRUPT_VERSION) return version;
+      const repaired = repairVersion(Date.now());
+      batch.set(keys[i] as string, repaired);
+      return repaired;
+    });
+    await batch.exec();
+    return tags.map((_, i) => `${fixed[2 * i]}.${fixed[2 * i + 1]}`);
   }
 
   function peekVersions(l1: L1Cache, tags: readonly string[]): string | undefined {
@@ -68,7 +98,7 @@ export function l1Backend(): Backend {
       if (s === undefined) return undefined;
       const h = l1.peekDecoded(tagKey('h', tags[i] as string), RAW);
       if (h === undefined) return undefined;
-      out += `${i ? ',' : ''}${s}.${h}`;
+      out += `${i ? ',' : ''}${tagVersion(s, h)}`;
     }
     return out;
   }
@@ -93,7 +123,8 @@ export function l1Backend(): Backend {
       }
       if (envelope === undefined) return undefined;
       const current = envelope.tags.length === 0 ? '' : peekVersions(l1, envelope.tags);
-      if (current === undefined) return undefined;
+      // A corrupt counter: the read path reports it.
+      if (current === undefined || hasCorruptVersion(current)) return undefined;
       return { envelope, current, tier: 'l1' };
     },
 
@@ -134,7 +165,7 @@ export function l1Backend(): Backend {
       for (let i = 0; i < tagList.length; i++) byTag.set(tagList[i] as string, versions[i] as string);
       const entries = envelopes.map((envelope): StoredEntry | undefined =>
         envelope
-          ? { envelope, current: envelope.tags.map((t) => byTag.get(t)).join(','), tier: 'l2' }
+          ? storedEntry(ref, envelope, envelope.tags.map((t) => byTag.get(t)).join(','), 'l2')
           : undefined,
       );
       return { entries, wanted: wantTags.map((t) => byTag.get(t) as string) };
@@ -145,7 +176,7 @@ export function l1Backend(): Backend {
       const need = new Set<string>();
       for (const item of items) if (!item.versions) for (const t of item.tags) need.add(t);
       const tagList = [...need];
-      const versions = await tagVersions(view, tagList);
+      const versions = await repairedVersions(view, tagList);
       const byTag = new Map<string, string>();
       for (let i = 0; i < tagList.length; i++) byTag.set(tagList[i] as string, versions[i] as string);
       if (!gensKnown(ref)) {

@@ -1,5 +1,12 @@
+import { describeValue, invalidArgument } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
-import { callSettings, type GetOptions, type GetOrSetOptions, type SetOptions } from './call-options.js';
+import {
+  callSettings,
+  checkCallOptions,
+  type GetOptions,
+  type GetOrSetOptions,
+  type SetOptions,
+} from './call-options.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { type CacheStatus, observed, readOutcome } from './events.js';
 import { freshness } from './freshness.js';
@@ -76,6 +83,7 @@ export class NamespaceCache<T = unknown> {
     // Not `async`: a chained `then` saves the promise hops of an async frame on every L2 hit,
     // while a synchronous throw still becomes a rejection.
     try {
+      checkCallOptions(options, 'get');
       const ns = this.#ns;
       if (!ns.ctx.features.has('operation')) return this.#get(key, options);
       const status: CacheStatus = options?.status ?? {};
@@ -135,6 +143,9 @@ export class NamespaceCache<T = unknown> {
 
   async #getMany(keys: readonly string[], options: GetOptions | undefined): Promise<Array<T | undefined>> {
     const ns = this.#ns;
+    if (!Array.isArray(keys))
+      throw invalidArgument('getMany', `keys: expected an array, got ${describeValue(keys)}`);
+    checkCallOptions(options, 'getMany');
     const ks = keys.map((k) => userKey(k, ns.config.hashKeys));
     const now = Date.now();
     const out: Array<T | undefined> = new Array(ks.length);
@@ -206,6 +217,15 @@ export class NamespaceCache<T = unknown> {
 
   /** Store many values in one round trip. */
   async setMany(entries: readonly SetManyEntry<T>[], options?: SetOptions): Promise<void> {
+    if (!Array.isArray(entries)) {
+      throw invalidArgument('setMany', `entries: expected an array, got ${describeValue(entries)}`);
+    }
+    for (const e of entries as unknown[]) {
+      if (e === null || typeof e !== 'object') {
+        throw invalidArgument('setMany', `entries: expected { key, value } objects, got ${describeValue(e)}`);
+      }
+    }
+    checkCallOptions(options, 'setMany');
     if (entries.length === 0) return;
     await this.#plain('setMany', () =>
       this.#write(entries.map((e) => this.#pending(e.key, e.value, { ...options, ...e }, 'setMany'))),

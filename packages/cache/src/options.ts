@@ -1,4 +1,4 @@
-import { type Codec, compressedCodec, jsonCodec, type KvStore, schemaCodec } from '@raptorflow/core';
+import { type Codec, compressedCodec, type KvStore, schemaCodec } from '@raptorflow/core';
 import {
   type Duration,
   durationSchema,
@@ -11,6 +11,7 @@ import {
 import * as z from 'zod';
 import { type Envelope, envelopeCodec } from './envelope.js';
 import { checkNamespaceName } from './keys.js';
+import { strictJsonCodec } from './value-codec.js';
 
 /**
  * The cache's first names for the failure policies, still accepted:
@@ -61,7 +62,7 @@ export interface NamespaceOptions {
   lease?: boolean | { ttl?: Duration | undefined; wait?: Duration | undefined } | undefined;
   /** Store SHA-256 hashes of keys instead of the keys (long keys, personal data). @default false */
   hashKeys?: boolean | undefined;
-  /** Value codec. @default jsonCodec() */
+  /** Value codec. @default strict JSON (see README, Values) */
   codec?: Codec<unknown> | undefined;
   /** lz-string compression of encoded values at least this many characters long; `false` is off. @default 1024 */
   compressAbove?: number | false | undefined;
@@ -239,7 +240,7 @@ export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
 /** The configuration of namespace `name`: its options over `defaults`. */
 export function resolveNamespace(options: ResolvedCacheOptions, name: string): NamespaceConfig {
   const o = parseNamespaceOptions({ ...options.defaults, ...options.namespaces[name] }, ['namespaces', name]);
-  const base = o.codec ?? jsonCodec();
+  const base = o.codec ?? strictJsonCodec();
   const valueCodec = o.compressAbove === false ? base : compressedCodec(base, { threshold: o.compressAbove });
   const readCodec = o.schema ? schemaCodec(valueCodec, o.schema) : valueCodec;
   const lease =

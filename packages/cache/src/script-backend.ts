@@ -7,6 +7,7 @@ import {
   type ReadResult,
   type StoredEntry,
   setGens,
+  storedEntry,
   type WriteItem,
 } from './backend.js';
 import { tagsField } from './envelope.js';
@@ -87,7 +88,7 @@ async function scriptRead(
       const slot = slots[i];
       if (!slot) continue;
       const envelope = decodeStored(ref, slot.stored);
-      if (envelope) entries[i] = { envelope, current: slot.current, tier: 'l2' };
+      if (envelope) entries[i] = storedEntry(ref, envelope, slot.current, 'l2');
     }
     return { entries, wanted };
   }

@@ -1,4 +1,4 @@
-import type { KvStore } from '@raptorflow/core';
+import { isKvError, type KvStore } from '@raptorflow/core';
 import type { WorkspaceGens } from './backend.js';
 import type { CacheContext } from './context.js';
 import { guard } from './context.js';
@@ -6,6 +6,27 @@ import { observed } from './events.js';
 import { checkNamespaceName, checkTags, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
 import { NamespaceCache } from './namespace-cache.js';
 import { generationsOf, type PurgeHandle, startPurge } from './purge.js';
+import { repairVersion } from './tag-versions.js';
+
+function notANumber(error: unknown): boolean {
+  return isKvError(error) && error.code === 'E_NOT_A_NUMBER';
+}
+
+/**
+ * INCRBY a generation counter. One that holds no number (planted by hand, a foreign writer) made
+ * every clear fail with `E_NOT_A_NUMBER`, for good; it is reset to a fresh value instead (any
+ * new value is a clear: see `repairVersion`).
+ */
+async function bumpCounter(view: KvStore, key: string): Promise<number> {
+  try {
+    return await view.incrBy(key, 1);
+  } catch (error) {
+    if (!notANumber(error)) throw error;
+    const fresh = repairVersion(Date.now());
+    await view.set(key, fresh);
+    return Number(fresh);
+  }
+}
 
 /**
  * The cache of one workspace (tenant). It is built on a store view confined to the
@@ -61,9 +82,23 @@ export class WorkspaceCache {
   async #bump(tags: readonly string[], hard: boolean): Promise<void> {
     const list = checkTags(tags);
     if (list.length === 0) return;
+    const keys = list.map((tag) => tagKey(hard ? 'h' : 's', tag));
     const batch = this.#view.batch();
-    for (const tag of list) batch.incrBy(tagKey(hard ? 'h' : 's', tag), 1);
-    await guard(this.#ctx, batch.exec(), 'invalidate');
+    for (const key of keys) batch.incrBy(key, 1);
+    const settled = (await guard(this.#ctx, batch.execSettled(), 'invalidate')) as ReadonlyArray<
+      { ok: true } | { ok: false; error: unknown }
+    >;
+    // A corrupt counter is reset to a fresh version (an invalidation too); any other failure throws.
+    const repair = this.#view.batch();
+    let repairs = 0;
+    for (let i = 0; i < settled.length; i++) {
+      const r = settled[i];
+      if (!r || r.ok) continue;
+      if (!notANumber(r.error)) throw r.error;
+      repair.set(keys[i] as string, repairVersion(Date.now()));
+      repairs++;
+    }
+    if (repairs > 0) await guard(this.#ctx, repair.exec(), 'invalidate');
     if (this.#ctx.events.has('invalidate')) {
       this.#ctx.events.emit('invalidate', { workspace: this.id, tags: list, hard });
     }
@@ -119,7 +154,7 @@ export class WorkspaceCache {
 
   async #clearNamespace(name: string): Promise<PurgeHandle | undefined> {
     checkNamespaceName(name);
-    const generation = await guard(this.#ctx, this.#view.incrBy(nsGenKey(name), 1), 'clear');
+    const generation = await guard(this.#ctx, bumpCounter(this.#view, nsGenKey(name)), 'clear');
     this.#gens.ns.set(name, String(generation));
     if (this.#ctx.events.has('clear')) {
       this.#ctx.events.emit('clear', { workspace: this.id, namespace: name, generation });
@@ -136,7 +171,7 @@ export class WorkspaceCache {
   }
 
   async #clear(): Promise<PurgeHandle | undefined> {
-    const generation = await guard(this.#ctx, this.#view.incrBy(WS_GEN_KEY, 1), 'clear');
+    const generation = await guard(this.#ctx, bumpCounter(this.#view, WS_GEN_KEY), 'clear');
     this.#gens.ws = String(generation);
     if (this.#ctx.events.has('clear')) this.#ctx.events.emit('clear', { workspace: this.id, generation });
     return this.#purge(undefined, ['e:*', 'l:*'], (key) => {

@@ -33,6 +33,10 @@ const STATE: Record<string, string> = {
   'e:p:2.5:a': ENTRY_A,
   'e:p:2.5:b': ENTRY_B,
   lease: 'tok',
+  // Corrupt tag counters (planted): both sides read them as '?' (tag-versions.ts), the same way.
+  't:s:bad': 'x,y',
+  't:h:big': '99999999999999999999',
+  'e:p:2.5:e': '1||100|200|300|bad=0.0,big=0.0\n1',
 };
 
 type Step = [Script<unknown>, string[], ScriptArg[]];
@@ -40,6 +44,7 @@ const STEPS: Step[] = [
   [READ_SCRIPT, ['g', 'n:p', 't:', 'e:p:2.5:a', 'e:p:2.5:b', 'e:p:2.5:c'], ['2', '5', 't1', 'zz']],
   [READ_SCRIPT, ['g', 'n:p', 't:', 'e:p:1.5:a'], ['1', '5']],
   [READ_SCRIPT, ['g', 'n:p', 't:'], ['2', '5']],
+  [READ_SCRIPT, ['g', 'n:p', 't:', 'e:p:2.5:e'], ['2', '5', 'bad', 'big', 't1']],
   [
     WRITE_SCRIPT,
     ['g', 'n:p', 't:', 'e:p:2.5:c', 'e:p:2.5:d'],
@@ -72,6 +77,11 @@ describe('cache scripts: Lua and JavaScript twins agree', () => {
     expect(onMemory).toEqual(onRedis);
     expect(onRedis[0]).toMatchObject({ ws: '2', ns: '5' });
     expect((onRedis[1] as { rest: unknown }).rest).toBeUndefined(); // stale generation: nothing read
+    expect((onRedis[3] as { rest: unknown }).rest).toEqual([
+      '?.0,0.?,1.0',
+      '1||100|200|300|bad=0.0,big=0.0\n1',
+      '?.0,0.?',
+    ]);
   });
 
   it('releases leases with core compare-and-delete (RELEASE_SCRIPT is its deprecated alias)', () => {

@@ -90,7 +90,7 @@ export function defineScript<T = Reply>(definition: ScriptDefinition<T>): Script
     );
   }
   const where = `defineScript(${definition.name})`;
-  if (typeof definition.lua !== 'string' || definition.lua.trim() === '') {
+  if (typeof definition.lua !== 'string') {
     throw optionError(where, 'lua', `must be the script's Lua source, got ${describeValue(definition.lua)}`);
   }
   if (!definition.lua.isWellFormed()) throw optionError(where, 'lua', 'contains a lone UTF-16 surrogate');

@@ -123,6 +123,10 @@ describe('factories check their arguments at construction (finding 11)', () => {
     ['instrument(non-store)', () => instrument('store' as never)],
     ['instrument({ events: 5 })', () => instrument(base, { events: 5 as never })],
     ['withL1({ max: 2 ** 40 })', () => withL1(base, { max: 2 ** 40 })],
+    [
+      'withL1({ only: Uint8Array }) (found by the fuzz: zod froze it and threw)',
+      () => withL1(base, { only: new Uint8Array([1, 2]) as never }),
+    ],
     ['defineScript({ lua: 5 })', () => defineScript({ name: 'x', lua: 5 as never, twin: () => null })],
     ['defineScript({ twin: "no" })', () => defineScript({ name: 'x', lua: 'return 1', twin: 'no' as never })],
     [

@@ -64,19 +64,44 @@ describe('the command table agrees with redis-server', () => {
     for (const method of COMMAND_NAMES) expect(SAMPLES[method]?.length, method).toBeGreaterThan(0);
   });
 
-  it.each(encoded)('$method (sample $sample): key positions are COMMAND GETKEYS', async ({ command }) => {
+  /** What is wrong with a command's key positions, by redis-server's `COMMAND GETKEYS`. */
+  async function keyProblem(command: Command): Promise<string | undefined> {
     const keys = (await run('COMMAND', 'GETKEYS', ...command.argv)) as string[];
     const ours = command.keys.map((i) => command.argv[i]);
-    expect(ours, command.argv.join(' ')).toEqual(keys);
+    return JSON.stringify(ours) === JSON.stringify(keys)
+      ? undefined
+      : `${command.argv.join(' ')}: keys ${JSON.stringify(ours)}, redis ${JSON.stringify(keys)}`;
+  }
+
+  /** What is wrong with a command's `readonly`, by the `write`/`readonly` flags of `COMMAND INFO`. */
+  async function readonlyProblem(command: Command): Promise<string | undefined> {
+    const [, , flags] = await info(command.argv[0] as string);
+    const write = flags.includes('write');
+    if (command.readonly === write || (command.readonly && !flags.includes('readonly'))) {
+      return `${command.argv[0]}: readonly ${command.readonly}, redis flags ${flags.join(',')}`;
+    }
+    return undefined;
+  }
+
+  it.each(encoded)('$method (sample $sample): key positions are COMMAND GETKEYS', async ({ command }) => {
+    expect(await keyProblem(command)).toBeUndefined();
   });
 
   it.each(encoded)('$method (sample $sample): readonly matches COMMAND INFO flags', async ({ command }) => {
-    const [, , flags] = await info(command.argv[0] as string);
-    const write = flags.includes('write');
-    expect({ readonly: command.readonly }, `${command.argv[0]} flags ${flags.join(',')}`).toEqual({
-      readonly: !write,
-    });
-    if (command.readonly) expect(flags).toContain('readonly');
+    expect(await readonlyProblem(command)).toBeUndefined();
+  });
+
+  it('catches a deliberately wrong entry: a misplaced key, a write marked readonly', async () => {
+    const set = COMMANDS.set.encode('k1', 'v1');
+    // The value's position as the key: a namespace view would prefix the value and leave the key bare.
+    expect(await keyProblem({ ...set, keys: [2] })).toMatch(/keys \["v1"\], redis \["k1"\]/);
+    // A write marked readonly: L1 would neither evict nor publish it, and serve a stale value.
+    expect(await readonlyProblem({ ...set, readonly: true })).toMatch(/SET: readonly true/);
+    // A read marked as a write only costs an eviction, but is still wrong.
+    expect(await readonlyProblem({ ...COMMANDS.get.encode('k1'), readonly: false })).toMatch(
+      /GET: readonly false/,
+    );
+    expect(await keyProblem(set)).toBeUndefined();
   });
 
   it.each(encoded)(

@@ -1,7 +1,7 @@
 import { writeSync } from 'node:fs';
-import { storeMatrix } from '@raptorflow/core/testing';
+import { createFuzzHarness, storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES } from '../src/commands.js';
 import { KV_ERROR_CODES } from '../src/errors.js';
 import {
@@ -27,22 +27,20 @@ import { COMMAND_SAMPLES } from './fixtures/command-samples.js';
 
 const LONG = process.env.RAPTORFLOW_LONG === '1';
 const RUNS = LONG ? 4000 : 200;
-const SETTLE_MS = 10_000;
 const KNOWN_CODES = new Set<string>(Object.values(KV_ERROR_CODES));
 
-/** Outcome counts per suite, printed at the end for the closing note. */
-const outcomes = new Map<string, Map<string, number>>();
-function count(suite: string, outcome: string): void {
-  const table = outcomes.get(suite) ?? new Map<string, number>();
-  table.set(outcome, (table.get(outcome) ?? 0) + 1);
-  outcomes.set(suite, table);
-}
+/** The contract checks and the outcome counts, shared with the feature packages' fuzz suites. */
+const fuzz = createFuzzHarness({ timeoutMs: 10_000 });
+beforeAll(() => fuzz.start());
 afterAll(() => {
-  for (const [suite, table] of outcomes) {
-    const total = [...table.values()].reduce((a, b) => a + b, 0);
-    const rows = [...table.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
-    console.log(`fuzz ${suite}: ${total} calls: ${rows.join(', ')}`);
-  }
+  fuzz.stop();
+  console.log(fuzz.report(`core fuzz (${LONG ? 'long' : 'small'}): outcomes`));
+  expect(fuzz.unhandled).toEqual([]);
+  // Core's own calls fail only with core's codes.
+  const codes = [...fuzz.outcomes.keys()]
+    .map((k) => k.slice(k.lastIndexOf(' ') + 1))
+    .filter((c) => c.startsWith('E_'));
+  expect(codes.filter((c) => !KNOWN_CODES.has(c))).toEqual([]);
 });
 
 // ------------------------------------------------------------------------------------------
@@ -192,45 +190,6 @@ async function dump(store: KvStore): Promise<string[]> {
   return settled.map((s) => JSON.stringify(s.ok ? s.value : (s.error as { code?: string }).code));
 }
 
-/**
- * Call `run` and classify: `ok`, a KvError code, or a failure of the contract (a synchronous
- * throw, a non-KvError rejection, a hang) which fails the test with the call in the message.
- */
-async function settle(suite: string, label: string, run: () => unknown): Promise<void> {
-  let returned: unknown;
-  try {
-    returned = run();
-  } catch (error) {
-    count(suite, 'sync throw');
-    throw new Error(`${label} threw synchronously: ${String((error as Error)?.message ?? error)}`);
-  }
-  if (!(returned instanceof Promise)) {
-    count(suite, 'not a promise');
-    throw new Error(`${label} returned ${typeof returned}, not a promise`);
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const hang = new Promise<'hang'>((resolve) => {
-    timer = setTimeout(() => resolve('hang'), SETTLE_MS);
-  });
-  try {
-    const result = await Promise.race([returned.then(() => 'ok' as const), hang]);
-    if (result === 'hang') {
-      count(suite, 'hang');
-      throw new Error(`${label} did not settle within ${SETTLE_MS} ms`);
-    }
-    count(suite, 'ok');
-  } catch (error) {
-    if (error instanceof Error && /did not settle/.test(error.message)) throw error;
-    if (!isKvError(error) || !KNOWN_CODES.has(error.code)) {
-      count(suite, 'not a KvError');
-      throw new Error(`${label} rejected with ${String((error as Error)?.stack ?? error)}`);
-    }
-    count(suite, error.code);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function label(name: string, list: readonly unknown[]): string {
   return `${name}(${list.map((a) => fc.stringify(a)).join(', ')})`;
 }
@@ -262,13 +221,7 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
               );
             if (method === 'namespace') {
               // Synchronous by design: a view is built at once. It throws only KvErrors.
-              try {
-                store.namespace(list[0] as string);
-                count(name, 'ok');
-              } catch (error) {
-                expect(isKvError(error), `${call}: ${String(error)}`).toBe(true);
-                count(name, (error as { code: string }).code);
-              }
+              fuzz.sync(name, () => store.namespace(list[0] as string), call);
               return;
             }
             const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
@@ -282,12 +235,16 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
                       list[2] as never,
                     )
                 : () => (target[method] as (...a: unknown[]) => unknown).apply(store, list);
-            await settle(name, call, async () => {
-              const value = await run();
-              // A subscription built from generated channels is closed at once.
-              if (method === 'subscribe') await (value as { unsubscribe(): Promise<void> }).unsubscribe();
-              return value;
-            });
+            await fuzz.promised(
+              name,
+              async () => {
+                const value = await run();
+                // A subscription built from generated channels is closed at once.
+                if (method === 'subscribe') await (value as { unsubscribe(): Promise<void> }).unsubscribe();
+                return value;
+              },
+              call,
+            );
             // Sentinels the call did not name are unchanged.
             const after = await dump(store);
             for (let i = 0; i < SENTINELS.length; i++) {
@@ -306,8 +263,10 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
       for (const method of COMMAND_NAMES) {
         const target = store as unknown as Record<string, (...a: unknown[]) => unknown>;
         for (const bad of [[10n], [Symbol('s')], [throwing], [undefined, undefined, undefined]]) {
-          await settle(name, label(method, bad), () =>
-            (target[method] as (...a: unknown[]) => unknown)(...bad),
+          await fuzz.promised(
+            name,
+            () => (target[method] as (...a: unknown[]) => unknown)(...bad),
+            label(method, bad),
           );
         }
       }
@@ -364,21 +323,9 @@ describe('fuzz: factories with generated options', () => {
       await fc.assert(
         fc.asyncProperty(options, async (o) => {
           const inner = memoryAdapter({ sweepIntervalMs: 0 });
-          let built: unknown;
-          try {
-            built = build(o, inner);
-            count(suite, 'built');
-          } catch (error) {
-            await inner.close();
-            expect(
-              isKvError(error),
-              `${factory}(${fc.stringify(o)}): ${String((error as Error)?.stack ?? error)}`,
-            ).toBe(true);
-            expect((error as { code: string }).code).toBe('E_INVALID_OPTIONS');
-            count(suite, 'E_INVALID_OPTIONS');
-            return;
-          }
-          const store = built as Partial<KvStore> | undefined;
+          const outcome = fuzz.sync(suite, () => build(o, inner), `${factory}(${fc.stringify(o)})`);
+          if (!outcome.ok) expect(outcome.code, factory).toBe('E_INVALID_OPTIONS');
+          const store = outcome.ok ? (outcome.value as Partial<KvStore> | undefined) : undefined;
           if (typeof store?.close === 'function') await store.close();
           await inner.close();
         }),
@@ -420,7 +367,7 @@ describe('fuzz: memory and Redis agree on every generated call', () => {
             method === 'smembers' && s.startsWith('ok: [')
               ? `ok: ${JSON.stringify(JSON.parse(s.slice(4)).sort())}`
               : s;
-          count('memory vs redis', norm(onMemory) === norm(onRedis) ? 'agree' : 'disagree');
+          fuzz.count('memory vs redis', norm(onMemory) === norm(onRedis) ? 'agree' : 'disagree');
           expect(norm(onMemory), label(method, list)).toBe(norm(onRedis));
         },
       ),

@@ -1,4 +1,5 @@
 import { KvError } from '@raptorflow/core';
+import { describeValue } from '@raptorflow/core/kit';
 import ipaddr from 'ipaddr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
@@ -20,6 +21,12 @@ export interface TrustedProxies {
 
 /** Parse CIDRs (`10.0.0.0/8`, `::1/128`) or single addresses once; a bad entry is `E_INVALID_OPTIONS`. */
 export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
+  if (!Array.isArray(cidrs)) {
+    throw new KvError(
+      'E_INVALID_OPTIONS',
+      `trustedProxies: must be an array of CIDRs, got ${describeValue(cidrs)}`,
+    );
+  }
   const ranges = cidrs.map((c): [Address, number] => {
     try {
       if (c.includes('/')) {
@@ -34,12 +41,18 @@ export function trustedProxies(cidrs: readonly string[]): TrustedProxies {
       const a = ipaddr.process(c);
       return [a, a.kind() === 'ipv4' ? 32 : 128];
     } catch (cause) {
-      throw new KvError('E_INVALID_OPTIONS', `trustedProxies: "${c}" is not an address or CIDR`, { cause });
+      throw new KvError(
+        'E_INVALID_OPTIONS',
+        `trustedProxies: ${describeValue(c)} is not an address or CIDR`,
+        {
+          cause,
+        },
+      );
     }
   });
   return {
     has(address) {
-      const a = parse(address);
+      const a = typeof address === 'string' ? parse(address) : undefined;
       if (!a) return false;
       return ranges.some(([r, bits]) => r.kind() === a.kind() && a.match(r as never, bits));
     },
@@ -63,15 +76,25 @@ export interface ClientAddressOptions {
  * one, so a forged header can never put an arbitrary address in front.
  */
 export function clientAddress(options: ClientAddressOptions): string | undefined {
+  if (typeof options !== 'object' || options === null) {
+    throw new KvError(
+      'E_INVALID_ARGUMENT',
+      `clientAddress: options must be an object, got ${describeValue(options)}`,
+    );
+  }
   const trusted = Array.isArray(options.trusted)
     ? trustedProxies(options.trusted)
     : ((options.trusted as TrustedProxies | undefined) ?? { has: () => false });
-  const peer = options.remoteAddress ? parse(options.remoteAddress) : undefined;
+  const peer = typeof options.remoteAddress === 'string' ? parse(options.remoteAddress) : undefined;
   if (!peer) return undefined;
   let current = peer.toString();
   if (!trusted.has(current)) return current;
   const raw = options.forwardedFor;
-  const hops = (typeof raw === 'string' ? [raw] : (raw ?? [])).join(',').split(',');
+  const list = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : [];
+  const hops = list
+    .filter((h): h is string => typeof h === 'string')
+    .join(',')
+    .split(',');
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = (hops[i] as string).trim();
     if (hop === '') continue;
@@ -89,18 +112,31 @@ export interface IpKeyOptions {
   ipv6Subnet?: number | undefined;
 }
 
+/** The well-known NAT64 prefix (RFC 6052): the last 32 bits are the client's IPv4 address. */
+const NAT64 = ipaddr.parseCIDR('64:ff9b::/96');
+
 /**
  * The rate-limit identifier of an address: IPv4 as is, IPv6 reduced to its network
- * (`2001:db8:ab:cd00::/56`), IPv4-mapped IPv6 as IPv4.
+ * (`2001:db8:ab:cd00::/56`), IPv4-mapped (`::ffff:a.b.c.d`) and NAT64 (`64:ff9b::a.b.c.d`)
+ * IPv6 as the IPv4 they carry: reduced to a /56, every NAT64 client shared one bucket.
+ * Not an address (or not a string): `E_INVALID_ARGUMENT`; with `clientAddress`, which returns
+ * `undefined` when it finds none, decide first what an unknown client is (see the README).
  */
 export function ipKey(address: string, options: IpKeyOptions = {}): string {
-  const bits = options.ipv6Subnet ?? 56;
+  const bits = (options as IpKeyOptions | null)?.ipv6Subnet ?? 56;
   if (!Number.isInteger(bits) || bits < 1 || bits > 128) {
-    throw new KvError('E_INVALID_OPTIONS', 'ipKey: ipv6Subnet must be a whole number from 1 to 128');
+    throw new KvError(
+      'E_INVALID_OPTIONS',
+      `ipKey: ipv6Subnet must be a whole number from 1 to 128, got ${describeValue(bits)}`,
+    );
   }
-  const a = parse(address);
-  if (!a) throw new KvError('E_INVALID_ARGUMENT', `ipKey: "${address.slice(0, 60)}" is not an IP address`);
+  const a = typeof address === 'string' ? parse(address) : undefined;
+  if (!a) throw new KvError('E_INVALID_ARGUMENT', `ipKey: ${describeValue(address)} is not an IP address`);
   if (a.kind() === 'ipv4') return a.toString();
+  if ((a as ipaddr.IPv6).match(NAT64)) {
+    const bytes = a.toByteArray().slice(12);
+    return ipaddr.fromByteArray(bytes).toString();
+  }
   const bytes = a.toByteArray();
   for (let i = 0; i < 16; i++) {
     const keep = Math.max(0, Math.min(8, bits - i * 8));

@@ -2,15 +2,18 @@ import type { KvErrorCode } from '@raptorflow/core';
 import type { Emitter, FeatureEvents } from '@raptorflow/core/kit';
 import type { RateLimitReason, RateLimitResult } from './result.js';
 
-/** `operation` of a rate-limit event. */
-export type RateLimitOperation = 'limit' | 'peek' | 'reset';
+/**
+ * `operation` of a rate-limit event. `repair` is emitted (besides the call's own event) when a
+ * call found unreadable state at a key, a value or type no limiter writes, and deleted it.
+ */
+export type RateLimitOperation = 'limit' | 'peek' | 'reset' | 'repair';
 
 /**
  * `outcome` of a rate-limit event: `allowed` / `denied` for `limit` and `peek` (whatever the
  * reason: a penalty, a cached block, a failure policy that refused), `done` for `reset`,
  * `error` when the call threw.
  */
-export type RateLimitOutcome = 'allowed' | 'denied' | 'done' | 'error';
+export type RateLimitOutcome = 'allowed' | 'denied' | 'done' | 'error' | 'repaired';
 
 /** `detail` of a rate-limit event. */
 // A type alias, not an interface: an event's detail is a plain record.
@@ -58,5 +61,26 @@ export function emitRateLimitEvent(
     durationMs,
     error: result.error?.code,
     detail,
+  });
+}
+
+/**
+ * Emit a `repair` event: a `limit` or `peek` found `keys` keys of unreadable state (a foreign
+ * value, or a key of another Redis type), read them as missing and deleted them. The call's own
+ * result is computed as if the keys were missing. Called only after `hub.has('operation')`.
+ */
+export function emitRepairEvent(
+  hub: Emitter<FeatureEvents>,
+  tenant: string | undefined,
+  keys: number,
+  algorithm: string,
+): void {
+  hub.emit('operation', {
+    feature: 'ratelimit',
+    operation: 'repair',
+    tenant,
+    outcome: 'repaired',
+    durationMs: 0,
+    detail: { keys, algorithm },
   });
 }

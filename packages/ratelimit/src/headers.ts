@@ -1,4 +1,24 @@
+import { KvError } from '@raptorflow/core';
+import { describeValue } from '@raptorflow/core/kit';
 import type { RateLimitResult } from './result.js';
+
+/** A result from a limiter (the shape the helpers read), or `E_INVALID_ARGUMENT`, never a TypeError. */
+function checkResult(where: string, result: unknown): void {
+  const r = result as RateLimitResult | null;
+  if (typeof r !== 'object' || r === null || !Array.isArray(r.policies) || typeof r.reason !== 'string') {
+    throw new KvError(
+      'E_INVALID_ARGUMENT',
+      `${where}: result: must be a RateLimitResult, got ${describeValue(result)}`,
+    );
+  }
+  for (const p of r.policies) {
+    if (typeof p !== 'object' || p === null)
+      throw new KvError(
+        'E_INVALID_ARGUMENT',
+        `${where}: result.policies: must hold objects, got ${describeValue(p)}`,
+      );
+  }
+}
 
 /** Options of {@link rateLimitHeaders}. */
 export interface RateLimitHeaderOptions {
@@ -23,8 +43,9 @@ export function rateLimitHeaders(
   result: RateLimitResult,
   options: RateLimitHeaderOptions = {},
 ): Record<string, string> {
+  checkResult('rateLimitHeaders', result);
   const headers: Record<string, string> = {};
-  const standard = options.standard ?? 'draft-10';
+  const standard = (options as RateLimitHeaderOptions | null)?.standard ?? 'draft-10';
   const trustworthy = result.reason !== 'store-error' && result.reason !== 'timeout';
   if (trustworthy && standard === 'draft-10') {
     const policy: string[] = [];
@@ -38,7 +59,7 @@ export function rateLimitHeaders(
     headers['RateLimit-Policy'] = policy.join(', ');
     headers.RateLimit = state.join(', ');
   }
-  if (trustworthy && (options.legacy ?? true)) {
+  if (trustworthy && ((options as RateLimitHeaderOptions | null)?.legacy ?? true)) {
     headers['X-RateLimit-Limit'] = String(result.limit);
     headers['X-RateLimit-Remaining'] = String(result.remaining);
     headers['X-RateLimit-Reset'] = String(seconds(result.now + result.resetAfter));
@@ -66,6 +87,7 @@ const TYPES = 'https://iana.org/assignments/http-problem-types';
  * rejected the call, `temporary-reduced-capacity` (503) when the store failed closed.
  */
 export function rateLimitProblem(result: RateLimitResult): ProblemDetails {
+  checkResult('rateLimitProblem', result);
   if (result.reason === 'store-error' || result.reason === 'timeout') {
     return {
       type: `${TYPES}#temporary-reduced-capacity`,

@@ -1,4 +1,5 @@
 export type { Duration, StoreFailurePolicy } from '@raptorflow/core/kit';
+export type { LimitCallOptions, PeekCallOptions } from './call.js';
 export {
   type ClientAddressOptions,
   clientAddress,
@@ -25,12 +26,7 @@ export {
   type CheckRateLimitResult,
   createCheckRateLimit,
 } from './legacy.js';
-export {
-  createRateLimiter,
-  type LimitCallOptions,
-  type PeekCallOptions,
-  type RateLimiter,
-} from './limiter.js';
+export { createRateLimiter, type RateLimiter } from './limiter.js';
 export {
   fetchRateLimit,
   getRateLimitResult,

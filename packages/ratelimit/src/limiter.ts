@@ -1,39 +1,26 @@
-import { hashKeyPart, isKvError, type KvError, memoryAdapter, toKvError } from '@raptorflow/core';
+import { isKvError, type KvError, memoryAdapter, toKvError } from '@raptorflow/core';
 import {
   createDeadlines,
+  describeValue,
   featureEvents,
   featureKeyspace,
   invalidArgument,
   isStoreFailure,
 } from '@raptorflow/core/kit';
 import { LRUCache } from 'lru-cache';
-import { emitRateLimitEvent, type RateLimitOperation } from './events.js';
+import {
+  type Call,
+  callOf,
+  type LimitCallOptions,
+  limitsOf,
+  type PeekCallOptions,
+  tenantOf,
+} from './call.js';
+import { emitRateLimitEvent, emitRepairEvent, type RateLimitOperation } from './events.js';
+import { identifierKeyPart, MAX_ESCAPED } from './identifier.js';
 import { checkPolicy, type RateLimiterOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { DONE, fromOutcome, type RateLimitReason, type RateLimitResult } from './result.js';
 import { ALGORITHMS, argsEncoder, type LimitParams, type ScriptOutcome } from './scripts/index.js';
-
-/** Options of one `limit` call. */
-export interface LimitCallOptions {
-  /** Units this call takes; a whole number. Negative refunds (not for a penalty). @default 1 */
-  cost?: number | undefined;
-  /** Override the limit of this call (one number for the first policy, or one per policy). */
-  limit?: number | readonly number[] | undefined;
-  /**
-   * The tenant (workspace, customer) this call counts for, copied to the `tenant` field of the
-   * rate-limit event and used nowhere else. The identifier itself is never put in an event.
-   */
-  tenant?: string | undefined;
-}
-
-/** Options of one `peek` call. */
-export interface PeekCallOptions {
-  /** Would a call of this cost be allowed? 0 reports the current state. @default 0 */
-  cost?: number | undefined;
-  /** Override the limit, as for `limit`. */
-  limit?: number | readonly number[] | undefined;
-  /** The tenant for the event, as for `limit`. */
-  tenant?: string | undefined;
-}
 
 /** A rate limiter on a RaptorFlow KV store. */
 export interface RateLimiter {
@@ -54,8 +41,6 @@ export interface RateLimiter {
 
 /** Identifiers whose keys a limiter remembers. */
 const RECENT_MAX = 4096;
-/** Longest identifier put in keys as is (escaped); longer ones are hashed. */
-const MAX_ESCAPED = 200;
 
 /** `where` of per-call argument errors. */
 const LIMIT = 'ratelimit.limit';
@@ -84,21 +69,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const encode = argsEncoder(o.block, o.policies);
   // A memory store answers synchronously in-process: a deadline there would only cost time.
   const deadlines = o.timeout > 0 && store.capabilities.shared ? createDeadlines('rate-limit') : undefined;
+  // `limitFor` is the caller's code: it may hang on any store, so its wait is always timed.
+  const limitForDeadlines = o.timeout > 0 && o.limitFor ? createDeadlines('rate-limit') : undefined;
   const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
   let fallback: RateLimiter | undefined;
 
-  const keyPart = (identifier: string, where: string): string => {
-    if (typeof identifier !== 'string' || identifier.length === 0) {
-      throw invalidArgument(where, 'identifier: must be a non-empty string');
-    }
-    if (o.identifiers === 'hash' || identifier.length > MAX_ESCAPED)
-      return `#${hashKeyPart(identifier.toWellFormed())}`;
-    try {
-      return encodeURIComponent(identifier);
-    } catch {
-      return `#${hashKeyPart(identifier.toWellFormed())}`;
-    }
-  };
+  const keyPart = (identifier: string, where: string): string =>
+    identifierKeyPart(identifier, o.identifiers, where);
 
   // Keys of recent identifiers, prefixed once: escaping and concatenation cost more than a Map
   // lookup, and a store hashes a string it has seen before for free. The hot path sends them
@@ -135,7 +112,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     // 1 × the longest window (a year) is far below 2^52: the common call needs no checks.
     if (cost === 1) return;
     if (!Number.isSafeInteger(cost))
-      throw invalidArgument(where, `cost: must be a whole number, got ${cost}`);
+      throw invalidArgument(where, `cost: must be a whole number, got ${describeValue(cost)}`);
     if (peek && cost < 0) throw invalidArgument(where, `cost: must be >= 0, got ${cost}`);
     for (const p of o.policies) {
       if (Math.abs(cost) * p.window > 2 ** 52)
@@ -143,13 +120,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     }
   };
 
-  const asList = (v: number | readonly number[] | undefined): readonly number[] | undefined =>
-    v === undefined ? undefined : typeof v === 'number' ? [v] : v;
-
   const failure = async (
     error: unknown,
     identifier: string,
-    call: { cost: number; limit?: number | readonly number[] | undefined },
+    call: Call,
     take: boolean,
     limits: readonly number[] | undefined,
   ): Promise<RateLimitResult> => {
@@ -195,7 +169,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     };
   };
 
-  const finish = (outcome: ScriptOutcome, part: string, cost: number): RateLimitResult => {
+  const finish = (outcome: ScriptOutcome, part: string, call: Call): RateLimitResult => {
+    const cost = call.cost;
+    if (outcome.repaired > 0 && hub.has('operation'))
+      emitRepairEvent(hub, tenantOf(call), outcome.repaired, o.algorithm);
     const result = fromOutcome(outcome, names, windows);
     if (cache && !result.allowed && (result.reason === 'blocked' || cost === 1)) {
       if (Number.isFinite(result.retryAfter) && result.retryAfter > 0)
@@ -208,28 +185,25 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     identifier: string,
     part: string,
     keys: string[],
-    call: { cost: number; limit?: number | readonly number[] | undefined },
+    call: Call,
     take: boolean,
     limits: readonly number[] | undefined,
+    override: LimitParams[] | undefined,
   ): Promise<RateLimitResult> => {
-    const args = limits
-      ? encode(call.cost, take, overrideOf(limits, take ? LIMIT : PEEK))
-      : encode(call.cost, take);
+    const args = override ? encode(call.cost, take, override) : encode(call.cost, take);
     const p = store.eval(script, keys, args);
     // One hop from the store's reply to the result: no async function in between.
     return (deadlines ? deadlines.track(p, o.timeout, take ? 'limit' : 'peek') : p).then(
-      (outcome) => finish(outcome, part, call.cost),
+      (outcome) => finish(outcome, part, call),
       (error: unknown) => failure(error, identifier, call, take, limits),
     );
   };
 
-  const run = (
-    identifier: string,
-    call: { cost: number; limit?: number | readonly number[] | undefined },
-    take: boolean,
-  ): Promise<RateLimitResult> => {
+  const run = (identifier: string, call: Call, take: boolean): Promise<RateLimitResult> => {
     let part: string;
     let keys: string[];
+    let limits: readonly number[] | undefined;
+    let override: LimitParams[] | undefined;
     const where = take ? LIMIT : PEEK;
     try {
       const known = recent.get(identifier);
@@ -247,6 +221,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         }
       }
       checkCost(call.cost, !take, where);
+      if (call.tenant !== undefined && typeof call.tenant !== 'string')
+        throw invalidArgument(where, `tenant: must be a string, got ${describeValue(call.tenant)}`);
+      // Checked before the block cache answers: a bad call fails whatever the cache holds.
+      limits = limitsOf(call.limit, n, where, 'limit');
+      override = limits && overrideOf(limits, where);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -258,18 +237,37 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         cache.delete(part);
       }
     }
-    const limits = asList(call.limit);
-    if (limits === undefined && o.limitFor) {
-      return (async () => {
-        const r = (o.limitFor as NonNullable<typeof o.limitFor>)(identifier);
-        return send(identifier, part, keys, call, take, asList(r instanceof Promise ? await r : r));
-      })();
-    }
     try {
-      return send(identifier, part, keys, call, take, limits);
+      if (limits === undefined && o.limitFor) return viaLimitFor(identifier, part, keys, call, take);
+      return send(identifier, part, keys, call, take, limits, override);
     } catch (error) {
       return Promise.reject(error);
     }
+  };
+
+  /** The call with `limitFor`'s limits; a `limitFor` that does not settle in `timeout` is a timeout. */
+  const viaLimitFor = (
+    identifier: string,
+    part: string,
+    keys: string[],
+    call: Call,
+    take: boolean,
+  ): Promise<RateLimitResult> => {
+    const where = take ? LIMIT : PEEK;
+    const go = (answer: unknown): Promise<RateLimitResult> => {
+      const limits = limitsOf(answer, n, where, 'limitFor() returned');
+      return send(identifier, part, keys, call, take, limits, limits && overrideOf(limits, where));
+    };
+    const r: unknown = (o.limitFor as NonNullable<typeof o.limitFor>)(identifier);
+    if (typeof (r as PromiseLike<unknown> | undefined)?.then !== 'function') return go(r);
+    const p = Promise.resolve(r);
+    return (limitForDeadlines ? limitForDeadlines.track(p, o.timeout, 'limitFor') : p).then(
+      go,
+      (error: unknown) =>
+        isKvError(error, 'E_TIMEOUT')
+          ? failure(error, identifier, call, take, undefined)
+          : Promise.reject(error),
+    );
   };
 
   const cachedBlock = (wait: number, now: number): RateLimitResult => {
@@ -325,17 +323,27 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     options: o,
     limit(identifier, opts) {
+      let call: Call;
+      try {
+        call = callOf(opts, 1, LIMIT);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       // No listener: no clock read, no allocation beyond the call itself.
-      if (!hub.has('operation')) return run(identifier, { cost: opts?.cost ?? 1, limit: opts?.limit }, true);
+      if (!hub.has('operation')) return run(identifier, call, true);
       const started = performance.now();
-      const p = run(identifier, { cost: opts?.cost ?? 1, limit: opts?.limit }, true);
-      return observe(p, 'limit', opts?.tenant, started);
+      return observe(run(identifier, call, true), 'limit', tenantOf(call), started);
     },
     peek(identifier, opts) {
-      if (!hub.has('operation')) return run(identifier, { cost: opts?.cost ?? 0, limit: opts?.limit }, false);
+      let call: Call;
+      try {
+        call = callOf(opts, 0, PEEK);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (!hub.has('operation')) return run(identifier, call, false);
       const started = performance.now();
-      const p = run(identifier, { cost: opts?.cost ?? 0, limit: opts?.limit }, false);
-      return observe(p, 'peek', opts?.tenant, started);
+      return observe(run(identifier, call, false), 'peek', tenantOf(call), started);
     },
     reset(identifier) {
       if (!hub.has('operation')) return reset(identifier);

@@ -1,3 +1,5 @@
+import { KvError } from '@raptorflow/core';
+import { describeValue } from '@raptorflow/core/kit';
 import type { RateLimitHeaderOptions } from './headers.js';
 import { rateLimitHeaders, rateLimitProblem, rateLimitResponse } from './headers.js';
 import type { RateLimiter } from './limiter.js';
@@ -15,6 +17,21 @@ export interface MiddlewareOptions<Req> extends RateLimitHeaderOptions {
 
 const results = new WeakMap<object, RateLimitResult>();
 
+/** A middleware's arguments, checked once when it is built: `E_INVALID_OPTIONS`. */
+function checkArguments(where: string, limiter: unknown, options: unknown): void {
+  const bad = (field: string, problem: string, v: unknown) =>
+    new KvError('E_INVALID_OPTIONS', `${where}: ${field}: ${problem}, got ${describeValue(v)}`);
+  if (typeof (limiter as RateLimiter | null)?.limit !== 'function')
+    throw bad('limiter', 'must be a RateLimiter', limiter);
+  if (typeof options !== 'object' || options === null) throw bad('options', 'must be an object', options);
+  const o = options as MiddlewareOptions<unknown>;
+  if (typeof o.key !== 'function') throw bad('key', 'must be a function', o.key);
+  for (const field of ['cost', 'skip'] as const) {
+    if (o[field] !== undefined && typeof o[field] !== 'function')
+      throw bad(field, 'must be a function', o[field]);
+  }
+}
+
 /** The result the middleware computed for a request (to add headers to the handler's response). */
 export function getRateLimitResult(request: object): RateLimitResult | undefined {
   return results.get(request);
@@ -30,6 +47,7 @@ export function fetchRateLimit(
   limiter: RateLimiter,
   options: MiddlewareOptions<Request>,
 ): (request: Request) => Promise<Response | undefined> {
+  checkArguments('fetchRateLimit', limiter, options);
   return async (request) => {
     if (options.skip?.(request)) return undefined;
     const result = await limiter.limit(await options.key(request), { cost: options.cost?.(request) ?? 1 });
@@ -65,20 +83,31 @@ export function nodeRateLimit<Req extends object>(
   limiter: RateLimiter,
   options: MiddlewareOptions<Req>,
 ): (req: Req, res: NodeResponseLike, next: (error?: unknown) => void) => Promise<void> {
+  checkArguments('nodeRateLimit', limiter, options);
   return async (req, res, next) => {
+    // `next` is called once, outside the try: an error thrown by the rest of the chain is the
+    // caller's, and calling `next(error)` after it would run the chain a second time.
+    let go: boolean;
     try {
-      if (options.skip?.(req)) return next();
-      const result = await limiter.limit(await options.key(req), { cost: options.cost?.(req) ?? 1 });
-      results.set(req, result);
-      for (const [name, value] of Object.entries(rateLimitHeaders(result, options)))
-        res.setHeader(name, value);
-      if (result.allowed) return next();
-      const problem = rateLimitProblem(result);
-      res.statusCode = problem.status;
-      res.setHeader('Content-Type', 'application/problem+json');
-      res.end(JSON.stringify(problem));
+      go = await decide(req, res);
     } catch (error) {
       next(error);
+      return;
     }
+    if (go) next();
   };
+
+  /** True to go on; false when the request was answered with a refusal. */
+  async function decide(req: Req, res: NodeResponseLike): Promise<boolean> {
+    if (options.skip?.(req)) return true;
+    const result = await limiter.limit(await options.key(req), { cost: options.cost?.(req) ?? 1 });
+    results.set(req, result);
+    for (const [name, value] of Object.entries(rateLimitHeaders(result, options))) res.setHeader(name, value);
+    if (result.allowed) return true;
+    const problem = rateLimitProblem(result);
+    res.statusCode = problem.status;
+    res.setHeader('Content-Type', 'application/problem+json');
+    res.end(JSON.stringify(problem));
+    return false;
+  }
 }

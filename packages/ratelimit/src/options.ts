@@ -1,6 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import {
   type Duration,
+  describeValue,
   durationSchema,
   optionError,
   parseOptions,
@@ -56,7 +57,9 @@ export interface RateLimiterOptions {
   prefix?: string | undefined;
   /**
    * Per-identifier limits: return the limit (or one per policy, in order) for this identifier,
-   * or `undefined` for the configured ones. Called on every `limit`/`peek`.
+   * or `undefined` for the configured ones. Called on every `limit`/`peek`. Its answer is checked
+   * like a per-call limit (`E_INVALID_ARGUMENT`); one that does not settle within `timeout` is a
+   * timeout, answered by `onStoreError`, on every store.
    */
   limitFor?:
     | ((
@@ -235,7 +238,7 @@ export function checkPolicy(
   burst: number,
 ): PolicyProblem | undefined {
   if (!Number.isSafeInteger(limit) || limit <= 0)
-    return { field: 'limit', message: `must be a whole number > 0, got ${limit}` };
+    return { field: 'limit', message: `must be a whole number > 0, got ${describeValue(limit)}` };
   if (limit * window > MAX_PRODUCT || burst * window > MAX_PRODUCT) {
     return { field: 'window', message: `limit × window must be at most 2^52, got ${limit} × ${window} ms` };
   }

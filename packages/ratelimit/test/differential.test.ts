@@ -1,4 +1,4 @@
-import { memoryAdapter } from '@raptorflow/core';
+import { type KvStore, memoryAdapter } from '@raptorflow/core';
 import { runScriptDifferential } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
@@ -111,6 +111,59 @@ describe('differential: memory twin vs Lua on redis-server', () => {
       // While blocked, the time left of the block, on the script's clock.
       const left = 60_000 - ((outcomes[3]?.now ?? 0) - (outcomes[2]?.now ?? 0));
       expect(outcomes[3]?.limits[0]?.retryAfter).toBe(left);
+    }
+  });
+
+  it('corrupt planted state (foreign values, other key types) is repaired identically', async () => {
+    type Plant = (store: KvStore, key: string) => Promise<unknown>;
+    const plants: Record<string, Plant> = {
+      garbage: (store, key) => store.set(key, 'garbage'),
+      digits: (store, key) => store.set(key, '7'),
+      'far future': (store, key) => store.set(key, '99999999999999:0:3:99999999999999'),
+      'too many digits': (store, key) => store.set(key, '1234567890123456:1:1'),
+      'zero denominator': (store, key) => store.set(key, '1:0:0'),
+      'a block forever': (store, key) => store.set(key, 'b99999999999999'),
+      hash: (store, key) => store.hset(key, { a: '1' }),
+      list: (store, key) => store.rpush(key, ['x']),
+      zset: (store, key) => store.zadd(key, { score: 1, member: 'x' }),
+      'future zset': (store, key) => store.zadd(key, { score: 99_999_999_999_999, member: 'x' }),
+      'infinite zset': (store, key) => store.zadd(key, { score: Number.POSITIVE_INFINITY, member: 'x' }),
+    };
+    const block = { after: 2, duration: 60_000, within: 60_000 };
+    const args = (name: AlgorithmName, cost: number, take: boolean) =>
+      encodeRateLimitArgs({
+        cost,
+        take,
+        block,
+        limits: [{ limit: 3, window: 60_000, burst: name === 'token-bucket' ? 3 : 0 }],
+      });
+    for (const name of ALGORITHMS) {
+      for (const [what, plant] of Object.entries(plants)) {
+        for (const at of [0, 1]) {
+          run += 1;
+          const keys = [`rldiff:{${process.pid}-${run}}:0`, `rldiff:{${process.pid}-${run}}:block`];
+          const { redis } = await runScriptDifferential({
+            redis: servers.redis,
+            script: RATE_LIMIT_SCRIPTS[name],
+            keys,
+            setup: async (store) => {
+              await plant(store, keys[at] as string);
+            },
+            // A peek first (it repairs too), then takes, rejections and a refund.
+            steps: [0, 2, 2, 1, -1].map((cost, i) => ({ args: args(name, cost, i > 0) })),
+            clockOf: (reply: ScriptOutcome) => reply.now,
+          });
+          const outcomes = redis.map((r) => r.reply as ScriptOutcome);
+          // Every step answered, and the first one repaired the plant unless it was readable.
+          expect({ name, what, at, errors: outcomes.filter((o) => !('status' in o)) }).toEqual({
+            name,
+            what,
+            at,
+            errors: [],
+          });
+          expect(outcomes.slice(1).map((o) => o.repaired)).toEqual([0, 0, 0, 0]);
+        }
+      }
     }
   });
 

@@ -7,12 +7,16 @@ import { createRateLimiter } from '../src/index.js';
  * Store outages and timeouts are in store-errors.test.ts, through a fault proxy.
  */
 describe('onStoreError covers store failures, not mistakes', () => {
-  it('a key of the wrong type reaches the caller even with fail-open', async () => {
+  it('a key of the wrong type is not a store failure either: it is repaired, fail-open never sees it', async () => {
+    // Issue 20: it used to reach the caller (E_WRONG_TYPE on memory, E_SCRIPT on Redis), and a
+    // rejected call writes nothing, so the identifier stayed locked out. corrupt-state.test.ts
+    // covers every algorithm and store.
     const store = memoryAdapter({ sweepIntervalMs: 0 });
     const limiter = createRateLimiter({ store, limit: 1, window: '1m', onStoreError: 'fail-open' });
     const [key] = limiter.keys('u');
     await store.hset(key as string, { not: 'a counter' });
-    await expect(limiter.limit('u')).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
+    expect(await limiter.limit('u')).toMatchObject({ allowed: true, reason: 'allowed' });
+    expect(await limiter.limit('u')).toMatchObject({ allowed: false, reason: 'limited' });
     await store.close();
   });
 

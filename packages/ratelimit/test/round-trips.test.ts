@@ -59,6 +59,28 @@ describe('commands per check on Redis', () => {
     expect(diff.size).toBe(0);
   });
 
+  for (const algorithm of ALGORITHMS) {
+    it(`${algorithm}: repairing corrupt state is still one EVALSHA; inside it, one DEL more`, async () => {
+      const rl = createRateLimiter({ store, algorithm, limit: 5, window: '1m', blockCache: false });
+      await rl.limit('warm');
+      const [key] = rl.keys('corrupt') as [string];
+      const inside = async (plant: boolean) => {
+        await store.del(key);
+        if (plant) await store.hset(key, { not: 'a counter' });
+        const before = await commandStats(server.host, server.port);
+        await rl.limit('corrupt');
+        return diffCommandStats(before, await commandStats(server.host, server.port));
+      };
+      const clean = await inside(false);
+      const repaired = await inside(true);
+      expect(topLevel(repaired)).toEqual({ evalsha: 1 });
+      // The same commands, plus the DEL of the unreadable key (the commit's own DEL aside).
+      expect(repaired.get('del') ?? 0).toBe((clean.get('del') ?? 0) + 1);
+      const others = (d: Map<string, number>) => [...d].filter(([name]) => name !== 'del');
+      expect(others(repaired)).toEqual(others(clean));
+    });
+  }
+
   it('peek and reset are one command each', async () => {
     const rl = createRateLimiter({ store, limit: 1, window: '1m', block: { after: 3, duration: '1m' } });
     await rl.peek('x');

@@ -1,4 +1,5 @@
 import { KvError, type Reply, type ScriptContext } from '@raptorflow/core';
+import { CORRUPT_VERSION, counterVersion, LUA_TAG_VERSION, tagVersion } from '../tag-versions.js';
 
 /** The workspace and namespace generations a caller built its keys with. */
 export interface Generations {
@@ -27,23 +28,18 @@ export function parseGenReply(reply: Reply): GenReply {
 
 /**
  * The check every generation-checked script starts with (KEYS[1], KEYS[2]: the generations;
- * ARGV[1], ARGV[2]: the caller's), and `ver(tag)` for the scripts that read tag versions. Lua
- * has no include, so the scripts splice this text in.
+ * ARGV[1], ARGV[2]: the caller's), and `ver(tag)` / `fixver(tag)` (from `tag-versions.ts`) for the
+ * scripts that read tag versions. Lua has no include, so the scripts splice this text in.
  *
  * The tag version keys are `KEYS[3] .. 's:' .. tag`: the prefix comes through KEYS (so a
  * namespace view prefixes it and its `{workspace}` hash tag keeps the slot) and only the tag
  * name, validated by the cache, is appended.
  */
-export const LUA_GENERATIONS = `
+export const LUA_GENERATIONS: string = `
 local wg = redis.call('GET', KEYS[1]) or '0'
 local ng = redis.call('GET', KEYS[2]) or '0'
 if wg ~= ARGV[1] or ng ~= ARGV[2] then return {wg, ng} end
-local function ver(tag)
-  local s = redis.call('GET', KEYS[3] .. 's:' .. tag) or '0'
-  local h = redis.call('GET', KEYS[3] .. 'h:' .. tag) or '0'
-  return s .. '.' .. h
-end
-`;
+${LUA_TAG_VERSION}`;
 
 /** A script's JavaScript twin, in the shape `defineScript` takes. */
 export type Twin = (ctx: ScriptContext, keys: readonly string[], args: readonly string[]) => unknown[];
@@ -56,7 +52,27 @@ export function getOr0(ctx: ScriptContext, key: string): string {
 
 /** The twin of the Lua `ver(tag)`: `<soft>.<hard>` under tag prefix `prefix`. */
 export function twinVer(ctx: ScriptContext, prefix: string, tag: string): string {
-  return `${getOr0(ctx, `${prefix}s:${tag}`)}.${getOr0(ctx, `${prefix}h:${tag}`)}`;
+  return tagVersion(getOrNull(ctx, `${prefix}s:${tag}`), getOrNull(ctx, `${prefix}h:${tag}`));
+}
+
+function getOrNull(ctx: ScriptContext, key: string): string | null {
+  const v = ctx.call('GET', key);
+  return typeof v === 'string' ? v : null;
+}
+
+/** The twin of the Lua `fixone(key)`: a counter's version, a corrupt one reset to the store's time in µs. */
+function twinFixOne(ctx: ScriptContext, key: string): string {
+  const v = counterVersion(getOrNull(ctx, key));
+  if (v !== CORRUPT_VERSION) return v;
+  const [sec, usec] = ctx.call('TIME') as [string, string];
+  const fixed = `${sec}${usec.padStart(6, '0')}`;
+  ctx.call('SET', key, fixed);
+  return fixed;
+}
+
+/** The twin of the Lua `fixver(tag)`. */
+export function twinFixVer(ctx: ScriptContext, prefix: string, tag: string): string {
+  return `${twinFixOne(ctx, `${prefix}s:${tag}`)}.${twinFixOne(ctx, `${prefix}h:${tag}`)}`;
 }
 
 /** The twin of {@link LUA_GENERATIONS}: run `body` only when the generations match. */

@@ -7,12 +7,13 @@ import {
   type GenReply,
   LUA_GENERATIONS,
   parseGenReply,
-  twinVer,
+  twinFixVer,
   withGenerations,
 } from './generations.js';
 
 /**
- * Write entries, filling in the current versions of their tags.
+ * Write entries, filling in the current versions of their tags (a corrupt tag counter is reset
+ * first, so the entry records a valid version).
  * KEYS: workspace generation, namespace generation, tag prefix, then the entries.
  * ARGV: the expected generations, then per entry: header (up to its tags field), payload,
  * PX in ms, the number of tags to fill in, the tags.
@@ -26,7 +27,7 @@ for i = 4, #KEYS do
   a = a + 4
   local parts = {}
   for j = 1, n do
-    parts[#parts + 1] = ARGV[a] .. '=' .. ver(ARGV[a])
+    parts[#parts + 1] = ARGV[a] .. '=' .. fixver(ARGV[a])
     a = a + 1
   end
   redis.call('SET', KEYS[i], header .. table.concat(parts, ',') .. '\\n' .. payload, 'PX', px)
@@ -42,7 +43,7 @@ return {wg, ng, 'OK'}`,
       const n = Number(args[a + 3]);
       a += 4;
       const parts: string[] = [];
-      for (let j = 0; j < n; j++, a++) parts.push(`${args[a]}=${twinVer(ctx, prefix, args[a] as string)}`);
+      for (let j = 0; j < n; j++, a++) parts.push(`${args[a]}=${twinFixVer(ctx, prefix, args[a] as string)}`);
       ctx.call('SET', keys[i] as string, `${header}${parts.join(',')}\n${payload}`, 'PX', px);
     }
     return ['OK'];

@@ -85,6 +85,7 @@ export const L1_OPTIONS: z.ZodType<ResolvedL1Options, L1Options> = z
     storeTtl: z.enum(['read', 'ignore']).default('read'),
     channel: z.union([z.string().min(1), z.literal(false)]).optional(),
     protect: z.enum(['freeze', 'clone']).default('freeze'),
-    only: z.array(z.string().min(1)).min(1).readonly().optional(),
+    // No `.readonly()`: zod freezes the input before checking it, and freezing a typed array throws a TypeError.
+    only: z.array(z.string().min(1)).min(1).optional(),
   })
   .strict();

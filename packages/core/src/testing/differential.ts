@@ -36,6 +36,12 @@ export interface ScriptDifferentialOptions<R> {
    * server's own clock, up to a millisecond after the script's TIME. @default true
    */
   readonly compareExpiry?: boolean | undefined;
+  /**
+   * Runs once on each side before the first step (on memory at the first call's instant), to
+   * plant starting state: a corrupt value, a key of another type. Write keys without a TTL, or
+   * as absolute instants, so both sides hold the same thing.
+   */
+  readonly setup?: ((store: KvStore) => Promise<void>) | undefined;
 }
 
 /** What one side saw at one step. */
@@ -170,6 +176,7 @@ export async function runScriptDifferential<R>(
   // The instants memory replays at: each call's, then its dump's.
   const instants: Array<{ call: number; dump: number }> = [];
   try {
+    await options.setup?.(redis);
     for (const step of steps) {
       if (step.pauseMs) await sleep(step.pauseMs);
       const before = options.clockOf ? 0 : await redis.eval(TIME, []);
@@ -190,6 +197,8 @@ export async function runScriptDifferential<R>(
   const memory: KvStore = memoryAdapter({ clock: () => now, sweepIntervalMs: 0 });
   const onMemory: DifferentialRecord<R>[] = [];
   try {
+    now = instants[0]?.call ?? 0;
+    await options.setup?.(memory);
     for (const [i, step] of steps.entries()) {
       const at = instants[i] as { call: number; dump: number };
       now = at.call;

@@ -26,6 +26,12 @@ export {
   type ScriptDifferentialOptions,
 } from './differential.js';
 export {
+  createFuzzHarness,
+  type FuzzHarness,
+  type FuzzHarnessOptions,
+  type FuzzOutcome,
+} from './fuzz.js';
+export {
   MATRIX_LAYERS,
   type MatrixLayer,
   type MatrixServers,

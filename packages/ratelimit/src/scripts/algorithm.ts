@@ -75,7 +75,54 @@ export function luaMod(a: number, b: number): number {
   return a - Math.floor(a / b) * b;
 }
 
-/** A reply of GET as a string or null. */
-export function asString(reply: unknown): string | null {
-  return typeof reply === 'string' ? reply : null;
+/*
+ * Unreadable state (a value no writer of ours produced, or a key of another Redis type) is
+ * treated as a missing key and deleted, so the next write starts clean: a rejected call writes
+ * nothing, and without this a planted `garbage` locked an identifier out (or, under
+ * `fail-open`, let it through) for as long as the key lived. The Lua reads state with
+ * `redis.pcall`, so a wrong type is a reply to inspect, not a script error: the same one
+ * command as before, and a DEL only when something was repaired.
+ */
+
+/** Lua defined before every algorithm: the repair counter the envelope returns, and `unreadable`. */
+export const REPAIR_LUA = `
+local repaired = 0
+local function unreadable(key)
+  redis.call('DEL', key)
+  repaired = repaired + 1
+end
+-- A whole number of at most 15 digits (below 2^53, so exact on both sides), else nil.
+local function whole(s)
+  if s and #s <= 15 then return s + 0 end
+  return nil
+end
+`;
+
+let repairs = 0;
+
+/** Twin of the Lua `unreadable`: delete the key and count it. */
+export function unreadable(ctx: ScriptContext, key: string): void {
+  ctx.call('DEL', key);
+  repairs += 1;
+}
+
+/** Read and reset the twin's repair count (the envelope twin calls it once per run; twins are synchronous). */
+export function takeRepairs(): number {
+  const n = repairs;
+  repairs = 0;
+  return n;
+}
+
+/** A reply of `pcall('GET')` as a string, null when missing; a wrong type is repaired (null). */
+export function readString(ctx: ScriptContext, key: string): string | null {
+  const v = ctx.pcall('GET', key);
+  if (v === null) return null;
+  if (typeof v === 'string') return v;
+  unreadable(ctx, key);
+  return null;
+}
+
+/** Twin of the Lua `whole`: the number of a string of 1 to 15 digits (with the given match). */
+export function whole(s: string | undefined): number | undefined {
+  return s !== undefined && s.length <= 15 ? Number(s) : undefined;
 }

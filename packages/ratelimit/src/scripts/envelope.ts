@@ -1,5 +1,13 @@
 import { defineScript, KvError, type Reply, type ScriptContext } from '@raptorflow/core';
-import type { Algorithm, AlgorithmSpec, LimitCheck, LimitParams } from './algorithm.js';
+import {
+  type Algorithm,
+  type AlgorithmSpec,
+  type LimitCheck,
+  type LimitParams,
+  REPAIR_LUA,
+  takeRepairs,
+  unreadable,
+} from './algorithm.js';
 
 /*
  * The envelope every rate-limit script shares; an algorithm supplies `check` and `commit`.
@@ -12,9 +20,10 @@ import type { Algorithm, AlgorithmSpec, LimitCheck, LimitParams } from './algori
  * is written as an absolute instant on it (PXAT / PEXPIREAT), so Redis and the twin expire a
  * key at the same instant.
  *
- * Reply: [status, now, then limit, remaining, resetAfter, retryAfter for each limit], where
- * status is 1 allowed, 0 rejected, 2 blocked by a penalty. retryAfter -1 means "never"; while
- * blocked it is the time left of the block.
+ * Reply: [status, now, then limit, remaining, resetAfter, retryAfter for each limit, then
+ * repaired], where status is 1 allowed, 0 rejected, 2 blocked by a penalty. retryAfter -1 means
+ * "never"; while blocked it is the time left of the block. `repaired` counts the keys whose
+ * state was unreadable and was deleted (see `algorithm.ts`); the limiter reports it as an event.
  */
 
 /** ARGV entries before the per-limit triples: cost, take, n, blockAfter, blockMs, abuseWindowMs. */
@@ -30,6 +39,8 @@ export interface ScriptOutcome {
   now: number;
   /** One entry per limit, in the order given. */
   limits: Array<{ limit: number; remaining: number; resetAfter: number; retryAfter: number }>;
+  /** Keys whose state was unreadable (a foreign value or type), deleted and read as missing. */
+  repaired: number;
 }
 
 /** The penalty block of a limiter, in ms. */
@@ -104,18 +115,26 @@ local blockAfter = ARGV[4] + 0
 local out = { 1, now }
 if blockAfter > 0 then
   local bk = KEYS[n + 1]
-  local b = redis.call('GET', bk)
-  if b and string.sub(b, 1, 1) == 'b' then
+  local b = redis.pcall('GET', bk)
+  local untilMs
+  if b and type(b) == 'string' then untilMs = string.match(b, '^b(%d*)$') end
+  -- Unreadable: another type, neither a count nor 'b<until>', or a block longer than the option.
+  if b and not ((untilMs and (untilMs == '' or (#untilMs <= 15 and untilMs - now <= ARGV[5] + 0)))
+      or (type(b) == 'string' and string.match(b, '^%d+$') and #b <= 15)) then
+    unreadable(bk)
+    b = false
+  end
+  if untilMs and b then
     -- 'b<until>': the block's end on this clock. A bare 'b' (older writers) has only its PTTL.
-    local untilMs = tonumber(string.sub(b, 2))
     local pt
-    if untilMs then pt = untilMs - now else pt = redis.call('PTTL', bk) end
+    if untilMs ~= '' then pt = untilMs - now else pt = redis.call('PTTL', bk) end
     if pt > 0 then
       out[1] = 2
       for i = 1, n do
         local j = #out
         out[j + 1], out[j + 2], out[j + 3], out[j + 4] = ARGV[HEAD + PER_LIMIT * i - 2] + 0, 0, pt, pt
       end
+      out[#out + 1] = repaired
       return out
     end
     -- Over on this clock; Redis may still hold the key through its expiry millisecond.
@@ -165,6 +184,7 @@ for i = 1, n do
     out[o], out[o + 1], out[o + 2], out[o + 3] = c[j + 7], c[j + 1], c[j + 3], retry
   end
 end
+out[4 * n + 3] = repaired
 return out
 `;
 
@@ -183,16 +203,26 @@ function blockedFor(
   args: readonly string[],
   out: number[],
 ): boolean {
-  const b = ctx.call('GET', blockKey);
-  if (typeof b !== 'string' || !b.startsWith('b')) return false;
-  const until = /^\d+$/.test(b.slice(1)) ? Number(b.slice(1)) : undefined;
-  const pt = until !== undefined ? until - now : (ctx.call('PTTL', blockKey) as number);
+  const b = ctx.pcall('GET', blockKey);
+  if (b === null) return false;
+  const m = typeof b === 'string' ? /^b(\d*)$/.exec(b) : null;
+  const u = m?.[1];
+  const isCount = typeof b === 'string' && /^\d{1,15}$/.test(b);
+  if (
+    !((u !== undefined && (u === '' || (u.length <= 15 && Number(u) - now <= Number(args[4])))) || isCount)
+  ) {
+    unreadable(ctx, blockKey);
+    return false;
+  }
+  if (u === undefined) return false;
+  const pt = u !== '' ? Number(u) - now : (ctx.call('PTTL', blockKey) as number);
   if (pt <= 0) {
     ctx.call('DEL', blockKey);
     return false;
   }
   out[0] = 2;
   for (let i = 0; i < n; i++) out.push(Number(args[HEAD + PER_LIMIT * i]), 0, pt, pt);
+  out.push(takeRepairs());
   return true;
 }
 
@@ -223,6 +253,7 @@ function envelopeTwin(algorithm: AlgorithmSpec) {
     const blockAfter = Number(args[3]);
     const out: number[] = [1, now];
     const blockKey = keys[n] as string;
+    takeRepairs(); // a twin that threw half-way left its count behind
     if (blockAfter > 0 && blockedFor(ctx, blockKey, now, n, args, out)) return out;
     let ok = true;
     const checks: LimitCheck[] = new Array(n);
@@ -261,6 +292,7 @@ function envelopeTwin(algorithm: AlgorithmSpec) {
         out.push(p.limit, c.remNow, c.resetNow, retry);
       }
     }
+    out.push(takeRepairs());
     return out;
   };
 }
@@ -272,6 +304,8 @@ export function parseOutcome(reply: Reply): ScriptOutcome {
   }
   const r = reply as number[];
   const limits: ScriptOutcome['limits'] = [];
+  // 2 + 4 per limit, then the repair count (absent from replies of scripts before it).
+  const repaired = (r.length - 2) % 4 === 1 ? Number(r[r.length - 1]) : 0;
   for (let i = 2; i + 3 < r.length; i += 4) {
     limits.push({
       limit: Number(r[i]),
@@ -280,7 +314,7 @@ export function parseOutcome(reply: Reply): ScriptOutcome {
       retryAfter: Number(r[i + 3]),
     });
   }
-  return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits };
+  return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits, repaired };
 }
 
 /** An algorithm with its envelope script: what each `scripts/<algorithm>.ts` exports. */
@@ -289,7 +323,7 @@ export function defineAlgorithm<N extends string>(spec: AlgorithmSpec<N>): Algor
     ...spec,
     script: defineScript<ScriptOutcome>({
       name: `ratelimit:${spec.name}`,
-      lua: `${spec.lua}\n${ENVELOPE}`,
+      lua: `${REPAIR_LUA}\n${spec.lua}\n${ENVELOPE}`,
       twin: envelopeTwin(spec),
       parse: parseOutcome,
     }),

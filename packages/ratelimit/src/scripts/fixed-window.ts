@@ -1,5 +1,12 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams } from './algorithm.js';
+import {
+  type Algorithm,
+  type LimitCheck,
+  type LimitParams,
+  readString,
+  unreadable,
+  whole,
+} from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
 /*
@@ -10,11 +17,17 @@ import { defineAlgorithm } from './envelope.js';
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
   local start, count = now, 0
-  local v = redis.call('GET', key)
+  local v = redis.pcall('GET', key)
   if v then
-    local a, b = string.match(v, '^(%d+):(%d+)$')
-    start, count = tonumber(a), tonumber(b)
-    if now >= start + window or now < start then start, count = now, 0 end
+    local a, b
+    if type(v) == 'string' then a, b = string.match(v, '^(%d+):(%d+)$') end
+    a, b = whole(a), whole(b)
+    if a and b then
+      start, count = a, b
+      if now >= start + window or now < start then start, count = now, 0 end
+    else
+      unreadable(key)
+    end
   end
   local ncount = count + cost
   if ncount < 0 then ncount = 0 end
@@ -44,19 +57,26 @@ local function commit(key, limit, window, burst, cost, now, st)
 end
 `;
 
+/** The stored state, as the Lua pattern `^(%d+):(%d+)$` reads it. */
+const STATE = /^(\d+):(\d+)$/;
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
   let start = now;
   let count = 0;
-  const v = asString(ctx.call('GET', key));
+  const v = readString(ctx, key);
   if (v !== null) {
-    const [a, b] = v.split(':');
-    start = Number(a);
-    count = Number(b);
-    if (now >= start + window || now < start) {
-      start = now;
-      count = 0;
-    }
+    const m = STATE.exec(v);
+    const a = whole(m?.[1]);
+    const b = whole(m?.[2]);
+    if (a !== undefined && b !== undefined) {
+      start = a;
+      count = b;
+      if (now >= start + window || now < start) {
+        start = now;
+        count = 0;
+      }
+    } else unreadable(ctx, key);
   }
   const ncount = Math.max(count + cost, 0);
   const allowed = count + cost <= limit;

@@ -1,5 +1,13 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './algorithm.js';
+import {
+  type Algorithm,
+  type LimitCheck,
+  type LimitParams,
+  luaMod,
+  readString,
+  unreadable,
+  whole,
+} from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
 /*
@@ -8,22 +16,31 @@ import { defineAlgorithm } from './envelope.js';
  * TAT - window <= now. T is rarely a whole number of ms, so the TAT is kept exactly as
  * `ms + frac / den` ("ms:frac:den", den = the limit it was written with): all arithmetic stays
  * on integers below 2^53 and Lua and JavaScript compute bit-identical results.
- * A rejected call writes nothing.
+ * A rejected call writes nothing. A stored TAT is at most one window ahead of the clock it was
+ * written on (an admitted call keeps TAT - window <= now); one more than two windows ahead of
+ * this clock is unreadable state, so a planted far-future TAT cannot lock an identifier out
+ * for years, while a store clock that steps back a little keeps its state.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
   local ms, frac = now, 0
-  local v = redis.call('GET', key)
+  local v = redis.pcall('GET', key)
   if v then
-    local a, b, d = string.match(v, '^(%-?%d+):(%d+):(%d+)$')
-    ms, frac = a + 0, b + 0
-    local den = d + 0
-    if den ~= limit then
-      frac = math.ceil(frac * limit / den)
-      ms = ms + math.floor(frac / limit)
-      frac = frac % limit
+    local a, b, den
+    if type(v) == 'string' then a, b, den = string.match(v, '^(%-?%d+):(%d+):(%d+)$') end
+    a, b, den = whole(a), whole(b), whole(den)
+    -- A TAT more than two windows ahead was never written (see the comment above).
+    if a and b and den and den >= 1 and b < den and a <= now + 2 * window then
+      ms, frac = a, b
+      if den ~= limit then
+        frac = math.ceil(frac * limit / den)
+        ms = ms + math.floor(frac / limit)
+        frac = frac % limit
+      end
+      if ms < now then ms, frac = now, 0 end
+    else
+      unreadable(key)
     end
-    if ms < now then ms, frac = now, 0 end
   end
   local total = frac + cost * window
   local nms = ms + math.floor(total / limit)
@@ -57,25 +74,39 @@ local function commit(key, limit, window, burst, cost, now, st)
 end
 `;
 
+/** The stored state, as the Lua pattern `^(%-?%d+):(%d+):(%d+)$` reads it. */
+const STATE = /^(-?\d+):(\d+):(\d+)$/;
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
   let ms = now;
   let frac = 0;
-  const v = asString(ctx.call('GET', key));
+  const v = readString(ctx, key);
   if (v !== null) {
-    const [a, b, d] = v.split(':');
-    ms = Number(a);
-    frac = Number(b);
-    const den = Number(d);
-    if (den !== limit) {
-      frac = Math.ceil((frac * limit) / den);
-      ms = ms + Math.floor(frac / limit);
-      frac = luaMod(frac, limit);
-    }
-    if (ms < now) {
-      ms = now;
-      frac = 0;
-    }
+    const m = STATE.exec(v);
+    const a = whole(m?.[1]);
+    const b = whole(m?.[2]);
+    const den = whole(m?.[3]);
+    if (
+      a !== undefined &&
+      b !== undefined &&
+      den !== undefined &&
+      den >= 1 &&
+      b < den &&
+      a <= now + 2 * window
+    ) {
+      ms = a;
+      frac = b;
+      if (den !== limit) {
+        frac = Math.ceil((frac * limit) / den);
+        ms = ms + Math.floor(frac / limit);
+        frac = luaMod(frac, limit);
+      }
+      if (ms < now) {
+        ms = now;
+        frac = 0;
+      }
+    } else unreadable(ctx, key);
   }
   const total = frac + cost * window;
   const nms = ms + Math.floor(total / limit);

@@ -1,5 +1,5 @@
 import type { ScriptContext } from '@raptorflow/core';
-import type { Algorithm, LimitCheck, LimitParams } from './algorithm.js';
+import { type Algorithm, type LimitCheck, type LimitParams, unreadable } from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
 /*
@@ -7,10 +7,23 @@ import { defineAlgorithm } from './envelope.js';
  * every unit in (now - window, now]; memory grows with the limit, so limits are capped (see
  * options). Members are "time:seq" with a zero-padded sequence so ties sort by insertion order.
  * A rejected call writes nothing; expired units are trimmed only when a call is admitted.
+ * A key of another type, or whose newest score is not a store time at most a window ahead, is
+ * unreadable state: deleted and read as an empty log.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
-  local live = redis.call('ZRANGEBYSCORE', key, '(' .. string.format('%d', now - window), '+inf', 'WITHSCORES')
+  local live = redis.pcall('ZRANGEBYSCORE', key, '(' .. string.format('%d', now - window), '+inf', 'WITHSCORES')
+  if live.err then
+    unreadable(key)
+    live = {}
+  elseif #live > 0 then
+    -- The newest unit's score is the store time of its write: digits, at most a window ahead.
+    local last = live[#live]
+    if not (string.match(last, '^%d+$') and #last <= 15 and last + 0 <= now + window) then
+      unreadable(key)
+      live = {}
+    end
+  end
   local count = #live / 2
   local allowed = count + cost <= limit
   local retry = 0
@@ -61,8 +74,16 @@ const pending = new WeakMap<readonly number[], LogState>();
 
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
-  const reply = ctx.call('ZRANGEBYSCORE', key, `(${now - window}`, '+inf', 'WITHSCORES');
-  const live = (Array.isArray(reply) ? reply : []) as string[];
+  const reply = ctx.pcall('ZRANGEBYSCORE', key, `(${now - window}`, '+inf', 'WITHSCORES');
+  let live = (Array.isArray(reply) ? reply : []) as string[];
+  if (!Array.isArray(reply)) unreadable(ctx, key);
+  else if (live.length > 0) {
+    const last = live[live.length - 1] as string;
+    if (!/^\d{1,15}$/.test(last) || Number(last) > now + window) {
+      unreadable(ctx, key);
+      live = [];
+    }
+  }
   const count = live.length / 2;
   const allowed = count + cost <= limit;
   let retry = 0;

@@ -1,5 +1,13 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams, luaMod } from './algorithm.js';
+import {
+  type Algorithm,
+  type LimitCheck,
+  type LimitParams,
+  luaMod,
+  readString,
+  unreadable,
+  whole,
+} from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
 /*
@@ -12,12 +20,14 @@ const LUA = `
 local function check(key, limit, window, burst, cost, now)
   local cs = now - (now % window)
   local cur, prev = 0, 0
-  local v = redis.call('GET', key)
+  local v = redis.pcall('GET', key)
   if v then
-    local a, b, c = string.match(v, '^(%d+):(%d+):(%d+)$')
-    local s = tonumber(a)
-    if s == cs then cur, prev = tonumber(b), tonumber(c)
-    elseif s == cs - window then prev = tonumber(b) end
+    local a, b, c
+    if type(v) == 'string' then a, b, c = string.match(v, '^(%d+):(%d+):(%d+)$') end
+    a, b, c = whole(a), whole(b), whole(c)
+    if not (a and b and c) then unreadable(key)
+    elseif a == cs then cur, prev = b, c
+    elseif a == cs - window then prev = b end
   end
   local elapsed = now - cs
   local weighted = prev * (window - elapsed)
@@ -60,20 +70,26 @@ local function commit(key, limit, window, burst, cost, now, st)
 end
 `;
 
+/** The stored state, as the Lua pattern `^(%d+):(%d+):(%d+)$` reads it. */
+const STATE = /^(\d+):(\d+):(\d+)$/;
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
   const cs = now - luaMod(now, window);
   let cur = 0;
   let prev = 0;
-  const v = asString(ctx.call('GET', key));
+  const v = readString(ctx, key);
   if (v !== null) {
-    const [a, b, c] = v.split(':');
-    const s = Number(a);
-    if (s === cs) {
-      cur = Number(b);
-      prev = Number(c);
+    const m = STATE.exec(v);
+    const s = whole(m?.[1]);
+    const b = whole(m?.[2]);
+    const c = whole(m?.[3]);
+    if (s === undefined || b === undefined || c === undefined) unreadable(ctx, key);
+    else if (s === cs) {
+      cur = b;
+      prev = c;
     } else if (s === cs - window) {
-      prev = Number(b);
+      prev = b;
     }
   }
   const elapsed = now - cs;

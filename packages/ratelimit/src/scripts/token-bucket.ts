@@ -1,5 +1,12 @@
 import type { ScriptContext } from '@raptorflow/core';
-import { type Algorithm, asString, type LimitCheck, type LimitParams } from './algorithm.js';
+import {
+  type Algorithm,
+  type LimitCheck,
+  type LimitParams,
+  readString,
+  unreadable,
+  whole,
+} from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
 /*
@@ -14,19 +21,25 @@ import { defineAlgorithm } from './envelope.js';
  * old size is not a full bucket of the new one, so without this check the answer would depend on
  * whether the store has dropped the key yet: Redis keeps a key through its expiry millisecond
  * and decides on its own time snapshot (the differential test's seed -1886475254 caught it).
- * Values written before this field existed are read as before.
+ * Values written before this field existed are read as before. A value that does not parse, or
+ * whose refill start is more than a window ahead of the clock (never written: it is the clock of
+ * its write), is unreadable state: deleted and read as a full bucket.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
   local cap = burst * window
   local tok, ts = cap, now
-  local v = redis.call('GET', key)
+  local v = redis.pcall('GET', key)
   if v then
-    local a, b, c, full = string.match(v, '^(%d+):(%d+):(%d+):?(%d*)$')
-    if full == '' or now < full + 0 then
-      ts, tok = tonumber(a), tonumber(b)
-      local w0 = tonumber(c)
-      if w0 ~= window then tok = math.floor(tok * window / w0) end
+    local a, b, c, full
+    if type(v) == 'string' then a, b, c, full = string.match(v, '^(%d+):(%d+):(%d+):?(%d*)$') end
+    a, b, c = whole(a), whole(b), whole(c)
+    -- A refill start more than a window ahead was never written (see the comment above).
+    if not (a and b and c and c >= 1 and #full <= 15 and a <= now + window) then
+      unreadable(key)
+    elseif full == '' or now < full + 0 then
+      ts, tok = a, b
+      if c ~= window then tok = math.floor(tok * window / c) end
     end
   end
   local elapsed = now - ts
@@ -59,18 +72,33 @@ local function commit(key, limit, window, burst, cost, now, st)
 end
 `;
 
+/** The stored state, as the Lua pattern `^(%d+):(%d+):(%d+):?(%d*)$` reads it. */
+const STATE = /^(\d+):(\d+):(\d+):?(\d*)$/;
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window, burst } = p;
   const cap = burst * window;
   let tok = cap;
   let ts = now;
-  const v = asString(ctx.call('GET', key));
+  const v = readString(ctx, key);
   if (v !== null) {
-    const [a, b, c, full] = v.split(':');
-    if (full === undefined || full === '' || now < Number(full)) {
-      ts = Number(a);
-      tok = Number(b);
-      const w0 = Number(c);
+    const m = STATE.exec(v);
+    const a = whole(m?.[1]);
+    const b = whole(m?.[2]);
+    const w0 = whole(m?.[3]);
+    const full = m?.[4] ?? '';
+    if (
+      a === undefined ||
+      b === undefined ||
+      w0 === undefined ||
+      w0 < 1 ||
+      full.length > 15 ||
+      a > now + window
+    )
+      unreadable(ctx, key);
+    else if (full === '' || now < Number(full)) {
+      ts = a;
+      tok = b;
       if (w0 !== window) tok = Math.floor((tok * window) / w0);
     }
   }
