@@ -41,6 +41,12 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'cache-set-cache-manager': async () => (await import('./cache-set-cache-manager.js')).default,
   'cache-set-keyv': async () => (await import('./cache-set-keyv.js')).default,
   'cache-set-cacheable': async () => (await import('./cache-set-cacheable.js')).default,
+  'locks-raptorflow': async () => (await import('./locks-raptorflow.js')).default,
+  'locks-redlock': async () => (await import('./locks-redlock.js')).default,
+  'locks-sesame': async () => (await import('./locks-sesame.js')).default,
+  'locks-contended-raptorflow': async () => (await import('./locks-contended-raptorflow.js')).default,
+  'locks-contended-redlock': async () => (await import('./locks-contended-redlock.js')).default,
+  'locks-contended-sesame': async () => (await import('./locks-contended-sesame.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

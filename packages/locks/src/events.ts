@@ -1,0 +1,49 @@
+import { isKvError, type KvStore } from '@raptorflow/core';
+import type { Emitter } from '@raptorflow/core/kit';
+import { type FeatureEvents, featureEvents } from '@raptorflow/core/kit';
+
+/** The package's name in keys (`rf:locks:`) and in its events' `feature` field. */
+export const FEATURE = 'locks';
+
+/** The operations this package reports, as `FeatureEvent.operation`. */
+export type LocksOperation = 'acquire' | 'release' | 'extend' | 'lost' | 'fenced-write';
+
+/** The store's feature-event hub; see `featureEvents` in `@raptorflow/core/kit`. */
+export type FeatureHub = Emitter<FeatureEvents>;
+
+/** The hub this package emits to: one per underlying store, shared with every other package. */
+export function featureHub(store: KvStore): FeatureHub {
+  return featureEvents(store);
+}
+
+/**
+ * When an operation started (`performance.now()`, ms), or `-1` when nobody listens: then the
+ * call reads no clock and {@link emitOperation} builds no event.
+ */
+export function operationStart(hub: FeatureHub): number {
+  return hub.has('operation') ? performance.now() : -1;
+}
+
+/**
+ * Report one finished operation in the kit's `FeatureEvent` shape. `outcome` is in the
+ * feature's words (`acquired`, `held`, `released`, `lost`...), `error` when the call threw.
+ */
+export function emitOperation(
+  hub: FeatureHub,
+  operation: LocksOperation,
+  started: number,
+  outcome: string,
+  error?: unknown,
+  detail?: Readonly<Record<string, unknown>>,
+): void {
+  // A listener added mid-call gets no event for it: there is no start time to measure from.
+  if (started < 0 || !hub.has('operation')) return;
+  hub.emit('operation', {
+    feature: FEATURE,
+    operation,
+    outcome,
+    durationMs: performance.now() - started,
+    error: isKvError(error) ? error.code : undefined,
+    detail,
+  });
+}
