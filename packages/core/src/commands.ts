@@ -160,7 +160,8 @@ export const asInteger = (r: Reply): number => {
     // Refuse rather than return a rounded number that differs from what is stored.
     throw new KvError(
       'E_NOT_A_NUMBER',
-      `the reply ${r} is beyond Number.MAX_SAFE_INTEGER and would be rounded; the store holds the exact value (read it as a string with get/hget)`,
+      // Not the number itself: each client library rounds it its own way.
+      'an integer reply beyond ±Number.MAX_SAFE_INTEGER would be rounded; the store holds the exact value (read it as a string with get/hget)',
     );
   }
   throw unexpected(r);
