@@ -69,6 +69,15 @@ export function listsGroup(ctx: SuiteContext): void {
       await expectCode(kv.lmove('{l}dst', '{l}x', 'UP' as 'LEFT', 'LEFT'), 'E_INVALID_ARGUMENT');
     });
 
+    it('lmove of a one-element list onto itself keeps the list and its TTL', async () => {
+      const kv = ctx.store();
+      await kv.rpush('one', ['x']);
+      expect(await kv.pexpire('one', 100_000)).toBe(true);
+      expect(await kv.lmove('one', 'one', 'LEFT', 'LEFT')).toBe('x');
+      expect(await kv.lrange('one', 0, -1)).toEqual(['x']);
+      expect(await kv.pttl('one')).toBeGreaterThan(0);
+    });
+
     it('every list command on another type is E_WRONG_TYPE', async () => {
       const kv = ctx.store();
       await kv.sadd('s', 'x');

@@ -121,6 +121,13 @@ export const LIST_COMMANDS: Record<string, Handler> = {
     if (!src) return null;
     ks.typed(destination, 'list');
     const value = (from === 'LEFT' ? src.value.popFront() : src.value.popBack()) as string;
+    // Onto the same list, Redis pushes before it checks for emptiness: a one-element list that
+    // rotates onto itself is never deleted and keeps its TTL (found by the differential test).
+    if (source === destination) {
+      if (to === 'LEFT') src.value.pushFront(value);
+      else src.value.pushBack(value);
+      return value;
+    }
     ks.deleteIfEmpty(source, src);
     const dst = listForWrite(ks, destination);
     if (to === 'LEFT') dst.pushFront(value);
