@@ -1,6 +1,10 @@
-import { isKvError, type KvStore } from '@raptorflow/core';
+import type { KvStore } from '@raptorflow/core';
 import type { Emitter } from '@raptorflow/core/kit';
-import { type FeatureEvents, featureEvents } from '@raptorflow/core/kit';
+import {
+  emitOperation as emitFeatureOperation,
+  type FeatureEvents,
+  featureEvents,
+} from '@raptorflow/core/kit';
 
 /** The package's name in keys (`rf:locks:`) and in its events' `feature` field. */
 export const FEATURE = 'locks';
@@ -16,13 +20,8 @@ export function featureHub(store: KvStore): FeatureHub {
   return featureEvents(store);
 }
 
-/**
- * When an operation started (`performance.now()`, ms), or `-1` when nobody listens: then the
- * call reads no clock and {@link emitOperation} builds no event.
- */
-export function operationStart(hub: FeatureHub): number {
-  return hub.has('operation') ? performance.now() : -1;
-}
+/** When an operation started; see `operationStart` in `@raptorflow/core/kit`. */
+export { operationStart } from '@raptorflow/core/kit';
 
 /**
  * Report one finished operation in the kit's `FeatureEvent` shape. `outcome` is in the
@@ -36,14 +35,5 @@ export function emitOperation(
   error?: unknown,
   detail?: Readonly<Record<string, unknown>>,
 ): void {
-  // A listener added mid-call gets no event for it: there is no start time to measure from.
-  if (started < 0 || !hub.has('operation')) return;
-  hub.emit('operation', {
-    feature: FEATURE,
-    operation,
-    outcome,
-    durationMs: performance.now() - started,
-    error: isKvError(error) ? error.code : undefined,
-    detail,
-  });
+  emitFeatureOperation(hub, { feature: FEATURE, operation, started, outcome, error, detail });
 }

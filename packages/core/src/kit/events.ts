@@ -1,5 +1,5 @@
 import type { KvDriver } from '../driver.js';
-import type { KvErrorCode } from '../errors.js';
+import { isKvError, type KvErrorCode } from '../errors.js';
 import { Emitter } from '../events.js';
 import { rootDriver } from '../layers/find.js';
 import type { KvStore } from '../types.js';
@@ -55,4 +55,42 @@ export function featureEvents(store: KvStore): Emitter<FeatureEvents> {
     HUBS.set(root, hub);
   }
   return hub;
+}
+
+/**
+ * When a feature operation started (`performance.now()`, ms), or `-1` when nobody listens on
+ * `hub`: then the call reads no clock and {@link emitOperation} builds no event.
+ */
+export function operationStart(hub: Emitter<FeatureEvents>): number {
+  return hub.has('operation') ? performance.now() : -1;
+}
+
+/** What {@link emitOperation} reports: a {@link FeatureEvent} with its start time instead of its duration. */
+export interface FinishedOperation {
+  readonly feature: string;
+  readonly operation: string;
+  /** From {@link operationStart}. */
+  readonly started: number;
+  readonly outcome: string;
+  /** The error the call threw or a failure policy absorbed; its code goes in the event when it is a KvError. */
+  readonly error?: unknown;
+  readonly tenant?: string | undefined;
+  readonly detail?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Report one finished operation in the {@link FeatureEvent} shape, the one way every feature
+ * package emits. A listener added mid-call gets no event for it: there is no start time.
+ */
+export function emitOperation(hub: Emitter<FeatureEvents>, op: FinishedOperation): void {
+  if (op.started < 0 || !hub.has('operation')) return;
+  hub.emit('operation', {
+    feature: op.feature,
+    operation: op.operation,
+    tenant: op.tenant,
+    outcome: op.outcome,
+    durationMs: performance.now() - op.started,
+    error: isKvError(op.error) ? op.error.code : undefined,
+    detail: op.detail,
+  });
 }

@@ -29,7 +29,14 @@ export {
   parseDuration,
 } from './duration.js';
 export { defineErrorCodes, type FeatureErrorCodes, type FeatureErrors } from './errors.js';
-export { type FeatureEvent, type FeatureEvents, featureEvents } from './events.js';
+export {
+  emitOperation,
+  type FeatureEvent,
+  type FeatureEvents,
+  type FinishedOperation,
+  featureEvents,
+  operationStart,
+} from './events.js';
 export { type FeatureKeyspace, featureKeyspace, type KeyspaceOptions } from './keys.js';
 export { invalidArgument, invalidOptions, optionError, parseOptions } from './options.js';
 export {

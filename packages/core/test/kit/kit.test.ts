@@ -6,9 +6,11 @@ import {
   defineErrorCodes,
   describeValue,
   durationSchema,
+  emitOperation,
   featureEvents,
   featureKeyspace,
   isStoreFailure,
+  operationStart,
   parseDuration,
   parseOptions,
 } from '../../src/kit/index.js';
@@ -183,6 +185,47 @@ describe('kit: feature error codes', () => {
 });
 
 describe('kit: feature events', () => {
+  it('operationStart reads no clock with nobody listening; emitOperation reports the finished call', () => {
+    const hub = featureEvents(memoryAdapter());
+    expect(operationStart(hub)).toBe(-1);
+    emitOperation(hub, { feature: 'locks', operation: 'acquire', started: -1, outcome: 'acquired' });
+    const events: unknown[] = [];
+    hub.on('operation', (e) => events.push(e));
+    // A call that began before anyone listened has no start time: no event.
+    emitOperation(hub, { feature: 'locks', operation: 'acquire', started: -1, outcome: 'acquired' });
+    expect(events).toEqual([]);
+    const started = operationStart(hub);
+    expect(started).toBeGreaterThanOrEqual(0);
+    emitOperation(hub, {
+      feature: 'locks',
+      operation: 'acquire',
+      started,
+      outcome: 'error',
+      error: new KvError('E_TIMEOUT', 'slow'),
+      tenant: 'acme',
+      detail: { attempts: 2 },
+    });
+    emitOperation(hub, {
+      feature: 'locks',
+      operation: 'release',
+      started,
+      outcome: 'error',
+      error: new Error('x'),
+    });
+    expect(events).toMatchObject([
+      {
+        feature: 'locks',
+        operation: 'acquire',
+        outcome: 'error',
+        error: 'E_TIMEOUT',
+        tenant: 'acme',
+        detail: { attempts: 2 },
+      },
+      { feature: 'locks', operation: 'release', outcome: 'error', error: undefined },
+    ]);
+    expect((events[0] as { durationMs: number }).durationMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('has one hub per underlying store, shared by views', () => {
     const store = memoryAdapter();
     const hub = featureEvents(store);
