@@ -1,6 +1,6 @@
-import { isKvError, type KvStore } from '@raptorflow/core';
+import type { KvStore } from '@raptorflow/core';
 import { KV_ERROR_CODES } from '@raptorflow/core/driver';
-import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { createFuzzHarness, randomPrefix, storeMatrix } from '@raptorflow/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLegacyLocks, createLocks, LOCK_ERRORS, type Lock, type Locks } from '../src/index.js';
@@ -69,34 +69,27 @@ const resource = fc.oneof(
 );
 const options = fc.oneof({ weight: 3, arbitrary: nearValidOptions }, { weight: 1, arbitrary: hostile });
 
-/** Settle `run()`: it must return a promise, and reject only with a known KvError. */
-async function settles(what: string, run: () => unknown): Promise<unknown> {
-  let promise: unknown;
-  try {
-    promise = run();
-  } catch (error) {
-    throw new Error(`${what} threw synchronously: ${String(error)}`, { cause: error });
-  }
-  expect(promise, `${what} returns a promise`).toBeInstanceOf(Promise);
-  try {
-    return await (promise as Promise<unknown>);
-  } catch (error) {
-    if (!isKvError(error) || !CODES.has(error.code)) {
-      throw new Error(`${what} rejected with ${String(error)}`, { cause: error });
-    }
-    return error;
-  }
-}
+/** The contract checks and outcome counts, shared with core's and the other packages' fuzz suites. */
+const fuzz = createFuzzHarness();
+beforeAll(() => fuzz.start());
+afterAll(() => {
+  fuzz.stop();
+  console.log(fuzz.report(`locks fuzz (${LONG ? 'long' : 'small'}): outcomes`));
+  expect(fuzz.unhandled).toEqual([]);
+  // Failures carry core's codes or the package's own.
+  const codes = [...fuzz.outcomes.keys()]
+    .map((k) => k.slice(k.lastIndexOf(' ') + 1))
+    .filter((c) => c.startsWith('E_'));
+  expect(codes.filter((c) => !CODES.has(c))).toEqual([]);
+});
 
-/** A sync call (a factory) returns or throws a KvError with a known code. */
-function throwsOnlyKvErrors(what: string, run: () => unknown): unknown {
-  try {
-    return run();
-  } catch (error) {
-    if (!isKvError(error) || !CODES.has(error.code))
-      throw new Error(`${what} threw ${String(error)}`, { cause: error });
-    return error;
-  }
+/** What {@link settles} returns for a call that failed (with a KvError: anything else fails the run). */
+const FAILED = Symbol('failed');
+
+/** Settle `run()`: it must return a promise that settles with a value or a KvError. */
+async function settles(what: string, run: () => unknown): Promise<unknown> {
+  const outcome = await fuzz.promised(what, run);
+  return outcome.ok ? outcome.value : FAILED;
 }
 
 async function cleanup(value: unknown): Promise<void> {
@@ -136,9 +129,9 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('$name', ({ create }
             ['createLocks', createLocks],
             ['createLegacyLocks', createLegacyLocks],
           ] as const) {
-            const out = throwsOnlyKvErrors(name, () => factory(o as never));
-            if (isKvError(out)) expect(out.code).toBe('E_INVALID_OPTIONS');
-            else void (out as { close?: () => Promise<void>; locks?: Locks }).locks?.close();
+            const out = fuzz.sync(name, () => factory(o as never));
+            if (!out.ok) expect(out.code).toBe('E_INVALID_OPTIONS');
+            else void (out.value as { close?: () => Promise<void>; locks?: Locks }).locks?.close();
           }
         },
       ),
@@ -182,11 +175,11 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('$name', ({ create }
           if (method === 'fencedRead')
             return void (await settles('fencedRead', () => locks.fencedRead(r as never)));
           if (method === 'semaphore') {
-            const sem = throwsOnlyKvErrors('semaphore', () => locks.semaphore(r as never, extra as never));
-            if (isKvError(sem)) return;
+            const sem = fuzz.sync('semaphore', () => locks.semaphore(r as never, extra as never));
+            if (!sem.ok) return;
             return cleanup(
               await settles('semaphore.acquire', () =>
-                (sem as ReturnType<Locks['semaphore']>).acquire(o as never),
+                (sem.value as ReturnType<Locks['semaphore']>).acquire(o as never),
               ),
             );
           }
@@ -223,7 +216,7 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('$name', ({ create }
         await cleanup(await settles('acquire', () => locks.acquire(name)));
         await cleanup(await settles('semaphore', () => locks.semaphore(name, 2).acquire({ permits: 1 })));
         const sem = await settles('semaphore', () => locks.semaphore(name, 2).acquire());
-        if (!isKvError(sem)) {
+        if (sem !== FAILED) {
           await put(`rf:locks:{${name}}:holders`).catch(() => undefined);
           await settles('semaphore extend', () => (sem as Lock).extend());
           await settles('semaphore release', () => (sem as Lock).release());
