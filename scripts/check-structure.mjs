@@ -13,6 +13,13 @@ import { registryProblems, undeclaredImports } from './structure-rules.mjs';
  */
 const FEATURE_SHAPE_PENDING = [];
 
+/**
+ * Packages that are not features, so not held to the feature rules (core peer, template shape,
+ * no dependency on another package): core, the test servers, and the `raptorflow` CLI, an
+ * application that depends on core (and may on any feature) like an app does.
+ */
+const NOT_FEATURES = new Set(['core', 'testkit', 'cli']);
+
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
 const warnings = [];
@@ -228,7 +235,7 @@ for (const group of ['packages', 'apps']) {
       }
     }
 
-    if (name !== 'core' && name !== 'testkit') {
+    if (!NOT_FEATURES.has(name)) {
       const peer = pkg.peerDependencies?.['@raptorflow/core'];
       if (!peer) fail(`${where}: feature packages peer-depend on @raptorflow/core`);
       else if (peer.startsWith('workspace:')) fail(`${where}: the core peer needs a real range, not ${peer}`);
