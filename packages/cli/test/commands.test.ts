@@ -116,17 +116,23 @@ describe('audit and cleanup', () => {
     const dry = await runIn(['cleanup', ...flags(bad)]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/3 leftover keys \(dry run/);
-    expect(await store.exists([`${bad}locks:{r9}:lock`, `${bad}session:abc`, `${bad}locks:{r8}:holders`])).toBe(3);
+    expect(
+      await store.exists([`${bad}locks:{r9}:lock`, `${bad}session:abc`, `${bad}locks:{r8}:holders`]),
+    ).toBe(3);
 
     const applied = await runIn(['cleanup', ...flags(bad), '--apply']);
     expect(applied.stdout).toMatch(/removed 3 of 3 leftover keys/);
-    expect(await store.exists([`${bad}locks:{r9}:lock`, `${bad}session:abc`, `${bad}locks:{r8}:holders`])).toBe(0);
+    expect(
+      await store.exists([`${bad}locks:{r9}:lock`, `${bad}session:abc`, `${bad}locks:{r8}:holders`]),
+    ).toBe(0);
     // What is not a leftover stays: it is audit's to report, the operator's to decide.
     expect(await store.get(`${bad}app:forever`)).toBe('no ttl');
     const after = await audit(bad);
-    expect([after.report.staleLocks.count, after.report.staleSessions.count, after.report.staleHolders.count]).toEqual([
-      0, 0, 0,
-    ]);
+    expect([
+      after.report.staleLocks.count,
+      after.report.staleSessions.count,
+      after.report.staleHolders.count,
+    ]).toEqual([0, 0, 0]);
   });
 
   it('cleanup leaves a lock that was taken again (with a TTL) since it was read', async () => {

@@ -1,11 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
 /** The CLI from source, as a child process: tsx, with workspace packages read from their sources. */
-export const NODE_ARGS = ['--conditions=@raptorflow/source', '--import', 'tsx', BIN];
+export const NODE_ARGS: string[] = ['--conditions=@raptorflow/source', '--import', 'tsx', BIN];
 
 export interface Ran {
   code: number;
@@ -35,7 +35,10 @@ export function cli(args: readonly string[], env: Record<string, string> = {}, i
 }
 
 /** Start `raptorflow …` and hand back the child (for Ctrl-C tests). */
-export function startCli(args: readonly string[], env: Record<string, string> = {}) {
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [...NODE_ARGS, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
