@@ -110,6 +110,7 @@ describe('import → Redis → Cluster → Upstash → export', () => {
       const t1 = Date.now();
       expect(imported.stderr).toMatch(new RegExp(`done: ${N} keys copied, 0 skipped, 0 failed`));
       expect(imported.code).toBe(0);
+      console.log(`import file → Redis, ${N} keys: ${imported.stderr.trim()}`);
 
       const toCluster = await cli(['migrate', '--from', s.redis, '--to', s.cluster, '--match', match]);
       expect(toCluster.stderr).toMatch(new RegExp(`done: ${N} keys copied`));
@@ -141,6 +142,7 @@ describe('import → Redis → Cluster → Upstash → export', () => {
       ]);
       expect(toUpstash.stderr).toMatch(new RegExp(`done: ${N} keys copied`));
       expect(toUpstash.code).toBe(0);
+      console.log(`migrate Cluster → Upstash, ${N} keys: ${toUpstash.stderr.trim()}`);
 
       const t4 = Date.now();
       const fromUpstash = await cli(['--url', s.upstash, '--token', s.token, 'export', '--match', match]);
