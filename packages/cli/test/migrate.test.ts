@@ -17,12 +17,13 @@ const N = LONG ? 100_000 : 1_000;
 const dir = mkdtempSync(join(tmpdir(), 'raptorflow-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Records of every type, some with a TTL (minutes to an hour), some without. */
+/** Records of every type, two in three with a TTL, the rest without. */
 function makeRecords(prefix: string, n: number): KvRecord[] {
   const out: KvRecord[] = [];
   for (let i = 0; i < n; i++) {
     const key = `${prefix}${i % 7 === 0 ? `{t${i % 50}}:` : ''}k${i}`;
-    const ttl = i % 3 === 0 ? null : 60_000 + ((i * 7919) % 3_540_000);
+    // 30 to 60 minutes: longer than any run of this test, so nothing expires on the way.
+    const ttl = i % 3 === 0 ? null : 1_800_000 + ((i * 7919) % 1_800_000);
     switch (i % 5) {
       case 0:
         out.push({ key, type: 'string', value: `v${i} ünï ✓ ${'x'.repeat(i % 40)}`, ttl });
