@@ -151,7 +151,7 @@ async function* sourceBatches(
   counters: Counters,
   stopped: () => boolean,
   source: { store?: KvStore },
-): AsyncGenerator<{ records: KvRecord[]; position: number; skipped: number }> {
+): AsyncGenerator<{ records: KvRecord[]; position: number; skipped: number; fileBytes?: number }> {
   if (from.kind === 'store') {
     const { store } = await openStore(from, options.env);
     source.store = store;
@@ -170,31 +170,34 @@ async function* sourceBatches(
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const matches = compileGlob(options.match);
   let line = 0;
+  // Bytes of the file read so far, for the progress bar (the file's size is its total).
+  let fileBytes = 0;
   let batch: KvRecord[] = [];
   let skipped = 0;
   try {
     for await (const text of lines) {
       line++;
+      fileBytes += Buffer.byteLength(text) + 1;
       if (line <= start || text.trim() === '') continue;
       let record: KvRecord;
       try {
         record = parseRecord(text);
       } catch (error) {
         // What came before the bad line is written first, so the cursor can resume right after a fix.
-        if (batch.length + skipped > 0) yield { records: batch, position: line - 1, skipped };
+        if (batch.length + skipped > 0) yield { records: batch, position: line - 1, skipped, fileBytes };
         const why = error instanceof Error ? error.message : String(error);
         throw new CliError(`${from.path}:${line}: not a record (${why}); the lines before it were copied`);
       }
       if (matches(record.key)) batch.push(record);
       else skipped++;
       if (batch.length + skipped >= options.batch) {
-        yield { records: batch, position: line, skipped };
+        yield { records: batch, position: line, skipped, fileBytes };
         batch = [];
         skipped = 0;
         if (stopped()) return;
       }
     }
-    if (batch.length + skipped > 0) yield { records: batch, position: line, skipped };
+    if (batch.length + skipped > 0) yield { records: batch, position: line, skipped, fileBytes };
   } finally {
     lines.close();
   }
@@ -246,7 +249,7 @@ export async function transfer(options: TransferOptions): Promise<TransferResult
           keys,
         });
       }
-      bar.update(total > 0 ? Math.min(counters.bytesRead, total) : keys, { keys });
+      bar.update(total > 0 ? Math.min(batch.fileBytes ?? counters.bytesRead, total) : keys, { keys });
       if (sigint.stopped()) break;
     }
   } finally {
