@@ -165,7 +165,6 @@ async function* sourceBatches(
     }
     return;
   }
-  if (from.path !== '-' && !existsSync(from.path)) throw new CliError(`${from.path}: no such file`);
   const input = from.path === '-' ? process.stdin : createReadStream(from.path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   const matches = compileGlob(options.match);
@@ -210,6 +209,12 @@ async function* sourceBatches(
  */
 export async function transfer(options: TransferOptions): Promise<TransferResult> {
   const env = options.env ?? process.env;
+  if (describe(options.from) === describe(options.to)) {
+    throw new CliError(`--from and --to are the same (${describe(options.from)}): nothing to copy`);
+  }
+  if (options.from.kind === 'file' && options.from.path !== '-' && !existsSync(options.from.path)) {
+    throw new CliError(`${options.from.path}: no such file`);
+  }
   const counters = newCounters();
   const cursor = readCursor(options);
   const started = Date.now();

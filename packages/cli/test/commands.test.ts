@@ -110,7 +110,8 @@ describe('audit and cleanup', () => {
     const text = await runIn(['audit', ...flags(bad)]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/FOUND keys without a TTL: 4/);
-    expect(text.stdout).toMatch(/ok {4}keys outside|FOUND keys outside the known prefixes .*: 1/);
+    expect(text.stdout).toMatch(/FOUND keys outside the known prefixes \(.*\): 1\n {8}\S*stray:x\n/);
+    expect(text.stdout).toMatch(/ok {4}keys of 2000 bytes or more: 0|FOUND keys of 2000 bytes or more: 1/);
 
     // cleanup: a dry run lists the leftovers and removes nothing.
     const dry = await runIn(['cleanup', ...flags(bad)]);
@@ -282,6 +283,18 @@ describe('connecting', () => {
     const db = await runIn(['--url', `${s.redis}/notanumber`, 'health']);
     expect(db.code).toBe(2);
     expect(db.stderr).toMatch(/--url: selects database "notanumber"/);
+  });
+
+  it('refuses bad arguments with exit 2 before touching a store', async () => {
+    const batch = await runIn(['--url', s.redis, '--batch', '0', 'stats']);
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toMatch(/--batch must be a whole number >= 1/);
+    const same = await runIn(['migrate', '--from', s.redis, '--to', s.redis]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/--from and --to are the same/);
+    const missing = await runIn(['--url', s.redis, 'import', join(dir, 'no-such.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no-such\.jsonl: no such file/);
   });
 
   it('connects from the app environment (kvFromEnv) when no --url is given', async () => {
