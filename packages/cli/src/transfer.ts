@@ -118,6 +118,13 @@ async function openSink(
   if (to.kind === 'file') {
     const stream =
       to.path === '-' ? process.stdout : createWriteStream(to.path, { flags: append ? 'a' : 'w' });
+    // `raptorflow export | head`: the reader left; stop quietly, as Unix tools do.
+    if (stream === process.stdout) {
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+        throw error;
+      });
+    }
     return {
       async write(records, lines) {
         if (lines.length > 0) await write(stream, `${lines.join('\n')}\n`);
