@@ -21,7 +21,7 @@ import {
   runBench,
 } from './harness.js';
 import { infoField, probeCommand } from './redis-probe.js';
-import { environment, formatDuration, formatTable, reportStem, writeChart, writeReport } from './report.js';
+import { environment, formatDuration, formatTable, writeChart, writeReport } from './report.js';
 import { loadScenario, SCENARIOS } from './scenarios/index.js';
 import { defaultSelection, formatScoreboard, scoreboard } from './scoreboard.js';
 import type { BenchRedis } from './types.js';
@@ -180,7 +180,10 @@ async function main(): Promise<number> {
           `${name.padEnd(width)}  ${description}\n${' '.repeat(width + 2)}${runs.join(', ')}\n`,
         );
       }
-      process.stdout.write(`${planned.length} runs\n`);
+      const settings = { warmupMs: opts.warmupMs ?? 0, durationMs: opts.durationMs ?? 0 };
+      process.stdout.write(
+        `${planned.length} runs, about ${formatDuration(estimateMs(planned.length * (opts.runs ?? 1), settings))}\n`,
+      );
       return 0;
     }
 
@@ -241,7 +244,7 @@ async function main(): Promise<number> {
         `${chart ? `\nChart:   ${chart} (open it in a browser)` : ''}` +
         `\nAlso as ${shown(dir)}/latest.json${chart ? ' and latest.svg' : ''}. ` +
         `Every column: apps/bench/README.md${values.table ? '' : '; --table prints every row'}.\n` +
-        `Took ${formatDuration(Date.now() - started)} (stem ${reportStem(env.date)}).\n`,
+        `Took ${formatDuration(Date.now() - started)}.\n`,
     );
     return 0;
   } catch (error) {

@@ -136,7 +136,7 @@ export const PROMISES: readonly Promise_[] = [
     ms: 5,
     scenario: 'store-get',
     adapter: 'ioredis',
-    via: 'one store.get until a session scenario exists',
+    via: 'a store.get stands in for now',
   },
   { what: 'rate-limit check', ms: 2, scenario: 'ratelimit-fixed-window', adapter: 'ioredis' },
   { what: 'queue processing', ms: 50, scenario: undefined, adapter: 'ioredis', via: 'no queue scenario yet' },
