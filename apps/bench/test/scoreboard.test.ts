@@ -2,7 +2,7 @@
 // number depends on the machine.
 import { describe, expect, it } from 'vitest';
 import { chartSpec, renderSvg } from '../src/chart.js';
-import { CHILD_OVERHEAD_MS, estimateMs } from '../src/harness.js';
+import { CHILD_OVERHEAD_MS, estimateMs, planRuns } from '../src/harness.js';
 import type { BenchRow } from '../src/protocol.js';
 import { formatDuration, reportStem } from '../src/report.js';
 import { SCENARIOS } from '../src/scenarios/index.js';
@@ -171,6 +171,26 @@ describe('the default run', () => {
       for (const p of c.peers) expect(known, p.scenario).toContain(p.scenario);
     }
     for (const p of PROMISES) if (p.scenario) expect(known).toContain(p.scenario);
+  });
+
+  it('plans the selected scenarios in order, each on its own adapters, filter on top', async () => {
+    const redis = { url: 'redis://127.0.0.1:1', host: '127.0.0.1', port: 1 };
+    const select = [
+      { scenario: 'raw-ioredis-get', adapters: ['ioredis'] },
+      { scenario: 'store-get', adapters: ['ioredis', 'memory'] },
+      { scenario: 'no-such-scenario', adapters: ['ioredis'] },
+    ];
+    const plan = await planRuns({ select, redis, concurrency: [1, 64] });
+    expect(plan.map((r) => `${r.scenario}/${r.adapter}/${r.concurrency}`)).toEqual([
+      'raw-ioredis-get/ioredis/1',
+      'raw-ioredis-get/ioredis/64',
+      'store-get/memory/1',
+      'store-get/memory/64',
+      'store-get/ioredis/1',
+      'store-get/ioredis/64',
+    ]);
+    const filtered = await planRuns({ select, redis, concurrency: [1], filter: ['store'], adapters: ['memory'] });
+    expect(filtered).toEqual([{ scenario: 'store-get', adapter: 'memory', concurrency: 1 }]);
   });
 
   it('estimates from the phases and a per-child overhead, and prints durations for people', () => {
