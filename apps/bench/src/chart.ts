@@ -33,7 +33,7 @@ export function chartSpec(board: Scoreboard, title: string): ChartSpec {
     type: 'nominal',
     title: null,
     sort: null,
-    axis: { labelLimit: 400 },
+    axis: { labelLimit: 800 },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -83,7 +83,7 @@ export function chartSpec(board: Scoreboard, title: string): ChartSpec {
           {
             mark: { type: 'bar' },
             encoding: {
-              y: { field: 'promise', type: 'nominal', title: null, axis: { labelLimit: 400 } },
+              y: { field: 'promise', type: 'nominal', title: null, axis: { labelLimit: 800 } },
               yOffset: { field: 'concurrency', type: 'nominal' },
               x: { field: 'p99', type: 'quantitative', title: 'p99 (ms)' },
               color: concurrencyColor,
