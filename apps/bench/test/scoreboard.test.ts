@@ -189,7 +189,13 @@ describe('the default run', () => {
       'store-get/ioredis/1',
       'store-get/ioredis/64',
     ]);
-    const filtered = await planRuns({ select, redis, concurrency: [1], filter: ['store'], adapters: ['memory'] });
+    const filtered = await planRuns({
+      select,
+      redis,
+      concurrency: [1],
+      filter: ['store'],
+      adapters: ['memory'],
+    });
     expect(filtered).toEqual([{ scenario: 'store-get', adapter: 'memory', concurrency: 1 }]);
   });
 
