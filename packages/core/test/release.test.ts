@@ -26,7 +26,8 @@ describe('release: a dry changeset version in a scratch copy', () => {
       Object.fromEntries(Object.values(packages).map((p) => [p.name, p]));
     before = byName(run.before);
     after = byName(run.after);
-  });
+    // A bound on a hang only (git and changesets in a scratch copy take seconds, more under load).
+  }, 120_000);
 
   it('gives every package the version its changesets intend, and leaves the others alone', () => {
     expect(Object.keys(intended).length).toBeGreaterThan(0);
