@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readRegistry, registryProblems, undeclaredImports } from '../../../scripts/structure-rules.mjs';
+import {
+  publishMetadataProblems,
+  REPOSITORY,
+  readRegistry,
+  registryProblems,
+  registryReadmeProblems,
+  undeclaredImports,
+} from '../../../scripts/structure-rules.mjs';
 import { KV_ADAPTERS } from '../src/driver/index.js';
 
 const CORE = new URL('../', import.meta.url);
@@ -94,5 +101,71 @@ describe('check-structure: shipped imports are declared', () => {
     expect(undeclaredImports(pkg, { 'src/a.ts': source }).map((p) => / imports (\S+),/.exec(p)?.[1])).toEqual(
       ['left-pad', 'side-effect/register', '@scope/lib/sub'],
     );
+  });
+});
+
+describe('check-structure: release metadata of a published package', () => {
+  const good = {
+    name: '@raptorflow/core',
+    license: 'MIT',
+    files: ['dist', 'src', 'CHANGELOG.md'],
+    repository: { type: 'git', url: `git+${REPOSITORY}.git`, directory: 'packages/core' },
+    homepage: `${REPOSITORY}/tree/main/packages/core#readme`,
+    bugs: { url: `${REPOSITORY}/issues` },
+    publishConfig: { access: 'public' },
+    engines: { node: '>=20.19' },
+  };
+  const where = { directory: 'packages/core', hasLicense: true };
+
+  it('passes on core as it is in the repository, and on a complete package.json', () => {
+    expect(publishMetadataProblems(JSON.parse(read('package.json')), where)).toEqual([]);
+    expect(publishMetadataProblems(good, where)).toEqual([]);
+  });
+
+  it('names each missing or wrong field', () => {
+    const problems = publishMetadataProblems(
+      {
+        ...good,
+        files: ['dist'],
+        repository: { type: 'git', url: `git+${REPOSITORY}.git` },
+        homepage: undefined,
+        bugs: undefined,
+        publishConfig: undefined,
+        engines: undefined,
+      },
+      { directory: 'packages/core', hasLicense: false },
+    );
+    expect(problems.map((p) => p.split(' ')[0])).toEqual([
+      'LICENSE',
+      '"files"',
+      '"repository"',
+      '"homepage"',
+      '"bugs"',
+      '"publishConfig.access"',
+      '"engines.node"',
+    ]);
+  });
+
+  it('wants the directory the package is in', () => {
+    expect(publishMetadataProblems(good, { directory: 'packages/cache', hasLicense: true })).toHaveLength(2);
+  });
+});
+
+describe('check-structure: a README that reads right on the registry page', () => {
+  const esm = 'ESM-only: use import.\n';
+  it('passes on absolute links, anchors and links inside code', () => {
+    const text = `${esm}[a](https://x.dev/a) [b](#keys) \`[c](src/c.md)\`\n\n\`\`\`md\n[d](../d.md)\n\`\`\`\n`;
+    expect(registryReadmeProblems(text)).toEqual([]);
+  });
+
+  it('fails on relative links, reference links and images, and on no ESM-only statement', () => {
+    expect(registryReadmeProblems(`${esm}[a](src/layers/README.md)`)).toHaveLength(1);
+    expect(registryReadmeProblems(`${esm}![chart](../../docs/x.svg)`)).toHaveLength(1);
+    expect(registryReadmeProblems(`${esm}[a][ref]\n\n[ref]: ../research/perf.md\n`)).toHaveLength(1);
+    expect(registryReadmeProblems('[a](https://x.dev)')).toEqual([expect.stringContaining('ESM-only')]);
+  });
+
+  it("passes on every package's README in the repository", () => {
+    expect(registryReadmeProblems(read('README.md'))).toEqual([]);
   });
 });
