@@ -1,0 +1,132 @@
+import { defineScript, type Reply, type Script } from '@raptorflow/core';
+import { fitIndex, LUA_FIT, LUA_NOW, nowOf, parseRecord, replyArray, type SessionRecord } from './shared.js';
+
+const NAME = 'session-get';
+
+/** What {@link GET} returns. */
+export type GetReply =
+  /** No session under this token: never created, expired, destroyed or rotated away. */
+  | null
+  /** The session exists but was refused: another workspace, or a fingerprint that does not match. */
+  | { readonly status: 'workspace' | 'fingerprint'; readonly now: number }
+  /** The session, after the touch when there was one (`touched`). */
+  | {
+      readonly status: 'ok';
+      readonly now: number;
+      readonly touched: boolean;
+      readonly record: SessionRecord;
+    };
+
+/**
+ * Read a session and, when its last touch is at least `touchAfter` old, slide its expiry to
+ * min(now + idle, absolute cap) in the same script: one round trip per request, a write only
+ * when the throttle says so. A session is never shortened by a touch, never lives past its cap,
+ * and a missing record is never written (an expired session is gone, not resurrected).
+ *
+ * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (the user's index is it
+ *   plus the user hash the record holds: `get(token)` cannot know the user before reading).
+ * - ARGV: touchAfter ms, the session id, the presented fingerprint (`''`: none), `1` to refuse
+ *   a fingerprint mismatch, the required workspace as `=<id>` (`''`: any).
+ * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or
+ *   `{now, touched, 'ok', field, value, ...}` with the record's fields after the touch.
+ */
+const LUA = `local h = redis.call('HGETALL', KEYS[1])
+if #h == 0 then return false end
+${LUA_NOW}${LUA_FIT}local r = {}
+for i = 1, #h, 2 do r[h[i]] = h[i + 1] end
+local e = tonumber(r['e'])
+if e <= now then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2] .. r['h'], ARGV[2])
+  return false
+end
+if ARGV[5] ~= '' and ARGV[5] ~= '=' .. r['w'] then return {now, 0, 'workspace'} end
+if ARGV[4] == '1' and r['f'] ~= '' and ARGV[3] ~= '' and r['f'] ~= ARGV[3] then return {now, 0, 'fingerprint'} end
+local touched = 0
+if now - tonumber(r['t']) >= tonumber(ARGV[1]) then
+  local ne = math.min(now + tonumber(r['i']), tonumber(r['x']))
+  if ne > e then
+    redis.call('HSET', KEYS[1], 't', now, 'e', ne)
+    redis.call('PEXPIREAT', KEYS[1], ne)
+    redis.call('ZADD', KEYS[2] .. r['h'], ne, ARGV[2])
+    fitIndex(KEYS[2] .. r['h'])
+    touched = 1
+    r['t'] = tostring(now)
+    r['e'] = tostring(ne)
+  end
+end
+local out = {now, touched, 'ok'}
+for k, v in pairs(r) do
+  out[#out + 1] = k
+  out[#out + 1] = v
+end
+return out`;
+
+/** The get script; see the Lua above and {@link encodeGetArgs}. */
+export const GET: Script<GetReply> = defineScript({
+  name: NAME,
+  keys: 2,
+  lua: LUA,
+  twin: (ctx, keys, args) => {
+    const [record, indexes] = keys as [string, string];
+    const h = ctx.call('HGETALL', record) as string[];
+    if (h.length === 0) return false;
+    const now = nowOf(ctx);
+    const r = new Map<string, string>();
+    for (let i = 0; i + 1 < h.length; i += 2) r.set(h[i] as string, h[i + 1] as string);
+    const index = indexes + (r.get('h') ?? '');
+    const e = Number(r.get('e'));
+    if (e <= now) {
+      ctx.call('DEL', record);
+      ctx.call('ZREM', index, args[1] as string);
+      return false;
+    }
+    if (args[4] !== '' && args[4] !== `=${r.get('w') ?? ''}`) return [now, 0, 'workspace'];
+    const f = r.get('f') ?? '';
+    if (args[3] === '1' && f !== '' && args[2] !== '' && f !== args[2]) return [now, 0, 'fingerprint'];
+    let touched = 0;
+    if (now - Number(r.get('t')) >= Number(args[0])) {
+      const ne = Math.min(now + Number(r.get('i')), Number(r.get('x')));
+      if (ne > e) {
+        ctx.call('HSET', record, 't', now, 'e', ne);
+        ctx.call('PEXPIREAT', record, ne);
+        ctx.call('ZADD', index, ne, args[1] as string);
+        fitIndex(ctx, index);
+        touched = 1;
+        r.set('t', String(now));
+        r.set('e', String(ne));
+      }
+    }
+    const out: Array<string | number> = [now, touched, 'ok'];
+    for (const [k, v] of r) out.push(k, v);
+    return out;
+  },
+  parse: parseGetReply,
+});
+
+/** ARGV of {@link GET}. */
+export function encodeGetArgs(
+  touchAfterMs: number,
+  id: string,
+  fingerprint: string,
+  rejectMismatch: boolean,
+  workspaceId: string | undefined,
+): string[] {
+  return [
+    String(touchAfterMs),
+    id,
+    fingerprint,
+    rejectMismatch ? '1' : '0',
+    workspaceId === undefined ? '' : `=${workspaceId}`,
+  ];
+}
+
+/** The reply of {@link GET}. */
+export function parseGetReply(reply: Reply): GetReply {
+  if (reply === null) return null;
+  const a = replyArray(NAME, reply);
+  const now = Number(a[0]);
+  const status = String(a[2]);
+  if (status === 'workspace' || status === 'fingerprint') return { status, now };
+  return { status: 'ok', now, touched: Number(a[1]) === 1, record: parseRecord(NAME, a, 3) };
+}
