@@ -5,6 +5,13 @@
 export { SESSION_ERRORS, type SessionErrorCode } from './errors.js';
 export type { SessionOperation } from './events.js';
 export { type ClientFingerprint, fingerprintHash, ipPrefix } from './fingerprint.js';
+export type {
+  RequestSession,
+  SessionCookieOptions,
+  SessionMiddlewareOptions,
+} from './http/common.js';
+export { type SessionHandler, withSessions } from './http/fetch.js';
+export { requestSession, sessionErrorHandler, sessionMiddleware } from './http/node.js';
 export type { FingerprintPolicy, SessionData, SessionsOptions } from './options.js';
 export {
   CREATE,
