@@ -5,6 +5,8 @@ import { describe, expect, inject, it } from 'vitest';
 import {
   CREATE,
   DESTROY,
+  ES_SCAN,
+  ES_WRITE,
   EXTEND,
   encodeCreateArgs,
   encodeGetArgs,
@@ -78,7 +80,7 @@ const open = <R>(script: Script<R>): Script<R> =>
 
 describe('scripts', () => {
   it('each has a package-scoped name and the SHA Redis computes', async () => {
-    expect(SESSION_SCRIPTS.length).toBe(8);
+    expect(SESSION_SCRIPTS.length).toBe(10);
     const redis = new Redis({ host: servers.redis.host, port: servers.redis.port });
     try {
       for (const script of SESSION_SCRIPTS) {
@@ -289,5 +291,50 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     });
     expect(redis.map((r) => r.reply)).toEqual([1, 1]);
     expect(redis[1]?.dump).toEqual({});
+  });
+
+  it('ES_WRITE: set, touch, a touch of a gone session writes nothing, ttl <= 0 deletes', async () => {
+    const p = space();
+    const keys = [`${p}s:${ID1}`, `${p}index`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: ES_WRITE,
+      keys,
+      steps: [
+        { args: ['set', ID1, String(HOUR), '{"a":1}'] },
+        { args: ['touch', ID1, String(2 * HOUR)] },
+        { args: ['set', ID1, '0', ''] },
+        { args: ['touch', ID1, String(HOUR)] },
+      ],
+      setup: async (store) => {
+        await store.zadd(`${p}index`, [{ score: base - 5_000, member: 'old' }]);
+      },
+      // PEXPIREAT at now + ttl on TIME: replays exactly only at the harness's TIME read; the
+      // values and the index are compared, expiries by the behavioural tests.
+      compareExpiry: false,
+    });
+    expect(redis.map((r) => r.reply)).toEqual([true, true, true, false]);
+    expect(redis[3]?.dump).toEqual({});
+  });
+
+  it('ES_SCAN: all, ids and clear prune and list from the index', async () => {
+    const p = space();
+    const keys = [`${p}index`, `${p}s:`, `${p}s:${ID1}`, `${p}s:${ID2}`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: open(ES_SCAN),
+      keys,
+      steps: [{ args: ['all'] }, { args: ['ids'] }, { args: ['clear'] }, { args: ['ids'] }],
+      setup: async (store) => {
+        await store.set(`${p}s:${ID1}`, '{"a":1}');
+        await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
+        await store.zadd(`${p}index`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base + HOUR, member: ID2 }, // gone
+          { score: base - 1_000, member: 'expired' },
+        ]);
+      },
+    });
+    expect(redis.map((r) => r.reply)).toEqual([[ID1, '{"a":1}'], [ID1], [1], []]);
   });
 });

@@ -1,6 +1,8 @@
 import type { Script } from '@raptorflow/core';
 import { CREATE } from './create.js';
 import { DESTROY } from './destroy.js';
+import { ES_SCAN } from './es-scan.js';
+import { ES_WRITE } from './es-write.js';
 import { EXTEND } from './extend.js';
 import { GET } from './get.js';
 import { LIST } from './list.js';
@@ -10,6 +12,8 @@ import { UPDATE } from './update.js';
 
 export { CREATE, type CreateReply, encodeCreateArgs, parseCreateReply } from './create.js';
 export { DESTROY } from './destroy.js';
+export { ES_SCAN, type EsScanReply } from './es-scan.js';
+export { ES_WRITE } from './es-write.js';
 export { EXTEND, type ExtendReply } from './extend.js';
 export { encodeGetArgs, GET, type GetReply, parseGetReply } from './get.js';
 export { LIST, type ListedSession, type ListReply } from './list.js';
@@ -31,4 +35,6 @@ export const SESSION_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
   ROTATE,
   LIST,
   REVOKE_ALL,
+  ES_WRITE,
+  ES_SCAN,
 ]);
