@@ -12,6 +12,13 @@ export type {
 } from './http/common.js';
 export { type SessionHandler, withSessions } from './http/fetch.js';
 export { requestSession, sessionErrorHandler, sessionMiddleware } from './http/node.js';
+export {
+  createLegacySessions,
+  type LegacyMetadata,
+  type LegacySession,
+  type LegacySessions,
+  type LegacySessionsOptions,
+} from './legacy.js';
 export type { FingerprintPolicy, SessionData, SessionsOptions } from './options.js';
 export {
   CREATE,
