@@ -27,6 +27,7 @@ export {
   ES_SCAN,
   ES_WRITE,
   type EsScanReply,
+  type EsWriteReply,
   EXTEND,
   type ExtendReply,
   encodeCreateArgs,

@@ -46,7 +46,22 @@ export function tokenTag(token: string): string | undefined {
   return TOKEN_PATTERN.test(token) ? token.slice(4, 7) : undefined;
 }
 
+type NodeCrypto = { createHash(algorithm: 'sha256'): { update(s: string): { digest(enc: 'hex'): string } } };
+
+// Node's native SHA-256 where the runtime has it (about 3x faster than JavaScript on the hot path),
+// found through `process.getBuiltinModule` (Node >= 20.16) so nothing imports `node:` statically:
+// on the edge (Workers, Vercel Edge, browsers) it is absent and @noble/hashes does the work.
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+
 /** SHA-256 of a token, hex: the session's id in the store (its key and its index member). */
 export function tokenHash(token: string): string {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(token).digest('hex');
+  return bytesToHex(sha256(utf8ToBytes(token)));
+}
+
+/** SHA-256 hex with @noble/hashes only (the edge path), for the test that both agree. */
+export function tokenHashPortable(token: string): string {
   return bytesToHex(sha256(utf8ToBytes(token)));
 }

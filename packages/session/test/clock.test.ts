@@ -60,3 +60,14 @@ async function scanAll(store: ReturnType<typeof memoryAdapter>): Promise<string[
   for await (const key of store.scan()) out.push(key);
   return out;
 }
+
+describe('token hash', () => {
+  it('Node’s native SHA-256 and the edge path (@noble/hashes) agree', async () => {
+    const { tokenHash, tokenHashPortable, newToken } = await import('../src/token.js');
+    for (let i = 0; i < 20; i++) {
+      const token = newToken('abc');
+      expect(tokenHash(token)).toBe(tokenHashPortable(token));
+    }
+    expect(tokenHash('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});

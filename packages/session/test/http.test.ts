@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { KvStore } from '@raptorflow/core';
 import { memoryAdapter } from '@raptorflow/core';
-import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { randomPrefix, storeMatrix, until } from '@raptorflow/core/testing';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -50,6 +50,12 @@ async function listen(a: ReturnType<typeof express>) {
   return { base: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, close: () => server.close() };
 }
 
+/** Wait until the store's clock has moved on by a millisecond: a touch then has time to add. */
+async function tick(store: KvStore): Promise<void> {
+  const t0 = Math.floor(await store.time());
+  await until(async () => Math.floor(await store.time()) > t0);
+}
+
 const cookieOf = (res: Response) => res.headers.getSetCookie();
 const value = (setCookie: string) => setCookie.split(';')[0] as string;
 
@@ -96,6 +102,7 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('express middleware 
       body: JSON.stringify({ user: 'bob' }),
     });
     const sid = value(cookieOf(login)[0] as string);
+    await tick(store);
     const me = await fetch(`${eager.base}/me`, { headers: { cookie: sid } });
     expect(me.status).toBe(200);
     const [touched] = cookieOf(me);
@@ -199,6 +206,7 @@ describe('Fetch-API middleware', () => {
     const [set] = login.headers.getSetCookie();
     expect(set).toMatch(/HttpOnly/);
     const sid = value(set as string);
+    await tick(store);
     const me = await handler(new Request('https://app.example/me', { headers: { cookie: sid } }));
     expect(await me.json()).toEqual({ plan: 'pro' });
     expect(me.headers.getSetCookie()[0]).toMatch(/Expires=/);

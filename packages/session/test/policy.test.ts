@@ -1,9 +1,15 @@
 import { type KvStore, memoryAdapter, withFailover } from '@raptorflow/core';
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
-import { expectCode, randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { expectCode, randomPrefix, storeMatrix, until } from '@raptorflow/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSessions, fingerprintHash, ipPrefix } from '../src/index.js';
+
+/** Wait until the store's clock has moved on by a millisecond: a touch then has time to add. */
+async function tick(store: KvStore): Promise<void> {
+  const t0 = Math.floor(await store.time());
+  await until(async () => Math.floor(await store.time()) > t0);
+}
 
 const PHONE = { userAgent: 'Phone/1.0', ip: '203.0.113.7' };
 
@@ -23,6 +29,7 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('fingerprint policy 
   it('flag: the session reads, marked, and is touched as usual', async () => {
     const sessions = createSessions({ store, fingerprint: 'flag', touchAfter: 0 });
     const { token } = await sessions.create('bob', { fingerprint: PHONE });
+    await tick(store);
     const other = await sessions.get(token, { fingerprint: { userAgent: 'Laptop/2.0', ip: '198.51.100.1' } });
     expect(other).toMatchObject({ userId: 'bob', fingerprintMismatch: true, touched: true });
     expect((await sessions.get(token, { fingerprint: PHONE }))?.fingerprintMismatch).toBe(false);
@@ -117,11 +124,13 @@ describe('store failure', () => {
 
 describe('events and options', () => {
   it('one event per call, in the kit’s shape, with the workspace as tenant', async () => {
-    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    let now = 1_700_000_000_000;
+    const store = memoryAdapter({ sweepIntervalMs: 0, clock: () => now });
     const sessions = createSessions({ store, touchAfter: 0 });
     const seen: FeatureEvent[] = [];
     const off = featureEvents(store).on('operation', (e) => seen.push(e));
     const { token } = await sessions.create('a', { workspaceId: 'acme' });
+    now += 1; // a touch slides the expiry only when there is time to add
     await sessions.get(token);
     await sessions.get('nope');
     await sessions.update(token, { x: 1 });

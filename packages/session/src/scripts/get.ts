@@ -28,7 +28,8 @@ export type GetReply =
  * - ARGV: touchAfter ms, the session id, the presented fingerprint (`''`: none), `1` to refuse
  *   a fingerprint mismatch, the required workspace as `=<id>` (`''`: any).
  * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or
- *   `{now, touched, 'ok', field, value, ...}` with the record's fields after the touch.
+ *   `{now, touched, 'ok', expiresAt, touchedAt, field, value, ...}`: the expiry and last touch
+ *   after this call, then the record's fields as read (HGETALL, returned as is: no second pass).
  */
 const LUA = `local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return false end
@@ -51,16 +52,11 @@ if now - tonumber(r['t']) >= tonumber(ARGV[1]) then
     redis.call('ZADD', KEYS[2] .. r['h'], ne, ARGV[2])
     fitIndex(KEYS[2] .. r['h'])
     touched = 1
-    r['t'] = tostring(now)
-    r['e'] = tostring(ne)
+    e = ne
   end
 end
-local out = {now, touched, 'ok'}
-for k, v in pairs(r) do
-  out[#out + 1] = k
-  out[#out + 1] = v
-end
-return out`;
+if touched == 1 then return {now, 1, 'ok', e, now, unpack(h)} end
+return {now, 0, 'ok', e, r['t'], unpack(h)}`;
 
 /** The get script; see the Lua above and {@link encodeGetArgs}. */
 export const GET: Script<GetReply> = defineScript({
@@ -84,7 +80,6 @@ export const GET: Script<GetReply> = defineScript({
     if (args[4] !== '' && args[4] !== `=${r.get('w') ?? ''}`) return [now, 0, 'workspace'];
     const f = r.get('f') ?? '';
     if (args[3] === '1' && f !== '' && args[2] !== '' && f !== args[2]) return [now, 0, 'fingerprint'];
-    let touched = 0;
     if (now - Number(r.get('t')) >= Number(args[0])) {
       const ne = Math.min(now + Number(r.get('i')), Number(r.get('x')));
       if (ne > e) {
@@ -92,14 +87,10 @@ export const GET: Script<GetReply> = defineScript({
         ctx.call('PEXPIREAT', record, ne);
         ctx.call('ZADD', index, ne, args[1] as string);
         fitIndex(ctx, index);
-        touched = 1;
-        r.set('t', String(now));
-        r.set('e', String(ne));
+        return [now, 1, 'ok', ne, now, ...h];
       }
     }
-    const out: Array<string | number> = [now, touched, 'ok'];
-    for (const [k, v] of r) out.push(k, v);
-    return out;
+    return [now, 0, 'ok', e, r.get('t') as string, ...h];
   },
   parse: parseGetReply,
 });
@@ -128,5 +119,12 @@ export function parseGetReply(reply: Reply): GetReply {
   const now = Number(a[0]);
   const status = String(a[2]);
   if (status === 'workspace' || status === 'fingerprint') return { status, now };
-  return { status: 'ok', now, touched: Number(a[1]) === 1, record: parseRecord(NAME, a, 3) };
+  // The record's fields as read, then the expiry and last touch after this call's touch.
+  const record = parseRecord(NAME, a, 5);
+  return {
+    status: 'ok',
+    now,
+    touched: Number(a[1]) === 1,
+    record: { ...record, expiresAt: Number(a[3]), touchedAt: Number(a[4]) },
+  };
 }

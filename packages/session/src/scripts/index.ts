@@ -13,7 +13,7 @@ import { UPDATE } from './update.js';
 export { CREATE, type CreateReply, encodeCreateArgs, parseCreateReply } from './create.js';
 export { DESTROY } from './destroy.js';
 export { ES_SCAN, type EsScanReply } from './es-scan.js';
-export { ES_WRITE } from './es-write.js';
+export { ES_WRITE, type EsWriteReply } from './es-write.js';
 export { EXTEND, type ExtendReply } from './extend.js';
 export { encodeGetArgs, GET, type GetReply, parseGetReply } from './get.js';
 export { LIST, type ListedSession, type ListReply } from './list.js';
