@@ -28,8 +28,8 @@ export function encodeData(where: string, data: unknown): { set: string[]; remov
   const set: string[] = [];
   const remove: string[] = [];
   for (const [name, value] of Object.entries(data)) {
-    if (name === '' || !name.isWellFormed())
-      throw invalidArgument(where, `data: a field name must be a non-empty string`);
+    if (name === '' || !name.isWellFormed() || name.includes('\0'))
+      throw invalidArgument(where, `data: a field name must be a non-empty string without NUL`);
     if (value === undefined) {
       remove.push(DATA + name);
       continue;

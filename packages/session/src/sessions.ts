@@ -122,10 +122,16 @@ export interface Sessions<D extends SessionData = SessionData> {
 }
 
 function checkUser(where: string, userId: unknown): string {
-  if (typeof userId !== 'string' || userId === '' || !userId.isWellFormed() || userId.length > 1024) {
+  if (
+    typeof userId !== 'string' ||
+    userId === '' ||
+    !userId.isWellFormed() ||
+    userId.length > 1024 ||
+    userId.includes('\0')
+  ) {
     throw invalidArgument(
       where,
-      `userId: expected a non-empty string (at most 1024 characters), got ${describeValue(userId)}`,
+      `userId: expected a non-empty string (at most 1024 characters, no NUL), got ${describeValue(userId)}`,
     );
   }
   return userId;
@@ -139,8 +145,11 @@ function checkToken(where: string, token: unknown): string | undefined {
 
 function checkWorkspace(where: string, ws: unknown): string | undefined {
   if (ws === undefined) return undefined;
-  if (typeof ws !== 'string' || ws === '' || !ws.isWellFormed()) {
-    throw invalidArgument(where, `workspaceId: expected a non-empty string, got ${describeValue(ws)}`);
+  if (typeof ws !== 'string' || ws === '' || !ws.isWellFormed() || ws.includes('\0')) {
+    throw invalidArgument(
+      where,
+      `workspaceId: expected a non-empty string without NUL, got ${describeValue(ws)}`,
+    );
   }
   return ws;
 }

@@ -1,4 +1,4 @@
-import { defineScript, type Reply, type Script } from '@raptorflow/core';
+import { defineScript, KvError, type Reply, type Script } from '@raptorflow/core';
 import { fitIndex, LUA_FIT, LUA_NOW, nowOf, parseRecord, replyArray, type SessionRecord } from './shared.js';
 
 const NAME = 'session-get';
@@ -27,9 +27,9 @@ export type GetReply =
  *   plus the user hash the record holds: `get(token)` cannot know the user before reading).
  * - ARGV: touchAfter ms, the session id, the presented fingerprint (`''`: none), `1` to refuse
  *   a fingerprint mismatch, the required workspace as `=<id>` (`''`: any).
- * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or
- *   `{now, touched, 'ok', expiresAt, touchedAt, field, value, ...}`: the expiry and last touch
- *   after this call, then the record's fields as read (HGETALL, returned as is: no second pass).
+ * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or one
+ *   string `now,touched,expiresAt,touchedAt\n` + the record's fields and values as read, joined
+ *   by NUL: a single bulk reply costs Redis and the client far less than an array of fields.
  */
 const LUA = `local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return false end
@@ -55,8 +55,8 @@ if now - tonumber(r['t']) >= tonumber(ARGV[1]) then
     e = ne
   end
 end
-if touched == 1 then return {now, 1, 'ok', e, now, unpack(h)} end
-return {now, 0, 'ok', e, r['t'], unpack(h)}`;
+local head = string.format('%.0f,%d,%.0f,%s\\n', now, touched, e, touched == 1 and string.format('%.0f', now) or r['t'])
+return head .. table.concat(h, '\\0')`;
 
 /** The get script; see the Lua above and {@link encodeGetArgs}. */
 export const GET: Script<GetReply> = defineScript({
@@ -87,10 +87,10 @@ export const GET: Script<GetReply> = defineScript({
         ctx.call('PEXPIREAT', record, ne);
         ctx.call('ZADD', index, ne, args[1] as string);
         fitIndex(ctx, index);
-        return [now, 1, 'ok', ne, now, ...h];
+        return `${now},1,${ne},${now}\n${h.join('\0')}`;
       }
     }
-    return [now, 0, 'ok', e, r.get('t') as string, ...h];
+    return `${now},0,${e},${r.get('t') as string}\n${h.join('\0')}`;
   },
   parse: parseGetReply,
 });
@@ -115,16 +115,23 @@ export function encodeGetArgs(
 /** The reply of {@link GET}. */
 export function parseGetReply(reply: Reply): GetReply {
   if (reply === null) return null;
+  if (typeof reply === 'string') {
+    // One bulk string (cheaper to send and to parse than an array): a head line, then the
+    // record's fields and values as read, separated by NUL (no stored field or value holds one).
+    const nl = reply.indexOf('\n');
+    const [now = '', touched = '', expiresAt = '', touchedAt = ''] = reply.slice(0, nl).split(',');
+    const record = parseRecord(NAME, reply.slice(nl + 1).split('\0'));
+    return {
+      status: 'ok',
+      now: Number(now),
+      touched: touched === '1',
+      record: { ...record, expiresAt: Number(expiresAt), touchedAt: Number(touchedAt) },
+    };
+  }
   const a = replyArray(NAME, reply);
-  const now = Number(a[0]);
   const status = String(a[2]);
-  if (status === 'workspace' || status === 'fingerprint') return { status, now };
-  // The record's fields as read, then the expiry and last touch after this call's touch.
-  const record = parseRecord(NAME, a, 5);
-  return {
-    status: 'ok',
-    now,
-    touched: Number(a[1]) === 1,
-    record: { ...record, expiresAt: Number(a[3]), touchedAt: Number(a[4]) },
-  };
+  if (status !== 'workspace' && status !== 'fingerprint') {
+    throw new KvError('E_SCRIPT', `script ${NAME}: unexpected reply ${status}`);
+  }
+  return { status, now: Number(a[0]) };
 }
