@@ -59,11 +59,13 @@ export function encodeData(where: string, data: unknown): { set: string[]; remov
 
 /** The data of a record's fields (JSON by name), or `undefined` when a field is not JSON. */
 export function decodeData(fields: Readonly<Record<string, string>>): SessionData | undefined {
-  const out: SessionData = {};
+  // One JSON.parse of the whole object instead of one per field: each value is JSON text already.
+  let text = '{';
+  for (const name in fields) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(name)}:${fields[name]}`;
   try {
-    for (const [name, json] of Object.entries(fields)) out[name] = JSON.parse(json);
+    const out = JSON.parse(`${text}}`) as unknown;
+    return typeof out === 'object' && out !== null && !Array.isArray(out) ? (out as SessionData) : undefined;
   } catch {
     return undefined;
   }
-  return out;
 }

@@ -33,29 +33,39 @@ export type GetReply =
  */
 const LUA = `local h = redis.call('HGETALL', KEYS[1])
 if #h == 0 then return false end
-${LUA_NOW}${LUA_FIT}local r = {}
-for i = 1, #h, 2 do r[h[i]] = h[i + 1] end
-local e = tonumber(r['e'])
+${LUA_NOW}local e, touchedAt, w, f, idle, cap, user
+-- One pass over the fields into locals: cheaper in Redis than building a table of them.
+for i = 1, #h, 2 do
+  local k = h[i]
+  if k == 'e' then e = tonumber(h[i + 1])
+  elseif k == 't' then touchedAt = h[i + 1]
+  elseif k == 'w' then w = h[i + 1]
+  elseif k == 'f' then f = h[i + 1]
+  elseif k == 'i' then idle = h[i + 1]
+  elseif k == 'x' then cap = h[i + 1]
+  elseif k == 'h' then user = h[i + 1] end
+end
 if e <= now then
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2] .. r['h'], ARGV[2])
+  redis.call('ZREM', KEYS[2] .. user, ARGV[2])
   return false
 end
-if ARGV[5] ~= '' and ARGV[5] ~= '=' .. r['w'] then return {now, 0, 'workspace'} end
-if ARGV[4] == '1' and r['f'] ~= '' and ARGV[3] ~= '' and r['f'] ~= ARGV[3] then return {now, 0, 'fingerprint'} end
+if ARGV[5] ~= '' and ARGV[5] ~= '=' .. w then return {now, 0, 'workspace'} end
+if ARGV[4] == '1' and f ~= '' and ARGV[3] ~= '' and f ~= ARGV[3] then return {now, 0, 'fingerprint'} end
 local touched = 0
-if now - tonumber(r['t']) >= tonumber(ARGV[1]) then
-  local ne = math.min(now + tonumber(r['i']), tonumber(r['x']))
+if now - tonumber(touchedAt) >= tonumber(ARGV[1]) then
+  local ne = math.min(now + tonumber(idle), tonumber(cap))
   if ne > e then
-    redis.call('HSET', KEYS[1], 't', now, 'e', ne)
+    ${LUA_FIT}redis.call('HSET', KEYS[1], 't', now, 'e', ne)
     redis.call('PEXPIREAT', KEYS[1], ne)
-    redis.call('ZADD', KEYS[2] .. r['h'], ne, ARGV[2])
-    fitIndex(KEYS[2] .. r['h'])
+    redis.call('ZADD', KEYS[2] .. user, ne, ARGV[2])
+    fitIndex(KEYS[2] .. user)
     touched = 1
     e = ne
+    touchedAt = string.format('%.0f', now)
   end
 end
-local head = string.format('%.0f,%d,%.0f,%s\\n', now, touched, e, touched == 1 and string.format('%.0f', now) or r['t'])
+local head = string.format('%.0f,%d,%.0f,%s\\n', now, touched, e, touchedAt)
 return head .. table.concat(h, '\\0')`;
 
 /** The get script; see the Lua above and {@link encodeGetArgs}. */
