@@ -3,6 +3,7 @@ import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { until } from '@raptorflow/core/testing';
 import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RaptorflowStore } from '../src/express-session.js';
 import { createSessions, type Sessions } from '../src/index.js';
 
 /*
@@ -97,5 +98,26 @@ describe('commands per call on Redis', () => {
 
   it('a malformed token costs no round trip', async () => {
     expect(total(await countCommands(server, () => sessions.get('garbage')))).toBe(0);
+  });
+
+  it('express-session store: get is one GET; set, touch, destroy, all, ids, length, clear one EVALSHA each', async () => {
+    const es = new RaptorflowStore({ store });
+    const sess = { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } } as never;
+    // Load both scripts.
+    await es.set('warm', sess);
+    await es.ids();
+    await es.clear();
+    expect(await countCommands(server, () => es.set('sid', sess))).toMatchObject({ evalsha: 1 });
+    const read = await countCommands(server, () => es.get('sid'));
+    expect(read).toEqual({ get: 1 });
+    const calls: Array<() => Promise<unknown>> = [
+      () => es.touch('sid', sess),
+      () => es.all(),
+      () => es.ids(),
+      () => es.length(),
+      () => es.destroy('sid'),
+      () => es.clear(),
+    ];
+    for (const call of calls) expect(total(await countCommands(server, call))).toBe(1);
   });
 });
