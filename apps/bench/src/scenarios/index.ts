@@ -49,6 +49,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'locks-contended-raptorflow': async () => (await import('./locks-contended-raptorflow.js')).default,
   'locks-contended-redlock': async () => (await import('./locks-contended-redlock.js')).default,
   'locks-contended-sesame': async () => (await import('./locks-contended-sesame.js')).default,
+  'session-get-raptorflow': async () => (await import('./session-get-raptorflow.js')).default,
+  'session-get-connect-redis': async () => (await import('./session-get-connect-redis.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */
