@@ -1,7 +1,7 @@
 import { defineErrorCodes, type FeatureErrors } from '@raptorflow/core/kit';
 
 /** Every error code of `@raptorflow/llm-cache` (the `code` of the `KvError`s it throws). */
-export type LlmCacheErrorCode = 'E_LLM_CACHE_NOT_A_COUNTER';
+export type LlmCacheErrorCode = 'E_LLM_CACHE_EMBEDDER';
 
 /**
  * The package's error codes, each with its meaning. Bad options and arguments use core's
@@ -9,6 +9,6 @@ export type LlmCacheErrorCode = 'E_LLM_CACHE_NOT_A_COUNTER';
  * (`E_CONNECTION`, `E_TIMEOUT`...): only what is specific to this feature gets a code here.
  */
 export const LLM_CACHE_ERRORS: FeatureErrors<LlmCacheErrorCode> = defineErrorCodes('LLM_CACHE', {
-  E_LLM_CACHE_NOT_A_COUNTER:
-    "A counter's key holds something other than a whole number: another writer used the key.",
+  E_LLM_CACHE_EMBEDDER:
+    'The embedder failed or returned something that is not one vector of the expected length per text.',
 });

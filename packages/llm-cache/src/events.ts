@@ -10,7 +10,7 @@ import {
 export const FEATURE = 'llm-cache';
 
 /** The operations this package reports, as `FeatureEvent.operation`. */
-export type LlmCacheOperation = 'incr';
+export type LlmCacheOperation = 'get' | 'getOrCall' | 'set' | 'invalidate';
 
 /** The store's feature-event hub; see `featureEvents` in `@raptorflow/core/kit`. */
 export type FeatureHub = Emitter<FeatureEvents>;
@@ -24,16 +24,17 @@ export function featureHub(store: KvStore): FeatureHub {
 export { operationStart } from '@raptorflow/core/kit';
 
 /**
- * Report one finished operation in the kit's `FeatureEvent` shape. `outcome` is in the
- * feature's words (`ok` here; a cache says `hit`/`miss`), `error` when the call threw.
+ * Report one finished operation in the kit's `FeatureEvent` shape. Outcomes: `exact-hit`,
+ * `semantic-hit`, `miss`, `dedup`, `bypass`, `ok`, `error`.
  */
 export function emitOperation(
   hub: FeatureHub,
   operation: LlmCacheOperation,
   started: number,
   outcome: string,
+  tenant: string,
   error?: unknown,
   detail?: Readonly<Record<string, unknown>>,
 ): void {
-  emitFeatureOperation(hub, { feature: FEATURE, operation, started, outcome, error, detail });
+  emitFeatureOperation(hub, { feature: FEATURE, operation, started, outcome, tenant, error, detail });
 }

@@ -2,7 +2,15 @@ import type { Analysis } from './text/analyse.js';
 import { ANTONYMS, NEGATING_PREFIXES } from './text/lexicon.js';
 
 /** The guards a semantic candidate must pass after the similarity threshold. */
-export type GuardName = 'numbers' | 'negation' | 'antonym' | 'entities' | 'units' | 'scope' | 'time' | 'roles';
+export type GuardName =
+  | 'numbers'
+  | 'negation'
+  | 'antonym'
+  | 'entities'
+  | 'units'
+  | 'scope'
+  | 'time'
+  | 'roles';
 
 /** Every guard, in the order they run. */
 export const GUARD_NAMES: readonly GuardName[] = Object.freeze([

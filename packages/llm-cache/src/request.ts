@@ -78,7 +78,9 @@ function messageText(content: unknown): string | undefined {
   if (Array.isArray(content)) {
     const parts = content.filter(
       (p): p is { type: string; text: string } =>
-        typeof p === 'object' && p !== null && (p as { type?: unknown }).type === 'text' &&
+        typeof p === 'object' &&
+        p !== null &&
+        (p as { type?: unknown }).type === 'text' &&
         typeof (p as { text?: unknown }).text === 'string',
     );
     // A message with images or files is not text: the semantic tier stays out of it.
@@ -118,9 +120,14 @@ export function readRequest(request: LlmRequest, where: string): RequestParts & 
   const answerParams = Object.fromEntries(Object.entries(params).filter(([k]) => !NON_ANSWER_PARAMS.has(k)));
   const temperature = answerParams.temperature;
   if (temperature !== undefined && (typeof temperature !== 'number' || !(temperature >= 0))) {
-    throw invalidArgument(where, `request.params.temperature: expected a number >= 0, got ${describeValue(temperature)}`);
+    throw invalidArgument(
+      where,
+      `request.params.temperature: expected a number >= 0, got ${describeValue(temperature)}`,
+    );
   }
-  const exact = JSON.stringify(canonical({ v: 1, model, messages, prompt, tools, params: answerParams }, where));
+  const exact = JSON.stringify(
+    canonical({ v: 1, model, messages, prompt, tools, params: answerParams }, where),
+  );
   let text: string | undefined;
   let before: readonly LlmMessage[] = [];
   if (prompt !== undefined) text = prompt;
@@ -132,7 +139,10 @@ export function readRequest(request: LlmRequest, where: string): RequestParts & 
     }
   }
   const context = JSON.stringify(
-    canonical({ v: 1, model, tools, params: answerParams, before, kind: prompt === undefined ? 'chat' : 'prompt' }, where),
+    canonical(
+      { v: 1, model, tools, params: answerParams, before, kind: prompt === undefined ? 'chat' : 'prompt' },
+      where,
+    ),
   );
   return {
     model,

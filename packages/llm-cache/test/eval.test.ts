@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashingEmbedder } from '../src/embedders/hashing.js';
-import { EVAL_PAIRS } from '../src/eval/index.js';
 import { evaluate, formatReport } from '../src/eval/evaluate.js';
+import { EVAL_PAIRS } from '../src/eval/index.js';
 import { GUARD_NAMES } from '../src/guards.js';
 
 describe('the evaluation set', () => {
@@ -10,7 +10,16 @@ describe('the evaluation set', () => {
     const misses = EVAL_PAIRS.filter((p) => !p.hit && p.kind !== 'unrelated');
     expect(misses.length).toBeGreaterThanOrEqual(150);
     const kinds = new Set(misses.map((p) => p.kind));
-    expect([...kinds].sort()).toEqual(['antonym', 'entity', 'negation', 'number', 'role', 'scope', 'time', 'unit']);
+    expect([...kinds].sort()).toEqual([
+      'antonym',
+      'entity',
+      'negation',
+      'number',
+      'role',
+      'scope',
+      'time',
+      'unit',
+    ]);
     for (const kind of kinds) expect(misses.filter((p) => p.kind === kind).length).toBeGreaterThanOrEqual(15);
     expect(EVAL_PAIRS.some((p) => p.kind === 'unrelated')).toBe(true);
     const keys = EVAL_PAIRS.map((p) => `${p.a}\n${p.b}`);

@@ -28,7 +28,10 @@ describe('guards', () => {
     for (const [a, b] of [
       ['Plan a three day trip to Oslo.', 'Make a 3-day trip plan for Oslo.'],
       ["Why doesn't my build run?", 'Why does my build not run?'],
-      ['What is the boiling point of water at sea level?', 'At sea level, what is the boiling point of water?'],
+      [
+        'What is the boiling point of water at sea level?',
+        'At sea level, what is the boiling point of water?',
+      ],
       ['Is Rust faster than Go for servers?', 'For servers, is Rust faster than Go?'],
     ]) {
       expect(refusal(a as string, b as string)).toBeUndefined();

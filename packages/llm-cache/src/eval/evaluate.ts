@@ -22,7 +22,10 @@ export interface EvalReport {
   readonly recall: number;
   readonly kinds: readonly KindReport[];
   /** The pairs decided wrongly, with their similarity. */
-  readonly mistakes: readonly (EvalPair & { readonly similarity: number; readonly refusedBy?: GuardName | undefined })[];
+  readonly mistakes: readonly (EvalPair & {
+    readonly similarity: number;
+    readonly refusedBy?: GuardName | undefined;
+  })[];
 }
 
 /** What {@link evaluate} measures. */
@@ -40,7 +43,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   const pairs = options.pairs ?? EVAL_PAIRS;
   const threshold = options.threshold ?? options.embedder.threshold ?? 0.8;
   const vectors = await options.embedder.embed(pairs.flatMap((p) => [p.a, p.b]));
-  const kinds = new Map<PairKind, { pairs: number; hits: number; refusedBy: Partial<Record<GuardName, number>> }>();
+  const kinds = new Map<
+    PairKind,
+    { pairs: number; hits: number; refusedBy: Partial<Record<GuardName, number>> }
+  >();
   const mistakes: (EvalPair & { similarity: number; refusedBy?: GuardName | undefined })[] = [];
   let tp = 0;
   let fp = 0;
@@ -48,7 +54,10 @@ export async function evaluate(options: EvaluateOptions): Promise<EvalReport> {
   pairs.forEach((pair, i) => {
     const similarity = cosine(vectors[2 * i] as ArrayLike<number>, vectors[2 * i + 1] as ArrayLike<number>);
     let row = kinds.get(pair.kind);
-    if (!row) kinds.set(pair.kind, (row = { pairs: 0, hits: 0, refusedBy: {} }));
+    if (!row) {
+      row = { pairs: 0, hits: 0, refusedBy: {} };
+      kinds.set(pair.kind, row);
+    }
     row.pairs++;
     let hit = false;
     let refused: GuardName | undefined;

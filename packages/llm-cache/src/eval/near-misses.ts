@@ -19,7 +19,10 @@ export const NEAR_MISSES: Readonly<Record<NegativeKind, readonly (readonly [stri
   negation: [
     ['Should I use a VPN on public wifi?', 'Should I not use a VPN on public wifi?'],
     ['Which foods are safe for dogs to eat?', 'Which foods are not safe for dogs to eat?'],
-    ['Write a function that checks if a number is prime.', 'Write a function that checks if a number is not prime.'],
+    [
+      'Write a function that checks if a number is prime.',
+      'Write a function that checks if a number is not prime.',
+    ],
     ['Why does my React component re-render?', "Why doesn't my React component re-render?"],
     ['List countries that use the euro.', "List countries that don't use the euro."],
     ['Is it safe to eat raw eggs?', 'Is it never safe to eat raw eggs?'],
@@ -96,7 +99,10 @@ export const NEAR_MISSES: Readonly<Record<NegativeKind, readonly (readonly [stri
     ['How do I install PostgreSQL on Windows?', 'How do I install MySQL on Windows?'],
     ['What are the main exports of Chile?', 'What are the main exports of Peru?'],
     ['Explain the plot of "Inception".', 'Explain the plot of "Interstellar".'],
-    ['Who won the 2018 FIFA World Cup, France or Croatia?', 'Who won the 2018 FIFA World Cup, France or Belgium?'],
+    [
+      'Who won the 2018 FIFA World Cup, France or Croatia?',
+      'Who won the 2018 FIFA World Cup, France or Belgium?',
+    ],
     ['What is the tallest building in Dubai?', 'What is the tallest building in Shanghai?'],
     ['How do I use the Stripe API to refund a payment?', 'How do I use the PayPal API to refund a payment?'],
     ['What language is spoken in Brazil?', 'What language is spoken in Mexico?'],
@@ -152,7 +158,10 @@ export const NEAR_MISSES: Readonly<Record<NegativeKind, readonly (readonly [stri
   role: [
     ['Did Google acquire YouTube?', 'Did YouTube acquire Google?'],
     ['How do I convert Celsius to Fahrenheit?', 'How do I convert Fahrenheit to Celsius?'],
-    ['Write a letter from a landlord to a tenant about late rent.', 'Write a letter from a tenant to a landlord about late rent.'],
+    [
+      'Write a letter from a landlord to a tenant about late rent.',
+      'Write a letter from a tenant to a landlord about late rent.',
+    ],
     ['Translate from English to German: I am tired.', 'Translate from German to English: I am tired.'],
     ['How do I migrate from MySQL to PostgreSQL?', 'How do I migrate from PostgreSQL to MySQL?'],
     ['Is a square a rectangle?', 'Is a rectangle a square?'],
@@ -161,14 +170,29 @@ export const NEAR_MISSES: Readonly<Record<NegativeKind, readonly (readonly [stri
     ['Why did the student email the teacher?', 'Why did the teacher email the student?'],
     ['Flights from Boston to Chicago', 'Flights from Chicago to Boston'],
     ['Can dogs catch colds from humans?', 'Can humans catch colds from dogs?'],
-    ['Write an apology from the company to the customer.', 'Write an apology from the customer to the company.'],
-    ['How much does the buyer pay the seller at closing?', 'How much does the seller pay the buyer at closing?'],
+    [
+      'Write an apology from the company to the customer.',
+      'Write an apology from the customer to the company.',
+    ],
+    [
+      'How much does the buyer pay the seller at closing?',
+      'How much does the seller pay the buyer at closing?',
+    ],
     ['Is Python faster than Java?', 'Is Java faster than Python?'],
-    ['Should the manager give feedback to the employee?', 'Should the employee give feedback to the manager?'],
-    ['How do I copy files from the server to my laptop?', 'How do I copy files from my laptop to the server?'],
+    [
+      'Should the manager give feedback to the employee?',
+      'Should the employee give feedback to the manager?',
+    ],
+    [
+      'How do I copy files from the server to my laptop?',
+      'How do I copy files from my laptop to the server?',
+    ],
     ['Is coffee worse than tea for sleep?', 'Is tea worse than coffee for sleep?'],
     ['Convert a string to a number in JavaScript.', 'Convert a number to a string in JavaScript.'],
-    ['What does the parent component pass to the child?', 'What does the child component pass to the parent?'],
+    [
+      'What does the parent component pass to the child?',
+      'What does the child component pass to the parent?',
+    ],
     ['How do I switch from Windows to Linux?', 'How do I switch from Linux to Windows?'],
   ],
   time: [

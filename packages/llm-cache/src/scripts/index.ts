@@ -20,4 +20,7 @@ export {
  * Every script of `@raptorflow/llm-cache`, one per file in `src/scripts/`: the differential
  * test replays each on memory (the twin) and on redis-server (the Lua).
  */
-export const LLM_CACHE_SCRIPTS: readonly Script<unknown>[] = Object.freeze([SEMANTIC_LOOKUP, SEMANTIC_INSERT]);
+export const LLM_CACHE_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
+  SEMANTIC_LOOKUP,
+  SEMANTIC_INSERT,
+]);

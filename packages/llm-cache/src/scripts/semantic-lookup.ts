@@ -143,13 +143,16 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
         }
       }
     }
-    order.sort((a, b) => (counts.get(b) as number) - (counts.get(a) as number) || (a < b ? -1 : a > b ? 1 : 0));
+    order.sort(
+      (a, b) => (counts.get(b) as number) - (counts.get(a) as number) || (a < b ? -1 : a > b ? 1 : 0),
+    );
     const n = Math.min(order.length, Number(args[3]));
     if (n === 0) return [0];
     const ids = order.slice(0, n);
     const q = new Map<number, number>();
     const qhex = args[0] as string;
-    for (let i = 0; i < qhex.length; i += 5) q.set(Number.parseInt(qhex.slice(i, i + 3), 16), hexByte(qhex, i + 3));
+    for (let i = 0; i < qhex.length; i += 5)
+      q.set(Number.parseInt(qhex.slice(i, i + 3), 16), hexByte(qhex, i + 3));
     const qn2 = Number(args[1]);
     const thr2 = Number(args[2]);
     const values = ctx.call('HMGET', vectors, ...ids) as (string | null)[];
@@ -170,7 +173,8 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
         const qv = q.get(Number.parseInt(hex.slice(j, j + 3), 16));
         if (qv !== undefined) dot += qv * hexByte(hex, j + 3);
       }
-      if (dot > 0 && dot * dot >= thr2 * qn2 * cn2) kept.push([ids[i] as string, dot, cn2, dot / Math.sqrt(cn2)]);
+      if (dot > 0 && dot * dot >= thr2 * qn2 * cn2)
+        kept.push([ids[i] as string, dot, cn2, dot / Math.sqrt(cn2)]);
     }
     kept.sort((a, b) => (a[3] !== b[3] ? b[3] - a[3] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const out: (string | number)[] = [examined];
@@ -178,7 +182,9 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
     if (k === 0) return out;
     const chosen = kept.slice(0, k);
     const recs = ctx.call('HMGET', records, ...chosen.map((c) => c[0])) as (string | null)[];
-    chosen.forEach(([id, dot, cn2], i) => out.push(id, dot, cn2, recs[i] ?? ''));
+    chosen.forEach(([id, dot, cn2], i) => {
+      out.push(id, dot, cn2, recs[i] ?? '');
+    });
     return out;
   },
   parse: parseSemanticLookupReply,

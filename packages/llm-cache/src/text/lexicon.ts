@@ -19,17 +19,60 @@ kindly explain describe define list recommend suggest one also as than vs versus
 `);
 
 /** Words that negate, counted per prompt (contractions are expanded first). */
-export const NEGATIONS: ReadonlySet<string> = words('not no never none nobody nothing neither nor without cannot');
+export const NEGATIONS: ReadonlySet<string> = words(
+  'not no never none nobody nothing neither nor without cannot',
+);
 
 /** Number words and ordinals, read as their values. */
 export const NUMBER_WORDS: ReadonlyMap<string, number> = new Map(
   Object.entries({
-    zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-    eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17,
-    eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70,
-    eighty: 80, ninety: 90, hundred: 100, thousand: 1000, million: 1e6, billion: 1e9, dozen: 12,
-    first: 1, second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9,
-    tenth: 10, twice: 2, double: 2, triple: 3, half: 0.5,
+    zero: 0,
+    one: 1,
+    two: 2,
+    three: 3,
+    four: 4,
+    five: 5,
+    six: 6,
+    seven: 7,
+    eight: 8,
+    nine: 9,
+    ten: 10,
+    eleven: 11,
+    twelve: 12,
+    thirteen: 13,
+    fourteen: 14,
+    fifteen: 15,
+    sixteen: 16,
+    seventeen: 17,
+    eighteen: 18,
+    nineteen: 19,
+    twenty: 20,
+    thirty: 30,
+    forty: 40,
+    fifty: 50,
+    sixty: 60,
+    seventy: 70,
+    eighty: 80,
+    ninety: 90,
+    hundred: 100,
+    thousand: 1000,
+    million: 1e6,
+    billion: 1e9,
+    dozen: 12,
+    first: 1,
+    second: 2,
+    third: 3,
+    fourth: 4,
+    fifth: 5,
+    sixth: 6,
+    seventh: 7,
+    eighth: 8,
+    ninth: 9,
+    tenth: 10,
+    twice: 2,
+    double: 2,
+    triple: 3,
+    half: 0.5,
   }),
 );
 
@@ -83,7 +126,9 @@ const TASK_CLASSES: Readonly<Record<string, string>> = {
  * classes; a prompt with none is `answer`.
  */
 export const TASK_VERBS: ReadonlyMap<string, string> = new Map(
-  Object.entries(TASK_CLASSES).flatMap(([cls, list]) => [...words(list)].map((w) => [stemmer(w), cls] as const)),
+  Object.entries(TASK_CLASSES).flatMap(([cls, list]) =>
+    [...words(list)].map((w) => [stemmer(w), cls] as const),
+  ),
 );
 
 /** Output formats (stems): a prompt's set of these must match. */
@@ -121,4 +166,15 @@ export const ANTONYMS: readonly (readonly [string, string])[] = ANTONYM_LIST.tri
   });
 
 /** Prefixes that negate the word they start (`un`follow, `dis`able, `de`crypt). */
-export const NEGATING_PREFIXES: readonly string[] = ['un', 'dis', 'de', 'in', 'im', 'il', 'ir', 'non', 'anti', 'mis'];
+export const NEGATING_PREFIXES: readonly string[] = [
+  'un',
+  'dis',
+  'de',
+  'in',
+  'im',
+  'il',
+  'ir',
+  'non',
+  'anti',
+  'mis',
+];
