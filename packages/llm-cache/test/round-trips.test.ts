@@ -29,7 +29,9 @@ beforeAll(async () => {
   let n = 0;
   for (let i = 0; i < 400; i++) {
     const topic = `${TOPICS[i % TOPICS.length]} ${i}`;
-    await llm.set(...withValue(ask(`${VERBS[i % VERBS.length]} ${topic} work in region number ${n++}?`, 'big')));
+    await llm.set(
+      ...withValue(ask(`${VERBS[i % VERBS.length]} ${topic} work in region number ${n++}?`, 'big')),
+    );
   }
   await llm.set(...withValue(ask('How do I reverse a string in Python?', 'big')));
   // Warm the scripts: the first call of each may add an EVAL after a NOSCRIPT.
@@ -41,11 +43,25 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function withValue([request, options]: [LlmRequest, { tenant: string }]): [LlmRequest, string, { tenant: string }] {
+function withValue([request, options]: [LlmRequest, { tenant: string }]): [
+  LlmRequest,
+  string,
+  { tenant: string },
+] {
   return [request, 'answer', options];
 }
 
-const TOP_LEVEL = ['evalsha', 'evalsha_ro', 'eval', 'eval_ro', 'mget', 'get', 'hset', 'exists', 'script|load'];
+const TOP_LEVEL = [
+  'evalsha',
+  'evalsha_ro',
+  'eval',
+  'eval_ro',
+  'mget',
+  'get',
+  'hset',
+  'exists',
+  'script|load',
+];
 const topLevel = (counts: Record<string, number>) =>
   Object.fromEntries(Object.entries(counts).filter(([name]) => TOP_LEVEL.includes(name)));
 

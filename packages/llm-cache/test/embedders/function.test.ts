@@ -22,7 +22,10 @@ describe('functionEmbedder', () => {
     const llm = createLlmCache({ store, semantic: { embedder } });
     const req = (prompt: string) => ({ model: 'm', prompt });
     await llm.set(req('Tell me about python decorators'), 'decorators');
-    expect(await llm.get(req('python decorators, please explain'))).toMatchObject({ stage: 'semantic', score: 1 });
+    expect(await llm.get(req('python decorators, please explain'))).toMatchObject({
+      stage: 'semantic',
+      score: 1,
+    });
     expect(await llm.get(req('Cook pasta for dinner'))).toBeUndefined();
     expect(calls).toEqual([
       ['Tell me about python decorators'],

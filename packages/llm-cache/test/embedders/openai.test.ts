@@ -11,7 +11,8 @@ import { createLlmCache, hashingEmbedder, openAiEmbedder } from '../../src/index
  * the test asks for through the model name.
  */
 const reference = hashingEmbedder({ dims: 64 });
-const seen: { auth: string | undefined; body: { model: string; input: string[]; dimensions?: number } }[] = [];
+const seen: { auth: string | undefined; body: { model: string; input: string[]; dimensions?: number } }[] =
+  [];
 let server: Server;
 let baseUrl: string;
 
@@ -49,7 +50,12 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('openAiEmbedder', () => {
   it('posts model, input and dimensions with the key, and orders vectors by index', async () => {
-    const embedder = openAiEmbedder({ model: 'text-embedding-3-small', baseUrl, apiKey: 'sk-test', dimensions: 64 });
+    const embedder = openAiEmbedder({
+      model: 'text-embedding-3-small',
+      baseUrl,
+      apiKey: 'sk-test',
+      dimensions: 64,
+    });
     expect(embedder.id).toBe('openai:text-embedding-3-small:64');
     const texts = ['How do I center a div?', 'What is the capital of Peru?'];
     const got = await embedder.embed(texts);
@@ -86,7 +92,9 @@ describe('openAiEmbedder', () => {
   });
 
   it('refuses a bad model name', () => {
-    expect(() => openAiEmbedder({ model: '' })).toThrowError(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+    expect(() => openAiEmbedder({ model: '' })).toThrowError(
+      expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+    );
   });
 });
 
@@ -110,7 +118,9 @@ describe('an embedder that breaks its contract', () => {
     let length = 4;
     const llm = createLlmCache({
       store,
-      semantic: { embedder: { id: 'drifting', embed: async (texts) => texts.map(() => Array(length++).fill(1)) } },
+      semantic: {
+        embedder: { id: 'drifting', embed: async (texts) => texts.map(() => Array(length++).fill(1)) },
+      },
     });
     await llm.set({ model: 'm', prompt: 'first prompt' }, 'v');
     await expectCode(llm.get({ model: 'm', prompt: 'second prompt' }), 'E_LLM_CACHE_EMBEDDER');
