@@ -2,6 +2,13 @@
  * `@raptorflow/llm-cache`: the public surface. Everything a user imports is exported here and
  * nowhere else (one entry, `"."`).
  */
+export {
+  type AiSdkCallOptions,
+  type AiSdkModel,
+  type LlmCacheMiddleware,
+  type LlmCacheMiddlewareOptions,
+  llmCacheMiddleware,
+} from './ai-sdk.js';
 export { type CachedLlmOptions, cachedLlm } from './cached.js';
 export { cosine, type Embedder, normalize } from './embedders/embedder.js';
 export { type FunctionEmbedderOptions, functionEmbedder } from './embedders/function.js';

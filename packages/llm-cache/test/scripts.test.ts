@@ -1,6 +1,6 @@
 import { defineScript, scriptSha } from '@raptorflow/core';
 import { runScriptDifferential } from '@raptorflow/core/testing';
-import type {} from '@raptorflow/testkit';
+import type { TestServers } from '@raptorflow/testkit';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
@@ -13,7 +13,9 @@ import {
 } from '../src/scripts/index.js';
 import { encodeVector } from '../src/semantic/vectors.js';
 
-const servers = inject('raptorflow');
+// `as never`: the AI SDK's optional OpenTelemetry peer gives this package its own vitest instance,
+// which does not see testkit's ProvidedContext augmentation.
+const servers = inject('raptorflow' as never) as TestServers;
 let run = 0;
 const prefix = () => {
   run += 1;
