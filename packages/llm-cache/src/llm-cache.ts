@@ -215,7 +215,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
   async function semanticLookup(
     c: Call,
   ): Promise<
-    | { envelope: Envelope; score: number; examined: number }
+    | { envelope: Envelope; score: number; examined: number; expiresAt: number }
     | { examined: number; embedded: Embedded | undefined }
   > {
     if (!semantic || !c.partition) return { examined: 0, embedded: undefined };
@@ -225,7 +225,12 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
       undefined,
     );
     if (found && 'entry' in found) {
-      return { envelope: JSON.parse(found.entry) as Envelope, score: found.score, examined: found.examined };
+      return {
+        envelope: JSON.parse(found.entry) as Envelope,
+        score: found.score,
+        examined: found.examined,
+        expiresAt: found.expiresAt,
+      };
     }
     return { examined: found?.examined ?? 0, embedded };
   }
@@ -371,12 +376,17 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         const status: CacheStatus = {};
         const envelope = (await c.exact.getOrSet(
           c.exactKey,
-          async () => {
+          async (factory) => {
             const found = await semanticLookup(c);
             examined = found.examined;
             if ('envelope' in found) {
               stage = 'semantic';
               score = found.score;
+              // Stored under this exact key too, but only until the matched answer expires: a
+              // hit never extends an answer's life (the store's clock vs this one's: the skew).
+              const left = found.expiresAt - Date.now();
+              if (left >= 1000) factory.setTtl(left);
+              else factory.skip();
               return found.envelope;
             }
             const value = await fn();

@@ -30,8 +30,14 @@ export interface SemanticOptions {
   topK?: number | undefined;
   /** LSH bands: buckets per entry. @default 24 */
   bands?: number | undefined;
-  /** LSH hyperplanes per band. @default 5 */
+  /** LSH hyperplanes per band: 2^bits buckets per band. @default 6 */
   bits?: number | undefined;
+  /**
+   * Ids a bucket keeps, newest last: the oldest leave a crowded bucket, which bounds the work of
+   * every insert and lookup (at most `bands × bucketSize` ids read) whatever the partition size.
+   * @default 96
+   */
+  bucketSize?: number | undefined;
 }
 
 /** Options of {@link createLlmCache}. */
@@ -76,6 +82,7 @@ export interface ResolvedLlmCacheOptions {
         readonly topK: number;
         readonly bands: number;
         readonly bits: number;
+        readonly bucketSize: number;
       };
   readonly maxTemperature: number;
   readonly prices: PriceTable;
@@ -119,7 +126,8 @@ const SEMANTIC = z.strictObject({
   maxCandidates: z.number().int().min(1).max(5000).default(64),
   topK: z.number().int().min(1).max(50).default(4),
   bands: z.number().int().min(1).max(64).default(24),
-  bits: z.number().int().min(1).max(24).default(5),
+  bits: z.number().int().min(1).max(24).default(6),
+  bucketSize: z.number().int().min(1).max(10_000).default(96),
 });
 
 const PRICE = z.strictObject({ input: z.number().min(0), output: z.number().min(0) });
@@ -166,6 +174,7 @@ export function parseLlmCacheOptions(input: LlmCacheOptions): ResolvedLlmCacheOp
             topK: s.topK,
             bands: s.bands,
             bits: s.bits,
+            bucketSize: s.bucketSize,
           };
         })();
   const namespaces: Record<string, { ttl: number; semantic: boolean }> = {

@@ -104,7 +104,7 @@ const op = fc.oneof(
 );
 
 describe('differential: memory twin vs Lua on redis-server', () => {
-  it('inserts (with eviction past 3 entries) and lookups mixed: identical replies and keys', async () => {
+  it('inserts (eviction past 3 entries, buckets trimmed to 2 ids) and lookups mixed: identical replies and keys', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 12 }), async (ops) => {
         const p = prefix();
@@ -126,6 +126,7 @@ describe('differential: memory twin vs Lua on redis-server', () => {
                     fields: o.fields,
                     hex,
                     record: `{"id":"${o.id}"}`,
+                    bucketSize: 2,
                   }),
                 ],
               };
@@ -150,7 +151,15 @@ describe('differential: memory twin vs Lua on redis-server', () => {
     const insert = (id: string, v: { hex: string; norm2: number }, f: string[]) => ({
       args: [
         'insert',
-        ...encodeSemanticInsertArgs({ id, ttlMs: 60_000, maxEntries: 10, ...v, fields: f, record: id }),
+        ...encodeSemanticInsertArgs({
+          id,
+          ttlMs: 60_000,
+          maxEntries: 10,
+          ...v,
+          fields: f,
+          record: id,
+          bucketSize: 10,
+        }),
       ],
     });
     const query = encodeVector([1, 0.9, 0, 0]);
@@ -171,7 +180,8 @@ describe('differential: memory twin vs Lua on redis-server', () => {
     const reply = (redis[3]?.reply as [number, unknown[]] | undefined)?.[1] ?? [];
     expect(reply[0]).toBe(2);
     expect(reply[1]).toBe('near');
-    expect(reply[4]).toBe('near');
-    expect(reply).toHaveLength(5);
+    expect(reply[4]).toBe((redis[0]?.now ?? 0) + 60_000);
+    expect(reply[5]).toBe('near');
+    expect(reply).toHaveLength(6);
   });
 });

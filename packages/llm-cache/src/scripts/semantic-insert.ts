@@ -18,7 +18,8 @@ export interface SemanticInsertReply {
  * - KEYS[1]: expiry index (zset id → expiresAt ms), KEYS[2]: vectors, KEYS[3]: records,
  *   KEYS[4]: buckets (see the lookup script).
  * - ARGV[1]: id, ARGV[2]: TTL (ms), ARGV[3]: max entries, ARGV[4]: norm2, ARGV[5]: bucket
- *   fields (comma-separated), ARGV[6]: vector (sparse hex), ARGV[7]: record.
+ *   fields (comma-separated), ARGV[6]: vector (sparse hex), ARGV[7]: record, ARGV[8]: ids
+ *   a bucket keeps at most (the oldest leave first: work per call stays bounded).
  * - Reply: `{evicted, size, now}`.
  *
  * At most 100 expired entries are reclaimed per insert, so an insert's work stays bounded. The
@@ -64,9 +65,16 @@ local exp = string.format('%d', now + ttl)
 redis.call('ZADD', KEYS[1], exp, id)
 redis.call('HSET', KEYS[2], id, exp .. '|' .. ARGV[4] .. '|' .. ARGV[5] .. '|' .. ARGV[6])
 redis.call('HSET', KEYS[3], id, ARGV[7])
+local cap = tonumber(ARGV[8])
 for f in string.gmatch(ARGV[5], '[^,]+') do
   local list = redis.call('HGET', KEYS[4], f)
-  if list then redis.call('HSET', KEYS[4], f, list .. ',' .. id) else redis.call('HSET', KEYS[4], f, id) end
+  local ids = {}
+  if list then
+    for x in string.gmatch(list, '[^,]+') do ids[#ids + 1] = x end
+  end
+  ids[#ids + 1] = id
+  local from = math.max(1, #ids - cap + 1)
+  redis.call('HSET', KEYS[4], f, table.concat(ids, ',', from, #ids))
 end
 for i = 1, 4 do
   if redis.call('PTTL', KEYS[i]) < ttl then redis.call('PEXPIRE', KEYS[i], ttl) end
@@ -99,7 +107,16 @@ export const SEMANTIC_INSERT: Script<SemanticInsertReply> = defineScript({
       ctx.call('HDEL', records, id);
       ctx.call('ZREM', index, id);
     };
-    const [id = '', ttlArg = '0', maxArg = '1', norm2 = '0', fields = '', hex = '', record = ''] = args;
+    const [
+      id = '',
+      ttlArg = '0',
+      maxArg = '1',
+      norm2 = '0',
+      fields = '',
+      hex = '',
+      record = '',
+      capArg = '1',
+    ] = args;
     drop(id);
     let evicted = 0;
     const expired = ctx.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 100) as string[];
@@ -114,6 +131,7 @@ export const SEMANTIC_INSERT: Script<SemanticInsertReply> = defineScript({
       evicted++;
     }
     const ttl = Number(ttlArg);
+    const cap = Number(capArg);
     const exp = String(now + ttl);
     ctx.call('ZADD', index, exp, id);
     ctx.call('HSET', vectors, id, `${exp}|${norm2}|${fields}|${hex}`);
@@ -121,7 +139,9 @@ export const SEMANTIC_INSERT: Script<SemanticInsertReply> = defineScript({
     for (const f of fields.split(',')) {
       if (!f) continue;
       const list = ctx.call('HGET', buckets, f) as string | null;
-      ctx.call('HSET', buckets, f, list === null ? id : `${list},${id}`);
+      const ids = list === null ? [] : list.split(',').filter(Boolean);
+      ids.push(id);
+      ctx.call('HSET', buckets, f, ids.slice(Math.max(0, ids.length - cap)).join(','));
     }
     for (const key of [index, vectors, records, buckets]) {
       if ((ctx.call('PTTL', key) as number) < ttl) ctx.call('PEXPIRE', key, ttl);
@@ -140,6 +160,7 @@ export function encodeSemanticInsertArgs(entry: {
   fields: readonly string[];
   hex: string;
   record: string;
+  bucketSize: number;
 }): string[] {
   return [
     entry.id,
@@ -149,6 +170,7 @@ export function encodeSemanticInsertArgs(entry: {
     entry.fields.join(','),
     entry.hex,
     entry.record,
+    String(entry.bucketSize),
   ];
 }
 

@@ -8,6 +8,8 @@ export interface SemanticCandidate {
   readonly dot: number;
   /** Sum of squares of the stored vector. */
   readonly norm2: number;
+  /** When the entry expires, ms on the store's clock. */
+  readonly expiresAt: number;
   /** The entry's record (JSON), as written by the insert script. */
   readonly record: string;
 }
@@ -28,10 +30,11 @@ export interface SemanticLookupReply {
  * - ARGV[1]: the query vector (sparse hex), ARGV[2]: its norm2, ARGV[3]: the threshold squared,
  *   ARGV[4]: how many candidates to compare at most, ARGV[5]: how many to return at most,
  *   ARGV[6..]: the query's bucket in each band.
- * - Reply: `{examined, id, dot, norm2, record, …}`.
+ * - Reply: `{examined, id, dot, norm2, expiresAt, record, …}`.
  *
- * Candidates are the ids sharing the most bands with the query (ties by id), so the work per
- * lookup is bounded by ARGV[4] whatever the partition size. Expired entries are skipped.
+ * Candidates are the ids sharing the most bands with the query (ties: first seen), at most
+ * ARGV[4]. Buckets hold at most a fixed number of ids (the insert script trims them), so the
+ * work per lookup is bounded whatever the partition size. Expired entries are skipped.
  */
 const LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -50,15 +53,29 @@ if #ARGV > 5 then
     end
   end
 end
-table.sort(order, function(a, b)
-  local ca, cb = counts[a], counts[b]
-  if ca ~= cb then return ca > cb end
-  return a < b
-end)
-local n = math.min(#order, tonumber(ARGV[4]))
-if n == 0 then return {0} end
+-- Ids by how many bands they share with the query, each group in first-seen order.
+local groups = {}
+for i = 1, #order do
+  local id = order[i]
+  local c = counts[id]
+  local g = groups[c]
+  if not g then g = {}; groups[c] = g end
+  g[#g + 1] = id
+end
+local max = tonumber(ARGV[4])
 local ids = {}
-for i = 1, n do ids[i] = order[i] end
+for c = #ARGV - 5, 1, -1 do
+  local g = groups[c]
+  if g then
+    for i = 1, #g do
+      if #ids >= max then break end
+      ids[#ids + 1] = g[i]
+    end
+  end
+  if #ids >= max then break end
+end
+local n = #ids
+if n == 0 then return {0} end
 local q = {}
 local qhex = ARGV[1]
 for i = 1, #qhex, 5 do
@@ -88,7 +105,7 @@ for i = 1, n do
         end
       end
       if dot > 0 and dot * dot >= thr2 * qn2 * cn2 then
-        kept[#kept + 1] = {ids[i], dot, cn2, dot / math.sqrt(cn2)}
+        kept[#kept + 1] = {ids[i], dot, cn2, dot / math.sqrt(cn2), exp}
       end
     end
   end
@@ -107,6 +124,7 @@ for i = 1, k do
   out[#out + 1] = kept[i][1]
   out[#out + 1] = kept[i][2]
   out[#out + 1] = kept[i][3]
+  out[#out + 1] = kept[i][5]
   out[#out + 1] = records[i] or ''
 end
 return out`;
@@ -143,12 +161,23 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
         }
       }
     }
-    order.sort(
-      (a, b) => (counts.get(b) as number) - (counts.get(a) as number) || (a < b ? -1 : a > b ? 1 : 0),
-    );
-    const n = Math.min(order.length, Number(args[3]));
+    const groups = new Map<number, string[]>();
+    for (const id of order) {
+      const c = counts.get(id) as number;
+      const g = groups.get(c);
+      if (g) g.push(id);
+      else groups.set(c, [id]);
+    }
+    const max = Number(args[3]);
+    const ids: string[] = [];
+    for (let c = args.length - 5; c >= 1 && ids.length < max; c--) {
+      for (const id of groups.get(c) ?? []) {
+        if (ids.length >= max) break;
+        ids.push(id);
+      }
+    }
+    const n = ids.length;
     if (n === 0) return [0];
-    const ids = order.slice(0, n);
     const q = new Map<number, number>();
     const qhex = args[0] as string;
     for (let i = 0; i < qhex.length; i += 5)
@@ -157,7 +186,7 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
     const thr2 = Number(args[2]);
     const values = ctx.call('HMGET', vectors, ...ids) as (string | null)[];
     let examined = 0;
-    const kept: [string, number, number, number][] = [];
+    const kept: [string, number, number, number, number][] = [];
     for (let i = 0; i < n; i++) {
       const value = values[i];
       if (!value) continue;
@@ -174,7 +203,7 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
         if (qv !== undefined) dot += qv * hexByte(hex, j + 3);
       }
       if (dot > 0 && dot * dot >= thr2 * qn2 * cn2)
-        kept.push([ids[i] as string, dot, cn2, dot / Math.sqrt(cn2)]);
+        kept.push([ids[i] as string, dot, cn2, dot / Math.sqrt(cn2), exp]);
     }
     kept.sort((a, b) => (a[3] !== b[3] ? b[3] - a[3] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const out: (string | number)[] = [examined];
@@ -182,8 +211,8 @@ export const SEMANTIC_LOOKUP: Script<SemanticLookupReply> = defineScript({
     if (k === 0) return out;
     const chosen = kept.slice(0, k);
     const recs = ctx.call('HMGET', records, ...chosen.map((c) => c[0])) as (string | null)[];
-    chosen.forEach(([id, dot, cn2], i) => {
-      out.push(id, dot, cn2, recs[i] ?? '');
+    chosen.forEach(([id, dot, cn2, , exp], i) => {
+      out.push(id, dot, cn2, exp, recs[i] ?? '');
     });
     return out;
   },
@@ -206,12 +235,13 @@ export function encodeSemanticLookupArgs(
 export function parseSemanticLookupReply(reply: Reply): SemanticLookupReply {
   const items = reply as Reply[];
   const candidates: SemanticCandidate[] = [];
-  for (let i = 1; i + 3 < items.length; i += 4) {
+  for (let i = 1; i + 4 < items.length; i += 5) {
     candidates.push({
       id: String(items[i]),
       dot: asInteger(items[i + 1] ?? null),
       norm2: asInteger(items[i + 2] ?? null),
-      record: String(items[i + 3] ?? ''),
+      expiresAt: asInteger(items[i + 3] ?? null),
+      record: String(items[i + 4] ?? ''),
     });
   }
   return { examined: asInteger(items[0] ?? null), candidates };

@@ -22,6 +22,7 @@ export interface SemanticTierSettings {
   readonly topK: number;
   readonly bands: number;
   readonly bits: number;
+  readonly bucketSize: number;
 }
 
 /** One partition's keys: every key shares the hash tag `{<tenant>:<partition>}`. */
@@ -40,6 +41,8 @@ export interface SemanticMatch {
   readonly score: number;
   /** Stored vectors compared by the lookup script. */
   readonly examined: number;
+  /** When the stored entry expires, ms on the store's clock. */
+  readonly expiresAt: number;
 }
 
 /** What a lookup that found nothing saw. */
@@ -155,7 +158,12 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           continue;
         }
         const score = candidate.dot / Math.sqrt(query.norm2 * candidate.norm2);
-        return { entry: record.e, score: Math.min(1, score), examined: reply.examined };
+        return {
+          entry: record.e,
+          score: Math.min(1, score),
+          examined: reply.examined,
+          expiresAt: candidate.expiresAt,
+        };
       }
       return { examined: reply.examined, refused };
     },
@@ -173,6 +181,7 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           fields: query.fields,
           hex: query.hex,
           record: JSON.stringify(record),
+          bucketSize: settings.bucketSize,
         }),
       );
     },
