@@ -176,11 +176,9 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
       (parts.temperature === undefined ||
         parts.temperature <= o.maxTemperature ||
         call?.anyTemperature === true);
-    const [exactKey, modelHash, partitionHash] = await Promise.all([
-      sha256Hex(parts.exact),
-      sha256Hex(parts.model),
-      sha256Hex(`${namespace}\n${embedderId}\n${parts.context}`),
-    ]);
+    const exactKey = sha256Hex(parts.exact);
+    const modelHash = sha256Hex(parts.model);
+    const partitionHash = sha256Hex(`${namespace}\n${embedderId}\n${parts.context}`);
     const partitionId = partitionHash.slice(0, 20);
     const tag = keys.tag(`${tenant}:${partitionId}`);
     const semanticOn = semantic !== undefined && ns.semantic && parts.semantic;
@@ -439,7 +437,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         const workspace = cache.workspace(tenant);
         if (model === undefined) await workspace.clear();
         else {
-          const modelHash = (await sha256Hex(model)).slice(0, 12);
+          const modelHash = sha256Hex(model).slice(0, 12);
           await Promise.all(
             Object.keys(o.namespaces).map((ns) => workspace.clearNamespace(`${ns}-${modelHash}`)),
           );

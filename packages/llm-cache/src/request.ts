@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describeValue, invalidArgument } from '@raptorflow/core/kit';
 
 /** One message of a chat request, in the shape OpenAI-compatible APIs use. */
@@ -154,12 +156,7 @@ export function readRequest(request: LlmRequest, where: string): RequestParts & 
   };
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** SHA-256 of a text, hex, through Web Crypto (edge-safe: no `node:crypto`). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-  let out = '';
-  for (const byte of digest) out += HEX[byte];
-  return out;
+/** SHA-256 of a text, hex (@noble/hashes: synchronous, edge-safe, no `node:crypto`). */
+export function sha256Hex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
 }
