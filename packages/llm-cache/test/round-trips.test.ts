@@ -87,4 +87,26 @@ describe('commands per call on Redis', () => {
     });
     expect(topLevel(miss)).toEqual({ mget: 1, evalsha_ro: 1 });
   });
+
+  it('a miss through getOrCall: exact read, lookup, exact write, then the index write in pending', async () => {
+    let pending: Promise<void> = Promise.resolve();
+    const counts = await countCommands(server, async () => {
+      const r = await llm.getOrCall(ask('How do glaciers carve valleys over time?')[0], () => 'answer', {
+        tenant: 'small',
+      });
+      expect(r.stage).toBe('miss');
+      pending = r.pending;
+      await pending;
+    });
+    // MGET (exact read), EVALSHA_RO (lookup), SET (the cache's exact write), EVALSHA (index
+    // insert) and one HSET of the partition registry (the other HSETs run inside the insert).
+    const sent = ['mget', 'evalsha_ro', 'set', 'evalsha', 'eval', 'eval_ro'];
+    expect(Object.fromEntries(Object.entries(counts).filter(([name]) => sent.includes(name)))).toEqual({
+      mget: 1,
+      evalsha_ro: 1,
+      set: 1,
+      evalsha: 1,
+    });
+    expect(counts.hset).toBeGreaterThanOrEqual(1);
+  });
 });
