@@ -147,10 +147,10 @@ export async function llmCacheScenario(
   const embedder = hashingEmbedder();
   const threshold = embedder.threshold ?? 0.5;
   const stored: string[] = Array.from({ length: entries }, (_, i) => storedPrompt(i));
-  for (let i = 0; i < entries; i += 50) {
+  for (let i = 0; i < entries; i += 200) {
     await Promise.all(
       stored
-        .slice(i, i + 50)
+        .slice(i, i + 200)
         .map((p, j) =>
           llm.set(request(p), `answer ${i + j}`, { usage: { inputTokens: 20, outputTokens: 200 } }),
         ),
@@ -195,7 +195,7 @@ export async function llmCacheScenario(
     let hits = 0;
     let scanHits = 0;
     let agree = 0;
-    const sample = Math.min(200, requests.length);
+    const sample = Math.min(100, requests.length);
     for (let i = 0; i < sample; i++) {
       const hit = await llm.get(requests[i] as ReturnType<typeof request>);
       const [q] = (await embedder.embed([prompts[i] as string])) as Float64Array[];
@@ -216,17 +216,27 @@ export async function llmCacheScenario(
     try {
       let partition = 0;
       let exact = 0;
+      let exactKeys = 0;
+      let sampled = 0;
       let cursor = '0';
+      // Every partition key, and the first 200 exact-tier keys (scaled to all of them).
       for (let n = 0; n < 10_000; n++) {
         const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
         for (const key of keys) {
+          const isPartition = key.includes(':{default:');
+          if (!isPartition) exactKeys++;
+          if (!isPartition && sampled >= 200) continue;
           const bytes = Number((await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
-          if (key.includes(':{default:')) partition += bytes;
-          else exact += bytes;
+          if (isPartition) partition += bytes;
+          else {
+            exact += bytes;
+            sampled++;
+          }
         }
         cursor = next;
         if (cursor === '0') break;
       }
+      exact = sampled ? (exact / sampled) * exactKeys : 0;
       notes.push(
         `memory per entry (Redis MEMORY USAGE): semantic partition ${(partition / entries).toFixed(0)} B, exact tier ${(exact / entries).toFixed(0)} B`,
       );
