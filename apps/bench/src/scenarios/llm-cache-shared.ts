@@ -246,7 +246,6 @@ export async function llmCacheScenario(
   }
 
   const teardown = async (): Promise<void> => {
-    for (const n of notes) process.stderr.write(`note (llm-cache ${op} ${entries}): ${n}\n`);
     await llm.close();
     if (ctx.redis) {
       const { deleteUnder } = await import('./cache-shared.js');
@@ -263,7 +262,12 @@ export async function llmCacheScenario(
         return scan(q as Float64Array, prompt);
       },
       teardown,
+      notes: () => notes,
     };
   }
-  return { op: (i) => llm.get(requests[i % QUERIES] as ReturnType<typeof request>), teardown };
+  return {
+    op: (i) => llm.get(requests[i % QUERIES] as ReturnType<typeof request>),
+    teardown,
+    notes: () => notes,
+  };
 }
