@@ -279,6 +279,41 @@ describe('on the memory store’s clock', () => {
   });
 });
 
+describe('requests the semantic tier stays out of', () => {
+  const store = memoryAdapter({ sweepIntervalMs: 0 });
+  afterAll(() => store.close());
+
+  it('a last message with an image part is cached exactly, never matched by meaning', async () => {
+    const llm = createLlmCache({ store });
+    const withImage = (text: string): LlmRequest => ({
+      model: 'gpt-4o',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text },
+            { type: 'image_url', image_url: { url: 'https://example.invalid/cat.png' } },
+          ],
+        },
+      ],
+    });
+    await llm.set(withImage('What animal is in this picture?'), 'a cat');
+    expect(await llm.get(withImage('What animal is in this picture?'))).toMatchObject({ stage: 'exact' });
+    expect(await llm.get(withImage('Which animal is in this picture?'))).toBeUndefined();
+    const text: LlmRequest = {
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'What animal is a puma?' }] }],
+    };
+    await llm.set(text, 'a big cat');
+    expect(
+      await llm.get({ ...text, messages: [{ role: 'user', content: 'Which animal is a puma?' }] }),
+    ).toMatchObject({
+      stage: 'semantic',
+    });
+    await llm.close();
+  });
+});
+
 describe('options', () => {
   const store = memoryAdapter({ sweepIntervalMs: 0 });
   afterAll(() => store.close());
