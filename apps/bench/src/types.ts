@@ -43,6 +43,8 @@ export interface ScenarioInstance {
   op(i: number): Promise<unknown>;
   /** Remove what setup wrote and close the clients it opened. */
   teardown(): Promise<void>;
+  /** Facts the timed columns do not show (work per operation, memory per entry), added to the row's notes. */
+  notes?(): readonly string[];
 }
 
 /** One benchmark scenario: one file in `src/scenarios/`. */

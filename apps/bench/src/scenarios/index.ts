@@ -51,6 +51,22 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'locks-contended-sesame': async () => (await import('./locks-contended-sesame.js')).default,
   'session-get-raptorflow': async () => (await import('./session-get-raptorflow.js')).default,
   'session-get-connect-redis': async () => (await import('./session-get-connect-redis.js')).default,
+  'llm-cache-exact-hit-1k': async () => (await import('./llm-cache-exact-hit-1k.js')).default,
+  'llm-cache-semantic-hit-1k': async () => (await import('./llm-cache-semantic-hit-1k.js')).default,
+  'llm-cache-semantic-hit-10k': async () => (await import('./llm-cache-semantic-hit-10k.js')).default,
+  'llm-cache-semantic-miss-1k': async () => (await import('./llm-cache-semantic-miss-1k.js')).default,
+  'llm-cache-semantic-miss-10k': async () => (await import('./llm-cache-semantic-miss-10k.js')).default,
+  'llm-cache-brute-force-1k': async () => (await import('./llm-cache-brute-force-1k.js')).default,
+  'llm-cache-brute-force-10k': async () => (await import('./llm-cache-brute-force-10k.js')).default,
+  // 100k entries take minutes to fill: only with RAPTORFLOW_BENCH_LLM_100K=1.
+  ...(process.env.RAPTORFLOW_BENCH_LLM_100K === '1'
+    ? {
+        'llm-cache-semantic-hit-100k': async () => (await import('./llm-cache-semantic-hit-100k.js')).default,
+        'llm-cache-semantic-miss-100k': async () =>
+          (await import('./llm-cache-semantic-miss-100k.js')).default,
+        'llm-cache-brute-force-100k': async () => (await import('./llm-cache-brute-force-100k.js')).default,
+      }
+    : {}),
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */
