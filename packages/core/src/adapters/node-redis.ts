@@ -167,7 +167,9 @@ function createStandaloneLink(o: ResolvedNodeRedisOptions): NodeRedisLink {
   }) as unknown as NodeRedisClient;
   const link = standaloneLink(client, {
     maxRetries: o.maxRetriesPerRequest,
+    // node-redis's `timeout` bounds the wait to be written; the link bounds the wait for the reply.
     commandOptions: { timeout: o.commandTimeoutMs },
+    commandTimeoutMs: o.commandTimeoutMs,
     refused: () => refused,
     silentMs: o.socketTimeoutMs,
   });

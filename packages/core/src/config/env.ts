@@ -94,9 +94,10 @@ function urlKind(name: string, raw: string): UrlKind {
   }
   const entry = adapterForScheme(url.protocol);
   if (entry !== undefined) return { adapter: entry.name, scheme: url.protocol };
-  const known = KV_ADAPTERS.filter((e) => e.schemes.length > 0).map(
-    (e) => `${schemesOf(e.name)} (${e.name})`,
-  );
+  // Each scheme once, with the adapter a URL alone chooses (node-redis shares ioredis's).
+  const known = KV_ADAPTERS.filter(
+    (e) => e.schemes.length > 0 && e.schemes.every((s) => adapterForScheme(s) === e),
+  ).map((e) => `${schemesOf(e.name)} (${e.name})`);
   throw invalid(name, `must start with ${known.join('; ')}, got ${url.protocol}//`);
 }
 

@@ -13,6 +13,7 @@ import type {
 } from './client.js';
 import { ADAPTER, isErrorReply, mapError } from './errors.js';
 import { nodeRedisSubscriberConnection } from './pubsub.js';
+import { InFlightTicks } from './watch.js';
 
 /**
  * Where the driver's commands go: a standalone client or a Cluster, behind one shape, so the
@@ -262,9 +263,14 @@ export function standaloneLink(
     readonly commandOptions: NodeRedisCommandOptions | undefined;
     readonly refused?: () => KvError | undefined;
     /**
-     * Replace a connection that got no reply for this long with commands in flight (0: off).
-     * node-redis's own `socketTimeout` is an idle timer that writes reset, so it cannot tell a
-     * stalled connection under load from a busy one.
+     * A command without a reply after this many ms fails with E_TIMEOUT (0: off). node-redis's
+     * own `timeout` covers only the wait to be written, so the adapter keeps the deadline.
+     */
+    readonly commandTimeoutMs?: number | undefined;
+    /**
+     * Replace a connection whose oldest command in flight has had no reply for this long (0:
+     * off). node-redis's own `socketTimeout` is an idle timer that writes reset, so it cannot
+     * tell a stalled connection under load from a busy one.
      */
     readonly silentMs?: number | undefined;
   },
@@ -274,45 +280,50 @@ export function standaloneLink(
   let closed = false;
   let send = (argv: string[]): Promise<unknown> => client.sendCommand(argv, commandOptions);
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  const timeoutMs = options.commandTimeoutMs ?? 0;
   const silentMs = options.silentMs ?? 0;
-  if (silentMs > 0) {
-    // Counters only on the hot path; a timer compares them every silentMs / 2.
-    let sent = 0;
-    let answered = 0;
+  if (timeoutMs > 0 || silentMs > 0) {
+    // Replies come in order, so the oldest command in flight is the one a deadline concerns.
+    // The hot path only counts; one timer ticks at a quarter of the shorter deadline and, when
+    // the oldest command is past one, replaces the connection: every command in flight on it
+    // fails (E_TIMEOUT past commandTimeoutMs, else E_CONNECTION), and node-redis reconnects.
+    // A command past its deadline is failed between 1x and 1.25x the deadline.
+    const watch = new InFlightTicks();
+    const period = Math.max(5, Math.floor(Math.min(...[timeoutMs, silentMs].filter((ms) => ms > 0)) / 4));
+    const ticksOf = (ms: number): number => (ms > 0 ? Math.ceil(ms / period) + 1 : Number.POSITIVE_INFINITY);
+    const timeoutTicks = ticksOf(timeoutMs);
+    const silentTicks = ticksOf(silentMs);
+    /** Commands below this sequence number were failed by a command timeout. */
+    let timedOutBelow = 0;
     const onReply = (reply: unknown): unknown => {
-      answered++;
+      watch.answered();
       return reply;
     };
     const onError = (error: unknown): never => {
-      answered++;
+      if (watch.answered() < timedOutBelow) {
+        throw new KvError('E_TIMEOUT', 'command timed out (commandTimeoutMs)', {
+          adapter: ADAPTER,
+          cause: error,
+        });
+      }
       throw error;
     };
     send = (argv) => {
-      sent++;
+      watch.sent();
       return client.sendCommand(argv, commandOptions).then(onReply, onError);
     };
-    let lastAnswered = 0;
-    let pendingAtLast = false;
-    watchdog = setInterval(
-      () => {
-        const pending = sent > answered;
-        if (pending && pendingAtLast && answered === lastAnswered && client.isReady) {
-          // Commands in flight for a whole period and not one answer: the connection is dead.
-          // Its commands fail with E_CONNECTION; node-redis connects again at once.
-          pendingAtLast = false;
-          try {
-            client.destroy();
-          } catch {
-            // Already closed.
-          }
-          client.connect().catch(() => undefined);
-          return;
-        }
-        pendingAtLast = pending;
-        lastAnswered = answered;
-      },
-      Math.max(10, Math.floor(silentMs / 2)),
-    );
+    watchdog = setInterval(() => {
+      watch.tick++;
+      const age = watch.oldestAge();
+      if (age < 0 || (age < timeoutTicks && age < silentTicks) || !client.isReady) return;
+      if (age >= timeoutTicks) timedOutBelow = watch.sentCount;
+      try {
+        client.destroy();
+      } catch {
+        // Already closed.
+      }
+      client.connect().catch(() => undefined);
+    }, period);
     watchdog.unref?.();
   }
   client.on('error', ((error: unknown) => {

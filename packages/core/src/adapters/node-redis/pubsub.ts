@@ -107,9 +107,12 @@ export async function nodeRedisSubscriberConnection(
     // node-redis resubscribed before it emitted `ready`; a replacement subscribed before `reconnected`.
     resubscribed: () => Promise.resolve(),
     drop: replace,
-    quit: () => {
+    async quit() {
       ended = true;
-      return conn.close();
+      // Unsubscribed before it goes: once this resolves, Redis counts no receiver here
+      // (closing alone would race a PUBLISH sent right after).
+      if (channels.size > 0) await conn.unsubscribe([...channels], listener);
+      await conn.close();
     },
     disconnect: () => {
       ended = true;
