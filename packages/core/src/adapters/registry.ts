@@ -43,6 +43,12 @@ export interface KvAdapterVariant {
    * `upstash` (a REST `url` and `token`).
    */
   readonly server: KvServerKind;
+  /**
+   * `opt-in`: `storeMatrix` leaves this variant out unless a suite asks for it (`optIn`), so a
+   * second client library for the same server does not multiply every feature suite's run time;
+   * core's own suites opt in. @default 'default' (always in the matrix)
+   */
+  readonly matrix?: 'default' | 'opt-in' | undefined;
 }
 
 /** The kinds of server a variant talks to (see {@link KvAdapterVariant.server}). */
@@ -212,11 +218,14 @@ const nodeRedis = {
   schemes: ['redis:', 'rediss:'],
   env: { url: 'REDIS_URL', example: 'redis://host:port', urlProblem: redisUrlProblem },
   variants: [
-    { name: 'node-redis', capabilities: REDIS, server: 'redis' },
+    // Opt-in in storeMatrix: the same servers as ioredis through a second client; core's suites
+    // and any feature suite that asks run on it (every feature suite passed on it when it landed).
+    { name: 'node-redis', capabilities: REDIS, server: 'redis', matrix: 'opt-in' },
     {
       name: 'node-redis cluster',
       capabilities: Object.freeze({ ...REDIS, cluster: true }),
       server: 'cluster',
+      matrix: 'opt-in',
     },
   ],
   async create(variant, settings) {
