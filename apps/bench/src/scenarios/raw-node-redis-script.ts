@@ -27,7 +27,8 @@ const scenario: Scenario = defineScenario({
       }),
     };
     const client = await rawNodeRedis(ctx, scripts);
-    const run = (client as unknown as { benchFixedWindow: FixedWindow }).benchFixedWindow;
+    // A script command reads its client from `this`.
+    const run = (client as unknown as { benchFixedWindow: FixedWindow }).benchFixedWindow.bind(client);
     const { keys } = ctx.fixtures;
     const n = keys.length;
     // Open every window first, as store-script does: the timed calls are EVALSHA + INCR only.
