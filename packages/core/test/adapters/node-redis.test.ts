@@ -438,7 +438,7 @@ describe('node-redis adapter: Cluster', () => {
     const batch = store.batch();
     for (const k of keys) batch.set(k, k);
     batch.mget(keys).del(keys);
-    const out = await batch.exec();
+    const out: unknown[] = await batch.exec();
     expect(out.slice(0, 12)).toEqual(keys.map(() => true));
     expect(out[12]).toEqual(keys);
     expect(out[13]).toBe(12);
