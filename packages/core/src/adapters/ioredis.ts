@@ -68,10 +68,8 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
     // Standalone: both deadlines kept by one timer instead of ioredis's timers per command.
     const deadlines = watchDeadlines(client, options);
     const close = driver.close;
-    driver.close = () => {
-      deadlines.stop();
-      return close();
-    };
+    // Stopped once closed: QUIT on a connection gone silent needs the watch to end it.
+    driver.close = () => close().finally(deadlines.stop);
   }
   return createStore(checkDatabase(driver, client, options.db ?? 0));
 }

@@ -280,6 +280,8 @@ export function standaloneLink(
   let closed = false;
   let send = (argv: string[]): Promise<unknown> => client.sendCommand(argv, commandOptions);
   let watchdog: ReturnType<typeof setInterval> | undefined;
+  /** With a watch: resolves once no command is in flight (or the watch ended a dead connection). */
+  let drained: (() => Promise<void>) | undefined;
   const timeoutMs = options.commandTimeoutMs ?? 0;
   const silentMs = options.silentMs ?? 0;
   if (timeoutMs > 0 || silentMs > 0) {
@@ -312,6 +314,12 @@ export function standaloneLink(
       watch.sent();
       return client.sendCommand(argv, commandOptions).then(onReply, onError);
     };
+    drained = async () => {
+      // Bounded: the watch ends a connection whose oldest command is past a deadline.
+      while (watch.oldestAge() >= 0 && client.isReady) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(period, 20)));
+      }
+    };
     watchdog = setInterval(() => {
       watch.tick++;
       const age = watch.oldestAge();
@@ -322,7 +330,8 @@ export function standaloneLink(
       } catch {
         // Already closed.
       }
-      client.connect().catch(() => undefined);
+      // While the store closes, a dead connection is only ended (its graceful close waits for replies).
+      if (!closed) client.connect().catch(() => undefined);
     }, period);
     watchdog.unref?.();
   }
@@ -378,11 +387,24 @@ export function standaloneLink(
     pubsubClient: () => Promise.resolve(client),
     async close(owned) {
       closed = true;
-      if (watchdog !== undefined) clearInterval(watchdog);
       const w = waiting;
       waiting = undefined;
       w?.reject(mapError(new Error('closed'), true));
-      if (owned) await closeClient(client);
+      if (owned) {
+        if (drained) {
+          // Graceful, like node-redis's close(), but bounded: the watch keeps running until the
+          // commands in flight are answered, or ends a connection gone silent.
+          await drained();
+          try {
+            client.destroy();
+          } catch {
+            // Already closed.
+          }
+        } else {
+          await closeClient(client);
+        }
+      }
+      if (watchdog !== undefined) clearInterval(watchdog);
     },
   };
 }
