@@ -37,7 +37,11 @@ export interface IoredisAdapterOptions {
    * and script-free. @default false
    */
   autoPipelining?: boolean | undefined;
-  /** A command without a reply after this many ms fails with `E_TIMEOUT` (its effect is unknown). @default 10000 */
+  /**
+   * A command without a reply after this many ms fails with `E_TIMEOUT` (its effect is unknown).
+   * On a standalone server it is met between 1x and 1.5x this (one timer watches every command
+   * in flight, see `deadlines.ts`); on a Cluster it is ioredis's `commandTimeout`. @default 10000
+   */
   commandTimeoutMs?: number | undefined;
   /**
    * A connection with commands in flight that receives nothing for this many ms is dead: it is
@@ -47,8 +51,9 @@ export interface IoredisAdapterOptions {
    * connection by ioredis (or fail with `E_CONNECTION`): one that had reached Redis may run
    * twice. A healthy connection blocked behind one command slower than this (a long script, a
    * huge DEL) is closed too: keep it above your slowest command. TCP keep-alive cannot do this
-   * job (a stuck relay's kernel still answers the probes). ioredis `socketTimeout` (>= 5.3);
-   * `0` turns it off. @default 2000
+   * job (a stuck relay's kernel still answers the probes). Standalone: the oldest command in
+   * flight waiting this long (the same timer as `commandTimeoutMs`); Cluster: ioredis
+   * `socketTimeout` (>= 5.3). `0` turns it off. @default 2000
    */
   socketTimeoutMs?: number | undefined;
   /** Give up on one connection attempt after this many ms. @default 3000 */
