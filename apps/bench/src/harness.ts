@@ -192,7 +192,8 @@ function runChild(spec: RunSpec, timeoutMs: number, signal: AbortSignal | undefi
 async function withBaselines(rows: BenchRow[]): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   for (const row of rows) {
-    const base = (await loadScenario(row.scenario)).baseline;
+    const baseline = (await loadScenario(row.scenario)).baseline;
+    const base = typeof baseline === 'string' ? baseline : baseline?.[row.adapter];
     const ref = base
       ? rows.find(
           (r) => r.scenario === base && r.adapter === row.adapter && r.concurrency === row.concurrency,

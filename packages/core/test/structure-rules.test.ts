@@ -46,19 +46,19 @@ describe('check-structure: the adapter registry rule', () => {
 
   it('fails on an adapter module that is not registered, has no export and no conformance test', () => {
     const repo = repository();
-    expect(registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'] })).toEqual([
-      'adapter node-redis: src/adapters/node-redis.ts has no entry in src/adapters/registry.ts',
-      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+    expect(registryProblems({ ...repo, modules: [...repo.modules, 'glide'] })).toEqual([
+      'adapter glide: src/adapters/glide.ts has no entry in src/adapters/registry.ts',
+      'adapter glide: packages/core/test/adapters/glide.test.ts is missing',
     ]);
     const registered = repo.registrySource.replace(
       'const upstash = {',
-      "const nodeRedis = {\n  name: 'node-redis',\n  subpath: '@raptorflow/core/node-redis',\n};\n\nconst upstash = {",
+      "const glide = {\n  name: 'glide',\n  subpath: '@raptorflow/core/glide',\n};\n\nconst upstash = {",
     );
     expect(
-      registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'], registrySource: registered }),
+      registryProblems({ ...repo, modules: [...repo.modules, 'glide'], registrySource: registered }),
     ).toEqual([
-      'adapter node-redis: package.json has no export "./node-redis" of ./src/adapters/node-redis.ts',
-      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+      'adapter glide: package.json has no export "./glide" of ./src/adapters/glide.ts',
+      'adapter glide: packages/core/test/adapters/glide.test.ts is missing',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import type { BenchRedis } from '../types.js';
+import type { BenchRedis, ScenarioContext } from '../types.js';
 import {
   CACHE_KEYS,
   CACHE_TTL_MS,
@@ -15,11 +15,13 @@ import {
 type Instance = { op: (i: number) => Promise<unknown>; teardown(): Promise<void> };
 
 /** @raptorflow/cache on the ioredis adapter; `get-l1` adds core's withL1 (decoded, frozen values). */
-export async function raptorflowCache(redis: BenchRedis, op: CacheOp, prefix: string): Promise<Instance> {
-  const { ioredisAdapter } = await import('@raptorflow/core/ioredis');
+export async function raptorflowCache(ctx: ScenarioContext, op: CacheOp, prefix: string): Promise<Instance> {
+  const redis = ctx.redis;
+  if (!redis) throw new Error(`cache ${op} (raptorflow) needs Redis`);
   const { withL1 } = await import('@raptorflow/core');
   const { createCache } = await import('@raptorflow/cache');
-  const base = ioredisAdapter({ url: redis.url });
+  // The scenario's adapter (ioredis or node-redis), built by core's registry.
+  const base = await ctx.store();
   const store = op === 'get-l1' ? withL1(base, { max: 10_000, ttl: CACHE_TTL_MS, channel: false }) : base;
   const cache = createCache({
     store,
