@@ -1,0 +1,21 @@
+/**
+ * `@raptorflow/metrics`: the public surface. Everything a user imports is exported here and
+ * nowhere else (one entry, `"."`).
+ */
+export { METRICS_ERRORS, type MetricsErrorCode } from './errors.js';
+export type { MetricsOperation } from './events.js';
+export type { HistogramSample, Labels, MetricFamily, ScalarSample } from './families.js';
+export { DURATION_BUCKETS } from './histogram.js';
+export { OVERFLOW } from './labels.js';
+export type { LogKind, MetricsAlert, MetricsLogger } from './logger.js';
+export { createMetrics, type Metrics } from './metrics.js';
+export type { MetricsLimits, MetricsOptions } from './options.js';
+export { formatValue, PROMETHEUS_CONTENT_TYPE, toPrometheusText } from './prometheus.js';
+export type {
+  L1Window,
+  MetricsSnapshot,
+  OperationSnapshot,
+  StoreSnapshot,
+  Windows,
+} from './snapshot.js';
+export type { WindowSummary } from './window.js';

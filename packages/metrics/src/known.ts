@@ -1,0 +1,86 @@
+import type { FeatureEvent } from '@raptorflow/core/kit';
+import { BucketHistogram } from './histogram.js';
+import type { LabelSet } from './labels.js';
+import { bump } from './series.js';
+
+/**
+ * What the packages' events mean beyond the generic (feature, operation, outcome) counts: the
+ * per-feature figures the issue lists, read from each package's documented event fields. Every
+ * label value here comes from a closed set or from a {@link LabelSet}.
+ */
+export class KnownFeatures {
+  /** `namespace\ttier\tresult` → count, for cache reads. */
+  readonly cache: Map<string, number> = new Map<string, number>();
+  /** `result\treason\tlimiter` → count, for ratelimit `limit` and `peek`. */
+  readonly ratelimit: Map<string, number> = new Map<string, number>();
+  /** `result` → count of lock acquisitions. */
+  readonly lockAcquire: Map<string, number> = new Map<string, number>();
+  readonly lockWait: BucketHistogram = new BucketHistogram();
+  lockContended = 0;
+  lockLost = 0;
+  /** `stage\tresult` → count of llm-cache lookups. */
+  readonly llmLookups: Map<string, number> = new Map<string, number>();
+  /** `model\ttype` → saved tokens; `model` → saved cost. */
+  readonly llmSavedTokens: Map<string, number> = new Map<string, number>();
+  readonly llmSavedCost: Map<string, number> = new Map<string, number>();
+
+  readonly #namespaces: LabelSet;
+  readonly #limiters: LabelSet;
+  readonly #models: LabelSet;
+
+  constructor(namespaces: LabelSet, limiters: LabelSet, models: LabelSet) {
+    this.#namespaces = namespaces;
+    this.#limiters = limiters;
+    this.#models = models;
+  }
+
+  observe(e: FeatureEvent): void {
+    const f = e.feature;
+    if (f === 'cache') this.#cache(e);
+    else if (f === 'ratelimit') this.#ratelimit(e);
+    else if (f === 'locks') this.#locks(e);
+    else if (f === 'llm-cache') this.#llmCache(e);
+  }
+
+  #cache(e: FeatureEvent): void {
+    if (e.operation !== 'get' && e.operation !== 'getOrSet') return;
+    const tier = e.outcome === 'l1-hit' ? 'l1' : e.outcome === 'hit' ? 'l2' : 'none';
+    const result = e.outcome === 'l1-hit' ? 'hit' : e.outcome;
+    const ns = e.detail?.namespace;
+    const namespace = typeof ns === 'string' ? this.#namespaces.bound(ns) : '';
+    bump(this.cache, `${namespace}\t${tier}\t${result}`);
+  }
+
+  #ratelimit(e: FeatureEvent): void {
+    if (e.operation !== 'limit') return;
+    const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : '';
+    const name = e.detail?.limiter;
+    const limiter = typeof name === 'string' ? this.#limiters.bound(name) : '';
+    bump(this.ratelimit, `${e.outcome}\t${reason}\t${limiter}`);
+  }
+
+  #locks(e: FeatureEvent): void {
+    if (e.operation === 'acquire') {
+      bump(this.lockAcquire, e.outcome);
+      if (e.outcome === 'acquired') this.lockWait.observe(e.durationMs / 1000);
+      const attempts = e.detail?.attempts;
+      if (typeof attempts === 'number' && attempts > 1) this.lockContended++;
+    } else if (e.operation === 'lost' || e.outcome === 'lost') this.lockLost++;
+  }
+
+  #llmCache(e: FeatureEvent): void {
+    const d = e.detail;
+    if (e.operation === 'lookup') {
+      const stage = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
+      const result = e.outcome.endsWith('hit') ? 'hit' : e.outcome;
+      bump(this.llmLookups, `${stage === 'miss' || stage === 'error' ? '' : stage}\t${result}`);
+    }
+    if (d === undefined) return;
+    const model = typeof d.model === 'string' ? this.#models.bound(d.model) : '';
+    if (typeof d.savedInputTokens === 'number')
+      bump(this.llmSavedTokens, `${model}\tinput`, d.savedInputTokens);
+    if (typeof d.savedOutputTokens === 'number')
+      bump(this.llmSavedTokens, `${model}\toutput`, d.savedOutputTokens);
+    if (typeof d.savedCost === 'number') bump(this.llmSavedCost, model, d.savedCost);
+  }
+}
