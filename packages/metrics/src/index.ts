@@ -2,6 +2,8 @@
  * `@raptorflow/metrics`: the public surface. Everything a user imports is exported here and
  * nowhere else (one entry, `"."`).
  */
+
+export { FAMILIES } from './collect.js';
 export { METRICS_ERRORS, type MetricsErrorCode } from './errors.js';
 export type { MetricsOperation } from './events.js';
 export type { HistogramSample, Labels, MetricFamily, ScalarSample } from './families.js';
@@ -10,6 +12,8 @@ export { OVERFLOW } from './labels.js';
 export type { LogKind, MetricsAlert, MetricsLogger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export type { MetricsLimits, MetricsOptions } from './options.js';
+export { OTEL_DB_BUCKETS, otelName, registerOpenTelemetry } from './otel.js';
+export { type PromClientRegistry, registerPromClient } from './prom-client.js';
 export { formatValue, PROMETHEUS_CONTENT_TYPE, toPrometheusText } from './prometheus.js';
 export type {
   L1Window,

@@ -14,6 +14,8 @@ import { CounterSamples, SLOT_MS } from './window.js';
 export interface Metrics {
   /** The `store` label of each observed store. */
   readonly stores: readonly string[];
+  /** The prefix of every Prometheus metric name (option `prefix`). */
+  readonly prefix: string;
   /** A JSON-ready snapshot: totals, and rolling 1 min / 5 min windows (ops/s, p50/p99, hit rates). */
   snapshot(): MetricsSnapshot;
   /** Every metric family, the runtime-neutral form the exporters read. */
@@ -143,6 +145,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
 
   const metrics: Metrics = {
     stores: states.map((s) => s.name),
+    prefix: opts.prefix,
     contentType: PROMETHEUS_CONTENT_TYPE,
     snapshot() {
       sample();
