@@ -15,6 +15,13 @@ export type { MetricsLimits, MetricsOptions } from './options.js';
 export { OTEL_DB_BUCKETS, otelName, registerOpenTelemetry } from './otel.js';
 export { type PromClientRegistry, registerPromClient } from './prom-client.js';
 export { formatValue, PROMETHEUS_CONTENT_TYPE, toPrometheusText } from './prometheus.js';
+export {
+  encodeUsageRows,
+  METRICS_SCRIPTS,
+  parseUsageRecordReply,
+  USAGE_RECORD,
+  type UsageRow,
+} from './scripts/index.js';
 export type {
   L1Window,
   MetricsSnapshot,
@@ -22,4 +29,14 @@ export type {
   StoreSnapshot,
   Windows,
 } from './snapshot.js';
+export {
+  createUsage,
+  type Usage,
+  type UsageEntry,
+  type UsageEventSource,
+  type UsageOptions,
+  type UsageRange,
+  type UsageReport,
+  type UsageTotals,
+} from './usage.js';
 export type { WindowSummary } from './window.js';
