@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createCache } from '@raptorflow/cache';
 import { instrument, type KvStore, withFailover, withL1 } from '@raptorflow/core';
-import { featureEvents } from '@raptorflow/core/kit';
 import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
 import { createLocks } from '@raptorflow/locks';
 import { createRateLimiter } from '@raptorflow/ratelimit';
