@@ -7,6 +7,8 @@ export { FAMILIES } from './collect.js';
 export { METRICS_ERRORS, type MetricsErrorCode } from './errors.js';
 export type { MetricsOperation } from './events.js';
 export type { HistogramSample, Labels, MetricFamily, ScalarSample } from './families.js';
+export { createHandlers, type Handlers, type HandlersOptions } from './handlers.js';
+export { type HealthOptions, type HealthReport, health } from './health.js';
 export { DURATION_BUCKETS } from './histogram.js';
 export { OVERFLOW } from './labels.js';
 export type { LogKind, MetricsAlert, MetricsLogger } from './logger.js';
@@ -22,6 +24,13 @@ export {
   USAGE_RECORD,
   type UsageRow,
 } from './scripts/index.js';
+export {
+  type MemoryServerFigures,
+  parseInfo,
+  type RedisServerFigures,
+  type ServerFigures,
+  type UpstashServerFigures,
+} from './server-info.js';
 export type {
   L1Window,
   MetricsSnapshot,
