@@ -114,10 +114,10 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
     for (const [feature, ops] of state.features) {
       for (const [operation, series] of ops) {
         const labels = { store, feature, operation };
-        for (const [outcome, n] of series.outcomes) {
+        for (const [outcome, n] of series.outcomes()) {
           scalar('feature_operations_total', { ...labels, outcome }, n);
         }
-        for (const [code, n] of series.errors) {
+        for (const [code, n] of series.errors()) {
           scalar('feature_errors_total', { ...labels, code }, n);
         }
         histogram('feature_operation_duration_seconds', hist(labels, series.histogram));
@@ -127,18 +127,18 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
       const [kind = '', command = ''] = key.split('\t');
       const labels = { store, adapter: state.adapter, kind, command };
       histogram('kv_command_duration_seconds', hist(labels, series.histogram));
-      for (const [code, n] of series.errors) {
+      for (const [code, n] of series.errors()) {
         scalar('kv_command_errors_total', { ...labels, code }, n);
       }
     }
     const k = state.known;
-    for (const [key, n] of k.cache) {
-      scalar('cache_requests_total', split(key, ['namespace', 'tier', 'result'], { store }), n);
+    for (const [namespace, tier, result, n] of k.cache.entries()) {
+      scalar('cache_requests_total', { store, namespace, tier, result }, n);
     }
-    for (const [key, n] of k.ratelimit) {
-      scalar('ratelimit_requests_total', split(key, ['result', 'reason', 'limiter'], { store }), n);
+    for (const [result, reason, limiter, n] of k.ratelimit.entries()) {
+      scalar('ratelimit_requests_total', { store, result, reason, limiter }, n);
     }
-    for (const [result, n] of k.lockAcquire) {
+    for (const [result, , , n] of k.lockAcquire.entries()) {
       scalar('locks_acquire_total', { store, result }, n);
     }
     if (k.lockWait.count > 0) {
@@ -148,13 +148,13 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
       scalar('locks_contended_total', { store }, k.lockContended);
       scalar('locks_lost_total', { store }, k.lockLost);
     }
-    for (const [key, n] of k.llmLookups) {
-      scalar('llm_cache_lookups_total', split(key, ['stage', 'result'], { store }), n);
+    for (const [stage, result, , n] of k.llmLookups.entries()) {
+      scalar('llm_cache_lookups_total', { store, stage, result }, n);
     }
-    for (const [key, n] of k.llmSavedTokens) {
-      scalar('llm_cache_saved_tokens_total', split(key, ['model', 'type'], { store }), n);
+    for (const [model, type, , n] of k.llmSavedTokens.entries()) {
+      scalar('llm_cache_saved_tokens_total', { store, model, type }, n);
     }
-    for (const [model, n] of k.llmSavedCost) {
+    for (const [model, , , n] of k.llmSavedCost.entries()) {
       scalar('llm_cache_saved_cost_total', { store, model }, n);
     }
 

@@ -10,20 +10,23 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([
 /** A cumulative histogram with fixed bounds (seconds), as Prometheus exposes it. */
 export class BucketHistogram {
   readonly bounds: readonly number[];
+  readonly #bounds: Float64Array;
   /** Per bucket (not cumulative), the last one is `+Inf`. */
-  readonly counts: number[];
+  readonly counts: Float64Array;
   sum = 0;
   count = 0;
 
   constructor(bounds: readonly number[] = DURATION_BUCKETS) {
     this.bounds = bounds;
-    this.counts = new Array<number>(bounds.length + 1).fill(0);
+    this.#bounds = Float64Array.from(bounds);
+    this.counts = new Float64Array(bounds.length + 1);
   }
 
   observe(seconds: number): void {
-    const bounds = this.bounds;
+    const bounds = this.#bounds;
+    const n = bounds.length;
     let i = 0;
-    while (i < bounds.length && seconds > (bounds[i] as number)) i++;
+    while (i < n && seconds > (bounds[i] as number)) i++;
     this.counts[i] = (this.counts[i] as number) + 1;
     this.sum += seconds;
     this.count++;

@@ -1,7 +1,7 @@
 import type { FeatureEvent } from '@raptorflow/core/kit';
+import { type Count, CountTree } from './counts.js';
 import { BucketHistogram } from './histogram.js';
 import type { LabelSet } from './labels.js';
-import { bump } from './series.js';
 
 /**
  * What the packages' events mean beyond the generic (feature, operation, outcome) counts: the
@@ -9,20 +9,20 @@ import { bump } from './series.js';
  * label value here comes from a closed set or from a {@link LabelSet}.
  */
 export class KnownFeatures {
-  /** `namespace\ttier\tresult` → count, for cache reads. */
-  readonly cache: Map<string, number> = new Map<string, number>();
-  /** `result\treason\tlimiter` → count, for ratelimit `limit` and `peek`. */
-  readonly ratelimit: Map<string, number> = new Map<string, number>();
-  /** `result` → count of lock acquisitions. */
-  readonly lockAcquire: Map<string, number> = new Map<string, number>();
+  /** (namespace, tier, result) → count, for cache reads. */
+  readonly cache: CountTree = new CountTree();
+  /** (result, reason, limiter) → count, for ratelimit `limit`. */
+  readonly ratelimit: CountTree = new CountTree();
+  /** (result, '', '') → count of lock acquisitions. */
+  readonly lockAcquire: CountTree = new CountTree();
   readonly lockWait: BucketHistogram = new BucketHistogram();
   lockContended = 0;
   lockLost = 0;
-  /** `stage\tresult` → count of llm-cache lookups. */
-  readonly llmLookups: Map<string, number> = new Map<string, number>();
-  /** `model\ttype` → saved tokens; `model` → saved cost. */
-  readonly llmSavedTokens: Map<string, number> = new Map<string, number>();
-  readonly llmSavedCost: Map<string, number> = new Map<string, number>();
+  /** (stage, result, '') → count of llm-cache lookups. */
+  readonly llmLookups: CountTree = new CountTree();
+  /** (model, type, '') → saved tokens; (model, '', '') → saved cost. */
+  readonly llmSavedTokens: CountTree = new CountTree();
+  readonly llmSavedCost: CountTree = new CountTree();
 
   readonly #namespaces: LabelSet;
   readonly #limiters: LabelSet;
@@ -48,7 +48,7 @@ export class KnownFeatures {
     const result = e.outcome === 'l1-hit' ? 'hit' : e.outcome;
     const ns = e.detail?.namespace;
     const namespace = typeof ns === 'string' ? this.#namespaces.bound(ns) : '';
-    bump(this.cache, `${namespace}\t${tier}\t${result}`);
+    this.cache.at(namespace, tier, result).n++;
   }
 
   #ratelimit(e: FeatureEvent): void {
@@ -56,12 +56,12 @@ export class KnownFeatures {
     const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : '';
     const name = e.detail?.limiter;
     const limiter = typeof name === 'string' ? this.#limiters.bound(name) : '';
-    bump(this.ratelimit, `${e.outcome}\t${reason}\t${limiter}`);
+    this.ratelimit.at(e.outcome, reason, limiter).n++;
   }
 
   #locks(e: FeatureEvent): void {
     if (e.operation === 'acquire') {
-      bump(this.lockAcquire, e.outcome);
+      this.lockAcquire.at(e.outcome, '', '').n++;
       if (e.outcome === 'acquired') this.lockWait.observe(e.durationMs / 1000);
       const attempts = e.detail?.attempts;
       if (typeof attempts === 'number' && attempts > 1) this.lockContended++;
@@ -73,14 +73,18 @@ export class KnownFeatures {
     if (e.operation === 'lookup') {
       const stage = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
       const result = e.outcome.endsWith('hit') ? 'hit' : e.outcome;
-      bump(this.llmLookups, `${stage === 'miss' || stage === 'error' ? '' : stage}\t${result}`);
+      this.llmLookups.at(stage === 'miss' || stage === 'error' ? '' : stage, result, '').n++;
     }
     if (d === undefined) return;
     const model = typeof d.model === 'string' ? this.#models.bound(d.model) : '';
     if (typeof d.savedInputTokens === 'number')
-      bump(this.llmSavedTokens, `${model}\tinput`, d.savedInputTokens);
+      add(this.llmSavedTokens.at(model, 'input', ''), d.savedInputTokens);
     if (typeof d.savedOutputTokens === 'number')
-      bump(this.llmSavedTokens, `${model}\toutput`, d.savedOutputTokens);
-    if (typeof d.savedCost === 'number') bump(this.llmSavedCost, model, d.savedCost);
+      add(this.llmSavedTokens.at(model, 'output', ''), d.savedOutputTokens);
+    if (typeof d.savedCost === 'number') add(this.llmSavedCost.at(model, '', ''), d.savedCost);
   }
+}
+
+function add(count: Count, by: number): void {
+  count.n += by;
 }

@@ -100,6 +100,28 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
   };
 
+  // The slot of an event in the rolling windows needs the time to ~1 s, and reading the clock
+  // can cost more than counting (Date.now is a syscall on some VMs): with the default clock,
+  // events read a cached time, refreshed every second and every 256 events (a busy loop of
+  // promises can starve the timer). A clock passed as an option is read on every event.
+  let cached = clock();
+  let reads = 0;
+  const eventClock = opts.coarseClock
+    ? () => {
+        if (++reads >= 256) {
+          reads = 0;
+          cached = clock();
+        }
+        return cached;
+      }
+    : clock;
+  const ticker = opts.coarseClock
+    ? setInterval(() => {
+        cached = clock();
+      }, 1000)
+    : undefined;
+  (ticker as { unref?: () => void } | undefined)?.unref?.();
+
   // One listener per feature-event hub: two names for stores on one adapter would count twice.
   const hubs = new Set<unknown>();
   const states: StoreState[] = [];
@@ -107,7 +129,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     const root = rootDriver(store);
     const listen = !hubs.has(root);
     hubs.add(root);
-    states.push(new StoreState(name, store, opts, clock, observers, hooks, listen));
+    states.push(new StoreState(name, store, opts, eventClock, observers, hooks, listen));
   }
   const sampled = new Map<StoreState, Sampled>(
     states.map((s) => [
@@ -161,6 +183,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     },
     close() {
       clearInterval(timer);
+      if (ticker !== undefined) clearInterval(ticker);
       for (const s of states) s.close();
     },
     addObserver(observer) {

@@ -53,6 +53,8 @@ export interface ResolvedMetricsOptions {
   readonly namespaces: readonly string[] | undefined;
   readonly limits: Readonly<Required<{ [K in keyof MetricsLimits]: number }>>;
   readonly clock: () => number;
+  /** True when `clock` is the default: the windows may then read a cached clock (see metrics.ts). */
+  readonly coarseClock: boolean;
   readonly logger: MetricsLogger | undefined;
   readonly logsPerMinute: number;
   readonly onAlert: ((alert: MetricsAlert) => void) | undefined;
@@ -137,6 +139,7 @@ export function parseMetricsOptions(input: MetricsOptions): ResolvedMetricsOptio
     namespaces: o.namespaces,
     limits: o.limits,
     clock: o.clock ?? Date.now,
+    coarseClock: o.clock === undefined,
     logger: o.logger,
     logsPerMinute: o.logsPerMinute,
     onAlert: o.onAlert,

@@ -29,13 +29,19 @@ export function bump(map: Map<string, number>, key: string, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
+/** One outcome of a series: its count and its hit-rate class, looked up once per event. */
+interface OutcomeCell {
+  n: number;
+  readonly klass: number;
+  readonly error: boolean;
+}
+
 /** Counts, durations and a rolling window of one (feature, operation) or one store command. */
 export class OperationSeries {
-  readonly outcomes: Map<string, number> = new Map<string, number>();
-  readonly errors: Map<string, number> = new Map<string, number>();
+  readonly cells: Map<string, OutcomeCell> = new Map<string, OutcomeCell>();
+  readonly errorCodes: Map<string, { n: number }> = new Map<string, { n: number }>();
   readonly histogram: BucketHistogram = new BucketHistogram();
   readonly window: RollingWindow = new RollingWindow();
-  readonly #classes = new Map<string, number>();
   /** Bounds the outcomes of this series. */
   readonly outcomeLabels: LabelSet;
 
@@ -43,17 +49,47 @@ export class OperationSeries {
     this.outcomeLabels = outcomeLabels;
   }
 
-  /** `outcome` is already bounded; `error` is a KvError code (a closed set) or undefined. */
+  /** Count one event; `outcome` is bounded here, `error` is a KvError code (a closed set) or undefined. */
   observe(now: number, outcome: string, durationMs: number, error: string | undefined): void {
-    bump(this.outcomes, outcome);
-    if (error !== undefined) bump(this.errors, error);
-    this.histogram.observe(durationMs / 1000);
-    let klass = this.#classes.get(outcome);
-    if (klass === undefined) {
-      klass = outcomeClass(outcome);
-      this.#classes.set(outcome, klass);
+    let cell = this.cells.get(outcome);
+    if (cell === undefined) {
+      const label = this.outcomeLabels.bound(outcome);
+      cell = label === outcome ? undefined : this.cells.get(label);
+      if (cell === undefined) {
+        cell = { n: 0, klass: outcomeClass(label), error: label === 'error' };
+        this.cells.set(label, cell);
+      }
+      // Later events with this (overflowed) outcome find the shared cell directly.
+      this.cells.set(outcome, cell);
     }
-    this.window.record(now, durationMs, outcome === 'error', klass);
+    cell.n++;
+    if (error !== undefined) {
+      let e = this.errorCodes.get(error);
+      if (e === undefined) {
+        e = { n: 0 };
+        this.errorCodes.set(error, e);
+      }
+      e.n++;
+    }
+    this.histogram.observe(durationMs / 1000);
+    this.window.record(now, durationMs, cell.error, cell.klass);
+  }
+
+  /** Calls by (bounded) outcome. */
+  outcomes(): Map<string, number> {
+    const out = new Map<string, number>();
+    const seen = new Set<OutcomeCell>();
+    for (const [label, cell] of this.cells) {
+      if (seen.has(cell)) continue;
+      seen.add(cell);
+      out.set(label, cell.n);
+    }
+    return out;
+  }
+
+  /** Calls by error code. */
+  errors(): Map<string, number> {
+    return new Map([...this.errorCodes].map(([code, e]) => [code, e.n]));
   }
 
   get count(): number {

@@ -63,8 +63,8 @@ export interface MetricsSnapshot {
 function operationSnapshot(series: OperationSeries, now: number, since: number): OperationSnapshot {
   return {
     total: series.count,
-    outcomes: Object.fromEntries(series.outcomes),
-    errors: Object.fromEntries(series.errors),
+    outcomes: Object.fromEntries(series.outcomes()),
+    errors: Object.fromEntries(series.errors()),
     windows: {
       '1m': series.window.summary(now, WINDOWS['1m'], since),
       '5m': series.window.summary(now, WINDOWS['5m'], since),

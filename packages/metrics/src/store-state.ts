@@ -47,6 +47,12 @@ export class StoreState {
   readonly #outcomes: number;
   readonly #commands: LabelSet;
   readonly #opts: ResolvedMetricsOptions;
+  /** raw feature → raw operation → series. */
+  readonly #byRaw: Map<string, Map<string, OperationSeries>> = new Map();
+  readonly #labelsOf: Map<OperationSeries, [string, string]> = new Map();
+  /** Raw command / script name → series. */
+  readonly #plain: Map<string, OperationSeries> = new Map();
+  readonly #scripts: Map<string, OperationSeries> = new Map();
   readonly #offs: Array<() => void> = [];
 
   constructor(
@@ -78,24 +84,26 @@ export class StoreState {
     if (listenFeatures) {
       this.#offs.push(
         featureEvents(store).on('operation', (e) => {
-          const feature = this.#features.bound(e.feature);
-          let ops = this.features.get(feature);
-          if (ops === undefined) {
-            ops = new Map();
-            this.features.set(feature, ops);
-            this.#operations.set(feature, new LabelSet(l.operations));
+          // Raw names map to their series directly after the first event (overflowed names
+          // share the `_other` series): two map lookups per event, no string built.
+          let byOp = this.#byRaw.get(e.feature);
+          if (byOp === undefined) {
+            byOp = new Map();
+            this.#byRaw.set(e.feature, byOp);
           }
-          const operation = (this.#operations.get(feature) as LabelSet).bound(e.operation);
-          let series = ops.get(operation);
+          let series = byOp.get(e.operation);
           if (series === undefined) {
-            series = new OperationSeries(new LabelSet(this.#outcomes));
-            ops.set(operation, series);
+            series = this.#series(e.feature, e.operation);
+            byOp.set(e.operation, series);
           }
-          const outcome = series.outcomeLabels.bound(e.outcome);
-          series.observe(now(), outcome, e.durationMs, e.error);
+          series.observe(now(), e.outcome, e.durationMs, e.error);
           this.known.observe(e);
-          for (const o of observers) o.operation?.(name, feature, operation, outcome, e.durationMs);
-          hooks.onOperation(this, e);
+          if (observers.length > 0) {
+            const outcome = series.outcomeLabels.bound(e.outcome);
+            const [feature, operation] = this.#labelsOf.get(series) as [string, string];
+            for (const o of observers) o.operation?.(name, feature, operation, outcome, e.durationMs);
+          }
+          if (e.error !== undefined) hooks.onOperation(this, e);
         }),
       );
     }
@@ -103,12 +111,17 @@ export class StoreState {
     if (instrumented) {
       this.#offs.push(
         instrumented.events.on('call', (e) => {
+          const byName = e.kind === 'script' ? this.#scripts : this.#plain;
+          let series = byName.get(e.name);
           const command = this.#commands.bound(e.name);
-          const key = `${e.kind}\t${command}`;
-          let series = this.commands.get(key);
           if (series === undefined) {
-            series = new OperationSeries(new LabelSet(2));
-            this.commands.set(key, series);
+            const key = `${e.kind}\t${command}`;
+            series = this.commands.get(key);
+            if (series === undefined) {
+              series = new OperationSeries(new LabelSet(2));
+              this.commands.set(key, series);
+            }
+            byName.set(e.name, series);
           }
           series.observe(now(), e.error === undefined ? 'ok' : 'error', e.durationMs, e.error);
           for (const o of observers) o.call?.(name, e.adapter, e.kind, command, e.durationMs, e.error);
@@ -125,6 +138,25 @@ export class StoreState {
         }),
       );
     }
+  }
+
+  /** The series of (feature, operation), with both bounded. */
+  #series(rawFeature: string, rawOperation: string): OperationSeries {
+    const feature = this.#features.bound(rawFeature);
+    let ops = this.features.get(feature);
+    if (ops === undefined) {
+      ops = new Map();
+      this.features.set(feature, ops);
+      this.#operations.set(feature, new LabelSet(this.#opts.limits.operations));
+    }
+    const operation = (this.#operations.get(feature) as LabelSet).bound(rawOperation);
+    let series = ops.get(operation);
+    if (series === undefined) {
+      series = new OperationSeries(new LabelSet(this.#outcomes));
+      ops.set(operation, series);
+      this.#labelsOf.set(series, [feature, operation]);
+    }
+    return series;
   }
 
   get options(): ResolvedMetricsOptions {
