@@ -75,16 +75,6 @@ function hist(labels: Record<string, string>, h: BucketHistogram): HistogramSamp
   return { labels, bounds: h.bounds, cumulative: h.cumulative(), sum: h.sum, count: h.count };
 }
 
-/** Split a tab-joined key into the named labels. */
-function split(key: string, names: readonly string[], base: Record<string, string>): Record<string, string> {
-  const parts = key.split('\t');
-  const out = { ...base };
-  names.forEach((n, i) => {
-    out[n] = parts[i] ?? '';
-  });
-  return out;
-}
-
 /**
  * Every metric family of `states` (names in the README's table), read now. Families without a
  * sample are left out.
@@ -181,7 +171,8 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
         scalar('breaker_state', { store, state: st }, failover.state === st ? 1 : 0);
       }
       for (const [key, n] of state.transitions) {
-        scalar('breaker_transitions_total', split(key, ['from', 'to'], { store }), n);
+        const [before = '', after = ''] = key.split('\t');
+        scalar('breaker_transitions_total', { store, from: before, to: after }, n);
       }
       const s = failover.stats;
       for (const [target, n] of [

@@ -398,9 +398,9 @@ export function createUsage(options: UsageOptions): Usage {
         );
       }
       const tag = keys.tag(workspace);
-      const from = toMs(range.from, 'from');
-      const to = toMs(range.to, 'to');
-      if (to < from) throw invalidArgument('report', 'to: must not be before from');
+      const from = toMs(range.from, 'from date');
+      const to = toMs(range.to, 'to date');
+      if (to < from) throw invalidArgument('report', 'to date: must not be earlier than the from date');
       const periods: Array<{ period: string; key: string }> = [];
       if (granularity === 'day') {
         for (let t = Date.parse(day(from)); t <= to; t += 86_400_000) {
