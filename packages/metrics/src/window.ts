@@ -90,7 +90,8 @@ export class RollingWindow {
       if (slot.logs)
         for (let i = 0; i < LOG_BUCKETS; i++) logs[i] = (logs[i] as number) + (slot.logs[i] as number);
     }
-    const covered = Math.max(1, now - Math.max(oldest * SLOT_MS, since));
+    // At least one second, so a window that just started does not report a burst as a rate.
+    const covered = Math.max(1000, now - Math.max(oldest * SLOT_MS, since));
     return {
       count,
       opsPerSec: (count * 1000) / covered,
