@@ -96,7 +96,7 @@ describe('createMetrics: counting the event convention', () => {
 
   it('bounds label cardinality: raw keys and ids never become labels, extra values go to _other', () => {
     const store = memory();
-    const metrics = createMetrics({ store, limits: { namespaces: 3, operations: 2 } });
+    const metrics = createMetrics({ store, limits: { namespaces: 3, operations: 2, outcomes: 2 } });
     for (let i = 0; i < 50; i++) emit(store, 'cache', 'get', 'hit', 1, { namespace: `ns-${i}` });
     for (let i = 0; i < 10; i++) emit(store, 'queue', `op-${i}`, 'ok');
     // The workspace (tenant) is never a label.
@@ -114,9 +114,16 @@ describe('createMetrics: counting the event convention', () => {
     expect(text).toContain(
       `raptorflow_cache_requests_total{store="default",namespace="${OVERFLOW}",tier="l2",result="hit"} 47`,
     );
+    for (let i = 0; i < 6; i++) emit(store, 'session', 'get', `outcome-${i % 3}`);
     const queueOps = Object.keys(metrics.snapshot().stores.default?.features.queue ?? {});
     expect(queueOps).toEqual(['op-0', 'op-1', OVERFLOW]);
     expect(metrics.snapshot().stores.default?.features.queue?.[OVERFLOW]?.total).toBe(8);
+    // Outcomes past the limit share one _other count.
+    expect(metrics.snapshot().stores.default?.features.session?.get?.outcomes).toEqual({
+      'outcome-0': 2,
+      'outcome-1': 2,
+      [OVERFLOW]: 2,
+    });
     metrics.close();
   });
 

@@ -62,6 +62,25 @@ describe.each(storeMatrix())('usage on $name', ({ create }) => {
     expect((await usage.report('ws-2', { from: T0, to: T0 })).total.inputTokens).toBe(1);
   });
 
+  it('reports its own writes and reports on the feature-event hub', async () => {
+    const usage = createUsage({ store, prefix: 'events:', clock: () => T0 });
+    const seen: Array<Record<string, unknown>> = [];
+    const off = featureEvents(store).on('operation', (e) => {
+      if (e.feature === 'metrics')
+        seen.push({ operation: e.operation, outcome: e.outcome, detail: e.detail });
+    });
+    try {
+      await Promise.all([usage.record('ws-e', { inputTokens: 1 }), usage.record('ws-e', { inputTokens: 2 })]);
+      await usage.report('ws-e', { from: T0, to: T0 });
+    } finally {
+      off();
+    }
+    expect(seen).toEqual([
+      { operation: 'record', outcome: 'ok', detail: { records: 2, workspaces: 1 } },
+      { operation: 'report', outcome: 'ok', detail: undefined },
+    ]);
+  });
+
   it('keeps each hash for its retention after the last write, on the store clock', async () => {
     const usage = createUsage({
       store,
