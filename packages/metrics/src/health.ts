@@ -50,6 +50,9 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new HealthTimeout(`no answer within ${ms} ms`)), ms);
   });
+  // The store's promise may still reject after the timeout won: observe it so that rejection
+  // is not reported as unhandled.
+  promise.catch(() => undefined);
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 

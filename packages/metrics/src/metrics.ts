@@ -1,5 +1,4 @@
 import { findLayer } from '@raptorflow/core';
-import { rootDriver } from '@raptorflow/core/driver';
 import { type FeatureEvent, STORE_FAILURE_CODES } from '@raptorflow/core/kit';
 import { collectFamilies } from './collect.js';
 import type { MetricFamily } from './families.js';
@@ -122,14 +121,17 @@ export function createMetrics(options: MetricsOptions): Metrics {
     : undefined;
   (ticker as { unref?: () => void } | undefined)?.unref?.();
 
-  // One listener per feature-event hub: two names for stores on one adapter would count twice.
-  const hubs = new Set<unknown>();
+  // One listener per feature-event hub, instrument layer and failover layer: two names for
+  // stores on one adapter (or one stack) would otherwise count each event twice.
+  const claimed = new Set<object>();
+  const claim = (control: object): boolean => {
+    if (claimed.has(control)) return false;
+    claimed.add(control);
+    return true;
+  };
   const states: StoreState[] = [];
   for (const [name, store] of opts.stores) {
-    const root = rootDriver(store);
-    const listen = !hubs.has(root);
-    hubs.add(root);
-    states.push(new StoreState(name, store, opts, eventClock, observers, hooks, listen));
+    states.push(new StoreState(name, store, opts, eventClock, observers, hooks, claim));
   }
   const sampled = new Map<StoreState, Sampled>(
     states.map((s) => [

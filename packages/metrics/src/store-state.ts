@@ -66,7 +66,8 @@ export class StoreState {
       onCall(state: StoreState, e: CallEvent): void;
       onBreaker(state: StoreState, from: string, to: string, at: number): void;
     },
-    listenFeatures: boolean,
+    /** True the first time a layer control is claimed: two names on one stack count its events once. */
+    claim: (control: object) => boolean,
   ) {
     this.name = name;
     this.store = store;
@@ -81,7 +82,7 @@ export class StoreState {
       new LabelSet(l.limiters),
       new LabelSet(l.models),
     );
-    if (listenFeatures) {
+    if (claim(featureEvents(store))) {
       this.#offs.push(
         featureEvents(store).on('operation', (e) => {
           // Raw names map to their series directly after the first event (overflowed names
@@ -108,7 +109,7 @@ export class StoreState {
       );
     }
     const instrumented = findLayer(store, 'instrument');
-    if (instrumented) {
+    if (instrumented && claim(instrumented)) {
       this.#offs.push(
         instrumented.events.on('call', (e) => {
           const byName = e.kind === 'script' ? this.#scripts : this.#plain;
@@ -130,7 +131,7 @@ export class StoreState {
       );
     }
     const failover = findLayer(store, 'failover');
-    if (failover) {
+    if (failover && claim(failover.events)) {
       this.#offs.push(
         failover.events.on('state', (t) => {
           bump(this.transitions, `${t.from}\t${t.to}`);

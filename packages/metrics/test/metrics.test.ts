@@ -211,13 +211,16 @@ describe('createMetrics: counting the event convention', () => {
     metrics.close();
   });
 
-  it('counts each adapter once when two names share it', () => {
-    const store = memory();
+  it('counts each adapter and layer once when two names share them', async () => {
+    const store = instrument(memory());
     const metrics = createMetrics({ stores: { a: store, b: store.namespace('x:') } });
     emit(store, 'queue', 'enqueue', 'ok');
+    await store.namespace('x:').set('k', 'v');
     const snap = metrics.snapshot();
     expect(snap.stores.a?.features.queue?.enqueue?.total).toBe(1);
     expect(snap.stores.b?.features.queue).toBeUndefined();
+    expect(snap.stores.a?.commands['command:SET']?.total).toBe(1);
+    expect(snap.stores.b?.commands['command:SET']).toBeUndefined();
     metrics.close();
   });
 
