@@ -4,7 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { registryProblems, undeclaredImports } from './structure-rules.mjs';
+import {
+  publishMetadataProblems,
+  registryProblems,
+  registryReadmeProblems,
+  undeclaredImports,
+} from './structure-rules.mjs';
 
 /**
  * Feature packages still being reshaped into the template on their own branches. Their
@@ -12,6 +17,13 @@ import { registryProblems, undeclaredImports } from './structure-rules.mjs';
  * those branches are merged; from then on every feature package must have the shape.
  */
 const FEATURE_SHAPE_PENDING = [];
+
+/**
+ * Packages that are not features, so not held to the feature rules (core peer, template shape,
+ * no dependency on another package): core, the test servers, and the `raptorflow` CLI, an
+ * application that depends on core (and may on any feature) like an app does.
+ */
+const NOT_FEATURES = new Set(['core', 'testkit', 'cli']);
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];
@@ -204,6 +216,18 @@ for (const group of ['packages', 'apps']) {
     if (!existsSync(join(dir, 'README.md'))) fail(`${where}: README.md is missing`);
     if (!pkg.description) fail(`${where}: "description" is missing`);
     for (const problem of undeclaredImports(pkg, shippedSources(dir))) fail(`${where}: ${problem}`);
+    if (group === 'packages') {
+      // Release metadata and a README that reads right on the registry page (structure-rules.mjs).
+      for (const problem of publishMetadataProblems(pkg, {
+        directory: where,
+        hasLicense: existsSync(join(dir, 'LICENSE')),
+      }))
+        fail(`${where}: ${problem}`);
+      if (pkg.name !== `@raptorflow/${name}`) fail(`${where}: the package name must be @raptorflow/${name}`);
+      if (existsSync(join(dir, 'README.md')))
+        for (const problem of registryReadmeProblems(readFileSync(join(dir, 'README.md'), 'utf8')))
+          fail(`${where}: ${problem}`);
+    }
 
     const entries = tsupEntries(dir);
     for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
@@ -228,7 +252,7 @@ for (const group of ['packages', 'apps']) {
       }
     }
 
-    if (name !== 'core' && name !== 'testkit') {
+    if (!NOT_FEATURES.has(name)) {
       const peer = pkg.peerDependencies?.['@raptorflow/core'];
       if (!peer) fail(`${where}: feature packages peer-depend on @raptorflow/core`);
       else if (peer.startsWith('workspace:')) fail(`${where}: the core peer needs a real range, not ${peer}`);
@@ -254,6 +278,14 @@ const template = join(root, 'templates/feature');
 if (existsSync(template)) {
   const pkg = JSON.parse(readFileSync(join(template, 'package.json'), 'utf8'));
   for (const problem of featureShapeProblems(template, pkg)) fail(`templates/feature: ${problem}`);
+  // What new:feature copies must already pass the release rules once the name is substituted.
+  for (const problem of publishMetadataProblems(pkg, {
+    directory: 'packages/template-feature',
+    hasLicense: existsSync(join(template, 'LICENSE')),
+  }))
+    fail(`templates/feature: ${problem}`);
+  for (const problem of registryReadmeProblems(readFileSync(join(template, 'README.md'), 'utf8')))
+    fail(`templates/feature: ${problem}`);
 }
 
 // The adapter registry: every adapter module is an entry (and the reverse), with its export

@@ -16,7 +16,7 @@ const root = new URL('..', import.meta.url).pathname;
 const templateDir = join(root, 'templates', 'feature');
 const TEMPLATE_NAME = 'template-feature';
 // Names that are not features (check-structure treats every other package as one).
-const RESERVED = new Set(['core', 'testkit', 'template', TEMPLATE_NAME]);
+const RESERVED = new Set(['core', 'testkit', 'cli', 'template', TEMPLATE_NAME]);
 
 const usage = `Usage: pnpm new:feature <name> [--no-install]
 

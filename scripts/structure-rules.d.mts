@@ -17,3 +17,12 @@ export function undeclaredImports(
   pkg: { name: string; dependencies?: Record<string, string>; peerDependencies?: Record<string, string> },
   files: Record<string, string>,
 ): string[];
+/** The repository's address, as `repository`, `homepage` and `bugs` use it. */
+export const REPOSITORY: string;
+/** Release metadata a published package.json lacks (see structure-rules.mjs). */
+export function publishMetadataProblems(
+  pkg: Record<string, unknown>,
+  where: { directory: string; hasLicense: boolean },
+): string[];
+/** README problems on the registry page: relative links, no ESM-only statement. */
+export function registryReadmeProblems(text: string): string[];

@@ -93,3 +93,65 @@ export function undeclaredImports(pkg, files) {
   }
   return out;
 }
+
+/** Where the repository lives: `repository`, `homepage` and `bugs` of every published package. */
+export const REPOSITORY = 'https://github.com/raptorflow/raptorflow-kv';
+
+/**
+ * The package.json fields a published package needs for its registry page and for tools: `files`
+ * ship the CHANGELOG, `repository` names the folder (`directory`), `homepage` and `bugs` point at
+ * the repository, `publishConfig.access` is public (a scoped package is restricted otherwise),
+ * `engines.node` is set, and the license is MIT with a LICENSE file beside package.json.
+ * - `pkg`: the package.json; `directory`: the package's folder from the repository root
+ *   (`packages/cache`); `hasLicense`: whether `<directory>/LICENSE` exists.
+ */
+export function publishMetadataProblems(pkg, { directory, hasLicense }) {
+  const out = [];
+  const want = (ok, message) => {
+    if (!ok) out.push(message);
+  };
+  want(pkg.license === 'MIT', `"license" must be "MIT" (it is ${JSON.stringify(pkg.license)})`);
+  want(hasLicense, 'LICENSE is missing beside package.json (npm ships it in the tarball)');
+  want(
+    Array.isArray(pkg.files) && pkg.files.includes('CHANGELOG.md'),
+    '"files" must include "CHANGELOG.md" (npm no longer always ships it)',
+  );
+  const repo = pkg.repository;
+  want(
+    typeof repo === 'object' &&
+      repo !== null &&
+      repo.type === 'git' &&
+      repo.url === `git+${REPOSITORY}.git` &&
+      repo.directory === directory,
+    `"repository" must be { "type": "git", "url": "git+${REPOSITORY}.git", "directory": "${directory}" }`,
+  );
+  want(
+    pkg.homepage === `${REPOSITORY}/tree/main/${directory}#readme`,
+    `"homepage" must be "${REPOSITORY}/tree/main/${directory}#readme"`,
+  );
+  want(pkg.bugs?.url === `${REPOSITORY}/issues`, `"bugs" must be { "url": "${REPOSITORY}/issues" }`);
+  want(pkg.publishConfig?.access === 'public', '"publishConfig.access" must be "public"');
+  want(typeof pkg.engines?.node === 'string', '"engines.node" must be set');
+  return out;
+}
+
+/**
+ * What keeps a package README from reading right on the registry page: a relative link or image
+ * (npmjs.com has no file tree to resolve it against, and a link out of the package breaks
+ * anywhere but GitHub), and no word that the package is ESM-only. Code blocks are left out.
+ */
+export function registryReadmeProblems(text) {
+  const out = [];
+  const prose = text.replace(/^(```|~~~)[\s\S]*?^\1/gm, '').replace(/`[^`\n]*`/g, '');
+  const targets = [
+    ...[...prose.matchAll(/\]\(\s*<?([^)\s>]+)/g)].map((m) => m[1]),
+    ...[...prose.matchAll(/^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(\s|$)/gm)].map((m) => m[1]),
+  ];
+  for (const target of targets) {
+    if (/^(https?:|mailto:|#)/.test(target)) continue;
+    out.push(`README.md links "${target}", which does not resolve on the registry page; use ${REPOSITORY}/…`);
+  }
+  if (!/\bESM[- ]only\b/i.test(prose))
+    out.push('README.md must say the package is ESM-only (and what that means for require and TypeScript)');
+  return out;
+}

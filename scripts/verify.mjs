@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The README's test command: everything CI checks, in one go, on a fresh machine.
 // 1. make sure redis-server and promtool exist (Debian as root: install / extract Debian's
-//    packages; elsewhere: stop with the exact command to run), 2. lint, 3. typecheck + build + package checks,
-// 4. the structure check, 5. every test (vitest starts and stops its own loopback servers).
+//    packages; elsewhere: stop with the exact command to run), 2. lint, 3. typecheck + build,
+// 4. package checks on every published package (scripts/check-packages.mjs: tarball files,
+//    publint --strict, attw), 5. the structure check, 6. every test (vitest starts and stops its
+//    own loopback servers).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,7 +63,10 @@ function ensurePromtoolOrExit() {
 ensureRedis();
 ensurePromtoolOrExit();
 run('lint (biome)', bin('biome'), ['check', '--error-on-warnings', '.']);
-run('typecheck, build, package checks (turbo)', bin('turbo'), ['run', 'typecheck', 'build', 'check-package']);
+run('typecheck, build (turbo)', bin('turbo'), ['run', 'typecheck', 'build']);
+run('package checks (tarball files, publint --strict, attw)', process.execPath, [
+  join(root, 'scripts', 'check-packages.mjs'),
+]);
 run('structure check', process.execPath, [join(root, 'scripts', 'check-structure.mjs')]);
 
 const reportDir = mkdtempSync(join(tmpdir(), 'raptorflow-vitest-'));

@@ -28,5 +28,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'es2022',
-  external: ['ioredis', 'vitest', '@upstash/redis'],
+  external: ['ioredis', 'redis', 'vitest', '@upstash/redis'],
 });

@@ -70,6 +70,7 @@ const CONNECTIONS: Readonly<Partial<Record<KvServerKind, BenchConnection>>> = {
 export const CORE_VARIANTS: ReadonlyArray<{ name: string; server: KvServerKind; from: string }> = [
   { name: 'memory', server: 'none', from: '@raptorflow/core' },
   { name: 'ioredis', server: 'redis', from: '@raptorflow/core/ioredis' },
+  { name: 'node-redis', server: 'redis', from: '@raptorflow/core/node-redis' },
   { name: 'upstash', server: 'upstash', from: '@raptorflow/core/upstash' },
 ];
 

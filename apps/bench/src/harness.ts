@@ -10,6 +10,11 @@ import type { BenchRedis } from './types.js';
 export interface BenchOptions {
   /** Run scenarios whose name contains any of these strings. @default all */
   filter?: readonly string[] | undefined;
+  /**
+   * Run exactly these scenarios, in this order, each on these adapters only (still intersected
+   * with `adapters`): the default run's list (scoreboard.ts). `filter` applies on top. @default all
+   */
+  select?: ReadonlyArray<{ readonly scenario: string; readonly adapters?: readonly string[] }> | undefined;
   /** Adapters to run on; the ones that need Redis are skipped when `redis` is absent. @default all */
   adapters?: readonly string[] | undefined;
   /** Operations in flight, one run each. @default [1, 64] */
@@ -48,7 +53,19 @@ export interface BenchSettings {
   readonly monitorOps: number;
 }
 
-/** A full run: about 5 s per scenario × adapter × concurrency, child start-up included. */
+/**
+ * The default run (`pnpm bench`): the scoreboard's scenarios only, about 3.5 s per row, child
+ * start-up included; a few minutes in all.
+ */
+export const DEFAULT_SETTINGS: BenchSettings = {
+  warmupMs: 500,
+  warmupOps: 500_000,
+  durationMs: 2000,
+  maxOps: 50_000_000,
+  monitorOps: 100,
+};
+
+/** A full run (`--full`): about 5 s per scenario × adapter × concurrency, child start-up included. */
 export const FULL_SETTINGS: BenchSettings = {
   warmupMs: 1000,
   warmupOps: 1_000_000,
@@ -88,17 +105,42 @@ function workerCommand(): string[] {
   return [fileURLToPath(new URL('./worker.js', import.meta.url))];
 }
 
+/**
+ * What a child costs beyond its warm-up and measured period (start-up, setup, the MONITOR
+ * sample, teardown), ms: measured on the shared 2-vCPU machines, used for the first estimate
+ * only; progress then uses the real average.
+ */
+export const CHILD_OVERHEAD_MS = 1500;
+/** The same from sources (`--source`, tests): tsx compiles every module a child loads. */
+export const CHILD_OVERHEAD_SOURCE_MS = 3500;
+
+/** Estimated wall time of `runs` rows, ms. */
+export function estimateMs(
+  runs: number,
+  settings: { readonly warmupMs: number; readonly durationMs: number },
+  overheadMs: number = fileURLToPath(import.meta.url).endsWith('.ts')
+    ? CHILD_OVERHEAD_SOURCE_MS
+    : CHILD_OVERHEAD_MS,
+): number {
+  return runs * (settings.warmupMs + settings.durationMs + overheadMs);
+}
+
 /** Scenario × adapter × concurrency combinations the options select, in run order. */
 export async function planRuns(options: BenchOptions): Promise<PlannedRun[]> {
   const filters = options.filter?.length ? options.filter : undefined;
   const wanted = options.adapters ?? Object.keys(ADAPTERS);
   for (const a of wanted) if (!ADAPTERS[a]) throw new Error(`unknown adapter ${a}`);
+  const selected = options.select
+    ? new Map(options.select.filter((s) => SCENARIOS[s.scenario]).map((s) => [s.scenario, s.adapters]))
+    : undefined;
   const runs: PlannedRun[] = [];
-  for (const name of Object.keys(SCENARIOS)) {
+  for (const name of selected ? [...selected.keys()] : Object.keys(SCENARIOS)) {
     if (filters && !filters.some((f) => name.includes(f))) continue;
     const scenario = await loadScenario(name);
+    const only = selected?.get(name);
     for (const adapter of scenario.adapters) {
       if (!wanted.includes(adapter)) continue;
+      if (only && !only.includes(adapter)) continue;
       if (ADAPTERS[adapter]?.redis && !options.redis) continue;
       for (const concurrency of options.concurrency ?? [1, 64])
         runs.push({ scenario: name, adapter, concurrency });
@@ -150,7 +192,8 @@ function runChild(spec: RunSpec, timeoutMs: number, signal: AbortSignal | undefi
 async function withBaselines(rows: BenchRow[]): Promise<BenchRow[]> {
   const out: BenchRow[] = [];
   for (const row of rows) {
-    const base = (await loadScenario(row.scenario)).baseline;
+    const baseline = (await loadScenario(row.scenario)).baseline;
+    const base = typeof baseline === 'string' ? baseline : baseline?.[row.adapter];
     const ref = base
       ? rows.find(
           (r) => r.scenario === base && r.adapter === row.adapter && r.concurrency === row.concurrency,

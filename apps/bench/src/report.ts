@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow } from './protocol.js';
+import type { Scoreboard } from './scoreboard.js';
 
 /** Where and on what a run happened. */
 export interface BenchEnvironment {
@@ -23,6 +24,8 @@ export interface BenchReport extends BenchEnvironment {
   /** Harness settings of the run. */
   readonly settings: Record<string, unknown>;
   readonly rows: readonly BenchRow[];
+  /** The scoreboard printed at the end (scoreboard.ts), from the same rows. */
+  readonly scoreboard?: Scoreboard;
 }
 
 /** Describe this machine. */
@@ -105,12 +108,35 @@ export function formatTable(rows: readonly BenchRow[]): string {
   return [line(HEADINGS), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
+/** The file name stem of a run: its start date, safe on every file system. */
+export function reportStem(date: string): string {
+  return date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
 /** Write `<dir>/<date>.json` and `<dir>/latest.json`; returns the dated path. */
 export function writeReport(dir: string, report: BenchReport): string {
   mkdirSync(dir, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  const file = join(dir, `${report.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  const file = join(dir, `${reportStem(report.date)}.json`);
   writeFileSync(file, json);
   writeFileSync(join(dir, 'latest.json'), json);
   return file;
+}
+
+/** Write the chart beside the JSON: `<dir>/<date>.svg` and `<dir>/latest.svg`; returns the dated path. */
+export function writeChart(dir: string, date: string, svg: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${reportStem(date)}.svg`);
+  writeFileSync(file, svg);
+  writeFileSync(join(dir, 'latest.svg'), svg);
+  return file;
+}
+
+/** A duration for people: `45 s`, `3 min 10 s`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  const rest = s % 60;
+  return rest === 0 ? `${m} min` : `${m} min ${String(rest).padStart(2, '0')} s`;
 }

@@ -43,6 +43,8 @@ export interface ScenarioInstance {
   op(i: number): Promise<unknown>;
   /** Remove what setup wrote and close the clients it opened. */
   teardown(): Promise<void>;
+  /** Facts the timed columns do not show (work per operation, memory per entry), added to the row's notes. */
+  notes?(): readonly string[];
 }
 
 /** One benchmark scenario: one file in `src/scenarios/`. */
@@ -55,9 +57,10 @@ export interface Scenario {
   readonly adapters: readonly string[];
   /**
    * Scenario whose ops/s, on the same adapter and concurrency, is the denominator of the
-   * table's `vs` column (e.g. the raw client doing the same command).
+   * table's `vs` column (e.g. the raw client doing the same command); by adapter name when each
+   * adapter has its own (`{ ioredis: 'raw-ioredis-get', 'node-redis': 'raw-node-redis-get' }`).
    */
-  readonly baseline?: string | undefined;
+  readonly baseline?: string | Readonly<Record<string, string>> | undefined;
   /** Prepare inputs and clients (untimed) and return the timed operation. */
   setup(ctx: ScenarioContext): Promise<ScenarioInstance>;
 }

@@ -115,6 +115,7 @@ async function run(spec: RunSpec): Promise<BenchRow> {
       }
     }
 
+    notes.push(...(instance.notes?.() ?? []));
     const seconds = measured.elapsedMs / 1000;
     return {
       scenario: spec.scenario,

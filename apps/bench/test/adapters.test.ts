@@ -10,6 +10,7 @@ describe('bench adapters', () => {
       expect(adapter?.subpath ?? '@raptorflow/core').toBe(from);
     }
     expect(Object.keys(ADAPTERS)).toEqual([...CORE_VARIANTS.map((v) => v.name), 'l1-ioredis']);
+    expect(CORE_VARIANTS.map((v) => v.name)).toContain('node-redis');
   });
 
   it('builds the memory store through the registry and closes it', async () => {

@@ -139,3 +139,11 @@ export function decodeOrMiss<T>(
     return undefined;
   }
 }
+
+export {
+  type AsyncCodec,
+  decodeOrMissAsync,
+  type EncryptedCodec,
+  type EncryptionOptions,
+  encryptedCodec,
+} from './codecs/encrypted.js';

@@ -11,6 +11,7 @@ export {
   type KvAdapterVariant,
   type KvServerKind,
   loadIoredisAdapter,
+  loadNodeRedisAdapter,
 } from './adapters/registry.js';
 export { type KvAdapterName, type KvEnvPlan, type KvEnvSettings, planFromEnv } from './config/env.js';
 
@@ -25,10 +26,12 @@ export interface KvFromEnv {
 /**
  * Build the store from environment variables (validated once; a bad or missing value is
  * `E_INVALID_OPTIONS` naming the variable):
- * - `KV_ADAPTER` = `memory` | `ioredis` | `upstash` (an adapter of the registry, `KV_ADAPTERS`) chooses
- *   explicitly. Otherwise `MOCK_REDIS=true` means memory, then the first URL of
+ * - `KV_ADAPTER` = `memory` | `ioredis` | `node-redis` | `upstash` (an adapter of the registry,
+ *   `KV_ADAPTERS`) chooses explicitly; `node-redis` takes its URL from `REDIS_URL`. Otherwise
+ *   `MOCK_REDIS=true` means memory, then the first URL of
  *   `UPSTASH_REDIS_REST_URL`, `UPSTASH_REDIS_URL`, `REDIS_URL` decides by the registry's schemes:
- *   `https://` is Upstash, `redis://` or `rediss://` is ioredis.
+ *   `https://` is Upstash, `redis://` or `rediss://` is ioredis (node-redis only with
+ *   `KV_ADAPTER=node-redis`).
  * - Upstash needs `UPSTASH_REDIS_REST_TOKEN` (or the old `UPSTASH_REDIS_TOKEN`).
  * - `REDIS_KEY_PREFIX` makes the store a namespace view; `REDIS_DEFAULT_TTL` and
  *   `REDIS_SESSION_TTL` (seconds) and `REDIS_MAX_CONNECTIONS` are returned in `settings`.

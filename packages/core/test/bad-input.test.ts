@@ -37,76 +37,81 @@ function thrown(run: () => unknown): { code?: string; name?: string; message?: s
   throw new Error('did not throw');
 }
 
-describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('bad input on $name', ({ create }) => {
-  let root: KvStore;
-  let store: KvStore;
-  const fresh = async (): Promise<KvStore> => {
-    root ??= await create();
-    store = root.namespace(randomPrefix());
-    return store;
-  };
+describe.each(storeMatrix({ only: ['memory', 'ioredis', 'node-redis'] }))(
+  'bad input on $name',
+  ({ create }) => {
+    let root: KvStore;
+    let store: KvStore;
+    const fresh = async (): Promise<KvStore> => {
+      root ??= await create();
+      store = root.namespace(randomPrefix());
+      return store;
+    };
 
-  it('hgetall returns a field named __proto__ as an own field (finding 4)', async () => {
-    const s = await fresh();
-    await s.hset('h', JSON.parse('{"__proto__":"x","a":"b"}'));
-    expect(await s.hlen('h')).toBe(2);
-    const all = await s.hgetall('h');
-    expect(Object.keys(all).sort()).toEqual(['__proto__', 'a']);
-    expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toBe('x');
-    expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
-  });
-
-  it('mset and hset refuse a string or an array where a record belongs, sending nothing (finding 5)', async () => {
-    const s = await fresh();
-    expect((await rejection(() => s.mset('ab' as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.mset('x'.repeat(100_000) as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.mset(['a', 'b'] as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.hset('h', 'xyz' as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.hset('h', new Map([['a', 'b']]) as never))).code).toBe(
-      'E_INVALID_ARGUMENT',
-    );
-    expect(await s.exists(['0', '1', 'h'])).toBe(0);
-  });
-
-  it('incrBy and hincrBy past 2^53 refuse to return a rounded number; the stored value stays exact (finding 12)', async () => {
-    const s = await fresh();
-    await s.set('n', '9007199254740990');
-    expect((await rejection(() => s.incrBy('n', 5))).code).toBe('E_NOT_A_NUMBER');
-    expect(await s.get('n')).toBe('9007199254740995');
-    await s.hset('h', { f: '9007199254740990' });
-    expect((await rejection(() => s.hincrBy('h', 'f', 5))).code).toBe('E_NOT_A_NUMBER');
-    expect(await s.hget('h', 'f')).toBe('9007199254740995');
-    // Below 2^53 the reply is the stored value. (At 2^53 - 1 itself ioredis's parser already
-    // reads 9007199254740992, which the check refuses too.)
-    await s.set('m', '9007199254740980');
-    expect(await s.incrBy('m', 10)).toBe(9007199254740990);
-    expect(await s.get('m')).toBe('9007199254740990');
-  });
-
-  it('eval, subscribe and publish reject bad arguments with E_INVALID_ARGUMENT, never a TypeError (finding 11)', async () => {
-    const s = await fresh();
-    const script = defineScript({
-      name: 'echo',
-      lua: 'return ARGV[1]',
-      twin: (_c, _k, argv) => argv[0] ?? null,
+    it('hgetall returns a field named __proto__ as an own field (finding 4)', async () => {
+      const s = await fresh();
+      await s.hset('h', JSON.parse('{"__proto__":"x","a":"b"}'));
+      expect(await s.hlen('h')).toBe(2);
+      const all = await s.hgetall('h');
+      expect(Object.keys(all).sort()).toEqual(['__proto__', 'a']);
+      expect(Object.getOwnPropertyDescriptor(all, '__proto__')?.value).toBe('x');
+      expect(Object.getPrototypeOf(all)).toBe(Object.prototype);
     });
-    expect((await rejection(() => s.eval(script, 'k' as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.eval(script, [], 'a' as never))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.eval(null as never, []))).code).toBe('E_INVALID_ARGUMENT');
-    expect((await rejection(() => s.eval({ name: 'x' } as never, []))).code).toBe('E_INVALID_ARGUMENT');
-    if (s.capabilities.pubsub) {
-      expect((await rejection(() => s.subscribe(undefined as never, () => {}))).code).toBe(
+
+    it('mset and hset refuse a string or an array where a record belongs, sending nothing (finding 5)', async () => {
+      const s = await fresh();
+      expect((await rejection(() => s.mset('ab' as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.mset('x'.repeat(100_000) as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.mset(['a', 'b'] as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.hset('h', 'xyz' as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.hset('h', new Map([['a', 'b']]) as never))).code).toBe(
         'E_INVALID_ARGUMENT',
       );
-      expect((await rejection(() => s.publish(10n as never, 'm'))).code).toBe('E_INVALID_ARGUMENT');
-    }
-    expect((await rejection(() => s.pexpire('k', 100, Object.create(null)))).code).toBe('E_INVALID_ARGUMENT');
-  });
+      expect(await s.exists(['0', '1', 'h'])).toBe(0);
+    });
 
-  afterAll(async () => {
-    await root?.close();
-  });
-});
+    it('incrBy and hincrBy past 2^53 refuse to return a rounded number; the stored value stays exact (finding 12)', async () => {
+      const s = await fresh();
+      await s.set('n', '9007199254740990');
+      expect((await rejection(() => s.incrBy('n', 5))).code).toBe('E_NOT_A_NUMBER');
+      expect(await s.get('n')).toBe('9007199254740995');
+      await s.hset('h', { f: '9007199254740990' });
+      expect((await rejection(() => s.hincrBy('h', 'f', 5))).code).toBe('E_NOT_A_NUMBER');
+      expect(await s.hget('h', 'f')).toBe('9007199254740995');
+      // Below 2^53 the reply is the stored value. (At 2^53 - 1 itself ioredis's parser already
+      // reads 9007199254740992, which the check refuses too.)
+      await s.set('m', '9007199254740980');
+      expect(await s.incrBy('m', 10)).toBe(9007199254740990);
+      expect(await s.get('m')).toBe('9007199254740990');
+    });
+
+    it('eval, subscribe and publish reject bad arguments with E_INVALID_ARGUMENT, never a TypeError (finding 11)', async () => {
+      const s = await fresh();
+      const script = defineScript({
+        name: 'echo',
+        lua: 'return ARGV[1]',
+        twin: (_c, _k, argv) => argv[0] ?? null,
+      });
+      expect((await rejection(() => s.eval(script, 'k' as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.eval(script, [], 'a' as never))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.eval(null as never, []))).code).toBe('E_INVALID_ARGUMENT');
+      expect((await rejection(() => s.eval({ name: 'x' } as never, []))).code).toBe('E_INVALID_ARGUMENT');
+      if (s.capabilities.pubsub) {
+        expect((await rejection(() => s.subscribe(undefined as never, () => {}))).code).toBe(
+          'E_INVALID_ARGUMENT',
+        );
+        expect((await rejection(() => s.publish(10n as never, 'm'))).code).toBe('E_INVALID_ARGUMENT');
+      }
+      expect((await rejection(() => s.pexpire('k', 100, Object.create(null)))).code).toBe(
+        'E_INVALID_ARGUMENT',
+      );
+    });
+
+    afterAll(async () => {
+      await root?.close();
+    });
+  },
+);
 
 describe('factories check their arguments at construction (finding 11)', () => {
   const base = memoryAdapter({ sweepIntervalMs: 0 });

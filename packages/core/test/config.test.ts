@@ -38,7 +38,26 @@ describe('planFromEnv: choosing the adapter', () => {
       'ioredis',
     );
     expect(failure({ KV_ADAPTER: 'redis' })).toMatch(
-      /kvFromEnv: KV_ADAPTER: must be memory, ioredis or upstash/,
+      /kvFromEnv: KV_ADAPTER: must be memory, ioredis, node-redis or upstash/,
+    );
+  });
+
+  it('chooses node-redis only with KV_ADAPTER=node-redis; a redis:// URL alone keeps ioredis', () => {
+    expect(planFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379' }).settings.adapter).toBe('ioredis');
+    expect(
+      planFromEnv({ KV_ADAPTER: 'node-redis', REDIS_URL: 'rediss://:pw@127.0.0.1:6380/2' }),
+    ).toMatchObject({
+      settings: { adapter: 'node-redis', chosenBy: 'KV_ADAPTER', url: 'rediss://127.0.0.1:6380/2' },
+      connectUrl: 'rediss://:pw@127.0.0.1:6380/2',
+    });
+    expect(failure({ KV_ADAPTER: 'node-redis' })).toMatch(
+      /kvFromEnv: REDIS_URL: is missing: the node-redis adapter needs redis:\/\/host:port/,
+    );
+    expect(failure({ KV_ADAPTER: 'node-redis', REDIS_URL: 'https://x.upstash.io' })).toMatch(
+      /kvFromEnv: REDIS_URL: must be redis:\/\/ or rediss:\/\/ for the node-redis adapter/,
+    );
+    expect(failure({ KV_ADAPTER: 'node-redis', REDIS_URL: 'redis://h:1/cache' })).toMatch(
+      /kvFromEnv: REDIS_URL: selects database "cache"/,
     );
   });
 
@@ -147,7 +166,11 @@ describe('planFromEnv reads the adapter registry', () => {
     for (const adapter of KV_ADAPTERS) {
       for (const scheme of adapter.schemes) {
         const env = { REDIS_URL: `${scheme}//127.0.0.1:1`, UPSTASH_REDIS_REST_TOKEN: 't' };
-        expect(planFromEnv(env).settings).toMatchObject({ adapter: adapter.name, chosenBy: 'REDIS_URL' });
+        // A URL alone chooses the first adapter with its scheme (node-redis shares ioredis's);
+        // KV_ADAPTER chooses any adapter that takes the scheme.
+        const first = KV_ADAPTERS.find((a) => a.schemes.includes(scheme))?.name;
+        expect(planFromEnv(env).settings).toMatchObject({ adapter: first, chosenBy: 'REDIS_URL' });
+        expect(planFromEnv({ ...env, KV_ADAPTER: adapter.name }).settings.adapter).toBe(adapter.name);
       }
       if (adapter.env !== undefined)
         expect(failure({ KV_ADAPTER: adapter.name })).toMatch(
@@ -178,6 +201,23 @@ describe('kvFromEnv: building the store', () => {
       expect(await respCommand(redis.host, redis.port, ['GET', `${run}io`])).toBe('x');
     } finally {
       await store.close();
+    }
+  });
+
+  it('builds node-redis from KV_ADAPTER=node-redis and REDIS_URL', async () => {
+    const { store, settings } = await kvFromEnv({
+      KV_ADAPTER: 'node-redis',
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: run,
+    });
+    try {
+      expect(settings.adapter).toBe('node-redis');
+      expect(store.name).toBe('node-redis');
+      await store.set('nr', 'y');
+      expect(await respCommand(redis.host, redis.port, ['GET', `${run}nr`])).toBe('y');
+    } finally {
+      await store.close();
+      await respCommand(redis.host, redis.port, ['DEL', `${run}nr`]);
     }
   });
 

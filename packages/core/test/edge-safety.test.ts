@@ -120,6 +120,7 @@ const ENTRIES: [string, Entry][] = [
   ['@raptorflow/core/driver', { file: `${SRC}driver/index.ts` }],
   ['@raptorflow/core/upstash', { file: `${SRC}adapters/upstash.ts` }],
   ['@raptorflow/core/kit', { file: `${SRC}kit/index.ts` }],
+  ['@raptorflow/core/codecs (encryptedCodec: Web Crypto)', { file: `${SRC}codecs.ts` }],
   ['@raptorflow/ratelimit', { file: `${PACKAGES}ratelimit/src/index.ts` }],
   ['@raptorflow/cache', { file: `${PACKAGES}cache/src/index.ts` }],
   [

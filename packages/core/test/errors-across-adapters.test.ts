@@ -1,6 +1,7 @@
 import { findFreePort } from '@raptorflow/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ioredisAdapter } from '../src/adapters/ioredis.js';
+import { nodeRedisAdapter } from '../src/adapters/node-redis.js';
 import { upstashAdapter } from '../src/adapters/upstash.js';
 import { type KvErrorCode, type KvStore, memoryAdapter } from '../src/index.js';
 
@@ -32,6 +33,11 @@ describe('a bad option is E_INVALID_OPTIONS on every adapter', () => {
     ['memory: unknown option', () => memoryAdapter({ maxkeys: 10 } as never)],
     ['ioredis: port 0', () => ioredisAdapter({ host: '127.0.0.1', port: 0 })],
     ['ioredis: negative timeout', () => ioredisAdapter({ url: 'redis://127.0.0.1:1', commandTimeoutMs: -5 })],
+    ['node-redis: port 0', () => nodeRedisAdapter({ host: '127.0.0.1', port: 0 })],
+    [
+      'node-redis: negative timeout',
+      () => nodeRedisAdapter({ url: 'redis://127.0.0.1:1', commandTimeoutMs: -5 }),
+    ],
     ['upstash: not an http URL', () => upstashAdapter({ url: 'ftp://127.0.0.1', token: 't' })],
     ['upstash: empty token', () => upstashAdapter({ url: 'http://127.0.0.1:1', token: '' })],
   ])('%s', async (_label, create) => {
@@ -45,6 +51,8 @@ describe('a wrong-type command is E_WRONG_TYPE on every adapter', () => {
     ['memory', () => memoryAdapter()],
     ['ioredis', () => ioredisAdapter({ url: servers.redis.url })],
     ['ioredis cluster', () => ioredisAdapter({ cluster: { nodes: servers.cluster.nodes } })],
+    ['node-redis', () => nodeRedisAdapter({ url: servers.redis.url })],
+    ['node-redis cluster', () => nodeRedisAdapter({ cluster: { nodes: servers.cluster.nodes } })],
     ['upstash', () => upstashAdapter({ url: servers.upstash.url, token: servers.upstash.token })],
   ];
 
@@ -67,6 +75,11 @@ describe('an unreachable store is E_CONNECTION on every remote adapter', () => {
     [
       'ioredis cluster',
       (port: number) => ioredisAdapter({ cluster: { nodes: [{ host: '127.0.0.1', port }] } }),
+    ],
+    ['node-redis', (port: number) => nodeRedisAdapter({ host: '127.0.0.1', port })],
+    [
+      'node-redis cluster',
+      (port: number) => nodeRedisAdapter({ cluster: { nodes: [{ host: '127.0.0.1', port }] } }),
     ],
     ['upstash', (port: number) => upstashAdapter({ url: `http://127.0.0.1:${port}`, token: 't' })],
   ])('%s', async (_name, create) => {

@@ -196,7 +196,7 @@ function label(name: string, list: readonly unknown[]): string {
 
 // ------------------------------------------------------------------------------------------
 
-describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
+describe.each(storeMatrix({ only: ['memory', 'ioredis', 'node-redis', 'upstash'] }))(
   'fuzz: store calls on $name',
   ({ name, create }) => {
     it('every command with generated arguments settles with a value or a KvError and touches no key it does not name', async () => {

@@ -17,18 +17,21 @@ void _servers;
 // Other entries (upstash, layer stacks) are added by their owners; these three must stay first.
 const names = ['memory', 'ioredis', 'ioredis cluster'];
 
-describe.each(storeMatrix({ layers: ['l1', 'failover'] }))('storeMatrix entry $name', (entry) => {
-  it('creates a working store whose capabilities match the entry (the registry declares them)', async () => {
-    const root = await entry.create();
-    if (entry.layer !== undefined) expect(findLayer(root, entry.layer)).toBeDefined();
-    else expect(findLayer(root, 'l1') ?? findLayer(root, 'failover')).toBeUndefined();
-    const store = root.namespace(randomPrefix());
-    expect(store.capabilities).toEqual(entry.capabilities);
-    await store.set('k', 'v');
-    expect(await store.get('k')).toBe('v');
-    expect(await store.del('k')).toBe(1);
-  });
-});
+describe.each(storeMatrix({ layers: ['l1', 'failover'], optIn: 'all' }))(
+  'storeMatrix entry $name',
+  (entry) => {
+    it('creates a working store whose capabilities match the entry (the registry declares them)', async () => {
+      const root = await entry.create();
+      if (entry.layer !== undefined) expect(findLayer(root, entry.layer)).toBeDefined();
+      else expect(findLayer(root, 'l1') ?? findLayer(root, 'failover')).toBeUndefined();
+      const store = root.namespace(randomPrefix());
+      expect(store.capabilities).toEqual(entry.capabilities);
+      await store.set('k', 'v');
+      expect(await store.get('k')).toBe('v');
+      expect(await store.del('k')).toBe(1);
+    });
+  },
+);
 
 const opened: KvStore[] = [];
 describe('storeMatrix closes what it created (afterAll of the suite that called it)', () => {
@@ -64,13 +67,29 @@ describe('storeMatrix is built from the adapter registry', () => {
   const variants = KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.name));
 
   it('has every registry variant, in registry order, each server kind with a test connection', () => {
-    const matrix = storeMatrix({ autoClose: false });
+    const matrix = storeMatrix({ autoClose: false, optIn: 'all' });
     expect(matrix.map((e) => e.name)).toEqual(variants);
     expect(matrix.map((e) => e.capabilities)).toEqual(
       KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.capabilities)),
     );
     const servers = KV_ADAPTERS.flatMap((a) => a.variants.map((v) => v.server));
     for (const kind of servers) expect(TEST_CONNECTIONS).toHaveProperty(kind);
+  });
+
+  it('leaves opt-in variants (node-redis) out unless asked, by name, by only, or all', () => {
+    const optIn = KV_ADAPTERS.flatMap((a) =>
+      a.variants.filter((v) => v.matrix === 'opt-in').map((v) => v.name),
+    );
+    expect(optIn).toEqual(['node-redis', 'node-redis cluster']);
+    const names = (m: ReturnType<typeof storeMatrix>) => m.map((e) => e.name);
+    expect(names(storeMatrix({ autoClose: false }))).toEqual(variants.filter((v) => !optIn.includes(v)));
+    expect(names(storeMatrix({ autoClose: false, optIn: ['node-redis'] }))).toContain('node-redis');
+    expect(names(storeMatrix({ autoClose: false, optIn: ['node-redis'] }))).not.toContain(
+      'node-redis cluster',
+    );
+    expect(names(storeMatrix({ autoClose: false, only: ['node-redis cluster'] }))).toEqual([
+      'node-redis cluster',
+    ]);
   });
 
   it('adds the layer entries only when asked: L1 over memory and ioredis, failover over ioredis', () => {

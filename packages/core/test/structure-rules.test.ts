@@ -1,6 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readRegistry, registryProblems, undeclaredImports } from '../../../scripts/structure-rules.mjs';
+import {
+  publishMetadataProblems,
+  REPOSITORY,
+  readRegistry,
+  registryProblems,
+  registryReadmeProblems,
+  undeclaredImports,
+} from '../../../scripts/structure-rules.mjs';
 import { KV_ADAPTERS } from '../src/driver/index.js';
 
 const CORE = new URL('../', import.meta.url);
@@ -39,19 +46,19 @@ describe('check-structure: the adapter registry rule', () => {
 
   it('fails on an adapter module that is not registered, has no export and no conformance test', () => {
     const repo = repository();
-    expect(registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'] })).toEqual([
-      'adapter node-redis: src/adapters/node-redis.ts has no entry in src/adapters/registry.ts',
-      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+    expect(registryProblems({ ...repo, modules: [...repo.modules, 'glide'] })).toEqual([
+      'adapter glide: src/adapters/glide.ts has no entry in src/adapters/registry.ts',
+      'adapter glide: packages/core/test/adapters/glide.test.ts is missing',
     ]);
     const registered = repo.registrySource.replace(
       'const upstash = {',
-      "const nodeRedis = {\n  name: 'node-redis',\n  subpath: '@raptorflow/core/node-redis',\n};\n\nconst upstash = {",
+      "const glide = {\n  name: 'glide',\n  subpath: '@raptorflow/core/glide',\n};\n\nconst upstash = {",
     );
     expect(
-      registryProblems({ ...repo, modules: [...repo.modules, 'node-redis'], registrySource: registered }),
+      registryProblems({ ...repo, modules: [...repo.modules, 'glide'], registrySource: registered }),
     ).toEqual([
-      'adapter node-redis: package.json has no export "./node-redis" of ./src/adapters/node-redis.ts',
-      'adapter node-redis: packages/core/test/adapters/node-redis.test.ts is missing',
+      'adapter glide: package.json has no export "./glide" of ./src/adapters/glide.ts',
+      'adapter glide: packages/core/test/adapters/glide.test.ts is missing',
     ]);
   });
 
@@ -94,5 +101,71 @@ describe('check-structure: shipped imports are declared', () => {
     expect(undeclaredImports(pkg, { 'src/a.ts': source }).map((p) => / imports (\S+),/.exec(p)?.[1])).toEqual(
       ['left-pad', 'side-effect/register', '@scope/lib/sub'],
     );
+  });
+});
+
+describe('check-structure: release metadata of a published package', () => {
+  const good = {
+    name: '@raptorflow/core',
+    license: 'MIT',
+    files: ['dist', 'src', 'CHANGELOG.md'],
+    repository: { type: 'git', url: `git+${REPOSITORY}.git`, directory: 'packages/core' },
+    homepage: `${REPOSITORY}/tree/main/packages/core#readme`,
+    bugs: { url: `${REPOSITORY}/issues` },
+    publishConfig: { access: 'public' },
+    engines: { node: '>=20.19' },
+  };
+  const where = { directory: 'packages/core', hasLicense: true };
+
+  it('passes on core as it is in the repository, and on a complete package.json', () => {
+    expect(publishMetadataProblems(JSON.parse(read('package.json')), where)).toEqual([]);
+    expect(publishMetadataProblems(good, where)).toEqual([]);
+  });
+
+  it('names each missing or wrong field', () => {
+    const problems = publishMetadataProblems(
+      {
+        ...good,
+        files: ['dist'],
+        repository: { type: 'git', url: `git+${REPOSITORY}.git` },
+        homepage: undefined,
+        bugs: undefined,
+        publishConfig: undefined,
+        engines: undefined,
+      },
+      { directory: 'packages/core', hasLicense: false },
+    );
+    expect(problems.map((p) => p.split(' ')[0])).toEqual([
+      'LICENSE',
+      '"files"',
+      '"repository"',
+      '"homepage"',
+      '"bugs"',
+      '"publishConfig.access"',
+      '"engines.node"',
+    ]);
+  });
+
+  it('wants the directory the package is in', () => {
+    expect(publishMetadataProblems(good, { directory: 'packages/cache', hasLicense: true })).toHaveLength(2);
+  });
+});
+
+describe('check-structure: a README that reads right on the registry page', () => {
+  const esm = 'ESM-only: use import.\n';
+  it('passes on absolute links, anchors and links inside code', () => {
+    const text = `${esm}[a](https://x.dev/a) [b](#keys) \`[c](src/c.md)\`\n\n\`\`\`md\n[d](../d.md)\n\`\`\`\n`;
+    expect(registryReadmeProblems(text)).toEqual([]);
+  });
+
+  it('fails on relative links, reference links and images, and on no ESM-only statement', () => {
+    expect(registryReadmeProblems(`${esm}[a](src/layers/README.md)`)).toHaveLength(1);
+    expect(registryReadmeProblems(`${esm}![chart](../../docs/x.svg)`)).toHaveLength(1);
+    expect(registryReadmeProblems(`${esm}[a][ref]\n\n[ref]: ../research/perf.md\n`)).toHaveLength(1);
+    expect(registryReadmeProblems('[a](https://x.dev)')).toEqual([expect.stringContaining('ESM-only')]);
+  });
+
+  it("passes on every package's README in the repository", () => {
+    expect(registryReadmeProblems(read('README.md'))).toEqual([]);
   });
 });

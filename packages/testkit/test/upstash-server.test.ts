@@ -58,7 +58,11 @@ describe('local Upstash server: protocol', () => {
       status: 400,
       body: { error: expect.stringMatching(/unknown command/) },
     });
-    expect((await post('/nowhere', ['ping'])).status).toBe(404);
+    // Any other path is a path-style command (`/get/foo`): an unknown one is Redis's error.
+    expect(await post('/nowhere', ['ping'])).toEqual({
+      status: 400,
+      body: { error: expect.stringMatching(/unknown command .nowhere./i) },
+    });
     const put = await fetch(upstash.url, {
       method: 'PUT',
       headers: { Authorization: `Bearer ${upstash.token}` },

@@ -13,7 +13,7 @@ const scenario: Scenario = defineScenario({
   async setup(ctx) {
     if (!ctx.redis) throw new Error('cache-get-l1-metrics needs Redis');
     const { createMetrics } = await import('@raptorflow/metrics');
-    return raptorflowCache(ctx.redis, 'get-l1', `${ctx.fixtures.prefix}get-l1m:`, (store) => {
+    return raptorflowCache(ctx, 'get-l1', `${ctx.fixtures.prefix}get-l1m:`, (store) => {
       const metrics = createMetrics({ store });
       return () => {
         const seen = metrics.snapshot().stores.default?.features.cache?.get?.total ?? 0;

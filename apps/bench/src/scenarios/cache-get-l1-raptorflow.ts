@@ -6,10 +6,9 @@ const scenario: Scenario = defineScenario({
   name: 'cache-get-l1-raptorflow',
   description:
     '@raptorflow/cache get(key): hit served by the in-process tier (L1 holds all 1,000 keys), ~110-byte JSON',
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   async setup(ctx) {
-    if (!ctx.redis) throw new Error('cache-get-l1-raptorflow needs Redis');
-    return raptorflowCache(ctx.redis, 'get-l1', `${ctx.fixtures.prefix}get-l1:`);
+    return raptorflowCache(ctx, 'get-l1', `${ctx.fixtures.prefix}get-l1:`);
   },
 });
 

@@ -5,10 +5,9 @@ import { raptorflowCache } from './cache-libs.js';
 const scenario: Scenario = defineScenario({
   name: 'cache-get-l2-raptorflow',
   description: '@raptorflow/cache get(key): hit served by Redis (no L1), ~110-byte JSON',
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   async setup(ctx) {
-    if (!ctx.redis) throw new Error('cache-get-l2-raptorflow needs Redis');
-    return raptorflowCache(ctx.redis, 'get-l2', `${ctx.fixtures.prefix}get-l2:`);
+    return raptorflowCache(ctx, 'get-l2', `${ctx.fixtures.prefix}get-l2:`);
   },
 });
 

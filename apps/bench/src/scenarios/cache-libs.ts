@@ -1,5 +1,5 @@
 import type { KvStore } from '@raptorflow/core';
-import type { BenchRedis } from '../types.js';
+import type { BenchRedis, ScenarioContext } from '../types.js';
 import {
   CACHE_KEYS,
   CACHE_TTL_MS,
@@ -17,16 +17,18 @@ type Instance = { op: (i: number) => Promise<unknown>; teardown(): Promise<void>
 
 /** @raptorflow/cache on the ioredis adapter; `get-l1` adds core's withL1 (decoded, frozen values). */
 export async function raptorflowCache(
-  redis: BenchRedis,
+  ctx: ScenarioContext,
   op: CacheOp,
   prefix: string,
   /** Attach something to the store before the loop (metrics); its return runs at teardown. */
   attach?: (store: KvStore) => () => void,
 ): Promise<Instance> {
-  const { ioredisAdapter } = await import('@raptorflow/core/ioredis');
+  const redis = ctx.redis;
+  if (!redis) throw new Error(`cache ${op} (raptorflow) needs Redis`);
   const { withL1 } = await import('@raptorflow/core');
   const { createCache } = await import('@raptorflow/cache');
-  const base = ioredisAdapter({ url: redis.url });
+  // The scenario's adapter (ioredis or node-redis), built by core's registry.
+  const base = await ctx.store();
   const store = op === 'get-l1' ? withL1(base, { max: 10_000, ttl: CACHE_TTL_MS, channel: false }) : base;
   const cache = createCache({
     store,

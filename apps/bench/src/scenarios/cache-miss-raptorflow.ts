@@ -6,10 +6,9 @@ const scenario: Scenario = defineScenario({
   name: 'cache-miss-raptorflow',
   description:
     '@raptorflow/cache getOrSet(newKey, factory): a miss on a key never written, factory returns at once, value written to Redis',
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   async setup(ctx) {
-    if (!ctx.redis) throw new Error('cache-miss-raptorflow needs Redis');
-    return raptorflowCache(ctx.redis, 'miss', `${ctx.fixtures.prefix}miss:`);
+    return raptorflowCache(ctx, 'miss', `${ctx.fixtures.prefix}miss:`);
   },
 });
 

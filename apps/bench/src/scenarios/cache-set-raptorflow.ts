@@ -6,10 +6,9 @@ const scenario: Scenario = defineScenario({
   name: 'cache-set-raptorflow',
   description:
     '@raptorflow/cache set(key, value): ~110-byte JSON to Redis (and L1 where the library keeps one)',
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   async setup(ctx) {
-    if (!ctx.redis) throw new Error('cache-set-raptorflow needs Redis');
-    return raptorflowCache(ctx.redis, 'set', `${ctx.fixtures.prefix}set:`);
+    return raptorflowCache(ctx, 'set', `${ctx.fixtures.prefix}set:`);
   },
 });
 

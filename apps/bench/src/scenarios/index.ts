@@ -11,6 +11,9 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'raw-ioredis-get': async () => (await import('./raw-ioredis-get.js')).default,
   'raw-ioredis-set': async () => (await import('./raw-ioredis-set.js')).default,
   'raw-ioredis-script': async () => (await import('./raw-ioredis-script.js')).default,
+  'raw-node-redis-get': async () => (await import('./raw-node-redis-get.js')).default,
+  'raw-node-redis-set': async () => (await import('./raw-node-redis-set.js')).default,
+  'raw-node-redis-script': async () => (await import('./raw-node-redis-script.js')).default,
   'l1-hit': async () => (await import('./l1-hit.js')).default,
   'l1-miss': async () => (await import('./l1-miss.js')).default,
   'l1-miss-get-only': async () => (await import('./l1-miss-get-only.js')).default,
@@ -30,6 +33,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'cache-get-l1-bentocache': async () => (await import('./cache-get-l1-bentocache.js')).default,
   'cache-get-l1-cache-manager': async () => (await import('./cache-get-l1-cache-manager.js')).default,
   'cache-get-l1-cacheable': async () => (await import('./cache-get-l1-cacheable.js')).default,
+  'codec-get-l2-json': async () => (await import('./codec-get-l2-json.js')).default,
+  'codec-get-l2-encrypted': async () => (await import('./codec-get-l2-encrypted.js')).default,
   'cache-get-l2-raptorflow': async () => (await import('./cache-get-l2-raptorflow.js')).default,
   'cache-get-l2-bentocache': async () => (await import('./cache-get-l2-bentocache.js')).default,
   'cache-get-l2-cache-manager': async () => (await import('./cache-get-l2-cache-manager.js')).default,
@@ -50,6 +55,24 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'locks-contended-raptorflow': async () => (await import('./locks-contended-raptorflow.js')).default,
   'locks-contended-redlock': async () => (await import('./locks-contended-redlock.js')).default,
   'locks-contended-sesame': async () => (await import('./locks-contended-sesame.js')).default,
+  'session-get-raptorflow': async () => (await import('./session-get-raptorflow.js')).default,
+  'session-get-connect-redis': async () => (await import('./session-get-connect-redis.js')).default,
+  'llm-cache-exact-hit-1k': async () => (await import('./llm-cache-exact-hit-1k.js')).default,
+  'llm-cache-semantic-hit-1k': async () => (await import('./llm-cache-semantic-hit-1k.js')).default,
+  'llm-cache-semantic-hit-10k': async () => (await import('./llm-cache-semantic-hit-10k.js')).default,
+  'llm-cache-semantic-miss-1k': async () => (await import('./llm-cache-semantic-miss-1k.js')).default,
+  'llm-cache-semantic-miss-10k': async () => (await import('./llm-cache-semantic-miss-10k.js')).default,
+  'llm-cache-brute-force-1k': async () => (await import('./llm-cache-brute-force-1k.js')).default,
+  'llm-cache-brute-force-10k': async () => (await import('./llm-cache-brute-force-10k.js')).default,
+  // 100k entries take minutes to fill: only with RAPTORFLOW_BENCH_LLM_100K=1.
+  ...(process.env.RAPTORFLOW_BENCH_LLM_100K === '1'
+    ? {
+        'llm-cache-semantic-hit-100k': async () => (await import('./llm-cache-semantic-hit-100k.js')).default,
+        'llm-cache-semantic-miss-100k': async () =>
+          (await import('./llm-cache-semantic-miss-100k.js')).default,
+        'llm-cache-brute-force-100k': async () => (await import('./llm-cache-brute-force-100k.js')).default,
+      }
+    : {}),
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

@@ -9,7 +9,7 @@ import { deleteKeys, fillKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'l1-miss-get-only',
   description: "withL1(store, { storeTtl: 'ignore' }).get(key): L1 miss sending GET alone",
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   baseline: 'raw-ioredis-get',
   async setup(ctx) {
     const base = await ctx.store();

@@ -10,7 +10,7 @@ import { deleteKeys, fillKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'l1-miss',
   description: 'withL1(store).get(key): L1 miss (GET + PTTL in one EVALSHA, then insert)',
-  adapters: ['ioredis'],
+  adapters: ['ioredis', 'node-redis'],
   baseline: 'raw-ioredis-get',
   async setup(ctx) {
     const base = await ctx.store();

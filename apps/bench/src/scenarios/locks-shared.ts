@@ -18,7 +18,7 @@ export function ours(contended: boolean): Scenario {
     description: contended
       ? '@raptorflow/locks acquire + release, 8 resources (64 in flight contend), wait with backoff + pub/sub wake-ups'
       : '@raptorflow/locks acquire + release (with fencing token), 10,000 resources, never contended',
-    adapters: ['memory', 'ioredis'],
+    adapters: ['memory', 'ioredis', 'node-redis'],
     baseline: contended ? 'locks-contended-redlock' : 'locks-redlock',
     async setup(ctx) {
       const { createLocks } = await import('@raptorflow/locks');

@@ -17,7 +17,7 @@ export function ourAlgorithm(algorithm: AlgorithmName): Scenario {
   return defineScenario({
     name: `ratelimit-${algorithm}`,
     description: `@raptorflow/ratelimit ${algorithm}: limiter.limit(id), 1,000 identifiers, never rejects`,
-    adapters: ['memory', 'ioredis'],
+    adapters: ['memory', 'ioredis', 'node-redis'],
     baseline: 'ratelimit-rlf',
     async setup(ctx) {
       const { createRateLimiter } = await import('@raptorflow/ratelimit');

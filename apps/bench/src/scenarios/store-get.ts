@@ -5,8 +5,8 @@ import { deleteKeys, fillKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'store-get',
   description: 'store.get(key): hit on one of 10,000 keys holding 100-byte strings',
-  adapters: ['memory', 'ioredis', 'upstash'],
-  baseline: 'raw-ioredis-get',
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash'],
+  baseline: { ioredis: 'raw-ioredis-get', 'node-redis': 'raw-node-redis-get' },
   async setup(ctx) {
     const store = await ctx.store();
     const { keys } = ctx.fixtures;

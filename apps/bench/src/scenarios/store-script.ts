@@ -24,8 +24,8 @@ export const FIXED_WINDOW: Script<number> = defineScript<number>({
 const scenario: Scenario = defineScenario({
   name: 'store-script',
   description: 'store.eval(fixed-window INCR+PEXPIRE script) on one of 10,000 open windows',
-  adapters: ['memory', 'ioredis', 'upstash'],
-  baseline: 'raw-ioredis-script',
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash'],
+  baseline: { ioredis: 'raw-ioredis-script', 'node-redis': 'raw-node-redis-script' },
   async setup(ctx) {
     const store = await ctx.store();
     const { keys } = ctx.fixtures;

@@ -5,8 +5,8 @@ import { deleteKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'store-set',
   description: 'store.set(key, value): 100-byte string on one of 10,000 keys, no TTL',
-  adapters: ['memory', 'ioredis', 'upstash'],
-  baseline: 'raw-ioredis-set',
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash'],
+  baseline: { ioredis: 'raw-ioredis-set', 'node-redis': 'raw-node-redis-set' },
   async setup(ctx) {
     const store = await ctx.store();
     const { keys, values } = ctx.fixtures;

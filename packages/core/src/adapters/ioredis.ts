@@ -7,6 +7,7 @@ import { optionError } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { type IoredisClient, isCluster, isIoredisClient } from './ioredis/client.js';
+import { watchDeadlines } from './ioredis/deadlines.js';
 import { ioredisDriver, pubsubNode, replyModeOf } from './ioredis/driver.js';
 import {
   type IoredisAdapterOptions,
@@ -63,6 +64,13 @@ export function ioredisAdapter(clientOrOptions?: IoredisClient | IoredisAdapterO
     openSubscriber: () => openSubscriber(client),
     subscriberDeadlineMs: options.socketTimeoutMs,
   });
+  if (!options.cluster) {
+    // Standalone: both deadlines kept by one timer instead of ioredis's timers per command.
+    const deadlines = watchDeadlines(client, options);
+    const close = driver.close;
+    // Stopped once closed: QUIT on a connection gone silent needs the watch to end it.
+    driver.close = () => close().finally(deadlines.stop);
+  }
   return createStore(checkDatabase(driver, client, options.db ?? 0));
 }
 
@@ -92,18 +100,22 @@ function checkUserClient(client: IoredisClient): void {
   }
 }
 
-/** ioredis options shared by standalone clients and Cluster nodes created by the adapter. */
-function baseOptions(o: ResolvedIoredisOptions): RedisOptions {
+/**
+ * ioredis options shared by standalone clients and Cluster nodes created by the adapter. A
+ * standalone client gets no `commandTimeout` or `socketTimeout`: `watchDeadlines` keeps both
+ * (same outcomes, no timer per command); Cluster nodes keep ioredis's own.
+ */
+function baseOptions(o: ResolvedIoredisOptions, timers: boolean): RedisOptions {
   return {
     // RESP2 on the wire: replies need no reshaping (ioredis 6 defaults to RESP3; 5 ignores this).
     protocol: 2,
     username: o.username,
     password: o.password,
     connectTimeout: o.connectTimeoutMs,
-    commandTimeout: o.commandTimeoutMs,
+    commandTimeout: timers ? o.commandTimeoutMs : undefined,
     // Silence while commands are in flight closes the socket, and `retryStrategy` reconnects:
     // the dead-connection detector (ioredis >= 5.3).
-    socketTimeout: o.socketTimeoutMs > 0 ? o.socketTimeoutMs : undefined,
+    socketTimeout: timers && o.socketTimeoutMs > 0 ? o.socketTimeoutMs : undefined,
     maxRetriesPerRequest: o.maxRetriesPerRequest,
     retryStrategy,
     enableAutoPipelining: o.autoPipelining,
@@ -114,7 +126,7 @@ function createClient(o: ResolvedIoredisOptions): IoredisClient {
   let client: IoredisClient;
   if (o.cluster) {
     client = new Cluster(o.cluster.nodes, {
-      redisOptions: baseOptions(o),
+      redisOptions: baseOptions(o, true),
       enableAutoPipelining: o.autoPipelining,
       clusterRetryStrategy: clusterRetryStrategy(o.maxRetriesPerRequest),
       // Bounded: a queued command fails instead of waiting forever for a slots refresh.
@@ -123,10 +135,10 @@ function createClient(o: ResolvedIoredisOptions): IoredisClient {
       slotsRefreshTimeout: o.connectTimeoutMs,
     }) as unknown as IoredisClient;
   } else if (o.url) {
-    client = new Redis(o.url, { ...baseOptions(o), db: o.db }) as unknown as IoredisClient;
+    client = new Redis(o.url, { ...baseOptions(o, false), db: o.db }) as unknown as IoredisClient;
   } else {
     client = new Redis({
-      ...baseOptions(o),
+      ...baseOptions(o, false),
       host: o.host ?? '127.0.0.1',
       port: o.port ?? 6379,
       db: o.db,

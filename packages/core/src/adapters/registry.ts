@@ -15,7 +15,7 @@ import { redisUrlProblem } from './ioredis/url-db.js';
 import type { MemoryAdapterOptions } from './memory.js';
 
 /** The name of an adapter in the registry, as `KV_ADAPTER` spells it. */
-export type KvAdapterName = 'memory' | 'ioredis' | 'upstash';
+export type KvAdapterName = 'memory' | 'ioredis' | 'node-redis' | 'upstash';
 
 /** What an entry's `create` builds a store from: the parts a URL-configured deployment has. */
 export interface KvAdapterSettings {
@@ -43,6 +43,12 @@ export interface KvAdapterVariant {
    * `upstash` (a REST `url` and `token`).
    */
   readonly server: KvServerKind;
+  /**
+   * `opt-in`: `storeMatrix` leaves this variant out unless a suite asks for it (`optIn`), so a
+   * second client library for the same server does not multiply every feature suite's run time;
+   * core's own suites opt in. @default 'default' (always in the matrix)
+   */
+  readonly matrix?: 'default' | 'opt-in' | undefined;
 }
 
 /** The kinds of server a variant talks to (see {@link KvAdapterVariant.server}). */
@@ -54,7 +60,11 @@ export interface KvAdapterEntry {
   readonly name: KvAdapterName;
   /** The package subpath that exports it; `undefined` for memory, which is in core's main entry. */
   readonly subpath: string | undefined;
-  /** URL schemes (with the colon) that choose this adapter in `kvFromEnv`; none for memory. */
+  /**
+   * URL schemes (with the colon) this adapter takes. In `kvFromEnv` a URL alone chooses the
+   * first adapter of the registry with its scheme (`redis://` is ioredis; node-redis takes it
+   * too, but only when `KV_ADAPTER=node-redis` chooses it). None for memory.
+   */
   readonly schemes: readonly string[];
   /** The environment variables `kvFromEnv` reads for it, with an example URL for messages. */
   readonly env:
@@ -91,33 +101,71 @@ const REDIS: KvCapabilities = Object.freeze({
 // the package resolves it from its own exports map.
 const IOREDIS_ENTRY = '@raptorflow/core/ioredis';
 
+const NODE_REDIS_ENTRY = '@raptorflow/core/node-redis';
+
 type IoredisModule = typeof import('./ioredis.js');
+type NodeRedisModule = typeof import('./node-redis.js');
 
 /**
- * Load the ioredis adapter. It resolves at run time, from node_modules: an app bundled without
- * ioredis (or with core inlined and no `@raptorflow/core` on disk) would otherwise crash with a
- * bare `ERR_MODULE_NOT_FOUND`; this says what to install instead, the cause attached.
- * `variable` is the setting that chose ioredis. `load` is replaceable for tests.
+ * Load a Node-only adapter module by its package subpath, at run time, from node_modules: an
+ * app bundled without the client library (or with core inlined and no `@raptorflow/core` on
+ * disk) would otherwise crash with a bare `ERR_MODULE_NOT_FOUND`; this says what to install
+ * instead, the cause attached.
+ */
+async function loadAdapterModule(
+  entry: string,
+  library: string,
+  factory: string,
+  variable: string,
+  load: () => Promise<unknown>,
+): Promise<unknown> {
+  try {
+    return await load();
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw new KvError(
+      'E_UNSUPPORTED',
+      `kvFromEnv: ${variable}: the ${library} adapter could not be loaded: install ${library} and keep ` +
+        `${entry} resolvable at run time (bundlers: mark @raptorflow/core and ${library} external ` +
+        `and ship both in node_modules), or build the store with ${factory} from ${entry}. ` +
+        `Cause: ${detail}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Load the ioredis adapter (see `loadAdapterModule`). `variable` is the setting that chose
+ * ioredis. `load` is replaceable for tests.
  */
 export async function loadIoredisAdapter(
   variable: string,
   load: () => Promise<unknown> = () => import(/* @vite-ignore */ /* webpackIgnore: true */ IOREDIS_ENTRY),
 ): Promise<IoredisModule> {
-  let loaded: unknown;
-  try {
-    loaded = await load();
-  } catch (cause) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
-    throw new KvError(
-      'E_UNSUPPORTED',
-      `kvFromEnv: ${variable}: the ioredis adapter could not be loaded: install ioredis and keep ` +
-        `${IOREDIS_ENTRY} resolvable at run time (bundlers: mark @raptorflow/core and ioredis external ` +
-        `and ship both in node_modules), or build the store with ioredisAdapter from ${IOREDIS_ENTRY}. ` +
-        `Cause: ${detail}`,
-      { cause },
-    );
-  }
-  return loaded as IoredisModule;
+  return (await loadAdapterModule(
+    IOREDIS_ENTRY,
+    'ioredis',
+    'ioredisAdapter',
+    variable,
+    load,
+  )) as IoredisModule;
+}
+
+/**
+ * Load the node-redis adapter, as {@link loadIoredisAdapter} loads ioredis's; the library to
+ * install is `redis` (node-redis 5).
+ */
+export async function loadNodeRedisAdapter(
+  variable: string,
+  load: () => Promise<unknown> = () => import(/* @vite-ignore */ /* webpackIgnore: true */ NODE_REDIS_ENTRY),
+): Promise<NodeRedisModule> {
+  return (await loadAdapterModule(
+    NODE_REDIS_ENTRY,
+    'redis',
+    'nodeRedisAdapter',
+    variable,
+    load,
+  )) as NodeRedisModule;
 }
 
 function need<T>(value: T | undefined, adapter: string, what: string): T {
@@ -163,6 +211,33 @@ const ioredis = {
   },
 } satisfies KvAdapterEntry;
 
+const nodeRedis = {
+  name: 'node-redis',
+  subpath: NODE_REDIS_ENTRY,
+  // Never chosen by a URL alone: ioredis comes first in the registry with the same schemes.
+  schemes: ['redis:', 'rediss:'],
+  env: { url: 'REDIS_URL', example: 'redis://host:port', urlProblem: redisUrlProblem },
+  variants: [
+    // Opt-in in storeMatrix: the same servers as ioredis through a second client; core's suites
+    // and any feature suite that asks run on it (every feature suite passed on it when it landed).
+    { name: 'node-redis', capabilities: REDIS, server: 'redis', matrix: 'opt-in' },
+    {
+      name: 'node-redis cluster',
+      capabilities: Object.freeze({ ...REDIS, cluster: true }),
+      server: 'cluster',
+      matrix: 'opt-in',
+    },
+  ],
+  async create(variant, settings) {
+    const { nodeRedisAdapter } = await loadNodeRedisAdapter(settings.chosenBy ?? 'node-redis');
+    if (variant === 'node-redis cluster') {
+      const nodes = need(settings.nodes, variant, 'nodes');
+      return nodeRedisAdapter({ cluster: { nodes: nodes.map((n) => ({ host: n.host, port: n.port })) } });
+    }
+    return nodeRedisAdapter({ url: need(settings.url, variant, 'a url') });
+  },
+} satisfies KvAdapterEntry;
+
 const upstash = {
   name: 'upstash',
   subpath: '@raptorflow/core/upstash',
@@ -193,6 +268,7 @@ const upstash = {
 const ENTRIES: { readonly [N in KvAdapterName]: KvAdapterEntry & { readonly name: N } } = {
   memory,
   ioredis,
+  'node-redis': nodeRedis,
   upstash,
 };
 

@@ -82,7 +82,8 @@ function parseBool(name: string, raw: string | undefined): boolean | undefined {
   throw invalid(name, `must be true or false, got "${raw.slice(0, 40)}"`);
 }
 
-type UrlKind = KvAdapterName;
+/** The adapter a URL alone chooses (the first with its scheme), and its scheme. */
+type UrlKind = { readonly adapter: KvAdapterName; readonly scheme: string };
 
 function urlKind(name: string, raw: string): UrlKind {
   let url: URL;
@@ -92,10 +93,11 @@ function urlKind(name: string, raw: string): UrlKind {
     throw invalid(name, 'is not a valid URL');
   }
   const entry = adapterForScheme(url.protocol);
-  if (entry !== undefined) return entry.name;
-  const known = KV_ADAPTERS.filter((e) => e.schemes.length > 0).map(
-    (e) => `${schemesOf(e.name)} (${e.name})`,
-  );
+  if (entry !== undefined) return { adapter: entry.name, scheme: url.protocol };
+  // Each scheme once, with the adapter a URL alone chooses (node-redis shares ioredis's).
+  const known = KV_ADAPTERS.filter(
+    (e) => e.schemes.length > 0 && e.schemes.every((s) => adapterForScheme(s) === e),
+  ).map((e) => `${schemesOf(e.name)} (${e.name})`);
   throw invalid(name, `must start with ${known.join('; ')}, got ${url.protocol}//`);
 }
 
@@ -150,7 +152,7 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
   } else {
     const first = URL_VARIABLES.find((n) => urls.has(n));
     if (first !== undefined) {
-      adapter = (urls.get(first) as { kind: UrlKind }).kind;
+      adapter = (urls.get(first) as { kind: UrlKind }).kind.adapter;
       chosenBy = first;
     } else if (production) {
       throw invalid(
@@ -166,7 +168,9 @@ export function planFromEnv(env: Record<string, string | undefined>): KvEnvPlan 
   let connect: string | undefined;
   const needs = adapterEntry(adapter).env;
   if (needs !== undefined) {
-    const name = URL_VARIABLES.find((n) => urls.get(n)?.kind === adapter);
+    // A URL whose scheme the adapter takes: `redis://` serves ioredis and node-redis alike.
+    const takes = adapterEntry(adapter).schemes;
+    const name = URL_VARIABLES.find((n) => takes.includes(urls.get(n)?.kind.scheme ?? ''));
     if (name === undefined) {
       // REDIS_URL is any adapter's; the other URL variables are named for this adapter's service.
       const wrong = URL_VARIABLES.find(

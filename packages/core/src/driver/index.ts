@@ -5,6 +5,8 @@
  * the event emitter layers publish on, and the less-used layer and command option types. Store
  * users import `@raptorflow/core`; no name is exported from both entries.
  */
+
+export { compileGlob, type GlobMatcher } from '../adapters/memory/glob.js';
 export { type MemoryDriver, memoryDriver } from '../adapters/memory.js';
 export {
   asDouble,

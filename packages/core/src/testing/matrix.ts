@@ -42,8 +42,14 @@ export type StoreMatrix = StoreMatrixEntry[] & {
 
 /** Options of {@link storeMatrix}. */
 export interface StoreMatrixOptions {
-  /** Only the entries with these names, in the matrix's order. @default every entry */
+  /** Only the entries with these names, in the matrix's order (opt-in variants included when named). @default every entry */
   only?: readonly string[] | undefined;
+  /**
+   * Registry variants marked `matrix: 'opt-in'` (node-redis, node-redis cluster) to add, by
+   * name, or `'all'`. Core's suites take them all; a feature suite adds them when its behaviour
+   * depends on the client library. @default none
+   */
+  optIn?: readonly string[] | 'all' | undefined;
   /**
    * Add layer entries (see {@link MATRIX_LAYERS}): `l1` is `withL1` (its pub/sub bus on a random
    * channel where the store has pub/sub) over memory, ioredis and ioredis cluster; `failover` is
@@ -102,8 +108,8 @@ async function layered(layer: MatrixLayer, store: KvStore): Promise<KvStore> {
 /**
  * The adapter matrix feature packages run their tests on: every variant of the adapter registry
  * (`KV_ADAPTERS`: memory, ioredis standalone, ioredis Cluster with 3 masters, Upstash through
- * the local REST server), on the servers of the vitest global setup (`inject('raptorflow')`),
- * and with `layers`, layer stacks over them.
+ * the local REST server; node-redis standalone and Cluster with `optIn`), on the servers of the
+ * vitest global setup (`inject('raptorflow')`), and with `layers`, layer stacks over them.
  *
  * ```ts
  * describe.each(storeMatrix({ layers: ['l1'] }))('$name', ({ create, capabilities }) => { ... });
@@ -128,7 +134,12 @@ export function storeMatrix(options: StoreMatrixOptions = {}): StoreMatrix {
     }
   }
   const all: Array<Omit<StoreMatrixEntry, 'create'> & { make: () => Promise<KvStore> }> = [];
+  const only = options.only;
+  const optIn = options.optIn;
+  const wanted = (name: string): boolean =>
+    optIn === 'all' || optIn?.includes(name) === true || only?.includes(name) === true;
   for (const { variant, make } of variants.values()) {
+    if (variant.matrix === 'opt-in' && !wanted(variant.name)) continue;
     // The registry's capabilities are the defaults'; a memory store's value limit is an option.
     const limit = variant.name === 'memory' ? memory.maxValueBytes : undefined;
     const capabilities =
@@ -147,7 +158,6 @@ export function storeMatrix(options: StoreMatrixOptions = {}): StoreMatrix {
       });
     }
   }
-  const only = options.only;
   const entries = all
     .filter((e) => only === undefined || only.includes(e.name))
     .map(

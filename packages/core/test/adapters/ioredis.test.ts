@@ -325,6 +325,21 @@ describe('ioredis adapter: failures', () => {
     }
   });
 
+  it('closes over a connection that went silent with a command in flight', async () => {
+    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
+    try {
+      const store = ioredisAdapter({ host: proxy.host, port: proxy.port, socketTimeoutMs: 300 });
+      await store.set('silent-close', '1');
+      expect(proxy.stallOpen()).toBe(1);
+      const pending = store.get('silent-close').catch((error: unknown) => error);
+      // Closing waits for the call in flight; the silent-connection watch ends it.
+      await store.close();
+      expect(await pending).toMatchObject({ name: 'KvError' });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('maps server errors through fromReplyError', async () => {
     const store = ownStore();
     await store.set('wt', 'x');

@@ -19,7 +19,7 @@ import type { KvStore } from '../../src/types.js';
 
 const HOUR = 3_600_000;
 
-describe.each(storeMatrix())('primitive scripts on $name', ({ create }) => {
+describe.each(storeMatrix({ optIn: 'all' }))('primitive scripts on $name', ({ create }) => {
   async function store(): Promise<KvStore> {
     return (await create()).namespace(randomPrefix());
   }

@@ -106,8 +106,62 @@ export function prepareCommand(value: unknown, scripts: ScriptShaMap): PreparedC
     };
   } else if (name === 'SCRIPT' && sub === 'EXISTS') {
     for (let i = 2; i < argv.length; i++) argv[i] = scripts.toRedis(argv[i] as string);
+  } else if (name === 'SCAN' && argv.slice(2).some((a) => a.toUpperCase() === 'WITHTYPE')) {
+    return scanWithType(argv);
+  } else if (name === 'COPY' && argv.length >= 3 && argv[1] === argv[2] && !hasDbOption(argv)) {
+    // Redis 7.0 answers "ERR source and destination objects are the same"; Upstash answers 0
+    // (nothing copied). A PING keeps the command's place in a pipeline or transaction.
+    return { argv: ['PING'], fixReply: () => 0 };
   }
   return { argv };
+}
+
+function hasDbOption(argv: string[]): boolean {
+  return argv.slice(3).some((a) => a.toUpperCase() === 'DB');
+}
+
+/**
+ * `SCAN cursor [MATCH p] [COUNT n] [TYPE t] WITHTYPE`, Upstash's extension: the keys come back
+ * as `[cursor, [key, type, key, type, …]]`. One script runs the SCAN (the same cursor, the other
+ * options as given) and TYPE on each key it returns, so the pairs are read at one instant and
+ * the command stays one entry in a pipeline or transaction.
+ */
+const SCAN_WITH_TYPE = `local r = redis.call('SCAN', unpack(ARGV))
+local out = {}
+for _, key in ipairs(r[2]) do
+  out[#out + 1] = key
+  out[#out + 1] = redis.call('TYPE', key)['ok']
+end
+return { r[1], out }`;
+
+function scanWithType(argv: string[]): PreparedCommand {
+  const args = argv.slice(1).filter((a, i) => i === 0 || a.toUpperCase() !== 'WITHTYPE');
+  return { argv: ['EVAL', SCAN_WITH_TYPE, '0', ...args] };
+}
+
+/**
+ * A path-style call, as Upstash's docs show it: `GET /set/foo/bar/EX/100`, each path segment one
+ * argument (percent-decoded); a non-empty request body is appended as the last argument, then
+ * every query parameter but `_token` as a name and a value (`?EX=100` adds `EX`, `100`).
+ */
+export function pathCommand(path: string, query: URLSearchParams, body: Buffer): string[] {
+  const argv = path
+    .split('/')
+    .filter((segment) => segment.length > 0)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new RequestError(400, `ERR the path segment "${segment}" is not valid percent-encoding`);
+      }
+    });
+  if (body.length > 0) argv.push(body.toString('utf8'));
+  for (const [name, value] of query) {
+    if (name === '_token') continue;
+    argv.push(name);
+    if (value !== '') argv.push(value);
+  }
+  return argv;
 }
 
 /**

@@ -2,7 +2,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RedisReply, RedisReplyError, RespPool } from '../resp-connection.js';
-import { encodeEntry, encodeReply, type PreparedCommand, prepareCommand, RequestError } from './protocol.js';
+import {
+  encodeEntry,
+  encodeReply,
+  type PreparedCommand,
+  pathCommand,
+  prepareCommand,
+  RequestError,
+} from './protocol.js';
 import { ScriptShaMap } from './scripts.js';
 import { openSubscription } from './sse.js';
 
@@ -14,7 +21,10 @@ export interface UpstashServerOptions {
   port?: number;
   /** Address to bind. @default '127.0.0.1' */
   host?: string;
-  /** Bearer token clients must send. @default a random 32-hex-digit token */
+  /**
+   * Bearer token clients must send (`Authorization: Bearer <token>`, or `?_token=<token>` on the
+   * URL as Upstash also accepts). @default a random 32-hex-digit token
+   */
   token?: string;
   /** Largest request body accepted, in bytes; larger bodies get 413. @default 10 MiB */
   maxBodyBytes?: number;
@@ -84,17 +94,39 @@ function parseCommandList(value: unknown, scripts: ScriptShaMap): PreparedComman
   return value.map((entry) => prepareCommand(entry, scripts));
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length));
+function tokenMatches(header: string | undefined, query: string | null, token: string): boolean {
+  const text = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : header ? undefined : query;
+  if (text === undefined || text === null) return false;
+  const given = Buffer.from(text);
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** Paths of the JSON-body endpoints; any other path is a path-style command. */
+const SSE_PREFIXES = ['/subscribe/', '/psubscribe/'];
+
+/**
+ * Which commands write, from the server's own `COMMAND` table (flag `write`), read once. Scripts
+ * and functions count as writes unless they are the `_RO` forms: the server cannot see inside.
+ */
+async function loadWriteCommands(pool: RespPool): Promise<Set<string>> {
+  const [table] = await (await pool.acquire()).send([['COMMAND']]);
+  const writes = new Set(['EVAL', 'EVALSHA', 'FCALL']);
+  if (!Array.isArray(table)) return writes;
+  for (const entry of table) {
+    if (!Array.isArray(entry) || !Buffer.isBuffer(entry[0]) || !Array.isArray(entry[2])) continue;
+    if (entry[2].some((flag) => Buffer.isBuffer(flag) && flag.toString() === 'write'))
+      writes.add(entry[0].toString().toUpperCase());
+  }
+  return writes;
+}
+
 /**
  * Start an HTTP server that speaks the Upstash Redis REST protocol in front of a real
- * redis-server: `POST /`, `/pipeline`, `/multi-exec`, and `/subscribe/<channel>` and
- * `/psubscribe/<pattern>` as server-sent events. For tests and local development; Node only.
+ * redis-server: `POST /`, `/pipeline`, `/multi-exec`, `/subscribe/<channel>` and
+ * `/psubscribe/<pattern>` as server-sent events, and path-style commands (`GET /get/foo`,
+ * `POST /set/foo/bar`). Upstash's own behaviours are copied: an `upstash-sync-token` that grows
+ * after writes, `SCAN … WITHTYPE`, `COPY k k` answering 0. For tests and local development; Node only.
  */
 export async function startUpstashServer(options: UpstashServerOptions): Promise<UpstashServer> {
   const redis = new URL(options.redisUrl);
@@ -106,6 +138,20 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   const pool = new RespPool(redisHost, redisPort, options.poolSize ?? 4);
   const scripts = new ScriptShaMap();
   const streams = new Set<() => void>();
+  // Read-your-writes: the `upstash-sync-token` answered on every response. It counts the write
+  // commands this server has run, so it grows after every write and only then; a client sends
+  // back the last one it saw. One redis-server has no replica to wait for, so a token is never
+  // waited on: every read already sees every acknowledged write.
+  let writesRun = 0;
+  let writeCommands: Promise<Set<string>> | undefined;
+  async function countWrites(commands: PreparedCommand[]): Promise<void> {
+    writeCommands ??= loadWriteCommands(pool).catch((error: unknown) => {
+      writeCommands = undefined;
+      throw error;
+    });
+    const writes = await writeCommands;
+    for (const c of commands) if (c.refused === undefined && writes.has(c.argv[0] as string)) writesRun++;
+  }
 
   /** Send the commands that may reach Redis on one connection; refused ones get their error in place. */
   async function run(commands: PreparedCommand[]): Promise<RedisReply[]> {
@@ -140,21 +186,29 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') {
-      sendJson(res, 405, { error: `ERR method ${req.method} is not allowed` });
+    const url = new URL(req.url ?? '/', 'http://local');
+    const rawPath = url.pathname;
+    const path = rawPath.replace(/\/+$/, '');
+    const jsonEndpoint = path === '' || path === '/pipeline' || path === '/multi-exec';
+    const sse = SSE_PREFIXES.some((prefix) => path.startsWith(prefix));
+    // POST everywhere; GET and PUT too for path-style commands (`GET /get/foo`), as Upstash.
+    const allowed =
+      req.method === 'POST' || (!jsonEndpoint && !sse && (req.method === 'GET' || req.method === 'PUT'));
+    if (!allowed) {
+      req.resume();
+      res.setHeader('Allow', jsonEndpoint || sse ? 'POST' : 'GET, POST, PUT');
+      sendJson(res, 405, { error: `ERR method ${req.method} is not allowed on ${rawPath}` });
       return;
     }
-    if (!tokenMatches(req.headers.authorization, token)) {
+    if (!tokenMatches(req.headers.authorization, url.searchParams.get('_token'), token)) {
       req.resume();
       sendJson(res, 401, { error: 'Unauthorized' });
       return;
     }
     const base64 = String(req.headers['upstash-encoding'] ?? '').toLowerCase() === 'base64';
-    const rawPath = (req.url ?? '/').split('?')[0] as string;
-    const path = rawPath.replace(/\/+$/, '');
-    res.setHeader('upstash-sync-token', '0');
+    res.setHeader('upstash-sync-token', String(writesRun));
 
-    if (path.startsWith('/subscribe/') || path.startsWith('/psubscribe/')) {
+    if (sse) {
       req.resume();
       const pattern = path.startsWith('/psubscribe/');
       const raw = path.slice(pattern ? '/psubscribe/'.length : '/subscribe/'.length);
@@ -168,28 +222,28 @@ export async function startUpstashServer(options: UpstashServerOptions): Promise
       return;
     }
 
-    const body = parseJson(await readBody(req, limit));
-    if (path === '') {
-      const [reply] = await run([prepareCommand(body, scripts)]);
+    const raw = await readBody(req, limit);
+    if (path === '' || !jsonEndpoint) {
+      const command = prepareCommand(
+        jsonEndpoint ? parseJson(raw) : pathCommand(path, url.searchParams, raw),
+        scripts,
+      );
+      const [reply] = await run([command]);
+      await countWrites([command]);
+      res.setHeader('upstash-sync-token', String(writesRun));
       if (reply instanceof RedisReplyError) sendJson(res, 400, { error: reply.message });
       else sendJson(res, 200, { result: encodeReply(reply as RedisReply, base64) });
-    } else if (path === '/pipeline') {
-      const replies = await run(parseCommandList(body, scripts));
-      sendJson(
-        res,
-        200,
-        replies.map((r) => encodeEntry(r, base64)),
-      );
-    } else if (path === '/multi-exec') {
-      const replies = await runTransaction(parseCommandList(body, scripts));
-      sendJson(
-        res,
-        200,
-        replies.map((r) => encodeEntry(r, base64)),
-      );
-    } else {
-      sendJson(res, 404, { error: `ERR unknown path ${rawPath}` });
+      return;
     }
+    const commands = parseCommandList(parseJson(raw), scripts);
+    const replies = path === '/pipeline' ? await run(commands) : await runTransaction(commands);
+    await countWrites(commands);
+    res.setHeader('upstash-sync-token', String(writesRun));
+    sendJson(
+      res,
+      200,
+      replies.map((r) => encodeEntry(r, base64)),
+    );
   }
 
   const server = createServer((req, res) => {

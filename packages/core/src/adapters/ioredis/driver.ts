@@ -10,10 +10,11 @@ import type {
 } from '../../driver.js';
 import { KvError } from '../../errors.js';
 import { ScriptLoader } from '../../script-loader.js';
+import { Subscriber } from '../shared/subscriber.js';
 import { type IoredisClient, type IoredisCluster, isCluster } from './client.js';
 import { mergeParts, type SlotPart, sameSlot, slotOf, splitBySlot } from './cluster.js';
 import { ADAPTER, mapError } from './errors.js';
-import { Subscriber } from './pubsub.js';
+import { ioredisSubscriberConnection } from './pubsub.js';
 import { normaliseReply, type ReplyMode } from './resp3.js';
 
 /** Settings of {@link ioredisDriver}. */
@@ -305,7 +306,12 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
         .then(undefined, fail);
     },
     subscribe(channels, handler, events) {
-      subscriber ??= new Subscriber(settings.openSubscriber, settings.subscriberDeadlineMs);
+      subscriber ??= new Subscriber({
+        open: (hooks) => ioredisSubscriberConnection(settings.openSubscriber, hooks),
+        mapError: (error) => mapError(error, false),
+        adapter: ADAPTER,
+        deadlineMs: settings.subscriberDeadlineMs,
+      });
       return subscriber.subscribe(channels, handler, events);
     },
     // The store's guard (see `closable`) refuses new calls and runs this once; `closed` only

@@ -19,7 +19,8 @@ const CONNECTION_TEXTS = [
   'Socket timeout',
 ];
 
-const CONNECTION_CODES = new Set([
+/** Node socket error codes that mean the server cannot be reached (shared by the Redis adapters). */
+export const CONNECTION_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',

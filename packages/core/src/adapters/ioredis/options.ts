@@ -37,7 +37,11 @@ export interface IoredisAdapterOptions {
    * and script-free. @default false
    */
   autoPipelining?: boolean | undefined;
-  /** A command without a reply after this many ms fails with `E_TIMEOUT` (its effect is unknown). @default 10000 */
+  /**
+   * A command without a reply after this many ms fails with `E_TIMEOUT` (its effect is unknown).
+   * On a standalone server it is met between 1x and 1.5x this (one timer watches every command
+   * in flight, see `deadlines.ts`); on a Cluster it is ioredis's `commandTimeout`. @default 10000
+   */
   commandTimeoutMs?: number | undefined;
   /**
    * A connection with commands in flight that receives nothing for this many ms is dead: it is
@@ -47,8 +51,9 @@ export interface IoredisAdapterOptions {
    * connection by ioredis (or fail with `E_CONNECTION`): one that had reached Redis may run
    * twice. A healthy connection blocked behind one command slower than this (a long script, a
    * huge DEL) is closed too: keep it above your slowest command. TCP keep-alive cannot do this
-   * job (a stuck relay's kernel still answers the probes). ioredis `socketTimeout` (>= 5.3);
-   * `0` turns it off. @default 2000
+   * job (a stuck relay's kernel still answers the probes). Standalone: the oldest command in
+   * flight waiting this long (the same timer as `commandTimeoutMs`); Cluster: ioredis
+   * `socketTimeout` (>= 5.3). `0` turns it off. @default 2000
    */
   socketTimeoutMs?: number | undefined;
   /** Give up on one connection attempt after this many ms. @default 3000 */
@@ -75,54 +80,84 @@ const node = z.object({
   port: z.number().int().min(1).max(65535),
 });
 
+/** The connection settings every Redis adapter created from options shares (ioredis, node-redis), with their defaults. */
+const redisConnectionShape = {
+  url: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  db: z.number().int().min(0).max(MAX_DB).optional(),
+  cluster: z.object({ nodes: z.array(node).min(1) }).optional(),
+  commandTimeoutMs: z.number().int().positive().default(10_000),
+  socketTimeoutMs: z.number().int().min(0).default(2_000),
+  connectTimeoutMs: z.number().int().positive().default(3_000),
+  maxRetriesPerRequest: z.number().int().min(0).default(1),
+};
+
+/** The checks across fields of the connection settings: url vs host/port vs cluster, and the database. */
+function refineRedisConnection(
+  o: {
+    url?: string | undefined;
+    host?: string | undefined;
+    port?: number | undefined;
+    db?: number | undefined;
+    cluster?: unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const fromUrl = o.url === undefined ? undefined : redisUrlDatabase(o.url);
+  if (typeof fromUrl === 'string') {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: fromUrl });
+  } else if (fromUrl !== undefined && o.db !== undefined && o.db !== fromUrl) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['db'],
+      message: `is ${o.db} but the url selects database ${fromUrl}`,
+    });
+  }
+  if (o.url !== undefined && (o.host !== undefined || o.port !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['url'], message: 'give either url or host/port, not both' });
+  }
+  if (o.cluster !== undefined && (o.url !== undefined || o.host !== undefined || o.port !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'give either cluster or url/host/port' });
+  }
+  if (o.cluster !== undefined && o.db !== undefined && o.db !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['db'], message: 'a Redis Cluster has only db 0' });
+  }
+}
+
 /** The zod schema of {@link IoredisAdapterOptions}. */
 export const ioredisOptionsSchema: z.ZodType<ResolvedIoredisOptions, IoredisAdapterOptions> = z
-  .object({
-    url: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
-      .optional(),
-    host: z.string().min(1).optional(),
-    port: z.number().int().min(1).max(65535).optional(),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    db: z.number().int().min(0).max(MAX_DB).optional(),
-    cluster: z.object({ nodes: z.array(node).min(1) }).optional(),
-    autoPipelining: z.boolean().default(false),
-    commandTimeoutMs: z.number().int().positive().default(10_000),
-    socketTimeoutMs: z.number().int().min(0).default(2_000),
-    connectTimeoutMs: z.number().int().positive().default(3_000),
-    maxRetriesPerRequest: z.number().int().min(0).default(1),
-  })
+  .object({ ...redisConnectionShape, autoPipelining: z.boolean().default(false) })
   .strict()
-  .superRefine((o, ctx) => {
-    const fromUrl = o.url === undefined ? undefined : redisUrlDatabase(o.url);
-    if (typeof fromUrl === 'string') {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: fromUrl });
-    } else if (fromUrl !== undefined && o.db !== undefined && o.db !== fromUrl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['db'],
-        message: `is ${o.db} but the url selects database ${fromUrl}`,
-      });
-    }
-    if (o.url !== undefined && (o.host !== undefined || o.port !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give either url or host/port, not both' });
-    }
-    if (o.cluster !== undefined && (o.url !== undefined || o.host !== undefined || o.port !== undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['cluster'], message: 'give either cluster or url/host/port' });
-    }
-    if (o.cluster !== undefined && o.db !== undefined && o.db !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['db'], message: 'a Redis Cluster has only db 0' });
-    }
-  });
+  .superRefine(refineRedisConnection);
+
+/** The connection options every Redis adapter created from options takes (ioredis's without `autoPipelining`). */
+export type RedisConnectionOptions = Omit<IoredisAdapterOptions, 'autoPipelining'>;
+
+/** {@link RedisConnectionOptions} after validation, with defaults filled in. */
+export type ResolvedRedisConnectionOptions = Omit<ResolvedIoredisOptions, 'autoPipelining'>;
+
+/** The zod schema of {@link RedisConnectionOptions} (node-redis's options). */
+export const redisConnectionOptionsSchema: z.ZodType<ResolvedRedisConnectionOptions, RedisConnectionOptions> =
+  z.object(redisConnectionShape).strict().superRefine(refineRedisConnection);
+
+/** The database a validated `url` selects, filled into `db` (the client then never parses it). */
+export function withUrlDatabase<T extends { url?: string | undefined; db?: number | undefined }>(
+  options: T,
+): T {
+  const fromUrl = options.url === undefined ? undefined : redisUrlDatabase(options.url);
+  return typeof fromUrl === 'number' ? { ...options, db: fromUrl } : options;
+}
 
 /** Validate options once; a bad one is `E_INVALID_OPTIONS` naming the field. */
 export function parseIoredisOptions(input: unknown): ResolvedIoredisOptions {
-  const options = parseOptions('ioredisAdapter', ioredisOptionsSchema, input);
-  const fromUrl = options.url === undefined ? undefined : redisUrlDatabase(options.url);
-  // Passed to ioredis as a number, so it never parses the URL's database itself.
-  return typeof fromUrl === 'number' ? { ...options, db: fromUrl } : options;
+  // The database goes to ioredis as a number, so it never parses the URL's database itself.
+  return withUrlDatabase(parseOptions('ioredisAdapter', ioredisOptionsSchema, input));
 }
 
 /** Reconnect forever with a capped backoff: the store recovers when Redis comes back. */

@@ -1,0 +1,12 @@
+import { defineScenario, type Scenario } from '../types.js';
+import { llmCacheScenario, SIZES } from './llm-cache-shared.js';
+
+/** baseline: cosine scan of all 100k stored vectors in process + guards (no index), per lookup. Inputs: llm-cache-shared.ts. */
+const scenario: Scenario = defineScenario({
+  name: 'llm-cache-brute-force-100k',
+  description: 'baseline: cosine scan of all 100k stored vectors in process + guards (no index), per lookup',
+  adapters: ['memory', 'ioredis'],
+  setup: (ctx) => llmCacheScenario(ctx, 'brute-force', SIZES['100k']),
+});
+
+export default scenario;

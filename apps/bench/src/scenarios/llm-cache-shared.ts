@@ -1,0 +1,273 @@
+import type { ScenarioContext, ScenarioInstance } from '../types.js';
+
+/*
+ * Inputs of the llm-cache scenarios, built in setup (never in `op`): N stored prompts made from
+ * word lists, a reworded query per stored prompt (semantic hits), and queries on other words
+ * (semantic misses: the lookup compares its full candidate budget and finds nothing).
+ */
+const VERBS = [
+  'configure',
+  'debug',
+  'install',
+  'profile',
+  'migrate',
+  'secure',
+  'deploy',
+  'monitor',
+  'benchmark',
+  'document',
+];
+const THINGS = [
+  'router',
+  'database',
+  'queue',
+  'scheduler',
+  'webhook',
+  'cluster',
+  'parser',
+  'compiler',
+  'cache',
+  'gateway',
+  'firewall',
+  'indexer',
+  'crawler',
+  'renderer',
+  'tokenizer',
+  'logger',
+  'mailer',
+  'uploader',
+  'resolver',
+  'balancer',
+];
+const PARTS = [
+  'timeouts',
+  'retries',
+  'headers',
+  'schemas',
+  'permissions',
+  'metrics',
+  'backups',
+  'replicas',
+  'shards',
+  'sessions',
+  'quotas',
+  'alerts',
+  'migrations',
+  'secrets',
+  'plugins',
+  'workers',
+  'buffers',
+  'streams',
+  'indexes',
+  'snapshots',
+];
+const LANGS = [
+  'Python',
+  'Rust',
+  'Go',
+  'Java',
+  'Kotlin',
+  'Ruby',
+  'Elixir',
+  'Haskell',
+  'Scala',
+  'Swift',
+  'Erlang',
+  'Clojure',
+  'Zig',
+  'Nim',
+  'Dart',
+  'Julia',
+  'Perl',
+  'Lua',
+  'OCaml',
+  'Crystal',
+];
+const OTHER = [
+  'penguins',
+  'glaciers',
+  'violins',
+  'orchards',
+  'lighthouses',
+  'volcanoes',
+  'tapestries',
+  'meadows',
+];
+
+const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
+
+/** The i-th stored prompt: distinct for i below 40,000 (10 × 20 × 20 × 10 combinations). */
+export function storedPrompt(i: number): string {
+  const lang = at(LANGS, Math.floor(i / 4000));
+  return `How do I ${at(VERBS, i)} the ${at(THINGS, Math.floor(i / 10))} ${at(PARTS, Math.floor(i / 200))} in ${lang} ${Math.floor(i / 40_000) || ''}?`.replace(
+    ' ?',
+    '?',
+  );
+}
+
+/** A rewording of stored prompt i (same content words, other scaffolding). */
+export function rewordedPrompt(i: number): string {
+  return storedPrompt(i).replace(/^How do I (\w+) the /, 'What is the way to $1 a ');
+}
+
+/** A prompt on none of the stored words. */
+export function unrelatedPrompt(i: number): string {
+  return `Why do ${at(OTHER, i)} look ${at(['blue', 'tall', 'quiet', 'old'], Math.floor(i / 8))} at ${at(['dawn', 'noon', 'dusk'], Math.floor(i / 32))}?`;
+}
+
+const request = (content: string) => ({
+  model: 'gpt-4o-mini',
+  messages: [{ role: 'user', content }],
+  params: { temperature: 0 },
+});
+
+/** Entries per partition of a scenario size. */
+export const SIZES = { '1k': 1000, '10k': 10_000, '100k': 100_000 } as const;
+export type Size = keyof typeof SIZES;
+export type LlmOp = 'exact-hit' | 'semantic-hit' | 'semantic-miss' | 'brute-force';
+
+const QUERIES = 1000;
+
+/**
+ * Fill one partition with `entries` prompts, then time one kind of lookup. Notes report what
+ * the timed numbers do not show: candidates examined per lookup, memory per entry (Redis
+ * MEMORY USAGE of the partition's keys), and how often the index found what a full scan finds.
+ */
+export async function llmCacheScenario(
+  ctx: ScenarioContext,
+  op: LlmOp,
+  entries: number,
+): Promise<ScenarioInstance> {
+  const { createLlmCache, hashingEmbedder, analyse, guardFailure } = await import('@raptorflow/llm-cache');
+  const { featureEvents } = await import('@raptorflow/core/kit');
+  const root = await ctx.store();
+  const prefix = `${ctx.fixtures.prefix}llm:`;
+  const store = root.namespace(prefix);
+  const llm = createLlmCache({ store, semantic: { maxEntries: entries + 1 } });
+  const embedder = hashingEmbedder();
+  const threshold = embedder.threshold ?? 0.5;
+  const stored: string[] = Array.from({ length: entries }, (_, i) => storedPrompt(i));
+  for (let i = 0; i < entries; i += 200) {
+    await Promise.all(
+      stored
+        .slice(i, i + 200)
+        .map((p, j) =>
+          llm.set(request(p), `answer ${i + j}`, { usage: { inputTokens: 20, outputTokens: 200 } }),
+        ),
+    );
+  }
+  const picks = Array.from({ length: QUERIES }, (_, i) => (i * 7919) % entries);
+  const prompts =
+    op === 'exact-hit'
+      ? picks.map((i) => stored[i] as string)
+      : op === 'semantic-miss'
+        ? picks.map((_, i) => unrelatedPrompt(i))
+        : picks.map((i) => rewordedPrompt(i));
+  const requests = prompts.map(request);
+  const notes: string[] = [];
+
+  // Untimed sample: candidates examined (from the events), hits, and the brute-force answer.
+  const vectors = (await embedder.embed(stored)) as Float64Array[];
+  const texts = stored.map((t) => analyse(t));
+  const scan = (query: Float64Array, text: string): boolean => {
+    const mine = analyse(text);
+    const scored: [number, number][] = [];
+    for (let j = 0; j < vectors.length; j++) {
+      const v = vectors[j] as Float64Array;
+      let dot = 0;
+      for (let k = 0; k < v.length; k++) dot += (v[k] as number) * (query[k] as number);
+      if (dot >= threshold) scored.push([dot, j]);
+    }
+    scored.sort((a, b) => b[0] - a[0]);
+    return scored
+      .slice(0, 4)
+      .some(([, j]) => guardFailure(mine, texts[j] as ReturnType<typeof analyse>) === undefined);
+  };
+  if (op !== 'brute-force') {
+    let examined = 0;
+    let lookups = 0;
+    const off = featureEvents(root).on('operation', (e) => {
+      if (e.feature === 'llm-cache' && typeof e.detail?.examined === 'number') {
+        examined += e.detail.examined as number;
+        lookups++;
+      }
+    });
+    let hits = 0;
+    let scanHits = 0;
+    let agree = 0;
+    const sample = Math.min(100, requests.length);
+    for (let i = 0; i < sample; i++) {
+      const hit = await llm.get(requests[i] as ReturnType<typeof request>);
+      const [q] = (await embedder.embed([prompts[i] as string])) as Float64Array[];
+      const full = scan(q as Float64Array, prompts[i] as string);
+      if (hit) hits++;
+      if (full) scanHits++;
+      if (Boolean(hit) === full || hit?.stage === 'exact') agree++;
+    }
+    off();
+    notes.push(
+      `${entries} entries: ${lookups ? (examined / lookups).toFixed(1) : 'n/a'} vectors examined per semantic lookup; ` +
+        `sample of ${sample}: ${hits} hits, full scan ${scanHits} hits, same decision ${agree}`,
+    );
+  }
+  if (ctx.redis) {
+    const { Redis } = await import('ioredis');
+    const client = new Redis(ctx.redis.url);
+    try {
+      let partition = 0;
+      let exact = 0;
+      let exactKeys = 0;
+      let sampled = 0;
+      let cursor = '0';
+      // Every partition key, and the first 200 exact-tier keys (scaled to all of them).
+      for (let n = 0; n < 10_000; n++) {
+        const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        for (const key of keys) {
+          const isPartition = key.includes(':{default:');
+          if (!isPartition) exactKeys++;
+          if (!isPartition && sampled >= 200) continue;
+          const bytes = Number((await client.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+          if (isPartition) partition += bytes;
+          else {
+            exact += bytes;
+            sampled++;
+          }
+        }
+        cursor = next;
+        if (cursor === '0') break;
+      }
+      exact = sampled ? (exact / sampled) * exactKeys : 0;
+      notes.push(
+        `memory per entry (Redis MEMORY USAGE): semantic partition ${(partition / entries).toFixed(0)} B, exact tier ${(exact / entries).toFixed(0)} B`,
+      );
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  const teardown = async (): Promise<void> => {
+    await llm.close();
+    if (ctx.redis) {
+      const { deleteUnder } = await import('./cache-shared.js');
+      await deleteUnder(ctx.redis, prefix);
+    }
+  };
+  if (op === 'brute-force') {
+    // The same vectors scanned in process, every lookup: embed the query, cosine against all
+    // of them, guards on the closest four (the index's topK). No store round trip at all.
+    return {
+      op: async (i) => {
+        const prompt = prompts[i % QUERIES] as string;
+        const [q] = (await embedder.embed([prompt])) as Float64Array[];
+        return scan(q as Float64Array, prompt);
+      },
+      teardown,
+      notes: () => notes,
+    };
+  }
+  return {
+    op: (i) => llm.get(requests[i % QUERIES] as ReturnType<typeof request>),
+    teardown,
+    notes: () => notes,
+  };
+}

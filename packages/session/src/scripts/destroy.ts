@@ -1,0 +1,29 @@
+import { defineScript, type Reply, type Script } from '@raptorflow/core';
+
+/**
+ * Delete a session and its index entry.
+ *
+ * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (see `GET`).
+ * - ARGV[1]: the session id.
+ * - Reply: 1 when a session was deleted, else 0.
+ */
+const LUA = `local h = redis.call('HGET', KEYS[1], 'h')
+if not h then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2] .. h, ARGV[1])
+return 1`;
+
+/** The destroy script; see the Lua above. */
+export const DESTROY: Script<boolean> = defineScript({
+  name: 'session-destroy',
+  keys: 2,
+  lua: LUA,
+  twin: (ctx, keys, args) => {
+    const h = ctx.call('HGET', keys[0] as string, 'h');
+    if (h === null) return 0;
+    ctx.call('DEL', keys[0] as string);
+    ctx.call('ZREM', (keys[1] as string) + String(h), args[0] as string);
+    return 1;
+  },
+  parse: (reply: Reply) => Number(reply) === 1,
+});

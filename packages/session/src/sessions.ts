@@ -1,0 +1,395 @@
+import type { KvStore } from '@raptorflow/core';
+import {
+  describeValue,
+  featureKeyspace,
+  invalidArgument,
+  isStoreFailure,
+  optionError,
+  parseDuration,
+  resolvePolicy,
+} from '@raptorflow/core/kit';
+import type { z } from 'zod';
+import { decodeData, encodeData, validate } from './data.js';
+import {
+  emitOperation,
+  FEATURE,
+  type FeatureHub,
+  featureHub,
+  operationStart,
+  type SessionOperation,
+} from './events.js';
+import { type ClientFingerprint, fingerprintHash } from './fingerprint.js';
+import { sessionKeyLayout } from './keys.js';
+import { parseSessionsOptions, type SessionData, type SessionsOptions } from './options.js';
+import {
+  CREATE,
+  DESTROY,
+  EXTEND,
+  encodeCreateArgs,
+  encodeGetArgs,
+  encodeUpdateArgs,
+  GET,
+  LIST,
+  REVOKE_ALL,
+  ROTATE,
+  type SessionRecord,
+  UPDATE,
+} from './scripts/index.js';
+import { newToken, tokenTag } from './token.js';
+
+/** A session as `get` returns it. */
+export interface Session<D extends SessionData = SessionData> {
+  /** The session's id in the store: SHA-256 of its token, hex. Safe to show and log. */
+  readonly id: string;
+  readonly userId: string;
+  readonly workspaceId: string | undefined;
+  /** Its data. */
+  readonly data: D;
+  /** Creation, last touch, expiry unless touched, and the absolute cap: ms on the store's clock. */
+  readonly createdAt: number;
+  readonly touchedAt: number;
+  readonly expiresAt: number;
+  readonly absoluteExpiresAt: number;
+  /** This read slid the expiry (a middleware then re-sends the cookie with the new expiry). */
+  readonly touched: boolean;
+  /** The presented fingerprint differs from the session's (policy `flag`). */
+  readonly fingerprintMismatch: boolean;
+}
+
+/** A session in a user's list (no token: the store does not have it). */
+export type SessionInfo<D extends SessionData = SessionData> = Omit<
+  Session<D>,
+  'touched' | 'fingerprintMismatch'
+>;
+
+/** What `create` and `rotate` return. */
+export interface IssuedSession {
+  /** The token to hand to the client (a cookie); only its hash is stored. See README "Token format". */
+  readonly token: string;
+  /** The session's id (SHA-256 of the token, hex). */
+  readonly id: string;
+  /** When it expires unless touched, ms on the store's clock. */
+  readonly expiresAt: number;
+}
+
+/** Options of `create`. */
+export interface CreateOptions<D extends SessionData = SessionData> {
+  /** The workspace (tenant) the session is for; `get` can require it. */
+  workspaceId?: string | undefined;
+  /** The session's first data. */
+  data?: D | undefined;
+  /** The client's fingerprint, compared by `get` according to the `fingerprint` policy. */
+  fingerprint?: ClientFingerprint | undefined;
+}
+
+/** Options of `get`. */
+export interface GetOptions {
+  /** The presenting client's fingerprint. */
+  fingerprint?: ClientFingerprint | undefined;
+  /** Only a session of this workspace reads; another workspace's session is `null`, untouched. */
+  workspaceId?: string | undefined;
+}
+
+/** Sessions on a RaptorFlow KV store; see {@link createSessions}. */
+export interface Sessions<D extends SessionData = SessionData> {
+  /** Start a session for `userId`: one round trip. */
+  create(userId: string, options?: CreateOptions<D>): Promise<IssuedSession>;
+  /**
+   * The session of `token`, or `null` (never existed, expired, destroyed, rotated, revoked; a
+   * malformed token is `null` without a round trip). Slides the expiry when the throttle says
+   * so, in the same script: one round trip.
+   */
+  get(token: string, options?: GetOptions): Promise<Session<D> | null>;
+  /**
+   * Merge `patch` into the session's data atomically (an `undefined` value deletes the field);
+   * the expiry is unchanged. `false` when there is no such session.
+   */
+  update(token: string, patch: Partial<D>): Promise<boolean>;
+  /** Set the expiry to now + `ttl` (never past the absolute cap); the new expiry, or `null`. */
+  extend(token: string, ttl: number | string): Promise<number | null>;
+  /** End the session; `false` when there was none. */
+  destroy(token: string): Promise<boolean>;
+  /** A new token for the same session (after login or a privilege change); the old one is dead at once. */
+  rotate(token: string): Promise<IssuedSession | null>;
+  /** The user's live sessions (their ids, never tokens); prunes the user's index as it reads. */
+  list(userId: string): Promise<SessionInfo<D>[]>;
+  /** End one session of the user by its id (from `list`): "log out that device". */
+  revoke(userId: string, id: string): Promise<boolean>;
+  /** End every session of the user except `except` (a token, usually the current one), in one round trip. */
+  revokeAll(userId: string, options?: { except?: string | undefined }): Promise<number>;
+  /** The idle TTL, ms. */
+  readonly ttl: number;
+}
+
+function checkUser(where: string, userId: unknown): string {
+  if (
+    typeof userId !== 'string' ||
+    userId === '' ||
+    !userId.isWellFormed() ||
+    userId.length > 1024 ||
+    userId.includes('\0')
+  ) {
+    throw invalidArgument(
+      where,
+      `userId: expected a non-empty string (at most 1024 characters, no NUL), got ${describeValue(userId)}`,
+    );
+  }
+  return userId;
+}
+
+function checkToken(where: string, token: unknown): string | undefined {
+  if (typeof token !== 'string')
+    throw invalidArgument(where, `token: expected a string, got ${describeValue(token)}`);
+  return tokenTag(token);
+}
+
+function checkWorkspace(where: string, ws: unknown): string | undefined {
+  if (ws === undefined) return undefined;
+  if (typeof ws !== 'string' || ws === '' || !ws.isWellFormed() || ws.includes('\0')) {
+    throw invalidArgument(
+      where,
+      `workspaceId: expected a non-empty string without NUL, got ${describeValue(ws)}`,
+    );
+  }
+  return ws;
+}
+
+/**
+ * Server-side sessions on any RaptorFlow KV store: a 24 h sliding TTL with a throttled touch
+ * and an absolute cap, hashed tokens, a per-user index pruned as it is read, and revocation,
+ * one round trip per call on Redis.
+ *
+ * ```ts
+ * const sessions = createSessions({ store });
+ * const { token } = await sessions.create('user-1', { data: { role: 'admin' } });
+ * const session = await sessions.get(token);
+ * ```
+ */
+export function createSessions<D extends SessionData = SessionData>(
+  options: SessionsOptions<D>,
+): Sessions<D> {
+  const o = parseSessionsOptions(options);
+  const { store, ttl, absoluteTtl, touchAfter } = o;
+  const schema = o.schema as z.ZodType | undefined;
+  const partial = schema ? (schema as unknown as { partial(): z.ZodType }).partial() : undefined;
+  const policy = resolvePolicy(store, o.failurePolicy, 'fail-closed');
+  if (policy === 'fallback') {
+    throw optionError(
+      'createSessions',
+      'store',
+      'its withFailover layer has policy "fallback": sessions in per-process memory log users out at random across instances; use fail-closed (or failurePolicy: "fail-open")',
+    );
+  }
+  const keys = featureKeyspace(store, { feature: FEATURE, prefix: o.prefix });
+  const root: KvStore = keys.root;
+  const layout = sessionKeyLayout(keys);
+  const hub: FeatureHub = featureHub(store);
+  const reject = o.fingerprint === 'reject';
+  const compare = o.fingerprint !== 'ignore';
+
+  function toInfo(id: string, r: SessionRecord): SessionInfo<D> | undefined {
+    const data = decodeData(r.fields);
+    if (data === undefined) return undefined;
+    if (schema && !schema.safeParse(data).success) return undefined;
+    return {
+      id,
+      userId: r.userId,
+      workspaceId: r.workspaceId,
+      data: data as D,
+      createdAt: r.createdAt,
+      touchedAt: r.touchedAt,
+      expiresAt: r.expiresAt,
+      absoluteExpiresAt: r.absoluteExpiresAt,
+    };
+  }
+
+  async function run<T>(
+    op: SessionOperation,
+    tenant: string | undefined,
+    body: () => Promise<[T, string]>,
+  ): Promise<T> {
+    const started = operationStart(hub);
+    try {
+      const [value, outcome] = await body();
+      emitOperation(hub, op, started, outcome, undefined, tenant);
+      return value;
+    } catch (error) {
+      emitOperation(hub, op, started, 'error', error, tenant);
+      throw error;
+    }
+  }
+
+  const sessions: Sessions<D> = {
+    ttl,
+    create(userId, opts = {}) {
+      return run('create', opts.workspaceId, async () => {
+        checkUser('create', userId);
+        const ws = checkWorkspace('create', opts.workspaceId);
+        const data = validate<D>('create', schema, opts.data ?? {});
+        const { set } = encodeData('create', data);
+        const tag = layout.tag(userId);
+        const token = newToken(tag);
+        const { id, record } = layout.session(tag, token);
+        const args = encodeCreateArgs(
+          id,
+          userId,
+          layout.userHash(userId),
+          ws ?? '',
+          ttl,
+          absoluteTtl,
+          fingerprintHash(opts.fingerprint),
+          set,
+        );
+        const reply = await root.eval(CREATE, [record, layout.indexPrefix(tag)], args);
+        return [{ token, id, expiresAt: reply.expiresAt }, 'ok'];
+      });
+    },
+
+    async get(token, opts) {
+      const tag = checkToken('get', token);
+      const ws = opts ? checkWorkspace('get', opts.workspaceId) : undefined;
+      const started = operationStart(hub);
+      if (tag === undefined) {
+        emitOperation(hub, 'get', started, 'miss', undefined, ws);
+        return null;
+      }
+      const fp = compare && opts?.fingerprint ? fingerprintHash(opts.fingerprint) : '';
+      const { id, record } = layout.session(tag, token);
+      let reply: Awaited<ReturnType<typeof GET.parse>>;
+      try {
+        const args = encodeGetArgs(touchAfter, id, fp, reject, ws);
+        reply = await root.eval(GET, [record, layout.indexPrefix(tag)], args);
+      } catch (error) {
+        emitOperation(hub, 'get', started, 'error', error, ws);
+        if (policy === 'fail-open' && isStoreFailure(error)) return null;
+        throw error;
+      }
+      if (reply === null) {
+        emitOperation(hub, 'get', started, 'miss', undefined, ws);
+        return null;
+      }
+      if (reply.status !== 'ok') {
+        emitOperation(
+          hub,
+          'get',
+          started,
+          reply.status === 'fingerprint' ? 'rejected' : 'miss',
+          undefined,
+          ws,
+        );
+        return null;
+      }
+      const info = toInfo(id, reply.record);
+      if (info === undefined) {
+        emitOperation(hub, 'get', started, 'invalid', undefined, ws);
+        return null;
+      }
+      const r = reply.record;
+      const mismatch = compare && fp !== '' && r.fingerprint !== undefined && r.fingerprint !== fp;
+      emitOperation(hub, 'get', started, mismatch ? 'flagged' : 'hit', undefined, r.workspaceId, {
+        touched: reply.touched,
+      });
+      return { ...info, touched: reply.touched, fingerprintMismatch: mismatch };
+    },
+
+    update(token, patch) {
+      return run('update', undefined, async () => {
+        const tag = checkToken('update', token);
+        const checked = validate<Partial<D>>('update', partial, patch);
+        const { set, remove } = encodeData('update', checked);
+        for (const name of Object.keys(patch as object)) {
+          if ((patch as Record<string, unknown>)[name] === undefined && !remove.includes(`d.${name}`))
+            remove.push(`d.${name}`);
+        }
+        if (tag === undefined) return [false, 'miss'];
+        if (set.length === 0 && remove.length === 0) return [true, 'ok'];
+        const { record } = layout.session(tag, token);
+        const ok = await root.eval(UPDATE, [record], encodeUpdateArgs(set, remove));
+        return [ok, ok ? 'ok' : 'miss'];
+      });
+    },
+
+    extend(token, extra) {
+      return run('extend', undefined, async () => {
+        const tag = checkToken('extend', token);
+        const ms = parseDuration(extra, 'extend: ttl');
+        if (tag === undefined) return [null, 'miss'];
+        const { id, record } = layout.session(tag, token);
+        const reply = await root.eval(EXTEND, [record, layout.indexPrefix(tag)], [id, String(ms)]);
+        return reply === null ? [null, 'miss'] : [reply.expiresAt, 'ok'];
+      });
+    },
+
+    destroy(token) {
+      return run('destroy', undefined, async () => {
+        const tag = checkToken('destroy', token);
+        if (tag === undefined) return [false, 'miss'];
+        const { id, record } = layout.session(tag, token);
+        const ok = await root.eval(DESTROY, [record, layout.indexPrefix(tag)], [id]);
+        return [ok, ok ? 'ok' : 'miss'];
+      });
+    },
+
+    rotate(token) {
+      return run('rotate', undefined, async () => {
+        const tag = checkToken('rotate', token);
+        if (tag === undefined) return [null, 'miss'];
+        const { id, record } = layout.session(tag, token);
+        const next = newToken(tag);
+        const fresh = layout.session(tag, next);
+        const reply = await root.eval(
+          ROTATE,
+          [record, fresh.record, layout.indexPrefix(tag)],
+          [id, fresh.id],
+        );
+        if (reply === null) return [null, 'miss'];
+        return [{ token: next, id: fresh.id, expiresAt: reply.expiresAt }, 'ok'];
+      });
+    },
+
+    list(userId) {
+      return run('list', undefined, async () => {
+        checkUser('list', userId);
+        const tag = layout.tag(userId);
+        const reply = await root.eval(LIST, [layout.index(userId), layout.recordPrefix(tag)], []);
+        const out: SessionInfo<D>[] = [];
+        for (const s of reply.sessions) {
+          const info = toInfo(s.id, s.record);
+          if (info !== undefined) out.push(info);
+        }
+        return [out, 'ok'];
+      });
+    },
+
+    revoke(userId, id) {
+      return run('destroy', undefined, async () => {
+        checkUser('revoke', userId);
+        if (typeof id !== 'string' || !/^[0-9a-f]{64}$/.test(id)) {
+          throw invalidArgument(
+            'revoke',
+            `id: expected a session id (64 hex digits), got ${describeValue(id)}`,
+          );
+        }
+        const tag = layout.tag(userId);
+        const ok = await root.eval(DESTROY, [layout.record(tag, id), layout.indexPrefix(tag)], [id]);
+        return [ok, ok ? 'ok' : 'miss'];
+      });
+    },
+
+    revokeAll(userId, opts = {}) {
+      return run('revokeAll', undefined, async () => {
+        checkUser('revokeAll', userId);
+        const tag = layout.tag(userId);
+        let except = '';
+        if (opts.except !== undefined) {
+          const exceptTag = checkToken('revokeAll', opts.except);
+          if (exceptTag === tag) except = layout.session(tag, opts.except).id;
+        }
+        const n = await root.eval(REVOKE_ALL, [layout.index(userId), layout.recordPrefix(tag)], [except]);
+        return [n, 'ok'];
+      });
+    },
+  };
+
+  return sessions;
+}
