@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // The README's test command: everything CI checks, in one go, on a fresh machine.
-// 1. make sure redis-server exists (Debian as root: install Debian's package; elsewhere: stop
-//    with the exact command to run), 2. lint, 3. typecheck + build, 4. package checks on every
-//    published package (scripts/check-packages.mjs: tarball files, publint --strict, attw),
-// 5. the structure check, 6. every test (vitest starts and stops its own loopback servers).
+// 1. make sure redis-server and promtool exist (Debian as root: install / extract Debian's
+//    packages; elsewhere: stop with the exact command to run), 2. lint, 3. typecheck + build,
+// 4. package checks on every published package (scripts/check-packages.mjs: tarball files,
+//    publint --strict, attw), 5. the structure check, 6. every test (vitest starts and stops its
+//    own loopback servers).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePromtool, PROMTOOL_HINT } from './promtool.mjs';
 import { testSummary } from './test-report.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -50,7 +52,16 @@ function ensureRedis() {
   process.exit(1);
 }
 
+// promtool checks the Prometheus exposition of @raptorflow/metrics; extracted from Debian's
+// `prometheus` package when missing (no install, no service), like redis-server above.
+function ensurePromtoolOrExit() {
+  if (ensurePromtool()) return;
+  console.error(`promtool is required for the metrics tests and was not found.\nRun: ${PROMTOOL_HINT}`);
+  process.exit(1);
+}
+
 ensureRedis();
+ensurePromtoolOrExit();
 run('lint (biome)', bin('biome'), ['check', '--error-on-warnings', '.']);
 run('typecheck, build (turbo)', bin('turbo'), ['run', 'typecheck', 'build']);
 run('package checks (tarball files, publint --strict, attw)', process.execPath, [

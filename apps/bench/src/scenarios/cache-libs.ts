@@ -1,3 +1,4 @@
+import type { KvStore } from '@raptorflow/core';
 import type { BenchRedis, ScenarioContext } from '../types.js';
 import {
   CACHE_KEYS,
@@ -15,7 +16,13 @@ import {
 type Instance = { op: (i: number) => Promise<unknown>; teardown(): Promise<void> };
 
 /** @raptorflow/cache on the ioredis adapter; `get-l1` adds core's withL1 (decoded, frozen values). */
-export async function raptorflowCache(ctx: ScenarioContext, op: CacheOp, prefix: string): Promise<Instance> {
+export async function raptorflowCache(
+  ctx: ScenarioContext,
+  op: CacheOp,
+  prefix: string,
+  /** Attach something to the store before the loop (metrics); its return runs at teardown. */
+  attach?: (store: KvStore) => () => void,
+): Promise<Instance> {
   const redis = ctx.redis;
   if (!redis) throw new Error(`cache ${op} (raptorflow) needs Redis`);
   const { withL1 } = await import('@raptorflow/core');
@@ -28,11 +35,13 @@ export async function raptorflowCache(ctx: ScenarioContext, op: CacheOp, prefix:
     prefix: `${prefix}rf:`,
     defaults: { ttl: CACHE_TTL_MS, compressAbove: false },
   });
+  const detach = attach?.(store);
   const ns = cache.workspace('acme').namespace<CacheValue>('campaigns');
   await ns.setMany(CACHE_KEYS.map((key, i) => ({ key, value: CACHE_VALUES[i] as CacheValue })));
   for (const key of CACHE_KEYS) expectHit(await ns.get(key), 'raptorflow');
   if (op === 'get-l1') for (const key of CACHE_KEYS) expectHit(await ns.get(key), 'raptorflow');
   const teardown = async (): Promise<void> => {
+    detach?.();
     await cache.close();
     await deleteUnder(redis, prefix);
     await store.close();

@@ -1,0 +1,147 @@
+import type { KvStore } from '@raptorflow/core';
+import { parseOptions } from '@raptorflow/core/kit';
+import { z } from 'zod';
+import type { MetricsAlert, MetricsLogger } from './logger.js';
+
+/** Most distinct values kept per label; later values are counted under `_other`. */
+export interface MetricsLimits {
+  /** Feature names (`cache`, `queue`...). @default 32 */
+  features?: number | undefined;
+  /** Operations per feature. @default 32 */
+  operations?: number | undefined;
+  /** Outcomes per operation. @default 16 */
+  outcomes?: number | undefined;
+  /** Cache namespaces (unless `namespaces` lists them). @default 50 */
+  namespaces?: number | undefined;
+  /** Rate limiter names (from an event's `detail.limiter`). @default 50 */
+  limiters?: number | undefined;
+  /** LLM model names (llm-cache savings). @default 50 */
+  models?: number | undefined;
+  /** Store command and script names. @default 128 */
+  commands?: number | undefined;
+}
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** The store to observe (labelled `store="default"`). Give `store` or `stores`. */
+  store?: KvStore | undefined;
+  /** Several stores, by the name each gets as its `store` label (a name you choose, never a key). */
+  stores?: Readonly<Record<string, KvStore>> | undefined;
+  /** Prefix of every Prometheus metric name. @default 'raptorflow_' */
+  prefix?: string | undefined;
+  /** The only cache namespaces kept as label values; others are `_other`. @default the first `limits.namespaces` seen */
+  namespaces?: readonly string[] | undefined;
+  /** Label cardinality limits. */
+  limits?: MetricsLimits | undefined;
+  /** Clock of the rolling windows, ms since the epoch; tests pass a fake one. @default Date.now */
+  clock?: (() => number) | undefined;
+  /**
+   * Where breaker transitions, fallbacks and store errors are written (`console` works). Off
+   * when absent. Rate-limited: see `logsPerMinute`.
+   */
+  logger?: MetricsLogger | undefined;
+  /** Most log lines per kind (breaker, fallback, store-error) per minute; the rest are counted and summarised. @default 10 */
+  logsPerMinute?: number | undefined;
+  /** Called on every breaker state change (not rate-limited). */
+  onAlert?: ((alert: MetricsAlert) => void) | undefined;
+}
+
+/** {@link MetricsOptions} once validated. */
+export interface ResolvedMetricsOptions {
+  readonly stores: ReadonlyArray<readonly [string, KvStore]>;
+  readonly prefix: string;
+  readonly namespaces: readonly string[] | undefined;
+  readonly limits: Readonly<Required<{ [K in keyof MetricsLimits]: number }>>;
+  readonly clock: () => number;
+  /** True when `clock` is the default: the windows may then read a cached clock (see metrics.ts). */
+  readonly coarseClock: boolean;
+  readonly logger: MetricsLogger | undefined;
+  readonly logsPerMinute: number;
+  readonly onAlert: ((alert: MetricsAlert) => void) | undefined;
+}
+
+const isStore = (value: unknown): value is KvStore =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Partial<KvStore>).eval === 'function' &&
+  typeof (value as Partial<KvStore>).namespace === 'function';
+
+const store = z.custom<KvStore>(isStore, 'expected a RaptorFlow KV store');
+const limit = (d: number) => z.number().int().min(1).max(10_000).default(d);
+const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'expected a function');
+
+const SCHEMA = z
+  .strictObject({
+    store: store.optional(),
+    stores: z
+      .record(z.string().regex(/^[\w.:-]{1,64}$/, 'names are 1-64 of [A-Za-z0-9_.:-]'), store)
+      .optional(),
+    prefix: z
+      .string()
+      .regex(
+        /^([a-zA-Z_:][a-zA-Z0-9_:]*)?$/,
+        'must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)',
+      )
+      .default('raptorflow_'),
+    namespaces: z.array(z.string()).optional(),
+    limits: z
+      .strictObject({
+        features: limit(32),
+        operations: limit(32),
+        outcomes: limit(16),
+        namespaces: limit(50),
+        limiters: limit(50),
+        models: limit(50),
+        commands: limit(128),
+      })
+      .default({
+        features: 32,
+        operations: 32,
+        outcomes: 16,
+        namespaces: 50,
+        limiters: 50,
+        models: 50,
+        commands: 128,
+      }),
+    clock: fn<() => number>().optional(),
+    logger: z
+      .custom<MetricsLogger>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          typeof (v as MetricsLogger).warn === 'function' &&
+          typeof (v as MetricsLogger).error === 'function',
+        'expected an object with warn and error functions (console works)',
+      )
+      .optional(),
+    logsPerMinute: z.number().int().min(0).default(10),
+    onAlert: fn<(alert: MetricsAlert) => void>().optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (
+      (o.store === undefined) === (o.stores === undefined) ||
+      (o.stores && Object.keys(o.stores).length === 0)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['store'],
+        message: 'give one store, or stores: { name: store }',
+      });
+    }
+  });
+
+/** Validate {@link MetricsOptions} once; a bad one is `E_INVALID_OPTIONS` naming the field. */
+export function parseMetricsOptions(input: MetricsOptions): ResolvedMetricsOptions {
+  const o = parseOptions('createMetrics', SCHEMA, input);
+  return {
+    stores: o.store !== undefined ? [['default', o.store]] : Object.entries(o.stores ?? {}),
+    prefix: o.prefix,
+    namespaces: o.namespaces,
+    limits: o.limits,
+    clock: o.clock ?? Date.now,
+    coarseClock: o.clock === undefined,
+    logger: o.logger,
+    logsPerMinute: o.logsPerMinute,
+    onAlert: o.onAlert,
+  };
+}

@@ -1,0 +1,90 @@
+import { type CacheStatus, createCache } from '@raptorflow/cache';
+import { type KvStore, withL1 } from '@raptorflow/core';
+import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { createRateLimiter } from '@raptorflow/ratelimit';
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../src/index.js';
+
+/*
+ * Counts under load must equal what the packages themselves returned: a bounded run of
+ * concurrent rate-limit checks and cache reads, each call's own result tallied by the test,
+ * compared with the metrics' counters. Bounded in count (and each call in time by the store).
+ */
+const CALLS = process.env.RAPTORFLOW_LONG ? 20_000 : 2000;
+const CONCURRENCY = 16;
+
+async function bounded(calls: number, run: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < calls) await run(next++);
+    }),
+  );
+}
+
+const tally = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $name', ({ create }) => {
+  it('ratelimit: allowed and denied per call equal the counters', async () => {
+    const store: KvStore = (await create()).namespace(randomPrefix());
+    const metrics = createMetrics({ store });
+    const limiter = createRateLimiter({ store, limit: 40, window: '1m', blockCache: false });
+    const seen = new Map<string, number>();
+    await bounded(CALLS, async (i) => {
+      const r = await limiter.limit(`user-${i % 25}`);
+      tally(seen, `${r.allowed ? 'allowed' : 'denied'}\t${r.reason}`);
+    });
+    expect(seen.get('allowed\tallowed')).toBe(25 * 40);
+    const ops = metrics.snapshot().stores.default?.features.ratelimit?.limit;
+    expect(ops?.total).toBe(CALLS);
+    expect(ops?.outcomes).toEqual({ allowed: seen.get('allowed\tallowed') ?? 0, denied: CALLS - 25 * 40 });
+    const text = metrics.prometheus();
+    for (const [key, n] of seen) {
+      const [result, reason] = key.split('\t');
+      expect(text).toContain(
+        `raptorflow_ratelimit_requests_total{store="default",result="${result}",reason="${reason}",limiter=""} ${n}\n`,
+      );
+    }
+    expect(text).toContain(
+      `raptorflow_feature_operation_duration_seconds_count{store="default",feature="ratelimit",operation="limit"} ${CALLS}\n`,
+    );
+    metrics.close();
+  });
+
+  it('cache: l1 hits, l2 hits and misses per call equal the counters', async () => {
+    const root = await create();
+    const store = withL1(root.namespace(randomPrefix()), { channel: false });
+    const metrics = createMetrics({ store });
+    const cache = createCache({ store });
+    const ns = cache.workspace('ws').namespace<number>('items');
+    for (let k = 0; k < 50; k++) await ns.set(`k${k}`, k);
+    const seen = new Map<string, number>();
+    await bounded(CALLS, async (i) => {
+      const status: CacheStatus = {};
+      if (i % 2 === 0) await ns.get(`k${i % 80}`, { status });
+      else await ns.getOrSet(`g${i % 40}`, async () => i, { status });
+      tally(seen, status.result ?? 'none');
+    });
+    await cache.close();
+    const tiers: Record<string, [string, string]> = {
+      'l1-hit': ['l1', 'hit'],
+      'l2-hit': ['l2', 'hit'],
+      miss: ['none', 'miss'],
+      dedup: ['none', 'dedup'],
+      stale: ['none', 'stale'],
+    };
+    const text = metrics.prometheus();
+    let total = 0;
+    for (const [result, n] of seen) {
+      const [tier, r] = tiers[result] ?? ['?', result];
+      expect(text).toContain(
+        `raptorflow_cache_requests_total{store="default",namespace="items",tier="${tier}",result="${r}"} ${n}\n`,
+      );
+      total += n;
+    }
+    expect(total).toBe(CALLS);
+    expect(seen.get('miss')).toBeGreaterThan(0);
+    expect(seen.get('l1-hit')).toBeGreaterThan(0);
+    metrics.close();
+  });
+});
