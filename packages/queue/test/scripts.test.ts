@@ -1,5 +1,6 @@
 import { defineScript, type Reply, type Script, scriptSha } from '@raptorflow/core';
 import { runScriptDifferential } from '@raptorflow/core/testing';
+import type {} from '@raptorflow/testkit';
 import { describe, expect, inject, it } from 'vitest';
 import {
   CLAIM,

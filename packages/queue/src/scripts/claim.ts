@@ -30,7 +30,7 @@ export interface ClaimReply {
   readonly now: number;
   /** The claimed jobs' bodies (deliveries already counted). */
   readonly bodies: readonly string[];
-  /** Ids this claim moved to dead letters (past their delivery limit, or expired). */
+  /** `<reason>:<id>` of each job this claim moved to dead letters (`max-deliveries`, `expired`). */
   readonly dead: readonly string[];
   /** Expired leases put back to ready. */
   readonly reclaimed: number;

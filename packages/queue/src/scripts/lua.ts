@@ -30,24 +30,24 @@ export const KEY_NAMES = [
 ] as const;
 
 /** The member of `ready` that marks a paused queue: it sorts first (score -1) and is never a job. */
-export const PAUSED_MEMBER = '!paused';
+export const PAUSED_MEMBER: string = '!paused';
 
 /**
  * Added to the sequence counter by a claim that found nothing and will wait: the next enqueue
  * sees it (the counter's INCR passes it), takes it off and tells its client to publish a wake-up.
  * A busy queue pays no command for this.
  */
-export const IDLE_FLAG = 2 ** 40;
+export const IDLE_FLAG: number = 2 ** 40;
 
 /** Priorities run from 0 to this; higher runs first. */
-export const MAX_PRIORITY = 1_000_000;
+export const MAX_PRIORITY: number = 1_000_000;
 
 /** The ready set's score: priority first (higher sooner), then the id (FIFO within a priority). */
 export function readyScore(priority: number, id: number): number {
   return (MAX_PRIORITY - priority) * 4294967296 + (id % 4294967296);
 }
 
-export const LUA_PRELUDE = `local FLAG = ${IDLE_FLAG}
+export const LUA_PRELUDE: string = `local FLAG = ${IDLE_FLAG}
 local BODY = '^(%d+)|(%d+)|(%d+)|(%d+)|(%d+)|(.*)$'
 local function nowMs()
   local t = redis.call('TIME')
@@ -85,7 +85,7 @@ local function deadLetter(now, id, reason, msg, body, rest, keep, age)
 end`;
 
 /** What the twins share: the Lua prelude's functions on the memory store's data. */
-export const BODY_RE = /^(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|([\s\S]*)$/;
+export const BODY_RE: RegExp = /^(\d+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)\|([\s\S]*)$/;
 
 /** The parsed fields of a body, as strings (what Lua's captures hold). */
 export interface BodyFields {
@@ -176,13 +176,13 @@ export function twinDeadLetter(
 /**
  * The claim: ARGV from index `o` (1-based in Lua): count, lease ms, token, max deliveries,
  * check timers (1/0), timer batch, will wait (1/0), dead-letter keep, dead-letter age ms.
- * Returns `{now, bodies, deadIds, reclaimed}`.
+ * Returns `{now, bodies, dead, reclaimed}`, each of `dead` `<reason>:<id>`.
  *
  * Timers (due delayed jobs, expired leases) are looked at when the caller asks (a worker does
  * every `timerInterval`) and whenever the ready set gave nothing, so an idle queue always sees
  * them and a busy one pays two commands per interval, not per job.
  */
-export const LUA_CLAIM = `local function promote(now, batch)
+export const LUA_CLAIM: string = `local function promote(now, batch)
   local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, batch)
   for _, body in ipairs(due) do
     redis.call('ZREM', KEYS[3], body)
@@ -205,7 +205,7 @@ local function reclaim(now, batch, maxDeliveries, dead, keep, age)
       if not p then redis.call('HINCRBY', KEYS[12], 'corrupt', 1)
       elseif tonumber(d) >= maxDeliveries then
         deadLetter(now, id, 'max-deliveries', '', body, rest, keep, age)
-        dead[#dead + 1] = id
+        dead[#dead + 1] = 'max-deliveries:' .. id
       else
         redis.call('ZADD', KEYS[2], score(p, id), body)
         n = n + 1
@@ -231,7 +231,7 @@ local function pop(now, count, lease, token, dead, keep, age, out)
         redis.call('HINCRBY', KEYS[12], 'corrupt', 1)
       elseif tonumber(e) > 0 and tonumber(e) <= now then
         deadLetter(now, id, 'expired', '', body, rest, keep, age)
-        dead[#dead + 1] = id
+        dead[#dead + 1] = 'expired:' .. id
       else
         local nb = id .. '|' .. p .. '|' .. e .. '|' .. a .. '|' .. (tonumber(d) + 1) .. '|' .. rest
         redis.call('HSET', KEYS[5], id, nb)
@@ -267,7 +267,7 @@ local function claim(now, o)
 end`;
 
 /** Number of claim arguments; see {@link LUA_CLAIM}. */
-export const CLAIM_ARGS = 9;
+export const CLAIM_ARGS: number = 9;
 
 function twinPromote(ctx: ScriptContext, keys: readonly string[], now: number, batch: number): void {
   const due = ctx.call('ZRANGEBYSCORE', keys[2] as string, '-inf', now, 'LIMIT', 0, batch) as string[];
@@ -302,7 +302,7 @@ function twinReclaim(
     if (!f) ctx.call('HINCRBY', keys[11] as string, 'corrupt', 1);
     else if (Number(f.deliveries) >= maxDeliveries) {
       twinDeadLetter(ctx, keys, now, id, 'max-deliveries', '', body, f.rest, keep, age);
-      dead.push(id);
+      dead.push(`max-deliveries:${id}`);
     } else {
       ctx.call('ZADD', keys[1] as string, twinScore(f.priority, id), body);
       n += 1;
@@ -338,7 +338,7 @@ function twinPop(
       if (!f) ctx.call('HINCRBY', keys[11] as string, 'corrupt', 1);
       else if (Number(f.expireAt) > 0 && Number(f.expireAt) <= now) {
         twinDeadLetter(ctx, keys, now, f.id, 'expired', '', body, f.rest, keep, age);
-        dead.push(f.id);
+        dead.push(`expired:${f.id}`);
       } else {
         const nb = joinBody(f, Number(f.deliveries) + 1);
         ctx.call('HSET', keys[4] as string, f.id, nb);
