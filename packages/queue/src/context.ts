@@ -1,8 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import type { Emitter } from '@raptorflow/core/kit';
 import { randomToken } from '@raptorflow/core/kit';
-import { type FeatureHub } from './events.js';
-import type { QueueEvents } from './events.js';
+import type { FeatureHub, QueueEvents } from './events.js';
 import type { ResolvedQueueOptions } from './options.js';
 import { CLAIM, type ClaimReply, encodeClaimArgs } from './scripts/claim.js';
 
@@ -62,6 +61,10 @@ export function reportDead(ctx: QueueContext, reply: ClaimReply): void {
   if (reply.dead.length === 0 || !ctx.events.has('dead-lettered')) return;
   for (const entry of reply.dead) {
     const at = entry.lastIndexOf(':');
-    ctx.events.emit('dead-lettered', { queue: ctx.options.name, id: entry.slice(at + 1), reason: entry.slice(0, at) });
+    ctx.events.emit('dead-lettered', {
+      queue: ctx.options.name,
+      id: entry.slice(at + 1),
+      reason: entry.slice(0, at),
+    });
   }
 }

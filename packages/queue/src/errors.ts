@@ -19,7 +19,9 @@ export const QUEUE_ERRORS: FeatureErrors<QueueErrorCode> = defineErrorCodes('QUE
   E_QUEUE_LEASE_LOST:
     'A renewal found the job’s lease gone (it ran out and the job was reclaimed): the handler’s signal aborts with this.',
   E_QUEUE_JOB_TIMEOUT: 'The handler ran past the per-job `timeout`: its signal aborts and the job fails.',
-  E_QUEUE_CLOSED: 'The worker or queue is closing: signals of jobs still running when the close timeout ends abort with this.',
-  E_QUEUE_INVALID_PAYLOAD: 'A payload failed the queue’s schema (on enqueue it is refused; on claim the job is dead-lettered).',
+  E_QUEUE_CLOSED:
+    'The worker or queue is closing: signals of jobs still running when the close timeout ends abort with this.',
+  E_QUEUE_INVALID_PAYLOAD:
+    'A payload failed the queue’s schema (on enqueue it is refused; on claim the job is dead-lettered).',
   E_QUEUE_CORRUPT_JOB: 'A stored job could not be decoded (another writer used the queue’s keys).',
 });

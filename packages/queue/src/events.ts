@@ -54,7 +54,10 @@ export interface QueueEvents extends Record<string, unknown> {
   started: JobEvent;
   completed: JobEvent;
   /** The handler threw (or timed out); `outcome` says what the queue did with the job. */
-  failed: JobEvent & { readonly error: unknown; readonly outcome: 'retried' | 'delayed' | 'dead' | 'released' | 'stale' };
+  failed: JobEvent & {
+    readonly error: unknown;
+    readonly outcome: 'retried' | 'delayed' | 'dead' | 'released' | 'stale';
+  };
   retried: JobEvent & { readonly delayMs: number };
   'dead-lettered': Omit<JobEvent, 'deliveries'> & { readonly reason: string };
   /** A renewal found the lease gone, or a completion was refused for a stale token. */

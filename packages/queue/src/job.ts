@@ -41,7 +41,10 @@ export function decodeBody(body: string): StoredJob {
 
 function check(where: string, field: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(where, `${field}: expected a whole number from ${min} to ${max}, got ${describeValue(value)}`);
+    throw invalidArgument(
+      where,
+      `${field}: expected a whole number from ${min} to ${max}, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -56,12 +59,19 @@ function duration(where: string, field: string, value: unknown): number {
 }
 
 /** Serialise a payload (JSON), checked against the schema when there is one. */
-export function encodePayload(where: string, data: unknown, schema: PayloadSchema<unknown> | undefined): string {
+export function encodePayload(
+  where: string,
+  data: unknown,
+  schema: PayloadSchema<unknown> | undefined,
+): string {
   let value = data;
   if (schema) {
     const r = schema.safeParse(data);
     if (!r.success) {
-      throw QUEUE_ERRORS.error('E_QUEUE_INVALID_PAYLOAD', `${where}: the payload fails the queue's schema: ${String(r.error)}`);
+      throw QUEUE_ERRORS.error(
+        'E_QUEUE_INVALID_PAYLOAD',
+        `${where}: the payload fails the queue's schema: ${String(r.error)}`,
+      );
     }
     value = r.data;
   }
@@ -71,7 +81,8 @@ export function encodePayload(where: string, data: unknown, schema: PayloadSchem
   } catch (error) {
     throw invalidArgument(where, `data: cannot be serialised as JSON (${String(error)})`);
   }
-  if (json === undefined) throw invalidArgument(where, `data: cannot be serialised as JSON, got ${describeValue(data)}`);
+  if (json === undefined)
+    throw invalidArgument(where, `data: cannot be serialised as JSON, got ${describeValue(data)}`);
   if (!json.isWellFormed()) throw invalidArgument(where, 'data: contains a lone UTF-16 surrogate');
   return json;
 }
@@ -84,14 +95,19 @@ export function jobInput(
   q: ResolvedQueueOptions,
 ): EnqueueInput {
   const o = options ?? {};
-  if (typeof o !== 'object' || o === null) throw invalidArgument(where, `options: expected an object, got ${describeValue(o)}`);
+  if (typeof o !== 'object' || o === null)
+    throw invalidArgument(where, `options: expected an object, got ${describeValue(o)}`);
   const priority = o.priority === undefined ? 0 : check(where, 'priority', o.priority, 0, MAX_PRIORITY);
   const attempts = o.attempts === undefined ? q.attempts : check(where, 'attempts', o.attempts, 1, 1_000_000);
   const type = o.backoff?.type ?? q.backoff.type;
   if (type !== 'fixed' && type !== 'exponential') {
-    throw invalidArgument(where, `backoff.type: expected 'fixed' or 'exponential', got ${describeValue(type)}`);
+    throw invalidArgument(
+      where,
+      `backoff.type: expected 'fixed' or 'exponential', got ${describeValue(type)}`,
+    );
   }
-  const backoffMs = o.backoff?.delay === undefined ? q.backoff.delay : duration(where, 'backoff.delay', o.backoff.delay);
+  const backoffMs =
+    o.backoff?.delay === undefined ? q.backoff.delay : duration(where, 'backoff.delay', o.backoff.delay);
   let dedup = '';
   if (o.dedupKey !== undefined) {
     if (typeof o.dedupKey !== 'string' || o.dedupKey === '' || !o.dedupKey.isWellFormed()) {

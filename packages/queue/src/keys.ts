@@ -7,7 +7,10 @@ import { KEY_NAMES } from './scripts/lua.js';
  */
 export function queueKeys(space: FeatureKeyspace, name: unknown): readonly string[] {
   if (typeof name !== 'string' || name === '' || /[{}]/.test(name) || !name.isWellFormed()) {
-    throw invalidArgument('createQueue', `name: expected a non-empty string without { or }, got ${describeValue(name)}`);
+    throw invalidArgument(
+      'createQueue',
+      `name: expected a non-empty string without { or }, got ${describeValue(name)}`,
+    );
   }
   const tag = space.tag(name);
   return Object.freeze(KEY_NAMES.map((k) => `${tag}:${k}`));

@@ -47,7 +47,8 @@ export function createLegacyQueue(options: LegacyQueueOptions): LegacyQueue {
   };
   return {
     async enqueue(queueName, jobData, priority = 0) {
-      if (typeof priority !== 'number') throw invalidArgument('enqueue', `priority: expected a number, got ${describeValue(priority)}`);
+      if (typeof priority !== 'number')
+        throw invalidArgument('enqueue', `priority: expected a number, got ${describeValue(priority)}`);
       return (await queue(queueName).enqueue(jobData, { priority })).id;
     },
     async dequeue(queueName) {
@@ -60,7 +61,14 @@ export function createLegacyQueue(options: LegacyQueueOptions): LegacyQueue {
         COMPLETE,
         ctx.keys,
         encodeCompleteArgs(
-          { member: `${job.id}:${token}`, dedup: job.dedup, hasProgress: false, keep: 0, ageMs: 0, result: '' },
+          {
+            member: `${job.id}:${token}`,
+            dedup: job.dedup,
+            hasProgress: false,
+            keep: 0,
+            ageMs: 0,
+            result: '',
+          },
           claimArgs(ctx, 0, 1, false, false).args,
         ),
       );
@@ -79,4 +87,3 @@ export function createLegacyQueue(options: LegacyQueueOptions): LegacyQueue {
     queue,
   };
 }
-

@@ -73,7 +73,11 @@ export interface ResolvedQueueOptions {
   readonly lease: number;
   readonly maxDeliveries: number;
   readonly attempts: number;
-  readonly backoff: { readonly type: 'fixed' | 'exponential'; readonly delay: number; readonly jitter: number };
+  readonly backoff: {
+    readonly type: 'fixed' | 'exponential';
+    readonly delay: number;
+    readonly jitter: number;
+  };
   readonly retention: {
     readonly completed: { readonly count: number; readonly age: number };
     readonly dead: { readonly count: number; readonly age: number };
@@ -90,7 +94,9 @@ const BACKOFF = z.strictObject({
   jitter: z.number().min(0).max(1).default(0.2),
 });
 const keep = (c: number, age: number) =>
-  z.strictObject({ count: count(1_000_000_000).default(c), age: durationSchema({ min: 0 }).default(age) }).default({ count: c, age });
+  z
+    .strictObject({ count: count(1_000_000_000).default(c), age: durationSchema({ min: 0 }).default(age) })
+    .default({ count: c, age });
 
 // The annotation ties the schema to the documented interface (tsc fails when they drift).
 const SCHEMA: z.ZodType<ResolvedQueueOptions, QueueOptions> = z.strictObject({
@@ -106,7 +112,8 @@ const SCHEMA: z.ZodType<ResolvedQueueOptions, QueueOptions> = z.strictObject({
     .default({ completed: { count: 0, age: 0 }, dead: { count: 10_000, age: 7 * 86_400_000 } }),
   schema: z
     .custom<PayloadSchema<unknown>>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as { safeParse?: unknown }).safeParse === 'function',
+      (v) =>
+        typeof v === 'object' && v !== null && typeof (v as { safeParse?: unknown }).safeParse === 'function',
       'expected a zod schema (an object with safeParse)',
     )
     .optional(),

@@ -7,12 +7,21 @@ import {
   optionError,
   resolvePolicy,
 } from '@raptorflow/core/kit';
-import { type QueueContext } from './context.js';
+import type { QueueContext } from './context.js';
 import { emitOperation, FEATURE, featureHub, operationStart, type QueueEvents } from './events.js';
 import { decodeBody, jobInput } from './job.js';
 import { queueKeys } from './keys.js';
-import { type JobOptions, parseQueueOptions, type ProcessOptions, type QueueOptions } from './options.js';
-import { CLEAR, COUNTS, type CountsReply, DEAD_LIST, DEAD_PURGE, DEAD_RETRY, PAUSE, PEEK } from './scripts/admin.js';
+import { type JobOptions, type ProcessOptions, parseQueueOptions, type QueueOptions } from './options.js';
+import {
+  CLEAR,
+  COUNTS,
+  type CountsReply,
+  DEAD_LIST,
+  DEAD_PURGE,
+  DEAD_RETRY,
+  PAUSE,
+  PEEK,
+} from './scripts/admin.js';
 import { ENQUEUE, encodeEnqueueArgs } from './scripts/enqueue.js';
 import { createWorker, type JobHandler, type Worker } from './worker.js';
 
@@ -47,7 +56,9 @@ export interface DeadLetter<T> {
 }
 
 /** Which dead letters `retry` / `purge` act on. */
-export type DeadLetterSelection = readonly string[] | { readonly all: true; readonly limit?: number | undefined };
+export type DeadLetterSelection =
+  | readonly string[]
+  | { readonly all: true; readonly limit?: number | undefined };
 
 /** A job queue; see {@link createQueue}. */
 export interface Queue<T = unknown> {
@@ -58,7 +69,9 @@ export interface Queue<T = unknown> {
   /** Add a job: one round trip (`EVALSHA`), two server commands without delay, TTL or dedup key. */
   enqueue(data: T, options?: JobOptions): Promise<EnqueueResult>;
   /** Add many jobs in one round trip (one script call), in order. */
-  enqueueMany(jobs: ReadonlyArray<{ readonly data: T; readonly options?: JobOptions | undefined }>): Promise<EnqueueResult[]>;
+  enqueueMany(
+    jobs: ReadonlyArray<{ readonly data: T; readonly options?: JobOptions | undefined }>,
+  ): Promise<EnqueueResult[]>;
   /** Start a worker on this queue; see {@link Worker}. */
   process<R = unknown>(handler: JobHandler<T, R>, options?: ProcessOptions): Worker;
   /** Stop handing out jobs (running ones finish); workers poll at their idle backoff meanwhile. */
@@ -96,7 +109,8 @@ function parseJson(text: string): unknown {
 function selection(where: string, which: DeadLetterSelection): string[] {
   if (Array.isArray(which)) {
     for (const id of which) {
-      if (typeof id !== 'string' || !/^\d+$/.test(id)) throw invalidArgument(where, `ids: expected job ids, got ${describeValue(id)}`);
+      if (typeof id !== 'string' || !/^\d+$/.test(id))
+        throw invalidArgument(where, `ids: expected job ids, got ${describeValue(id)}`);
     }
     return ['ids', ...(which as string[])];
   }
@@ -158,10 +172,12 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
       if (reply.wake && root.capabilities.pubsub) wake();
       const out = reply.jobs.map((j) => ({ id: j.id, duplicate: j.existed }));
       if (started >= 0) {
-        for (const r of out) emitOperation(ctx.hub, 'enqueue', started, r.duplicate ? 'duplicate' : 'enqueued');
+        for (const r of out)
+          emitOperation(ctx.hub, 'enqueue', started, r.duplicate ? 'duplicate' : 'enqueued');
       }
       if (ctx.events.has('enqueued')) {
-        for (const r of out) ctx.events.emit('enqueued', { queue: o.name, id: r.id, deliveries: 0, duplicate: r.duplicate });
+        for (const r of out)
+          ctx.events.emit('enqueued', { queue: o.name, id: r.id, deliveries: 0, duplicate: r.duplicate });
       }
       return out;
     } catch (error) {
@@ -171,7 +187,8 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
   }
 
   const readJson = async (hashIndex: number, id: string): Promise<unknown> => {
-    if (typeof id !== 'string' || !/^\d+$/.test(id)) throw invalidArgument('queue', `id: expected a job id, got ${describeValue(id)}`);
+    if (typeof id !== 'string' || !/^\d+$/.test(id))
+      throw invalidArgument('queue', `id: expected a job id, got ${describeValue(id)}`);
     const raw = await root.hget(keys[hashIndex] as string, id);
     return raw === null ? undefined : parseJson(raw);
   };
@@ -184,12 +201,15 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
       return r as EnqueueResult;
     },
     async enqueueMany(jobs) {
-      if (!Array.isArray(jobs)) throw invalidArgument('enqueueMany', `jobs: expected an array, got ${describeValue(jobs)}`);
+      if (!Array.isArray(jobs))
+        throw invalidArgument('enqueueMany', `jobs: expected an array, got ${describeValue(jobs)}`);
       if (jobs.length === 0) return [];
       return add('enqueueMany', jobs);
     },
     process(handler, processOptions) {
-      const worker = createWorker(ctx, handler as JobHandler<unknown, unknown>, processOptions, () => workers.delete(worker));
+      const worker = createWorker(ctx, handler as JobHandler<unknown, unknown>, processOptions, () =>
+        workers.delete(worker),
+      );
       workers.add(worker);
       return worker;
     },
@@ -203,7 +223,10 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
     counts: () => root.eval(COUNTS, keys, []),
     async peek(count = 1) {
       if (!Number.isInteger(count) || count < 1 || count > 10_000) {
-        throw invalidArgument('peek', `count: expected a whole number from 1 to 10000, got ${describeValue(count)}`);
+        throw invalidArgument(
+          'peek',
+          `count: expected a whole number from 1 to 10000, got ${describeValue(count)}`,
+        );
       }
       const bodies = await root.eval(PEEK, keys, [String(count)]);
       return bodies.map((b) => {
@@ -215,8 +238,16 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
     result: (id) => readJson(9, id),
     deadLetters: {
       async list({ offset = 0, limit = 100 } = {}) {
-        if (!Number.isInteger(offset) || offset < 0) throw invalidArgument('deadLetters.list', `offset: expected a whole number >= 0, got ${describeValue(offset)}`);
-        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalidArgument('deadLetters.list', `limit: expected a whole number from 1 to 10000, got ${describeValue(limit)}`);
+        if (!Number.isInteger(offset) || offset < 0)
+          throw invalidArgument(
+            'deadLetters.list',
+            `offset: expected a whole number >= 0, got ${describeValue(offset)}`,
+          );
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+          throw invalidArgument(
+            'deadLetters.list',
+            `limit: expected a whole number from 1 to 10000, got ${describeValue(limit)}`,
+          );
         const rows = await root.eval(DEAD_LIST, keys, [String(offset), String(limit)]);
         return rows.map((row) => {
           const m = /^([^|]*)\|([^|]*)\|([\s\S]*)$/.exec(row.data);

@@ -4,7 +4,7 @@ import { claim, claimArgs, type QueueContext, reportDead } from './context.js';
 import { QUEUE_ERRORS } from './errors.js';
 import { emitOperation, operationStart } from './events.js';
 import { backoffDelay, decodeBody, type StoredJob } from './job.js';
-import { parseProcessOptions, type ProcessOptions } from './options.js';
+import { type ProcessOptions, parseProcessOptions } from './options.js';
 import { COMPLETE, encodeCompleteArgs } from './scripts/complete.js';
 import { EXTEND, encodeExtendArgs } from './scripts/extend.js';
 import { encodeFailArgs, FAIL, type FailMode } from './scripts/fail.js';
@@ -150,10 +150,12 @@ export function createWorker(
       );
       emitOperation(ctx.hub, 'job', started, r.outcome, error, { queue });
       const base = { queue, id: job.id, deliveries: job.deliveries };
-      if (mode !== 'release' && events.has('failed')) events.emit('failed', { ...base, error, outcome: r.outcome });
+      if (mode !== 'release' && events.has('failed'))
+        events.emit('failed', { ...base, error, outcome: r.outcome });
       if ((r.outcome === 'retried' || r.outcome === 'delayed') && events.has('retried'))
         events.emit('retried', { ...base, delayMs: r.outcome === 'delayed' ? delayMs : 0 });
-      if (r.outcome === 'dead' && events.has('dead-lettered')) events.emit('dead-lettered', { queue, id: job.id, reason });
+      if (r.outcome === 'dead' && events.has('dead-lettered'))
+        events.emit('dead-lettered', { queue, id: job.id, reason });
       if (r.outcome === 'stale' && events.has('lease-lost')) events.emit('lease-lost', base);
     } catch (storeError) {
       // The lease runs out and the job is delivered again: at-least-once, never lost.
@@ -184,14 +186,19 @@ export function createWorker(
       const reply = await root.eval(
         COMPLETE,
         keys,
-        encodeCompleteArgs({ member, dedup: job.dedup, hasProgress, keep: keep.count, ageMs: keep.age, result }, next.args),
+        encodeCompleteArgs(
+          { member, dedup: job.dedup, hasProgress, keep: keep.count, ageMs: keep.age, result },
+          next.args,
+        ),
       );
       const base = { queue, id: job.id, deliveries: job.deliveries };
       if (reply.completed) {
         emitOperation(ctx.hub, 'job', started, 'completed', undefined, { queue });
         if (events.has('completed')) events.emit('completed', base);
       } else {
-        emitOperation(ctx.hub, 'job', started, 'stale', QUEUE_ERRORS.error('E_QUEUE_STALE_TOKEN', 'stale'), { queue });
+        emitOperation(ctx.hub, 'job', started, 'stale', QUEUE_ERRORS.error('E_QUEUE_STALE_TOKEN', 'stale'), {
+          queue,
+        });
         if (events.has('lease-lost')) events.emit('lease-lost', base);
       }
       reportDead(ctx, reply.next);
@@ -223,10 +230,17 @@ export function createWorker(
       if (q.schema) {
         const r = q.schema.safeParse(data);
         if (r.success) data = r.data;
-        else invalid = QUEUE_ERRORS.error('E_QUEUE_INVALID_PAYLOAD', `the stored payload fails the schema: ${String(r.error)}`);
+        else
+          invalid = QUEUE_ERRORS.error(
+            'E_QUEUE_INVALID_PAYLOAD',
+            `the stored payload fails the schema: ${String(r.error)}`,
+          );
       }
     } catch (error) {
-      invalid = QUEUE_ERRORS.error('E_QUEUE_INVALID_PAYLOAD', `the stored payload is not JSON: ${messageOf(error)}`);
+      invalid = QUEUE_ERRORS.error(
+        'E_QUEUE_INVALID_PAYLOAD',
+        `the stored payload is not JSON: ${messageOf(error)}`,
+      );
     }
     if (invalid !== undefined) {
       await failJob(job, member, 'dead', 'invalid-payload', invalid, false);
@@ -247,11 +261,17 @@ export function createWorker(
         try {
           text = JSON.stringify(value ?? null);
         } catch (error) {
-          throw QUEUE_ERRORS.error('E_QUEUE_INVALID_PAYLOAD', `progress: cannot be serialised (${messageOf(error)})`);
+          throw QUEUE_ERRORS.error(
+            'E_QUEUE_INVALID_PAYLOAD',
+            `progress: cannot be serialised (${messageOf(error)})`,
+          );
         }
         entry.hasProgress = true;
         if (!(await root.eval(PROGRESS, keys, [member, text ?? 'null']))) {
-          throw QUEUE_ERRORS.error('E_QUEUE_STALE_TOKEN', `progress: job ${job.id} is no longer leased by this worker`);
+          throw QUEUE_ERRORS.error(
+            'E_QUEUE_STALE_TOKEN',
+            `progress: job ${job.id} is no longer leased by this worker`,
+          );
         }
       },
     };
@@ -260,7 +280,13 @@ export function createWorker(
       p.timeout === undefined
         ? undefined
         : setTimeout(
-            () => ac.abort(QUEUE_ERRORS.error('E_QUEUE_JOB_TIMEOUT', `job ${job.id} ran past its timeout of ${p.timeout} ms`)),
+            () =>
+              ac.abort(
+                QUEUE_ERRORS.error(
+                  'E_QUEUE_JOB_TIMEOUT',
+                  `job ${job.id} ran past its timeout of ${p.timeout} ms`,
+                ),
+              ),
             p.timeout,
           );
     const settled: Promise<Outcome> = (async () => handler(view))().then(
@@ -268,14 +294,17 @@ export function createWorker(
       (error: unknown): Outcome => ({ kind: 'error', error }),
     );
     const aborted = new Promise<Outcome>((resolve) => {
-      ac.signal.addEventListener('abort', () => resolve({ kind: 'aborted', error: ac.signal.reason }), { once: true });
+      ac.signal.addEventListener('abort', () => resolve({ kind: 'aborted', error: ac.signal.reason }), {
+        once: true,
+      });
     });
     const outcome = await Promise.race([settled, aborted]);
     if (timer !== undefined) clearTimeout(timer);
     active.delete(member);
     if (outcome.kind === 'aborted') {
       const code = isKvError(outcome.error) ? (outcome.error as KvError).code : '';
-      if (code === 'E_QUEUE_JOB_TIMEOUT') await failJob(job, member, 'retry', 'timeout', outcome.error, entry.hasProgress);
+      if (code === 'E_QUEUE_JOB_TIMEOUT')
+        await failJob(job, member, 'retry', 'timeout', outcome.error, entry.hasProgress);
       else if (code === 'E_QUEUE_CLOSED') {
         await failJob(job, member, 'release', 'closed', outcome.error, entry.hasProgress);
         return undefined;
@@ -328,9 +357,15 @@ export function createWorker(
 
   function loseLease(member: string, entry: Active): void {
     active.delete(member);
-    entry.ac.abort(QUEUE_ERRORS.error('E_QUEUE_LEASE_LOST', `job ${entry.job.id}: its lease ran out and it may run elsewhere`));
+    entry.ac.abort(
+      QUEUE_ERRORS.error(
+        'E_QUEUE_LEASE_LOST',
+        `job ${entry.job.id}: its lease ran out and it may run elsewhere`,
+      ),
+    );
     emitOperation(ctx.hub, 'job', operationStart(ctx.hub), 'lease-lost', undefined, { queue });
-    if (events.has('lease-lost')) events.emit('lease-lost', { queue, id: entry.job.id, deliveries: entry.job.deliveries });
+    if (events.has('lease-lost'))
+      events.emit('lease-lost', { queue, id: entry.job.id, deliveries: entry.job.deliveries });
   }
 
   let renewing: Promise<void> | undefined;
@@ -407,7 +442,12 @@ export function createWorker(
           clearTimeout(timer);
           if (timedOut) {
             for (const entry of active.values()) {
-              entry.ac.abort(QUEUE_ERRORS.error('E_QUEUE_CLOSED', `job ${entry.job.id}: the worker closed before it finished`));
+              entry.ac.abort(
+                QUEUE_ERRORS.error(
+                  'E_QUEUE_CLOSED',
+                  `job ${entry.job.id}: the worker closed before it finished`,
+                ),
+              );
             }
             await idle;
           }

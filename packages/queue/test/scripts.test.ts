@@ -4,8 +4,8 @@ import type {} from '@raptorflow/testkit';
 import { describe, expect, inject, it } from 'vitest';
 import {
   CLAIM,
-  type ClaimInput,
   CLEAR,
+  type ClaimInput,
   COMPLETE,
   COUNTS,
   DEAD_LIST,
@@ -199,7 +199,10 @@ describe('differential: Lua against twin on redis-server', () => {
 
   it('FAIL: retry, delayed retry, dead letter after attempts, release, stale; EXTEND; PROGRESS', async () => {
     const replies = await differential([
-      step(ENQUEUE, encodeEnqueueArgs([job({ attempts: 2, dedup: 'x' }), job({ attempts: 1 }), job(), job()])),
+      step(
+        ENQUEUE,
+        encodeEnqueueArgs([job({ attempts: 2, dedup: 'x' }), job({ attempts: 1 }), job(), job()]),
+      ),
       step(CLAIM, claim({ count: 4, maxDeliveries: 5 })),
       step(EXTEND, encodeExtendArgs(90_000, ['1:tok1', '2:nope', '4:tok1'])),
       step(PROGRESS, ['4:tok1', '50%']),
@@ -213,12 +216,27 @@ describe('differential: Lua against twin on redis-server', () => {
       step(FAIL, encodeFailArgs(fail('4:again', 'dead', 0))),
       step(FAIL, encodeFailArgs(fail('3:again', 'retry', 0))),
     ]);
-    expect(replies.slice(5, 10).map((r) => (r as Reply[])[0])).toEqual(['delayed', 'dead', 'released', 'stale', 'retried']);
+    expect(replies.slice(5, 10).map((r) => (r as Reply[])[0])).toEqual([
+      'delayed',
+      'dead',
+      'released',
+      'stale',
+      'retried',
+    ]);
   });
 
   it('admin: counts, peek, dead letters list / retry / purge, retention by count, clear', async () => {
     await differential([
-      step(ENQUEUE, encodeEnqueueArgs([job({ attempts: 1 }), job({ attempts: 1 }), job({ attempts: 1 }), job(), job({ delayMs: 60_000 })])),
+      step(
+        ENQUEUE,
+        encodeEnqueueArgs([
+          job({ attempts: 1 }),
+          job({ attempts: 1 }),
+          job({ attempts: 1 }),
+          job(),
+          job({ delayMs: 60_000 }),
+        ]),
+      ),
       step(CLAIM, claim({ count: 3 })),
       step(FAIL, encodeFailArgs(fail('1:tok1', 'retry', 0))),
       step(FAIL, encodeFailArgs(fail('2:tok1', 'dead', 0))),

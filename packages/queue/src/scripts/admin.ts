@@ -58,8 +58,8 @@ return {redis.call('ZCARD', KEYS[2]) - paused, redis.call('ZCARD', KEYS[3]), red
     ];
   },
   parse: (reply) => {
-    const [waiting, delayed, active, dead, completed, paused, stale] = replyArray('queue-counts', reply).map((r) =>
-      replyInteger('queue-counts', r),
+    const [waiting, delayed, active, dead, completed, paused, stale] = replyArray('queue-counts', reply).map(
+      (r) => replyInteger('queue-counts', r),
     ) as number[];
     return {
       waiting: waiting as number,
@@ -111,9 +111,19 @@ end
 return out`,
   twin: (ctx, keys, args) => {
     const out: string[] = [];
-    const ids = ctx.call('ZRANGE', keys[5] as string, args[0] as string, Number(args[0]) + Number(args[1]) - 1, 'WITHSCORES') as string[];
+    const ids = ctx.call(
+      'ZRANGE',
+      keys[5] as string,
+      args[0] as string,
+      Number(args[0]) + Number(args[1]) - 1,
+      'WITHSCORES',
+    ) as string[];
     for (let i = 0; i < ids.length; i += 2) {
-      out.push(ids[i] as string, ids[i + 1] as string, ((ctx.call('HGET', keys[6] as string, ids[i] as string) as string | null) ?? ''));
+      out.push(
+        ids[i] as string,
+        ids[i + 1] as string,
+        (ctx.call('HGET', keys[6] as string, ids[i] as string) as string | null) ?? '',
+      );
     }
     return out;
   },
@@ -228,7 +238,8 @@ if paused then redis.call('ZADD', KEYS[2], -1, '${PAUSED_MEMBER}') end
 return n`,
   twin: (ctx, keys) => {
     const paused = ctx.call('ZSCORE', keys[1] as string, PAUSED_MEMBER);
-    let n = (ctx.call('ZCARD', keys[1] as string) as number) + (ctx.call('ZCARD', keys[2] as string) as number);
+    let n =
+      (ctx.call('ZCARD', keys[1] as string) as number) + (ctx.call('ZCARD', keys[2] as string) as number);
     if (paused !== null) n -= 1;
     ctx.call('DEL', keys[1] as string, keys[2] as string, keys[7] as string);
     if (paused !== null) ctx.call('ZADD', keys[1] as string, -1, PAUSED_MEMBER);

@@ -1,6 +1,6 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { CLAIM_ARGS, LUA_CLAIM, LUA_PRELUDE, twinClaim, twinNow, twinTrim } from './lua.js';
 import { type ClaimReply, parseClaimReply } from './claim.js';
+import { CLAIM_ARGS, LUA_CLAIM, LUA_PRELUDE, twinClaim, twinNow, twinTrim } from './lua.js';
 import { replyArray, replyInteger } from './reply.js';
 
 const NAME = 'queue-complete';
@@ -79,7 +79,8 @@ export const COMPLETE: Script<CompleteReply> = defineScript({
       if (args[2] === '1') ctx.call('HDEL', keys[10] as string, id);
       const keep = Number(args[3]);
       if (keep > 0) {
-        if (ctx.call('ZADD', keys[8] as string, now, id) === 0) ctx.call('HINCRBY', keys[11] as string, 'duplicate', 1);
+        if (ctx.call('ZADD', keys[8] as string, now, id) === 0)
+          ctx.call('HINCRBY', keys[11] as string, 'duplicate', 1);
         ctx.call('HSET', keys[9] as string, id, args[5] as string);
         twinTrim(ctx, keys[8] as string, keys[9] as string, now, keep, Number(args[4]));
       }
@@ -95,7 +96,15 @@ export const COMPLETE: Script<CompleteReply> = defineScript({
 /** ARGV of {@link COMPLETE}: the completion, then the claim's (a claim of 0 claims nothing). */
 export function encodeCompleteArgs(c: CompleteInput, claimArgs: readonly string[]): string[] {
   if (claimArgs.length !== CLAIM_ARGS) throw new Error('claim arguments out of step with the Lua');
-  return [c.member, c.dedup, c.hasProgress ? '1' : '0', String(c.keep), String(c.ageMs), c.result, ...claimArgs];
+  return [
+    c.member,
+    c.dedup,
+    c.hasProgress ? '1' : '0',
+    String(c.keep),
+    String(c.ageMs),
+    c.result,
+    ...claimArgs,
+  ];
 }
 
 /** The reply of {@link COMPLETE}. */

@@ -95,7 +95,12 @@ export const FAIL: Script<FailReply> = defineScript({
     const mode = args[1];
     const delay = Number(args[2]);
     if (mode === 'release') {
-      ctx.call('ZADD', keys[1] as string, twinScore(f.priority, id), joinBody(f, Math.max(Number(f.deliveries) - 1, 0)));
+      ctx.call(
+        'ZADD',
+        keys[1] as string,
+        twinScore(f.priority, id),
+        joinBody(f, Math.max(Number(f.deliveries) - 1, 0)),
+      );
       return ['released', now];
     }
     if (mode === 'retry' && Number(f.deliveries) < Number(f.attempts)) {
@@ -106,7 +111,18 @@ export const FAIL: Script<FailReply> = defineScript({
       ctx.call('ZADD', keys[1] as string, twinScore(f.priority, id), body);
       return ['retried', now];
     }
-    twinDeadLetter(ctx, keys, now, id, args[3] as string, args[4] as string, body, f.rest, Number(args[6]), Number(args[7]));
+    twinDeadLetter(
+      ctx,
+      keys,
+      now,
+      id,
+      args[3] as string,
+      args[4] as string,
+      body,
+      f.rest,
+      Number(args[6]),
+      Number(args[7]),
+    );
     return ['dead', now];
   },
   parse: parseFailReply,

@@ -33,7 +33,14 @@ export {
   parseEnqueueReply,
 } from './enqueue.js';
 export { EXTEND, type ExtendReply, encodeExtendArgs, parseExtendReply } from './extend.js';
-export { encodeFailArgs, FAIL, type FailInput, type FailMode, type FailReply, parseFailReply } from './fail.js';
+export {
+  encodeFailArgs,
+  FAIL,
+  type FailInput,
+  type FailMode,
+  type FailReply,
+  parseFailReply,
+} from './fail.js';
 export { IDLE_FLAG, KEY_NAMES, MAX_PRIORITY, PAUSED_MEMBER, readyScore } from './lua.js';
 export { PROGRESS } from './progress.js';
 

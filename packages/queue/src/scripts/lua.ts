@@ -329,7 +329,8 @@ function twinPop(
     const got = ctx.call('ZPOPMIN', keys[1] as string, count - out.length) as string[];
     if (got.length === 0) return;
     if (got[0] === PAUSED_MEMBER) {
-      for (let j = 0; j < got.length; j += 2) ctx.call('ZADD', keys[1] as string, got[j + 1] as string, got[j] as string);
+      for (let j = 0; j < got.length; j += 2)
+        ctx.call('ZADD', keys[1] as string, got[j + 1] as string, got[j] as string);
       return;
     }
     for (let j = 0; j < got.length; j += 2) {

@@ -20,7 +20,8 @@ export function replyArray(script: string, reply: Reply | undefined): readonly R
 /** An array of strings in a script reply, or `E_SCRIPT`. */
 export function replyStrings(script: string, reply: Reply | undefined): string[] {
   return replyArray(script, reply).map((r) => {
-    if (typeof r !== 'string') throw new KvError('E_SCRIPT', `script ${script}: expected a string, got ${String(r)}`);
+    if (typeof r !== 'string')
+      throw new KvError('E_SCRIPT', `script ${script}: expected a string, got ${String(r)}`);
     return r;
   });
 }
