@@ -3,7 +3,7 @@ import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { until } from '@raptorflow/core/testing';
 import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createQueue, ENQUEUE, encodeEnqueueArgs, type Queue } from '../src/index.js';
+import { createQueue, type Queue } from '../src/index.js';
 
 /*
  * Round trips and server commands counted on a redis-server of this file's own (INFO
