@@ -12,17 +12,14 @@ import { emitOperation, FEATURE, featureHub, operationStart, type QueueEvents } 
 import { decodeBody, jobInput } from './job.js';
 import { queueKeys } from './keys.js';
 import { type JobOptions, type ProcessOptions, parseQueueOptions, type QueueOptions } from './options.js';
-import {
-  CLEAR,
-  COUNTS,
-  type CountsReply,
-  DEAD_LIST,
-  DEAD_PURGE,
-  DEAD_RETRY,
-  PAUSE,
-  PEEK,
-} from './scripts/admin.js';
+import { CLEAR } from './scripts/clear.js';
+import { COUNTS, type CountsReply } from './scripts/counts.js';
+import { DEAD_LIST } from './scripts/dead-list.js';
+import { DEAD_PURGE } from './scripts/dead-purge.js';
+import { DEAD_RETRY } from './scripts/dead-retry.js';
 import { ENQUEUE, encodeEnqueueArgs } from './scripts/enqueue.js';
+import { PAUSE } from './scripts/pause.js';
+import { PEEK } from './scripts/peek.js';
 import { createWorker, type JobHandler, type Worker } from './worker.js';
 
 /** What `enqueue` returns. */

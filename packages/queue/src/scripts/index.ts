@@ -1,23 +1,20 @@
 import type { Script } from '@raptorflow/core';
-import { CLEAR, COUNTS, DEAD_LIST, DEAD_PURGE, DEAD_RETRY, PAUSE, PEEK } from './admin.js';
 import { CLAIM } from './claim.js';
+import { CLEAR } from './clear.js';
 import { COMPLETE } from './complete.js';
+import { COUNTS } from './counts.js';
+import { DEAD_LIST } from './dead-list.js';
+import { DEAD_PURGE } from './dead-purge.js';
+import { DEAD_RETRY } from './dead-retry.js';
 import { ENQUEUE } from './enqueue.js';
 import { EXTEND } from './extend.js';
 import { FAIL } from './fail.js';
+import { PAUSE } from './pause.js';
+import { PEEK } from './peek.js';
 import { PROGRESS } from './progress.js';
 
-export {
-  CLEAR,
-  COUNTS,
-  type CountsReply,
-  DEAD_LIST,
-  DEAD_PURGE,
-  DEAD_RETRY,
-  PAUSE,
-  PEEK,
-} from './admin.js';
 export { CLAIM, type ClaimInput, type ClaimReply, encodeClaimArgs, parseClaimReply } from './claim.js';
+export { CLEAR } from './clear.js';
 export {
   COMPLETE,
   type CompleteInput,
@@ -25,6 +22,10 @@ export {
   encodeCompleteArgs,
   parseCompleteReply,
 } from './complete.js';
+export { COUNTS, type CountsReply } from './counts.js';
+export { DEAD_LIST } from './dead-list.js';
+export { DEAD_PURGE } from './dead-purge.js';
+export { DEAD_RETRY } from './dead-retry.js';
 export {
   ENQUEUE,
   type EnqueueInput,
@@ -42,11 +43,12 @@ export {
   parseFailReply,
 } from './fail.js';
 export { IDLE_FLAG, KEY_NAMES, MAX_PRIORITY, PAUSED_MEMBER, readyScore } from './lua.js';
+export { PAUSE } from './pause.js';
+export { PEEK } from './peek.js';
 export { PROGRESS } from './progress.js';
 
 /**
- * Every script of `@raptorflow/queue`, one per file in `src/scripts/` (the administrative ones
- * together in `admin.ts`): the differential test replays each on memory (the twin) and on
+ * Every script of `@raptorflow/queue`, one per file in `src/scripts/`: the differential test replays each on memory (the twin) and on
  * redis-server (the Lua).
  */
 export const QUEUE_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
