@@ -162,7 +162,7 @@ describe.each(MATRIX)('$name', ({ create, layer }) => {
         );
         reason = job.signal.reason;
       },
-      { timeout: 300 },
+      { timeout: 1_000 },
     );
     await until(async () => (await q.counts()).dead === 1, 10_000);
     await worker.close();
