@@ -16,6 +16,18 @@ export interface QueueContext {
   readonly channel: string;
   readonly hub: FeatureHub;
   readonly events: Emitter<QueueEvents>;
+  /** A fresh lease token: this queue instance's random 72 bits, then a counter. */
+  nextToken(): string;
+}
+
+/** Lease tokens for one queue instance: unique across processes by the random part, within one by the counter. */
+export function tokenSource(): () => string {
+  const base = randomToken(9);
+  let n = 0;
+  return () => {
+    n += 1;
+    return `${base}${n.toString(36)}`;
+  };
 }
 
 /** ARGV of a claim of `count` jobs. */
@@ -26,7 +38,7 @@ export function claimArgs(
   checkTimers: boolean,
   willWait: boolean,
 ): { token: string; args: string[] } {
-  const token = randomToken(9);
+  const token = ctx.nextToken();
   const o = ctx.options;
   return {
     token,

@@ -7,7 +7,7 @@ import {
   optionError,
   resolvePolicy,
 } from '@raptorflow/core/kit';
-import type { QueueContext } from './context.js';
+import { type QueueContext, tokenSource } from './context.js';
 import { emitOperation, FEATURE, featureHub, operationStart, type QueueEvents } from './events.js';
 import { decodeBody, jobInput } from './job.js';
 import { queueKeys } from './keys.js';
@@ -152,6 +152,7 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
     channel: `${space.tag(o.name)}:wake`,
     hub: featureHub(o.store),
     events: new Emitter<QueueEvents>(),
+    nextToken: tokenSource(),
   };
   const workers = new Set<Worker>();
   const wake = (): void => {
