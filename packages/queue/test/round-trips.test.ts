@@ -123,7 +123,7 @@ describe('commands per job on Redis', () => {
     await q.enqueue('warm');
     await drain(q, 1, 1);
     const { CLAIM } = await import('../src/index.js');
-    const args = ['1', '1000', 'tok', '5', '0', '100', '1', '10', '0'];
+    const args = ['1:1000:tok:5:0:100:1:10:0'];
     const idle = await countCommands(server, () =>
       store.namespace('rf:queue:').eval(CLAIM, keysOf('rt-idle'), args),
     );

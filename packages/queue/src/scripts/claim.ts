@@ -1,5 +1,5 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { CLAIM_ARGS, LUA_CLAIM, LUA_PRELUDE, twinClaim, twinNow } from './lua.js';
+import { CLAIM_ARG_RE, LUA_CLAIM, LUA_PRELUDE, twinClaim, twinNow } from './lua.js';
 import { replyArray, replyInteger, replyStrings } from './reply.js';
 
 const NAME = 'queue-claim';
@@ -58,21 +58,11 @@ export const CLAIM: Script<ClaimReply> = defineScript({
   parse: (reply) => parseClaimReply(NAME, reply),
 });
 
-/** ARGV of the claim part of {@link CLAIM} and of `COMPLETE`. */
+/** ARGV of the claim part of {@link CLAIM} and of `COMPLETE`: one packed argument (see `LUA_CLAIM`). */
 export function encodeClaimArgs(c: ClaimInput): string[] {
-  const args = [
-    String(c.count),
-    String(c.leaseMs),
-    c.token,
-    String(c.maxDeliveries),
-    c.checkTimers ? '1' : '0',
-    String(c.timerBatch),
-    c.willWait ? '1' : '0',
-    String(c.deadKeep),
-    String(c.deadAgeMs),
-  ];
-  if (args.length !== CLAIM_ARGS) throw new Error('claim arguments out of step with the Lua');
-  return args;
+  const arg = `${c.count}:${c.leaseMs}:${c.token}:${c.maxDeliveries}:${c.checkTimers ? 1 : 0}:${c.timerBatch}:${c.willWait ? 1 : 0}:${c.deadKeep}:${c.deadAgeMs}`;
+  if (!CLAIM_ARG_RE.test(arg)) throw new Error(`claim arguments out of shape: ${arg}`);
+  return [arg];
 }
 
 /** Parse `{now, bodies, dead, reclaimed}`. */

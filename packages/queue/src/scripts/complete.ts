@@ -32,7 +32,7 @@ export interface CompleteReply {
  * Complete a job, token-checked, and claim the next ones in the same round trip.
  *
  * - KEYS: the twelve of every queue script.
- * - ARGV: member, dedup key, has progress (1/0), keep, age ms, result, then the claim's ARGV.
+ * - ARGV: member, dedup key, `<has progress 1/0>:<keep>:<age ms>`, result, then the claim's.
  * - Reply: `{completed, now, bodies, dead, reclaimed}`.
  *
  * The lease check is the ZREM of `<id>:<token>` from the active set: it succeeds only for the
@@ -49,17 +49,18 @@ if redis.call('ZREM', KEYS[4], ARGV[1]) == 1 then
   ok = 1
   redis.call('HDEL', KEYS[5], id)
   if ARGV[2] ~= '' and redis.call('HGET', KEYS[8], ARGV[2]) == id then redis.call('HDEL', KEYS[8], ARGV[2]) end
-  if ARGV[3] == '1' then redis.call('HDEL', KEYS[11], id) end
-  local keep = tonumber(ARGV[4])
+  local progress, keep, age = string.match(ARGV[3], '^([01]):(%d+):(%d+)$')
+  if progress == '1' then redis.call('HDEL', KEYS[11], id) end
+  keep = tonumber(keep)
   if keep > 0 then
     if redis.call('ZADD', KEYS[9], now, id) == 0 then redis.call('HINCRBY', KEYS[12], 'duplicate', 1) end
-    redis.call('HSET', KEYS[10], id, ARGV[6])
-    trim(KEYS[9], KEYS[10], now, keep, tonumber(ARGV[5]))
+    redis.call('HSET', KEYS[10], id, ARGV[4])
+    trim(KEYS[9], KEYS[10], now, keep, tonumber(age))
   end
 else
   redis.call('HINCRBY', KEYS[12], 'stale', 1)
 end
-local c = claim(now, 7)
+local c = claim(now, 5)
 return {ok, c[1], c[2], c[3], c[4]}`;
 
 /** The complete(-and-claim-next) script; see the Lua above. */
@@ -76,18 +77,19 @@ export const COMPLETE: Script<CompleteReply> = defineScript({
       ctx.call('HDEL', keys[4] as string, id);
       if (args[1] !== '' && ctx.call('HGET', keys[7] as string, args[1] as string) === id)
         ctx.call('HDEL', keys[7] as string, args[1] as string);
-      if (args[2] === '1') ctx.call('HDEL', keys[10] as string, id);
-      const keep = Number(args[3]);
+      const [progress, keepArg, age] = (args[2] as string).split(':');
+      if (progress === '1') ctx.call('HDEL', keys[10] as string, id);
+      const keep = Number(keepArg);
       if (keep > 0) {
         if (ctx.call('ZADD', keys[8] as string, now, id) === 0)
           ctx.call('HINCRBY', keys[11] as string, 'duplicate', 1);
-        ctx.call('HSET', keys[9] as string, id, args[5] as string);
-        twinTrim(ctx, keys[8] as string, keys[9] as string, now, keep, Number(args[4]));
+        ctx.call('HSET', keys[9] as string, id, args[3] as string);
+        twinTrim(ctx, keys[8] as string, keys[9] as string, now, keep, Number(age));
       }
     } else {
       ctx.call('HINCRBY', keys[11] as string, 'stale', 1);
     }
-    const c = twinClaim(ctx, keys, args, now, 6);
+    const c = twinClaim(ctx, keys, args, now, 4);
     return [ok, ...c];
   },
   parse: parseCompleteReply,
@@ -96,15 +98,7 @@ export const COMPLETE: Script<CompleteReply> = defineScript({
 /** ARGV of {@link COMPLETE}: the completion, then the claim's (a claim of 0 claims nothing). */
 export function encodeCompleteArgs(c: CompleteInput, claimArgs: readonly string[]): string[] {
   if (claimArgs.length !== CLAIM_ARGS) throw new Error('claim arguments out of step with the Lua');
-  return [
-    c.member,
-    c.dedup,
-    c.hasProgress ? '1' : '0',
-    String(c.keep),
-    String(c.ageMs),
-    c.result,
-    ...claimArgs,
-  ];
+  return [c.member, c.dedup, `${c.hasProgress ? 1 : 0}:${c.keep}:${c.ageMs}`, c.result, ...claimArgs];
 }
 
 /** The reply of {@link COMPLETE}. */

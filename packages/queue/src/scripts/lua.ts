@@ -11,7 +11,7 @@
  * field before the payload is digits, except the dedup key, which the client percent-encodes
  * (no `|` in it).
  */
-import type { ScriptContext } from '@raptorflow/core';
+import { type ScriptContext, scriptError } from '@raptorflow/core';
 
 /** The twelve KEYS of every queue script, in order; see `keys.ts`. */
 export const KEY_NAMES = [
@@ -174,8 +174,9 @@ export function twinDeadLetter(
 }
 
 /**
- * The claim: ARGV from index `o` (1-based in Lua): count, lease ms, token, max deliveries,
- * check timers (1/0), timer batch, will wait (1/0), dead-letter keep, dead-letter age ms.
+ * The claim: ARGV[o] (1-based in Lua) packs, `:`-separated (one argument instead of nine: the
+ * client's cost per argument is measurable): count, lease ms, token, max deliveries, check
+ * timers (1/0), timer batch, will wait (1/0), dead-letter keep, dead-letter age ms.
  * Returns `{now, bodies, dead, reclaimed}`, each of `dead` `<reason>:<id>`.
  *
  * Timers (due delayed jobs, expired leases) are looked at when the caller asks (a worker does
@@ -242,13 +243,15 @@ local function pop(now, count, lease, token, dead, keep, age, out)
   end
 end
 local function claim(now, o)
-  local count = tonumber(ARGV[o])
+  local count, lease, token, maxDeliveries, timers, batch, willWait, keep, age =
+    string.match(ARGV[o], '^(%d+):(%d+):(%w*):(%d+):([01]):(%d+):([01]):(%d+):(%d+)$')
+  if not count then error('bad claim arguments') end
   local out, dead, reclaimed = {}, {}, 0
+  count = tonumber(count)
   if count == 0 then return {now, out, dead, 0} end
-  local lease, token = tonumber(ARGV[o + 1]), ARGV[o + 2]
-  local maxDeliveries, batch = tonumber(ARGV[o + 3]), tonumber(ARGV[o + 5])
-  local keep, age = tonumber(ARGV[o + 7]), tonumber(ARGV[o + 8])
-  local timers = ARGV[o + 4] == '1'
+  lease, maxDeliveries, batch = tonumber(lease), tonumber(maxDeliveries), tonumber(batch)
+  keep, age = tonumber(keep), tonumber(age)
+  timers = timers == '1'
   if timers then
     promote(now, batch)
     reclaimed = reclaim(now, batch, maxDeliveries, dead, keep, age)
@@ -259,7 +262,7 @@ local function claim(now, o)
     reclaimed = reclaim(now, batch, maxDeliveries, dead, keep, age)
     pop(now, count, lease, token, dead, keep, age, out)
   end
-  if #out == 0 and ARGV[o + 6] == '1' then
+  if #out == 0 and willWait == '1' then
     local s = tonumber(redis.call('GET', KEYS[1]) or '0')
     if s < FLAG then redis.call('INCRBY', KEYS[1], FLAG) end
   end
@@ -267,7 +270,10 @@ local function claim(now, o)
 end`;
 
 /** Number of claim arguments; see {@link LUA_CLAIM}. */
-export const CLAIM_ARGS: number = 9;
+export const CLAIM_ARGS: number = 1;
+
+/** The claim's packed argument: `count:lease:token:maxDeliveries:timers:batch:willWait:keep:age`. */
+export const CLAIM_ARG_RE: RegExp = /^(\d+):(\d+):([0-9A-Za-z]*):(\d+):([01]):(\d+):([01]):(\d+):(\d+)$/;
 
 function twinPromote(ctx: ScriptContext, keys: readonly string[], now: number, batch: number): void {
   const due = ctx.call('ZRANGEBYSCORE', keys[2] as string, '-inf', now, 'LIMIT', 0, batch) as string[];
@@ -358,18 +364,20 @@ export function twinClaim(
   now: number,
   o: number,
 ): [number, string[], string[], number] {
-  const count = Number(args[o]);
+  const m = CLAIM_ARG_RE.exec(args[o] ?? '');
+  if (!m) throw scriptError('queue-claim', 'bad claim arguments');
+  const count = Number(m[1]);
   const out: string[] = [];
   const dead: string[] = [];
   let reclaimed = 0;
   if (count === 0) return [now, out, dead, 0];
-  const lease = Number(args[o + 1]);
-  const token = args[o + 2] as string;
-  const maxDeliveries = Number(args[o + 3]);
-  const batch = Number(args[o + 5]);
-  const keep = Number(args[o + 7]);
-  const age = Number(args[o + 8]);
-  const timers = args[o + 4] === '1';
+  const lease = Number(m[2]);
+  const token = m[3] as string;
+  const maxDeliveries = Number(m[4]);
+  const batch = Number(m[6]);
+  const keep = Number(m[8]);
+  const age = Number(m[9]);
+  const timers = m[5] === '1';
   if (timers) {
     twinPromote(ctx, keys, now, batch);
     reclaimed = twinReclaim(ctx, keys, now, batch, maxDeliveries, dead, keep, age);
@@ -380,7 +388,7 @@ export function twinClaim(
     reclaimed = twinReclaim(ctx, keys, now, batch, maxDeliveries, dead, keep, age);
     twinPop(ctx, keys, now, count, lease, token, dead, keep, age, out);
   }
-  if (out.length === 0 && args[o + 6] === '1') {
+  if (out.length === 0 && m[7] === '1') {
     const s = Number((ctx.call('GET', keys[0] as string) as string | null) ?? '0');
     if (s < IDLE_FLAG) ctx.call('INCRBY', keys[0] as string, IDLE_FLAG);
   }
