@@ -65,6 +65,9 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'queue-process-c16-bee-queue': async () => (await import('./queue-process-c16-bee-queue.js')).default,
   'queue-process-c64-bee-queue': async () => (await import('./queue-process-c64-bee-queue.js')).default,
   'queue-together-c64-bee-queue': async () => (await import('./queue-together-c64-bee-queue.js')).default,
+  'queue-idle-raptorflow': async () => (await import('./queue-idle-raptorflow.js')).default,
+  'queue-idle-bullmq': async () => (await import('./queue-idle-bullmq.js')).default,
+  'queue-idle-bee-queue': async () => (await import('./queue-idle-bee-queue.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

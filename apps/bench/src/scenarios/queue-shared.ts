@@ -208,3 +208,29 @@ export function togetherScenario(lib: QueueLib, concurrency: number): Scenario {
     },
   });
 }
+
+/** How long an idle scenario waits before timing, so the worker's backoff has reached its cap. */
+const IDLE_RAMP_MS = Number(process.env.QUEUE_BENCH_IDLE_RAMP_MS ?? 70_000);
+
+/**
+ * The idle cost: one worker (concurrency 1) on an empty queue, its backoff ramped up during
+ * setup; each op is one second of waiting, so `Redis cmds/op` is commands per second per idle
+ * worker (× 60 per minute). Run it alone, with `--concurrency 1 --monitor-ops 0` and a long
+ * `--duration` (our worker polls twice a minute at its cap).
+ */
+export function idleScenario(lib: QueueLib): Scenario {
+  return defineScenario({
+    name: `queue-idle-${lib}`,
+    description: `${LABEL[lib]}: one idle worker on an empty queue; one op per second (Redis cmds/op × 60 = per minute)`,
+    adapters: ['ioredis'],
+    async setup(ctx) {
+      const q = await open(lib, ctx, `bench-idle-${lib}-${process.pid}`);
+      await q.startWorker(1, () => undefined);
+      await new Promise((resolve) => setTimeout(resolve, IDLE_RAMP_MS));
+      return {
+        op: () => new Promise((resolve) => setTimeout(resolve, 1_000)),
+        teardown: () => q.close(),
+      };
+    },
+  });
+}
