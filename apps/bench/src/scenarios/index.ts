@@ -73,6 +73,27 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
         'llm-cache-brute-force-100k': async () => (await import('./llm-cache-brute-force-100k.js')).default,
       }
     : {}),
+  'queue-enqueue-raptorflow': async () => (await import('./queue-enqueue-raptorflow.js')).default,
+  'queue-enqueue-many-raptorflow': async () => (await import('./queue-enqueue-many-raptorflow.js')).default,
+  'queue-process-c1-raptorflow': async () => (await import('./queue-process-c1-raptorflow.js')).default,
+  'queue-process-c16-raptorflow': async () => (await import('./queue-process-c16-raptorflow.js')).default,
+  'queue-process-c64-raptorflow': async () => (await import('./queue-process-c64-raptorflow.js')).default,
+  'queue-together-c64-raptorflow': async () => (await import('./queue-together-c64-raptorflow.js')).default,
+  'queue-enqueue-bullmq': async () => (await import('./queue-enqueue-bullmq.js')).default,
+  'queue-enqueue-many-bullmq': async () => (await import('./queue-enqueue-many-bullmq.js')).default,
+  'queue-process-c1-bullmq': async () => (await import('./queue-process-c1-bullmq.js')).default,
+  'queue-process-c16-bullmq': async () => (await import('./queue-process-c16-bullmq.js')).default,
+  'queue-process-c64-bullmq': async () => (await import('./queue-process-c64-bullmq.js')).default,
+  'queue-together-c64-bullmq': async () => (await import('./queue-together-c64-bullmq.js')).default,
+  'queue-enqueue-bee-queue': async () => (await import('./queue-enqueue-bee-queue.js')).default,
+  'queue-enqueue-many-bee-queue': async () => (await import('./queue-enqueue-many-bee-queue.js')).default,
+  'queue-process-c1-bee-queue': async () => (await import('./queue-process-c1-bee-queue.js')).default,
+  'queue-process-c16-bee-queue': async () => (await import('./queue-process-c16-bee-queue.js')).default,
+  'queue-process-c64-bee-queue': async () => (await import('./queue-process-c64-bee-queue.js')).default,
+  'queue-together-c64-bee-queue': async () => (await import('./queue-together-c64-bee-queue.js')).default,
+  'queue-idle-raptorflow': async () => (await import('./queue-idle-raptorflow.js')).default,
+  'queue-idle-bullmq': async () => (await import('./queue-idle-bullmq.js')).default,
+  'queue-idle-bee-queue': async () => (await import('./queue-idle-bee-queue.js')).default,
 };
 
 /** Load a scenario by name, or throw one that lists the known names. */

@@ -1,0 +1,5 @@
+import type { Scenario } from '../types.js';
+import { enqueueScenario } from './queue-shared.js';
+
+const scenario: Scenario = enqueueScenario('bee-queue');
+export default scenario;

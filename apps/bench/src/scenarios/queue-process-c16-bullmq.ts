@@ -1,0 +1,5 @@
+import type { Scenario } from '../types.js';
+import { processScenario } from './queue-shared.js';
+
+const scenario: Scenario = processScenario('bullmq', 16);
+export default scenario;

@@ -1,0 +1,5 @@
+import type { Scenario } from '../types.js';
+import { togetherScenario } from './queue-shared.js';
+
+const scenario: Scenario = togetherScenario('bullmq', 64);
+export default scenario;

@@ -1,0 +1,209 @@
+import { instrument, type KvStore, memoryAdapter } from '@raptorflow/core';
+import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { until } from '@raptorflow/core/testing';
+import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createQueue, type Queue } from '../src/index.js';
+
+/*
+ * Round trips and server commands counted on a redis-server of this file's own (INFO
+ * commandstats), so no other file's commands mix in. Commands run inside a script are counted
+ * under their own names; EVALSHA is the client's round trip.
+ */
+
+let server: RedisServer;
+let store: KvStore;
+beforeAll(async () => {
+  server = await startRedis();
+  store = ioredisAdapter({ host: server.host, port: server.port });
+});
+afterAll(async () => {
+  await store.close();
+  await server.stop();
+});
+
+const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
+const ROUND_TRIPS = ['evalsha', 'eval', 'publish', 'subscribe', 'script|load'];
+const roundTrips = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).filter(([name]) => ROUND_TRIPS.includes(name)));
+
+async function drain(q: Queue, n: number, concurrency: number): Promise<void> {
+  let done = 0;
+  const all = new Promise<void>((resolve) => {
+    q.events.on('completed', () => {
+      done += 1;
+      if (done === n) resolve();
+    });
+  });
+  const worker = q.process(() => undefined, { concurrency });
+  await all;
+  await worker.close();
+}
+
+describe('commands per job on Redis', () => {
+  it('enqueue: 1 round trip and 3 server commands (EVALSHA, INCR, ZADD); enqueueMany(100): 1 round trip', async () => {
+    const q = createQueue({ store, name: 'rt-enqueue' });
+    await q.enqueue('warm'); // loads the script
+    const one = await countCommands(server, () => q.enqueue({ n: 1 }));
+    expect(one).toEqual({ evalsha: 1, incr: 1, zadd: 1 });
+    const many = await countCommands(server, () =>
+      q.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ data: i }))),
+    );
+    expect(many).toEqual({ evalsha: 1, incr: 100, zadd: 100 });
+  });
+
+  it('process: 1 round trip per job (complete-and-claim-next), <= 10 server commands per job with its enqueue', async () => {
+    const N = 200;
+    const q = createQueue({ store, name: 'rt-process' });
+    await q.enqueue('warm');
+    await drain(q, 1, 1);
+    const enqueued = await countCommands(server, () =>
+      q.enqueueMany(Array.from({ length: N }, (_, i) => ({ data: i }))),
+    );
+    const processed = await countCommands(server, () => drain(q, N, 1));
+    // The first claim of the poller, one COMPLETE per job (the last one finds nothing), and
+    // the poller's claims once the queue is empty (at most a few at its first backoff steps).
+    expect(processed.evalsha).toBeGreaterThanOrEqual(N + 1);
+    expect(processed.evalsha).toBeLessThanOrEqual(N + 4);
+    // Plus the worker's one SUBSCRIBE to wake-ups, once per worker.
+    expect(roundTrips(processed)).toEqual({ evalsha: processed.evalsha, subscribe: 1 });
+    const perJob = (total(enqueued) - 1 + total(processed)) / N;
+    console.log(`server commands per job (enqueueMany + process at c1): ${perJob.toFixed(2)}`, processed);
+    expect(perJob).toBeLessThanOrEqual(10);
+    // The steady-state complete-and-claim-next: TIME, ZREM, HDEL, ZPOPMIN, HSET, ZADD inside.
+    expect(processed.zpopmin).toBeGreaterThanOrEqual(N);
+    expect(processed.hset).toBe(N);
+  });
+
+  it('a single claim is 1 round trip; concurrency 16 still costs about 1 round trip per job', async () => {
+    const N = 320;
+    const q = createQueue({ store, name: 'rt-c16' });
+    await q.enqueueMany(Array.from({ length: N }, (_, i) => ({ data: i })));
+    const processed = await countCommands(server, () => drain(q, N, 16));
+    expect(processed.evalsha).toBeLessThanOrEqual(N + 20);
+    expect(roundTrips(processed)).toEqual({ evalsha: processed.evalsha, subscribe: 1 });
+  });
+
+  it('one batched renewal per worker per tick covers every running job', async () => {
+    const q = createQueue({ store, name: 'rt-renew', lease: 150 });
+    await q.enqueueMany([{ data: 1 }, { data: 2 }, { data: 3 }, { data: 4 }]);
+    let running = 0;
+    let release: () => void = () => undefined;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const worker = q.process(
+      async () => {
+        running += 1;
+        await hold;
+      },
+      { concurrency: 4 },
+    );
+    await until(() => running === 4);
+    const renewals = await countCommands(server, async () => {
+      // Some renewal ticks (every lease / 3 = 50 ms); the check is per tick, so how many does not matter.
+      const start = Date.now();
+      await until(() => Date.now() - start >= 300);
+    });
+    console.log('renewal window', renewals);
+    release();
+    await worker.close();
+    // The first renewal may be an EVAL (the script's first load).
+    const ticks = (renewals.evalsha ?? 0) + (renewals.eval ?? 0);
+    expect(renewals.time).toBe(ticks);
+    expect(ticks).toBeGreaterThanOrEqual(1);
+    // Each renewal is one EVALSHA checking and extending all four leases (ZSCORE + ZADD each).
+    expect(renewals.zscore).toBe(4 * ticks);
+    expect(renewals.zadd).toBe(4 * ticks);
+    expect(worker.running).toBe(0);
+  });
+
+  it('an idle poll is 1 round trip; a stale completion is refused and counted', async () => {
+    const q = createQueue({ store, name: 'rt-idle' });
+    await q.enqueue('warm');
+    await drain(q, 1, 1);
+    const { CLAIM } = await import('../src/index.js');
+    const args = ['1:1000:tok:5:0:100:1:10:0'];
+    const idle = await countCommands(server, () =>
+      store.namespace('rf:queue:').eval(CLAIM, keysOf('rt-idle'), args),
+    );
+    expect(roundTrips(idle)).toEqual({ evalsha: 1 });
+    console.log(`server commands per idle poll: ${total(idle)}`, idle);
+    expect(total(idle)).toBeLessThanOrEqual(10);
+  });
+});
+
+function keysOf(name: string): string[] {
+  return [
+    'seq',
+    'ready',
+    'delayed',
+    'active',
+    'jobs',
+    'dead',
+    'dead-jobs',
+    'dedup',
+    'completed',
+    'results',
+    'progress',
+    'stats',
+  ].map((k) => `{${name}}:${k}`);
+}
+
+describe('idle cost on a fake clock', () => {
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it('at full backoff an idle worker polls 2 times a minute with pub/sub (30 s), 12 without (5 s)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const polls: Record<string, number> = {};
+    for (const [label, maxDelay] of [
+      ['pubsub', undefined],
+      ['polling', '5s'],
+    ] as const) {
+      const inner = memoryAdapter({ sweepIntervalMs: 0 });
+      const counted = instrument(inner);
+      let scripts = 0;
+      counted.events.on('call', (e) => {
+        if (e.kind === 'script') scripts += 1;
+      });
+      const q = createQueue({ store: counted, name: 'idle' });
+      const worker = q.process(() => undefined, maxDelay ? { idle: { maxDelay } } : {});
+      await worker.ready;
+      // Ten minutes: far past the backoff's ramp (25 ms doubling to the cap).
+      for (let i = 0; i < 600; i++) await vi.advanceTimersByTimeAsync(1_000);
+      const before = scripts;
+      for (let i = 0; i < 60; i++) await vi.advanceTimersByTimeAsync(1_000);
+      polls[label] = scripts - before;
+      const closing = worker.close();
+      await vi.advanceTimersByTimeAsync(1_000);
+      await closing;
+      await inner.close();
+    }
+    vi.useRealTimers();
+    console.log('idle scripts per minute per worker', polls);
+    expect(polls).toEqual({ pubsub: 2, polling: 12 });
+  });
+
+  it('an enqueue wakes an idle worker at once through pub/sub (no poll in between)', async () => {
+    const inner = memoryAdapter({ sweepIntervalMs: 0 });
+    const q = createQueue({ store: inner, name: 'wake' });
+    const ran: unknown[] = [];
+    // A ten-minute poll interval: only a wake-up can run the job within the test.
+    const worker = q.process(
+      (job) => {
+        ran.push(job.data);
+      },
+      { idle: { minDelay: '10m', maxDelay: '10m' } },
+    );
+    await worker.ready;
+    await until(() => worker.polls === 1);
+    await q.enqueue('now');
+    await until(() => ran.length === 1);
+    // The woken claim took the job; the next found the queue empty and went back to sleep.
+    await until(() => worker.polls === 3);
+    await worker.close();
+    await inner.close();
+  });
+});
