@@ -58,9 +58,15 @@ describe('commands per key and round trips per batch', () => {
     expect(perKey).toEqual({ type: 300, get: 300, pttl: 300 });
     expect(scan).toBeGreaterThanOrEqual(1);
     const trips = Number(/round trips: (\d+);/.exec(stderr)?.[1]);
-    // Each SCAN page is a round trip; the reads are two per batch of about 100 keys.
-    expect(trips).toBeGreaterThanOrEqual(scan + 2 * 3);
-    expect(trips).toBeLessThanOrEqual(scan + 2 * 4);
+    // The summary counts the SCAN pages that returned keys (the driver hands out no empty page;
+    // the server counted `scan`, empty ones included) plus two round trips per batch. A batch is
+    // handed out once its pages reach 100 keys and a page may hold more than its COUNT, so 300 keys
+    // make two to four batches.
+    const fits = [2, 3, 4].some((batches) => {
+      const pages = trips - 2 * batches;
+      return pages >= 1 && pages <= scan && batches <= pages;
+    });
+    expect(fits, `${trips} round trips, ${scan} SCAN pages on the server`).toBe(true);
   });
 
   it('flush: SCAN pages and one UNLINK per batch, never FLUSHALL or FLUSHDB', async () => {
