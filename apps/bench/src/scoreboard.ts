@@ -122,24 +122,68 @@ export const COMPARISONS: readonly Comparison[] = [
     inDefault: false,
   },
   {
+    feature: 'queue',
+    operation: 'enqueue',
+    ours: 'queue-enqueue-raptorflow',
+    peers: [
+      { scenario: 'queue-enqueue-bullmq', label: 'BullMQ' },
+      { scenario: 'queue-enqueue-bee-queue', label: 'bee-queue' },
+    ],
+    adapters: ['ioredis'],
+  },
+  {
+    feature: 'queue',
+    operation: 'process a full queue, worker concurrency 64',
+    ours: 'queue-process-c64-raptorflow',
+    peers: [
+      { scenario: 'queue-process-c64-bullmq', label: 'BullMQ' },
+      { scenario: 'queue-process-c64-bee-queue', label: 'bee-queue' },
+    ],
+    adapters: ['ioredis'],
+  },
+  {
+    feature: 'queue',
+    operation: 'enqueue and process together, worker concurrency 64',
+    ours: 'queue-together-c64-raptorflow',
+    peers: [
+      { scenario: 'queue-together-c64-bullmq', label: 'BullMQ' },
+      { scenario: 'queue-together-c64-bee-queue', label: 'bee-queue' },
+    ],
+    adapters: ['ioredis'],
+  },
+  {
+    feature: 'session',
+    operation: 'get (touch when due)',
+    ours: 'session-get-raptorflow',
+    peers: [{ scenario: 'session-get-connect-redis', label: 'connect-redis 8' }],
+    adapters: ['ioredis'],
+  },
+  {
     feature: 'store',
     operation: 'get (overhead over the raw client)',
     ours: 'store-get',
     peers: [{ scenario: 'raw-ioredis-get', label: 'raw ioredis' }],
     adapters: ['ioredis'],
   },
+  {
+    feature: 'store',
+    operation: 'get on node-redis (overhead over the raw client)',
+    ours: 'store-get',
+    peers: [{ scenario: 'raw-node-redis-get', label: 'raw node-redis' }],
+    adapters: ['node-redis'],
+  },
 ];
 
 export const PROMISES: readonly Promise_[] = [
-  {
-    what: 'session lookup',
-    ms: 5,
-    scenario: 'store-get',
-    adapter: 'ioredis',
-    via: 'a store.get stands in for now',
-  },
+  { what: 'session lookup', ms: 5, scenario: 'session-get-raptorflow', adapter: 'ioredis' },
   { what: 'rate-limit check', ms: 2, scenario: 'ratelimit-fixed-window', adapter: 'ioredis' },
-  { what: 'queue processing', ms: 50, scenario: undefined, adapter: 'ioredis', via: 'no queue scenario yet' },
+  {
+    what: 'queue processing',
+    ms: 50,
+    scenario: 'queue-together-c64-raptorflow',
+    adapter: 'ioredis',
+    via: 'enqueue to completion, one worker',
+  },
 ];
 
 /** What the default run measures: per scenario, the adapters its comparisons need, in order. */

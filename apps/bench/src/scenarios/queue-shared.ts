@@ -165,8 +165,8 @@ export function enqueueManyScenario(lib: QueueLib): Scenario {
   });
 }
 
-/** Jobs enqueued before a processing run: more than any run of a few seconds completes. */
-const BACKLOG = Number(process.env.QUEUE_BENCH_BACKLOG ?? 60_000);
+/** Jobs enqueued before a processing run: more than any run of a few seconds completes (a quiet 2-core box drained 60,000 at concurrency 64 before the end of one run). */
+const BACKLOG = Number(process.env.QUEUE_BENCH_BACKLOG ?? 200_000);
 
 /** Process a pre-filled queue with one worker of `concurrency`: one op per completed job. */
 export function processScenario(lib: QueueLib, concurrency: number): Scenario {
