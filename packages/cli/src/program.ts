@@ -3,6 +3,7 @@ import { audit, cleanup, findingCount, formatAudit } from './commands/audit.js';
 import { flush, ratelimitReset } from './commands/flush.js';
 import { health } from './commands/health.js';
 import { keysFromEnv, reencrypt } from './commands/reencrypt.js';
+import { sessionRevokeUser } from './commands/session.js';
 import { stats } from './commands/stats.js';
 import { CliError, type OpenStore, openStore } from './connect.js';
 import { stopOnSigint } from './pages.js';
@@ -231,6 +232,20 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .action((identifier: string, o: { prefix: string }) =>
       withStore(async ({ store }) => {
         await ratelimitReset(store, { identifier, prefix: o.prefix, batch: global().batch }, io.out);
+        return 0;
+      }),
+    );
+
+  program
+    .command('session')
+    .description('session operations')
+    .command('revoke-user')
+    .description('end every session of one user (sign them out everywhere), in one script')
+    .argument('<userId>', 'the user id the sessions were created with')
+    .option('--prefix <prefix>', 'the sessions prefix', 'rf:session:')
+    .action((userId: string, o: { prefix: string }) =>
+      withStore(async ({ store }) => {
+        await sessionRevokeUser(store, { userId, prefix: o.prefix }, io.out);
         return 0;
       }),
     );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { encryptedCodec, jsonCodec } from '@raptorflow/core/codecs';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { createRateLimiter } from '@raptorflow/ratelimit';
+import { createSessions } from '@raptorflow/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, randomPrefix, runIn, servers } from './helpers.js';
 
@@ -192,6 +193,28 @@ describe('ratelimit reset', () => {
     expect(r.stdout).toMatch(/removed [1-9]\d* keys/);
     expect((await limiter.limit('alice')).allowed).toBe(true);
     expect((await limiter.limit('bob')).allowed).toBe(false);
+  });
+});
+
+describe('session revoke-user', () => {
+  it("ends every session of one user and no one else's", async () => {
+    const p = fresh('sess');
+    const sessions = createSessions({ store, prefix: p });
+    const alice = [await sessions.create('alice'), await sessions.create('alice'), await sessions.create('alice')];
+    const bob = await sessions.create('bob');
+    const r = await runIn(['--url', s.redis, 'session', 'revoke-user', 'alice', '--prefix', p]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/revoked 3 sessions of "alice"/);
+    for (const { token } of alice) expect(await sessions.get(token)).toBeNull();
+    expect(await sessions.list('alice')).toEqual([]);
+    expect((await sessions.get(bob.token))?.userId).toBe('bob');
+  });
+
+  it('refuses a bad user id with one line and exit 2, touching nothing', async () => {
+    const r = await runIn(['--url', s.redis, 'session', 'revoke-user', 'a\0b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/session revoke-user: /);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 
