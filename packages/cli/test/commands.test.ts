@@ -200,7 +200,11 @@ describe('session revoke-user', () => {
   it("ends every session of one user and no one else's", async () => {
     const p = fresh('sess');
     const sessions = createSessions({ store, prefix: p });
-    const alice = [await sessions.create('alice'), await sessions.create('alice'), await sessions.create('alice')];
+    const alice = [
+      await sessions.create('alice'),
+      await sessions.create('alice'),
+      await sessions.create('alice'),
+    ];
     const bob = await sessions.create('bob');
     const r = await runIn(['--url', s.redis, 'session', 'revoke-user', 'alice', '--prefix', p]);
     expect(r.code, r.stderr).toBe(0);

@@ -23,6 +23,8 @@ export async function sessionRevokeUser(
     }
     throw error;
   }
-  log(`revoked ${ended} session${ended === 1 ? '' : 's'} of ${JSON.stringify(options.userId)} under ${options.prefix}`);
+  log(
+    `revoked ${ended} session${ended === 1 ? '' : 's'} of ${JSON.stringify(options.userId)} under ${options.prefix}`,
+  );
   return ended;
 }
