@@ -5,6 +5,7 @@ import type { Embedder } from './embedders/embedder.js';
 import { hashingEmbedder } from './embedders/hashing.js';
 import type { GuardOptions } from './guards.js';
 import { DEFAULT_PRICES, type PriceTable } from './prices.js';
+import type { SemanticTierSettings } from './semantic/tier.js';
 
 /** Settings of one namespace (a use of the cache with its own TTL). */
 export interface LlmNamespaceOptions {
@@ -71,19 +72,7 @@ export interface ResolvedLlmCacheOptions {
   readonly store: KvStore;
   readonly ttl: number;
   readonly namespaces: Readonly<Record<string, { readonly ttl: number; readonly semantic: boolean }>>;
-  readonly semantic:
-    | false
-    | {
-        readonly embedder: Embedder;
-        readonly threshold: number;
-        readonly guards: GuardOptions;
-        readonly maxEntries: number;
-        readonly maxCandidates: number;
-        readonly topK: number;
-        readonly bands: number;
-        readonly bits: number;
-        readonly bucketSize: number;
-      };
+  readonly semantic: false | SemanticTierSettings;
   readonly maxTemperature: number;
   readonly prices: PriceTable;
   readonly lease: boolean;

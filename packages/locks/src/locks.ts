@@ -4,8 +4,7 @@ import {
   Emitter,
   featureKeyspace,
   invalidArgument,
-  optionError,
-  resolvePolicy,
+  requireFailClosed,
 } from '@raptorflow/core/kit';
 import { type AcquireOptions, resolveAcquire } from './call-options.js';
 import type { LocksContext, LocksEvents } from './context.js';
@@ -89,14 +88,7 @@ export interface Locks {
  */
 export function createLocks(options: LocksOptions): Locks {
   const o = parseLocksOptions(options);
-  const policy = resolvePolicy(o.store, undefined, 'fail-closed');
-  if (policy !== 'fail-closed') {
-    throw optionError(
-      'createLocks',
-      'store',
-      `its withFailover layer has policy "${policy}", and a lock that falls back to per-process memory protects nothing: pass store.failover.withPolicy('fail-closed')`,
-    );
-  }
+  requireFailClosed(o.store, 'createLocks', 'a lock that falls back to per-process memory protects nothing');
   const space = featureKeyspace(o.store, { feature: FEATURE, prefix: o.prefix });
   const root: KvStore = space.root;
   const ctx: LocksContext = {

@@ -4,8 +4,7 @@ import {
   Emitter,
   featureKeyspace,
   invalidArgument,
-  optionError,
-  resolvePolicy,
+  requireFailClosed,
 } from '@raptorflow/core/kit';
 import { type QueueContext, tokenSource } from './context.js';
 import { emitOperation, FEATURE, featureHub, operationStart, type QueueEvents } from './events.js';
@@ -134,14 +133,7 @@ function selection(where: string, which: DeadLetterSelection): string[] {
  */
 export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
   const o = parseQueueOptions(options as QueueOptions);
-  const policy = resolvePolicy(o.store, undefined, 'fail-closed');
-  if (policy !== 'fail-closed') {
-    throw optionError(
-      'createQueue',
-      'store',
-      `its withFailover layer has policy "${policy}", and a queue that falls back to per-process memory loses jobs: pass store.failover.withPolicy('fail-closed')`,
-    );
-  }
+  requireFailClosed(o.store, 'createQueue', 'a queue that falls back to per-process memory loses jobs');
   const space = featureKeyspace(o.store, { feature: FEATURE, prefix: o.prefix });
   const keys = queueKeys(space, o.name);
   const root: KvStore = space.root;

@@ -41,6 +41,7 @@ export { type FeatureKeyspace, featureKeyspace, type KeyspaceOptions } from './k
 export { invalidArgument, invalidOptions, optionError, parseOptions } from './options.js';
 export {
   isStoreFailure,
+  requireFailClosed,
   resolvePolicy,
   STORE_FAILURE_CODES,
   STORE_FAILURE_POLICIES,

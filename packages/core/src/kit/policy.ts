@@ -1,6 +1,7 @@
 import { isKvError, type KvError, type KvErrorCode } from '../errors.js';
 import { findLayer } from '../layers/find.js';
 import type { KvStore } from '../types.js';
+import { optionError } from './options.js';
 
 /**
  * What a feature does when its store fails (connection lost, timeout, circuit open). One
@@ -51,4 +52,19 @@ export function resolvePolicy(
   otherwise: StoreFailurePolicy,
 ): StoreFailurePolicy {
   return option ?? findLayer(store, 'failover')?.policy ?? otherwise;
+}
+
+/**
+ * Refuse a store whose `withFailover` layer would serve the feature from per-process memory or
+ * answer for it: for features where only `fail-closed` is safe (a queue loses jobs, a lock protects
+ * nothing). Throws `E_INVALID_OPTIONS` naming `where`, the policy found and `consequence`.
+ */
+export function requireFailClosed(store: KvStore, where: string, consequence: string): void {
+  const policy = resolvePolicy(store, undefined, 'fail-closed');
+  if (policy === 'fail-closed') return;
+  throw optionError(
+    where,
+    'store',
+    `its withFailover layer has policy "${policy}", and ${consequence}: pass store.failover.withPolicy('fail-closed')`,
+  );
 }

@@ -281,6 +281,25 @@ describe('kit: resolvePolicy', () => {
   });
 });
 
+describe('kit: requireFailClosed', () => {
+  it('passes a plain or fail-closed store and refuses fallback or fail-open with E_INVALID_OPTIONS', async () => {
+    const { withFailover } = await import('../../src/index.js');
+    const { requireFailClosed } = await import('../../src/kit/index.js');
+    expect(() => requireFailClosed(memoryAdapter(), 'createX', 'x breaks')).not.toThrow();
+    const closed = withFailover(memoryAdapter(), { policy: 'fail-closed' }).namespace('a:');
+    expect(() => requireFailClosed(closed, 'createX', 'x breaks')).not.toThrow();
+    for (const policy of ['fallback', 'fail-open'] as const) {
+      const store = withFailover(memoryAdapter(), { policy });
+      expect(() => requireFailClosed(store, 'createX', 'x breaks')).toThrow(
+        expect.objectContaining({
+          code: 'E_INVALID_OPTIONS',
+          message: expect.stringMatching(new RegExp(`createX.*store.*"${policy}".*x breaks`)),
+        }),
+      );
+    }
+  });
+});
+
 describe('kit: randomToken', () => {
   it('is hex of the asked length and differs between calls', async () => {
     const { randomToken } = await import('../../src/kit/index.js');
