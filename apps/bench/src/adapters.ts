@@ -75,11 +75,16 @@ export const CORE_VARIANTS: ReadonlyArray<{ name: string; server: KvServerKind; 
 ];
 
 /** A registry adapter, built by the registry's own factory. */
-function coreAdapter(name: string, server: KvServerKind, from: string): BenchAdapter {
+function coreAdapter(
+  name: string,
+  server: KvServerKind,
+  from: string,
+  extra: { settings: Partial<KvAdapterSettings>; as: string; what: string } | undefined = undefined,
+): BenchAdapter {
   const connection = CONNECTIONS[server] as BenchConnection;
   return {
-    name,
-    description: `the ${name} adapter from ${from}, built by core's registry, ${connection.where}`,
+    name: extra?.as ?? name,
+    description: `the ${name} adapter from ${from}${extra ? ` ${extra.what}` : ''}, built by core's registry, ${connection.where}`,
     redis: connection.redis,
     async create(redis) {
       // The registry loads only the adapter asked for (import() inside its create).
@@ -89,7 +94,7 @@ function coreAdapter(name: string, server: KvServerKind, from: string): BenchAda
       const { settings, stop } = await connection.connect(redis);
       let store: KvStore;
       try {
-        store = await adapter.create(name, settings);
+        store = await adapter.create(name, { ...settings, ...extra?.settings });
         await store.ping();
       } catch (error) {
         stop?.();
@@ -109,6 +114,12 @@ function coreAdapter(name: string, server: KvServerKind, from: string): BenchAda
 /** Every adapter the bench knows, by name: core's adapters, then bench-only stacks. */
 export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
   ...Object.fromEntries(CORE_VARIANTS.map((v) => [v.name, coreAdapter(v.name, v.server, v.from)])),
+  // Upstash's lanes against its single ordered pipeline: the same store, one request in flight.
+  'upstash-one-lane': coreAdapter('upstash', 'upstash', '@raptorflow/core/upstash', {
+    as: 'upstash-one-lane',
+    what: 'with REDIS_MAX_CONNECTIONS=1 (one request in flight, every call in issue order)',
+    settings: { maxConnections: 1 },
+  }),
   'l1-ioredis': {
     name: 'l1-ioredis',
     description:

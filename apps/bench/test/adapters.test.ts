@@ -9,7 +9,11 @@ describe('bench adapters', () => {
       expect(adapter?.variants.find((v) => v.name === name)?.server).toBe(server);
       expect(adapter?.subpath ?? '@raptorflow/core').toBe(from);
     }
-    expect(Object.keys(ADAPTERS)).toEqual([...CORE_VARIANTS.map((v) => v.name), 'l1-ioredis']);
+    expect(Object.keys(ADAPTERS)).toEqual([
+      ...CORE_VARIANTS.map((v) => v.name),
+      'upstash-one-lane',
+      'l1-ioredis',
+    ]);
     expect(CORE_VARIANTS.map((v) => v.name)).toContain('node-redis');
   });
 

@@ -34,7 +34,8 @@ export interface KvFromEnv {
  *   `KV_ADAPTER=node-redis`).
  * - Upstash needs `UPSTASH_REDIS_REST_TOKEN` (or the old `UPSTASH_REDIS_TOKEN`).
  * - `REDIS_KEY_PREFIX` makes the store a namespace view; `REDIS_DEFAULT_TTL` and
- *   `REDIS_SESSION_TTL` (seconds) and `REDIS_MAX_CONNECTIONS` are returned in `settings`.
+ *   `REDIS_SESSION_TTL` (seconds) are returned in `settings`; `REDIS_MAX_CONNECTIONS` is
+ *   Upstash's requests in flight at once (`maxConcurrentRequests`) and is returned too.
  * - With `NODE_ENV=production`, a store must be configured: memory only with `KV_ADAPTER=memory`.
  *   Elsewhere nothing configured means memory.
  *
@@ -52,6 +53,7 @@ export async function kvFromEnv(
     url: plan.connectUrl,
     token: plan.token,
     chosenBy: settings.chosenBy,
+    maxConnections: settings.maxConnections,
   });
   const prefix = settings.keyPrefix;
   if (prefix === undefined) return { store, settings };

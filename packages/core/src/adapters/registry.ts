@@ -27,6 +27,8 @@ export interface KvAdapterSettings {
   readonly nodes?: ReadonlyArray<{ readonly host: string; readonly port: number }> | undefined;
   /** Options of the memory adapter. @default `memoryAdapter()`'s defaults */
   readonly memory?: MemoryAdapterOptions | undefined;
+  /** Requests or connections in flight at once (`REDIS_MAX_CONNECTIONS`): Upstash's `maxConcurrentRequests`. @default the adapter's default */
+  readonly maxConnections?: number | undefined;
   /** The setting that chose this adapter, named in load errors (e.g. `REDIS_URL`). @default the adapter's name */
   readonly chosenBy?: string | undefined;
 }
@@ -260,6 +262,9 @@ const upstash = {
     return upstashAdapter({
       url: need(settings.url, 'upstash', 'a url'),
       token: need(settings.token, 'upstash', 'a token'),
+      // REDIS_MAX_CONNECTIONS accepts pool sizes up to 100000; more than 256 lanes gains nothing.
+      maxConcurrentRequests:
+        settings.maxConnections === undefined ? undefined : Math.min(settings.maxConnections, 256),
     });
   },
 } satisfies KvAdapterEntry;

@@ -19,7 +19,7 @@ import { optionError } from '../kit/options.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { parseUpstashOptions, type UpstashAdapterOptions } from './upstash/options.js';
-import { OrderedPipeline, type QueuedEntry } from './upstash/queue.js';
+import { LanedPipeline, type QueuedEntry } from './upstash/queue.js';
 import { subscribeStreams } from './upstash/subscribe.js';
 import {
   ADAPTER,
@@ -44,6 +44,8 @@ export { decodeResult, type UpstashRequester } from './upstash/transport.js';
 export interface UpstashDriver extends KvDriver {
   /** HTTP requests sent for commands so far (round trips), not counting subscription streams. */
   readonly requests: number;
+  /** Requests it keeps in flight at most (`maxConcurrentRequests`). */
+  readonly maxConcurrentRequests: number;
 }
 
 function requesterOf(client: object): UpstashRequester {
@@ -74,7 +76,12 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
           readYourWrites: options.readYourWrites,
           fetch: options.fetch ?? ((...args) => fetch(...args)),
         });
-  const queue = new OrderedPipeline(transport, options.timeoutMs, options.maxCommandsPerRequest);
+  const queue = new LanedPipeline(
+    transport,
+    options.timeoutMs,
+    options.maxCommandsPerRequest,
+    options.maxConcurrentRequests,
+  );
   const subscriptions = new Set<Subscription>();
 
   const capabilities: KvCapabilities = Object.freeze({
@@ -115,14 +122,19 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
     get requests() {
       return queue.requests;
     },
+    maxConcurrentRequests: options.maxConcurrentRequests,
     command: (command: Command) => {
       const blocking = blockingError(command.argv, ADAPTER);
-      return blocking ? Promise.reject(blocking) : one({ argv: command.argv });
+      return blocking ? Promise.reject(blocking) : one({ argv: command.argv, keys: command.keys });
     },
     script: (call: ScriptCall) => one({ call }),
     batch: (entries: readonly BatchEntry[]) =>
       batchRefusingBlocking(entries, ADAPTER, (run) =>
-        enqueue(run.map((e) => ('command' in e ? { argv: e.command.argv } : { call: e.call }))),
+        enqueue(
+          run.map((e) =>
+            'command' in e ? { argv: e.command.argv, keys: e.command.keys } : { call: e.call },
+          ),
+        ),
       ),
     async *scan(request: ScanRequest) {
       let cursor = '0';
@@ -175,8 +187,11 @@ export function upstashDriver(clientOrOptions: Redis | UpstashAdapterOptions): U
  * `{ url, token }` to talk to the REST endpoint with `fetch` directly.
  * - Values come back as exact strings: the client's automatic JSON parsing is bypassed
  *   (`"123"` stays `"123"`).
- * - One caller's commands run in issue order: at most one request is in flight, and the
- *   commands issued meanwhile share the next `/pipeline` request. A `batch()` is one request.
+ * - Up to `maxConcurrentRequests` requests in flight, one per lane of keys: the commands on one
+ *   key (or one hash tag) run in issue order, as on a Redis Cluster, and the ones issued while
+ *   their lane's request is in flight share its next `/pipeline` request. A `batch()` is one
+ *   request; a batch across lanes, or a keyless command, runs alone in issue order. With
+ *   `maxConcurrentRequests: 1`, every call runs in issue order.
  * - Scripts run by EVAL until the server accepted them, then EVALSHA (EVAL again on NOSCRIPT).
  * - Pub/sub reads `/subscribe/<channel>` streams and reconnects them (`events.resubscribed`).
  * - `close()` ends the subscriptions; a client you passed has nothing else to close.

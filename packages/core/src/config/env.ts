@@ -22,7 +22,7 @@ export interface KvEnvSettings {
   readonly defaultTtlMs: number | undefined;
   /** `REDIS_SESSION_TTL` (seconds in the variable), in ms. */
   readonly sessionTtlMs: number | undefined;
-  /** `REDIS_MAX_CONNECTIONS`: a cap for callers that size pools; the adapters themselves use one connection (ioredis) or HTTP (Upstash). */
+  /** `REDIS_MAX_CONNECTIONS`: Upstash's requests in flight at once; ioredis and node-redis use one connection, so there it is only returned. */
   readonly maxConnections: number | undefined;
 }
 

@@ -11,6 +11,12 @@ const URL_PATTERN = /^https?:\/\/[^\s#$./?].\S*$/;
 export interface UpstashCommonOptions {
   /** A request (one `/pipeline` call) without an answer after this many ms fails with `E_TIMEOUT`; its effect is unknown. @default 10000 */
   timeoutMs?: number | undefined;
+  /**
+   * Requests in flight at once (`REDIS_MAX_CONNECTIONS` through `kvFromEnv`). Keys are spread over
+   * this many lanes by hash tag; each lane keeps its commands in issue order. 1 keeps every call
+   * in issue order. @default 8
+   */
+  maxConcurrentRequests?: number | undefined;
   /** Most commands in one `/pipeline` request; a batch is never split. @default 1000 */
   maxCommandsPerRequest?: number | undefined;
   /** Largest value accepted, in bytes of UTF-8 (Upstash's limit depends on the plan). @default 1048576 (1 MiB) */
@@ -58,6 +64,7 @@ export type ResolvedUpstashOptions = ResolvedUpstashRestOptions | ResolvedUpstas
 
 const common = {
   timeoutMs: z.number().int().positive().default(10_000),
+  maxConcurrentRequests: z.number().int().positive().max(256).default(8),
   maxCommandsPerRequest: z.number().int().positive().max(100_000).default(1000),
   maxValueBytes: z.number().int().positive().default(MIB),
   maxReconnectDelayMs: z.number().int().positive().default(2000),

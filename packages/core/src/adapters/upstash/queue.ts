@@ -7,6 +7,8 @@ import { ADAPTER, mapRequestError, type PipelineEntry, type Transport } from './
 export interface QueuedEntry {
   readonly argv?: readonly string[];
   readonly call?: ScriptCall;
+  /** Positions of the keys in `argv` (a script call names its keys itself). */
+  readonly keys?: readonly number[];
   /** The command to send, fixed when the entry is taken into a request (scripts: see ScriptLoader). */
   argvSent?: readonly string[];
   settle(result: Reply | KvError): void;
@@ -29,15 +31,29 @@ export class OrderedPipeline {
   readonly #timeoutMs: number;
   readonly #maxCommands: number;
   readonly #groups: QueuedEntry[][] = [];
-  readonly #scripts = new ScriptLoader();
+  readonly #scripts: ScriptLoader;
+  readonly #onIdle: () => void;
   #running = false;
   /** Requests sent, for tests that count round trips. */
   requests = 0;
 
-  constructor(transport: Transport, timeoutMs: number, maxCommands: number) {
+  constructor(
+    transport: Transport,
+    timeoutMs: number,
+    maxCommands: number,
+    scripts: ScriptLoader = new ScriptLoader(),
+    onIdle: () => void = () => {},
+  ) {
     this.#transport = transport;
     this.#timeoutMs = timeoutMs;
     this.#maxCommands = maxCommands;
+    this.#scripts = scripts;
+    this.#onIdle = onIdle;
+  }
+
+  /** Nothing queued and no request in flight. */
+  get idle(): boolean {
+    return !this.#running;
   }
 
   /** Queue entries that must travel in one request (a batch, or a single command). */
@@ -58,6 +74,7 @@ export class OrderedPipeline {
       }
     } finally {
       this.#running = false;
+      this.#onIdle();
     }
   }
 
@@ -107,4 +124,121 @@ export class OrderedPipeline {
     // The EVAL retries go first, before anything queued meanwhile.
     if (retries.length > 0) this.#groups.unshift(retries);
   }
+}
+
+/** The lane of a group that must run alone, after everything before it and before everything after it. */
+const ALONE = -1;
+
+/**
+ * Several requests in flight (`maxConcurrentRequests`), with the order a caller can rely on kept.
+ *
+ * Each key belongs to one lane, chosen by a hash of its Cluster hash tag (the part in `{}`, or
+ * the whole key), and each lane is an {@link OrderedPipeline}: at most one request in flight per
+ * lane, so the commands on one key, and on keys that share a hash tag, run in issue order, as on
+ * a Redis Cluster. A group (a batch, or one command) whose keys fall in several lanes, or that
+ * names no key (PUBLISH, SCAN, PING, a keyless script), runs alone: it waits until every lane is
+ * idle and everything issued after it waits for it. With one lane this is the single ordered
+ * pipeline: every call in issue order.
+ */
+export class LanedPipeline {
+  readonly #lanes: OrderedPipeline[];
+  /** Groups issued behind a group that runs alone, in issue order. */
+  readonly #held: Array<{ group: QueuedEntry[]; lane: number }> = [];
+  /** `waiting`: a group that runs alone waits for the lanes to go idle; `running`: it is in flight. */
+  #alone: 'none' | 'waiting' | 'running' = 'none';
+
+  constructor(transport: Transport, timeoutMs: number, maxCommands: number, lanes: number) {
+    const scripts = new ScriptLoader();
+    this.#lanes = Array.from(
+      { length: lanes },
+      () => new OrderedPipeline(transport, timeoutMs, maxCommands, scripts, () => this.#settle()),
+    );
+  }
+
+  /** Requests sent, for tests that count round trips. */
+  get requests(): number {
+    let n = 0;
+    for (const lane of this.#lanes) n += lane.requests;
+    return n;
+  }
+
+  /** Queue entries that must travel in one request (a batch, or a single command). */
+  push(group: QueuedEntry[]): void {
+    const lane = this.#lanes.length === 1 ? 0 : laneOf(group, this.#lanes.length);
+    if (this.#alone !== 'none') {
+      this.#held.push({ group, lane });
+      return;
+    }
+    if (lane !== ALONE) {
+      (this.#lanes[lane] as OrderedPipeline).push(group);
+      return;
+    }
+    this.#held.push({ group, lane });
+    this.#alone = 'waiting';
+    this.#settle();
+  }
+
+  /** Called whenever a lane goes idle: start the lone group, or release what waited behind it. */
+  #settle(): void {
+    if (this.#alone === 'none') return;
+    for (const lane of this.#lanes) if (!lane.idle) return;
+    if (this.#alone === 'waiting') {
+      this.#alone = 'running';
+      const head = this.#held.shift() as { group: QueuedEntry[] };
+      (this.#lanes[0] as OrderedPipeline).push(head.group);
+      return;
+    }
+    // The lone group is answered: release the held groups up to the next one that runs alone.
+    this.#alone = 'none';
+    while (this.#held.length > 0) {
+      const next = this.#held[0] as { group: QueuedEntry[]; lane: number };
+      if (next.lane === ALONE) {
+        this.#alone = 'waiting';
+        this.#settle();
+        return;
+      }
+      this.#held.shift();
+      (this.#lanes[next.lane] as OrderedPipeline).push(next.group);
+    }
+  }
+}
+
+/** The lane every key of `group` falls in, or ALONE when they fall in several or there is none. */
+function laneOf(group: readonly QueuedEntry[], lanes: number): number {
+  let lane = ALONE;
+  for (const entry of group) {
+    const keys = entry.call ? entry.call.keys : keysOf(entry);
+    if (keys.length === 0) return ALONE;
+    for (const key of keys) {
+      const l = tagHash(key) % lanes;
+      if (lane === ALONE) lane = l;
+      else if (l !== lane) return ALONE;
+    }
+  }
+  return lane;
+}
+
+function keysOf(entry: QueuedEntry): string[] {
+  const argv = entry.argv as readonly string[];
+  return (entry.keys ?? []).map((i) => argv[i] as string);
+}
+
+/** FNV-1a over the key's hash tag (Redis Cluster's rule), so keys that share a tag share a lane. */
+export function tagHash(key: string): number {
+  let start = 0;
+  let end = key.length;
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) {
+      start = open + 1;
+      end = close;
+    }
+  }
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }

@@ -94,6 +94,22 @@ export function mapRequestError(error: unknown): KvError {
   return new KvError('E_COMMAND', message, { adapter: ADAPTER, cause: error });
 }
 
+const DECIMAL = /^\d+$/;
+
+/**
+ * The sync token to send next, after an answer carried `answered`. The token is opaque and the
+ * official client keeps the last one answered; with several requests in flight an older request
+ * can answer last, so two decimal tokens (a replication offset or counter) keep the larger one,
+ * and anything else is the official client's rule.
+ */
+export function newerToken(held: string, answered: string): string {
+  if (DECIMAL.test(held) && DECIMAL.test(answered)) {
+    if (held.length !== answered.length) return held.length > answered.length ? held : answered;
+    return held > answered ? held : answered;
+  }
+  return answered;
+}
+
 /** A transport on the global `fetch`: no dependency, runs on every runtime. */
 export function fetchTransport(settings: FetchTransportSettings): Transport {
   const base = settings.url.replace(/\/$/, '');
@@ -127,7 +143,8 @@ export function fetchTransport(settings: FetchTransportSettings): Transport {
           cause,
         });
       }
-      if (settings.readYourWrites) syncToken = res.headers.get('upstash-sync-token') ?? '';
+      if (settings.readYourWrites)
+        syncToken = newerToken(syncToken, res.headers.get('upstash-sync-token') ?? '');
       if (!res.ok || !Array.isArray(body)) {
         const error = (body as { error?: unknown } | null)?.error;
         throw fromReplyError(typeof error === 'string' ? error : `HTTP ${res.status}`, ADAPTER);
