@@ -195,7 +195,11 @@ function createClusterLink(o: ResolvedNodeRedisOptions): NodeRedisLink {
   // Failures reach callers as rejected calls; unhandled 'error' events would crash the process.
   cluster.on('error', () => {});
   cluster.on('node-error', () => {});
-  // node-redis's `timeout` (the wait to be written) is the only command deadline on a Cluster
-  // for now; the reply deadline of the standalone link is not there yet.
-  return clusterLink(cluster, { commandOptions: { timeout: o.commandTimeoutMs }, connected: false });
+  // Not node-redis's `timeout` (it bounds only the wait to be written, with a timer per command):
+  // the link's reply deadline bounds the whole wait, with one interval timer.
+  return clusterLink(cluster, {
+    commandOptions: undefined,
+    connected: false,
+    commandTimeoutMs: o.commandTimeoutMs,
+  });
 }

@@ -290,13 +290,16 @@ describe('ioredis adapter: failures', () => {
   it('gives E_TIMEOUT when the server does not answer within commandTimeoutMs', async () => {
     const store = ownStore({ commandTimeoutMs: 100 });
     await store.ping();
-    await respCommand(own.host, own.port, ['CLIENT', 'PAUSE', '400', 'ALL']);
+    // Writes paused far longer than the deadline, and unpaused once the call failed: no race with
+    // the clock (a WRITE pause lets CLIENT UNPAUSE through; an ALL pause would hold it too).
+    await respCommand(own.host, own.port, ['CLIENT', 'PAUSE', '60000', 'WRITE']);
     try {
-      await expect(store.get('t')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+      await expect(store.set('t', 'x')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
     } finally {
       await respCommand(own.host, own.port, ['CLIENT', 'UNPAUSE']);
     }
-    expect(await store.get('t')).toBe(null);
+    expect(await store.set('t2', 'y')).toBe(true);
+    expect(await store.get('t2')).toBe('y');
   });
 
   it('closes a connection that went silent (socketTimeoutMs) and answers over a new one', async () => {

@@ -272,13 +272,16 @@ describe('node-redis adapter: failures', () => {
   it('gives E_TIMEOUT when the server does not answer within commandTimeoutMs', async () => {
     const store = ownStore({ commandTimeoutMs: 100 });
     await store.ping();
-    await respCommand(own.host, own.port, ['CLIENT', 'PAUSE', '400', 'ALL']);
+    // Writes paused far longer than the deadline, and unpaused once the call failed: no race with
+    // the clock (a WRITE pause lets CLIENT UNPAUSE through; an ALL pause would hold it too).
+    await respCommand(own.host, own.port, ['CLIENT', 'PAUSE', '60000', 'WRITE']);
     try {
-      await expect(store.get('t')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+      await expect(store.set('t', 'x')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
     } finally {
       await respCommand(own.host, own.port, ['CLIENT', 'UNPAUSE']);
     }
-    expect(await store.get('t')).toBe(null);
+    expect(await store.set('t2', 'y')).toBe(true);
+    expect(await store.get('t2')).toBe('y');
   });
 
   it('replaces a connection that went silent (socketTimeoutMs) and answers over a new one', async () => {
@@ -457,6 +460,29 @@ describe('node-redis adapter: Cluster', () => {
     expect(out.slice(0, 12)).toEqual(keys.map(() => true));
     expect(out[12]).toEqual(keys);
     expect(out[13]).toBe(12);
+  });
+
+  it('gives E_TIMEOUT when a node does not answer within commandTimeoutMs, then answers again', async () => {
+    const store = track(
+      nodeRedisAdapter({
+        cluster: { nodes: servers.cluster.nodes.map((n) => ({ ...n })) },
+        commandTimeoutMs: 150,
+      }),
+    );
+    const key = `${prefix}deadline`;
+    await store.set(key, '1');
+    // Writes wait on every master until unpaused, far longer than the deadline.
+    const nodes = servers.cluster.nodes;
+    await Promise.all(nodes.map((n) => respCommand(n.host, n.port, ['CLIENT', 'PAUSE', '60000', 'WRITE'])));
+    try {
+      // Later commands on that node's connection wait behind the paused write: none is sent here.
+      await expect(store.set(key, '2')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    } finally {
+      await Promise.all(nodes.map((n) => respCommand(n.host, n.port, ['CLIENT', 'UNPAUSE'])));
+    }
+    // The timed-out write ran once the node woke (its effect was unknown, not undone).
+    await until(async () => (await store.get(key)) === '2');
+    await store.del(key);
   });
 
   it('publishes and subscribes through the master of slot 0 (receiver counts agree)', async () => {

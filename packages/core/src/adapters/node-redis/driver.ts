@@ -417,13 +417,25 @@ export function standaloneLink(
  */
 export function clusterLink(
   cluster: NodeRedisCluster,
-  options: { readonly commandOptions: NodeRedisCommandOptions | undefined; readonly connected: boolean },
+  options: {
+    readonly commandOptions: NodeRedisCommandOptions | undefined;
+    readonly connected: boolean;
+    /** A command without a reply after this many ms fails with E_TIMEOUT (0 or absent: off). */
+    readonly commandTimeoutMs?: number | undefined;
+  },
 ): NodeRedisLink {
   const { commandOptions } = options;
   let ready = options.connected;
   let connecting: Promise<void> | undefined;
   let closed = false;
   const master = (slot: number): NodeRedisShardNode | undefined => cluster.slots[slot]?.master;
+  let send = (argv: string[], firstKey: string | undefined, readonly: boolean): Promise<unknown> =>
+    cluster.sendCommand(firstKey, readonly, argv, commandOptions);
+  const deadlines = options.commandTimeoutMs ? replyDeadlines(options.commandTimeoutMs) : undefined;
+  if (deadlines) {
+    const direct = send;
+    send = (argv, firstKey, readonly) => deadlines.watch(direct(argv, firstKey, readonly));
+  }
   return {
     ready: () => ready,
     wait() {
@@ -441,7 +453,7 @@ export function clusterLink(
       );
       return connecting;
     },
-    send: (argv, firstKey, readonly) => cluster.sendCommand(firstKey, readonly, argv, commandOptions),
+    send: (argv, firstKey, readonly) => send(argv, firstKey, readonly),
     nodeOf: (key) => (key === undefined ? '' : (master(slotOf(key))?.address ?? '')),
     async scanClients() {
       return Promise.all(cluster.masters.map((m) => cluster.nodeClient(m)));
@@ -455,6 +467,7 @@ export function clusterLink(
     },
     async close(owned) {
       closed = true;
+      deadlines?.stop();
       if (!owned) return;
       if (!cluster.isOpen) return;
       try {
@@ -466,6 +479,63 @@ export function clusterLink(
           // Already closed.
         }
       }
+    },
+  };
+}
+
+/**
+ * The reply deadline of a Cluster's commands. Replies from several nodes come in any order, so
+ * unlike a standalone connection there is no single oldest command: each call is one entry of a
+ * Set (insertion order = send order), stamped with the tick of one interval timer, which fails
+ * the entries past the deadline from the oldest on with E_TIMEOUT. The command stays with
+ * node-redis, whose late reply is dropped; its effect is unknown. A call is failed between 1x and
+ * 1.25x the deadline (plus the timer's lateness).
+ */
+function replyDeadlines(timeoutMs: number): {
+  watch(reply: Promise<unknown>): Promise<unknown>;
+  stop(): void;
+} {
+  const period = Math.max(5, Math.floor(timeoutMs / 4));
+  const limit = Math.ceil(timeoutMs / period);
+  const pending = new Set<{ readonly tick: number; readonly reject: (error: KvError) => void }>();
+  let tick = 0;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const sweep = (): void => {
+    tick++;
+    for (const call of pending) {
+      if (tick - call.tick <= limit) break;
+      pending.delete(call);
+      call.reject(new KvError('E_TIMEOUT', 'command timed out (commandTimeoutMs)', { adapter: ADAPTER }));
+    }
+    if (pending.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return {
+    watch(reply) {
+      return new Promise((resolve, reject) => {
+        const call = { tick, reject };
+        pending.add(call);
+        if (timer === undefined) {
+          timer = setInterval(sweep, period);
+          timer.unref?.();
+        }
+        reply.then(
+          (value) => {
+            pending.delete(call);
+            resolve(value);
+          },
+          (error: unknown) => {
+            pending.delete(call);
+            reject(error);
+          },
+        );
+      });
+    },
+    stop() {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
     },
   };
 }
