@@ -1,18 +1,11 @@
-import {
-  commandStats,
-  diffCommandStats,
-  findFreePort,
-  type RedisServer,
-  respCommand,
-  startFaultProxy,
-  startRedis,
-} from '@raptorflow/testkit';
+import { type RedisServer, respCommand, startFaultProxy, startRedis } from '@raptorflow/testkit';
 import { createClient, createCluster } from 'redis';
 import * as vitest from 'vitest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nodeRedisAdapter } from '../../src/adapters/node-redis.js';
 import { defineScript, isKvError, type KvStore } from '../../src/index.js';
 import { runConformance, until } from '../../src/testing/index.js';
+import { incrWithTtl, runRedisAdapterSuite } from './redis-adapter-suite.js';
 
 const servers = inject('raptorflow');
 const stores: KvStore[] = [];
@@ -47,13 +40,6 @@ afterAll(async () => {
 
 const prefix = `node-redis-test:${process.pid}:`;
 
-const incrWithTtl = defineScript({
-  name: 'incr-with-ttl',
-  keys: 1,
-  lua: "local c = redis.call('INCR', KEYS[1]) if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end return c",
-  twin: () => 0,
-});
-
 runConformance({
   name: 'node-redis',
   create: () => nodeRedisAdapter({ url: servers.redis.url }),
@@ -63,6 +49,12 @@ runConformance({
   name: 'node-redis cluster',
   create: () => nodeRedisAdapter({ cluster: { nodes: servers.cluster.nodes.map((n) => ({ ...n })) } }),
   runner: vitest,
+});
+
+runRedisAdapterSuite({
+  name: 'node-redis',
+  own: () => own,
+  open: (options) => track(nodeRedisAdapter(options)),
 });
 
 describe('node-redis adapter: commands', () => {
@@ -171,89 +163,7 @@ describe('node-redis adapter: commands', () => {
   });
 });
 
-describe('node-redis adapter: round trips', () => {
-  it('one GET is exactly one server command', async () => {
-    const store = ownStore();
-    await store.set('rt:a', 'x');
-    const before = await commandStats(own.host, own.port);
-    expect(await store.get('rt:a')).toBe('x');
-    const delta = diffCommandStats(before, await commandStats(own.host, own.port));
-    expect(Object.fromEntries(delta)).toEqual({ get: 1 });
-  });
-
-  it('sends EVAL on first use, EVALSHA after, and falls back to EVAL on NOSCRIPT', async () => {
-    const store = ownStore();
-    const count = async (run: () => Promise<unknown>): Promise<unknown[]> => {
-      const before = await commandStats(own.host, own.port);
-      await run();
-      const delta = diffCommandStats(before, await commandStats(own.host, own.port));
-      return [delta.get('evalsha'), delta.get('eval')];
-    };
-    await respCommand(own.host, own.port, ['SCRIPT', 'FLUSH']);
-    expect(await count(() => store.eval(incrWithTtl, ['ns:a'], [1000]))).toEqual([undefined, 1]);
-    expect(await count(() => store.eval(incrWithTtl, ['ns:a'], [1000]))).toEqual([1, undefined]);
-    await respCommand(own.host, own.port, ['SCRIPT', 'FLUSH']);
-    let reply: unknown;
-    expect(
-      await count(async () => {
-        reply = await store.eval(incrWithTtl, ['ns:a'], [1000]);
-      }),
-    ).toEqual([1, 1]);
-    expect(reply).toBe(3);
-    expect(await count(() => store.eval(incrWithTtl, ['ns:a'], [1000]))).toEqual([1, undefined]);
-  });
-
-  it('falls back to EVAL on NOSCRIPT inside a batch', async () => {
-    const store = ownStore();
-    await store.eval(incrWithTtl, ['nsb:warm'], [1000]);
-    await respCommand(own.host, own.port, ['SCRIPT', 'FLUSH']);
-    const before = await commandStats(own.host, own.port);
-    const out = await store
-      .batch()
-      .eval(incrWithTtl, ['nsb:a'], [1000])
-      .get('nsb:none')
-      .eval(incrWithTtl, ['nsb:b'], [1000])
-      .exec();
-    expect(out).toEqual([1, null, 1]);
-    const delta = diffCommandStats(before, await commandStats(own.host, own.port));
-    expect([delta.get('evalsha'), delta.get('eval'), delta.get('get')]).toEqual([2, 2, 1]);
-  });
-
-  it('keeps batch order for a script not loaded yet (EVAL in place, no retry)', async () => {
-    const store = ownStore();
-    await respCommand(own.host, own.port, ['SCRIPT', 'FLUSH']);
-    const before = await commandStats(own.host, own.port);
-    const out = await store.batch().eval(incrWithTtl, ['ord:a'], [1000]).get('ord:a').exec();
-    expect(out).toEqual([1, '1']);
-    const delta = diffCommandStats(before, await commandStats(own.host, own.port));
-    expect([delta.get('evalsha'), delta.get('eval')]).toEqual([undefined, 1]);
-  });
-});
-
 describe('node-redis adapter: failures', () => {
-  it('gives E_CONNECTION quickly for an unreachable Redis, with no unhandled rejection', {
-    timeout: 5000,
-  }, async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const port = await findFreePort();
-      const store = track(nodeRedisAdapter({ host: '127.0.0.1', port }));
-      await expect(store.get('x')).rejects.toMatchObject({ name: 'KvError', code: 'E_CONNECTION' });
-      await expect(store.batch().get('x').set('y', '1').execSettled()).resolves.toMatchObject([
-        { ok: false, error: { code: 'E_CONNECTION' } },
-        { ok: false, error: { code: 'E_CONNECTION' } },
-      ]);
-      await store.close();
-      await expect(store.get('x')).rejects.toMatchObject({ code: 'E_CLOSED' });
-      await new Promise((r) => setTimeout(r, 50));
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
-    expect(unhandled).toEqual([]);
-  });
-
   it('recovers when Redis comes back after a failed call', async () => {
     const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
     try {
@@ -267,21 +177,6 @@ describe('node-redis adapter: failures', () => {
     } finally {
       await proxy.stop();
     }
-  });
-
-  it('gives E_TIMEOUT when the server does not answer within commandTimeoutMs', async () => {
-    const store = ownStore({ commandTimeoutMs: 100 });
-    await store.ping();
-    // Writes paused far longer than the deadline, and unpaused once the call failed: no race with
-    // the clock (a WRITE pause lets CLIENT UNPAUSE through; an ALL pause would hold it too).
-    await respCommand(own.host, own.port, ['CLIENT', 'PAUSE', '60000', 'WRITE']);
-    try {
-      await expect(store.set('t', 'x')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
-    } finally {
-      await respCommand(own.host, own.port, ['CLIENT', 'UNPAUSE']);
-    }
-    expect(await store.set('t2', 'y')).toBe(true);
-    expect(await store.get('t2')).toBe('y');
   });
 
   it('replaces a connection that went silent (socketTimeoutMs) and answers over a new one', async () => {
@@ -308,28 +203,6 @@ describe('node-redis adapter: failures', () => {
     }
   });
 
-  it('closes over a connection that went silent with a command in flight', async () => {
-    const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
-    try {
-      const store = nodeRedisAdapter({ host: proxy.host, port: proxy.port, socketTimeoutMs: 300 });
-      await store.set('silent-close', '1');
-      expect(proxy.stallOpen()).toBe(1);
-      const pending = store.get('silent-close').catch((error: unknown) => error);
-      // Closing waits for the call in flight; the silent-connection watch ends it.
-      await store.close();
-      expect(await pending).toMatchObject({ name: 'KvError' });
-    } finally {
-      await proxy.stop();
-    }
-  });
-
-  it('maps server errors through fromReplyError', async () => {
-    const store = ownStore();
-    await store.set('wt', 'x');
-    await expect(store.lpush('wt', 'y')).rejects.toMatchObject({ code: 'E_WRONG_TYPE' });
-    await expect(store.incrBy('wt', 1)).rejects.toMatchObject({ code: 'E_NOT_A_NUMBER' });
-  });
-
   it('refuses a database Redis does not have with E_INVALID_OPTIONS, and writes nothing', async () => {
     const store = ownStore({ db: 99_999 });
     await expect(store.set('db:x', '1')).rejects.toMatchObject({
@@ -347,62 +220,9 @@ describe('node-redis adapter: failures', () => {
     expect(await store.get('db3:x')).toBe('three');
     await store.del('db3:x');
   });
-
-  it('gives E_CLOSED after close and closes the client it created', async () => {
-    const store = ownStore();
-    await store.ping();
-    await store.close();
-    await expect(store.get('x')).rejects.toMatchObject({ code: 'E_CLOSED' });
-    await expect(store.eval(incrWithTtl, ['x'], [1])).rejects.toMatchObject({ code: 'E_CLOSED' });
-    await expect(store.batch().get('x').exec()).rejects.toMatchObject({ code: 'E_CLOSED' });
-    await expect(store.publish('c', 'm')).rejects.toMatchObject({ code: 'E_CLOSED' });
-  });
 });
 
 describe('node-redis adapter: pub/sub', () => {
-  function clientCount(kind: string): Promise<number> {
-    return respCommand(own.host, own.port, ['CLIENT', 'LIST', 'TYPE', kind]).then(
-      (list) =>
-        String(list)
-          .split('\n')
-          .filter((l) => l.trim().length > 0).length,
-    );
-  }
-
-  it('delivers messages, counts receivers and releases the connection with the last subscription', async () => {
-    const store = ownStore();
-    const got: string[] = [];
-    const a = await store.subscribe('ch1', (m, c) => got.push(`a:${c}:${m}`));
-    const b = await store.subscribe(['ch1', 'ch2'], (m, c) => got.push(`b:${c}:${m}`));
-    expect(await clientCount('pubsub')).toBe(1);
-    expect(await store.publish('ch1', 'one')).toBe(1);
-    expect(await store.publish('ch2', 'two')).toBe(1);
-    await until(() => got.length === 3);
-    expect(got.sort()).toEqual(['a:ch1:one', 'b:ch1:one', 'b:ch2:two']);
-    await a.unsubscribe();
-    expect(await store.publish('ch1', 'three')).toBe(1);
-    await b.unsubscribe();
-    expect(await store.publish('ch1', 'four')).toBe(0);
-    await until(async () => (await clientCount('pubsub')) === 0);
-  });
-
-  it('calls resubscribed after the subscriber connection is killed, and receives again', async () => {
-    const store = ownStore();
-    const got: string[] = [];
-    let resubscribed = 0;
-    const sub = await store.driver.subscribe?.(['rs'], (m) => got.push(m), {
-      resubscribed: () => {
-        resubscribed++;
-      },
-    });
-    await respCommand(own.host, own.port, ['CLIENT', 'KILL', 'TYPE', 'pubsub']);
-    await until(() => resubscribed === 1);
-    expect(await store.publish('rs', 'after')).toBe(1);
-    await until(() => got.length === 1);
-    expect(got).toEqual(['after']);
-    await sub?.unsubscribe();
-  });
-
   it('replaces a silent subscriber connection (heartbeat PING), calls resubscribed and receives again', async () => {
     const proxy = await startFaultProxy({ target: { host: own.host, port: own.port } });
     try {
