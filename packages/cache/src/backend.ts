@@ -52,6 +52,8 @@ export interface WriteItem {
 
 /** How the cache talks to the store: scripts on a plain store, L1-served reads on an L1 stack. */
 export interface Backend {
+  /** True when the entries it returns are kept by L1 and shared by later reads. */
+  readonly shared: boolean;
   /** Entries served by L1 without a round trip, or `undefined` (then call {@link read}). */
   peek(ref: NamespaceRef, key: string): StoredEntry | undefined;
   read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult>;

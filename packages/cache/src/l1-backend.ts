@@ -104,6 +104,7 @@ export function l1Backend(): Backend {
   }
 
   return {
+    shared: true,
     peek(ref: NamespaceRef, key: string): StoredEntry | undefined {
       // Found through the driver chain (any layer order, any view), keys relative to the view;
       // core remembers the answer per view, so this is a map lookup on the hit path.

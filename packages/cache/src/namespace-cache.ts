@@ -104,10 +104,10 @@ export class NamespaceCache<T = unknown> {
     const ns = this.#ns;
     const k = userKey(key, ns.config.hashKeys);
     const now = Date.now();
-    const peeked = ns.ctx.backend.peek(ns.ref, k);
+    const peeked = ns.backend.peek(ns.ref, k);
     if (peeked && freshness(peeked, now) === 'fresh')
       return Promise.resolve(this.#classify(peeked, now, options));
-    return guard(ns.ctx, ns.ctx.backend.read(ns.ref, [k], NO_TAGS), 'read').then(
+    return guard(ns.ctx, ns.backend.read(ns.ref, [k], NO_TAGS), 'read').then(
       (read) => this.#classify(read.entries[0], now, options),
       (error: unknown) => {
         if (!storeFailed(ns, error, 'read')) throw error;
@@ -151,7 +151,7 @@ export class NamespaceCache<T = unknown> {
     const out: Array<T | undefined> = new Array(ks.length);
     const rest: number[] = [];
     for (let i = 0; i < ks.length; i++) {
-      const peeked = ns.ctx.backend.peek(ns.ref, ks[i] as string);
+      const peeked = ns.backend.peek(ns.ref, ks[i] as string);
       if (peeked && freshness(peeked, now) === 'fresh') out[i] = this.#classify(peeked, now, undefined);
       else rest.push(i);
     }
@@ -160,7 +160,7 @@ export class NamespaceCache<T = unknown> {
     try {
       const read = await guard(
         ns.ctx,
-        ns.ctx.backend.read(
+        ns.backend.read(
           ns.ref,
           rest.map((i) => ks[i] as string),
           NO_TAGS,
@@ -243,11 +243,7 @@ export class NamespaceCache<T = unknown> {
 
   async #delete(key: string): Promise<boolean> {
     const ns = this.#ns;
-    const n = await guard(
-      ns.ctx,
-      ns.ctx.backend.remove(ns.ref, [userKey(key, ns.config.hashKeys)]),
-      'delete',
-    );
+    const n = await guard(ns.ctx, ns.backend.remove(ns.ref, [userKey(key, ns.config.hashKeys)]), 'delete');
     if (ns.ctx.events.has('delete')) ns.ctx.events.emit('delete', { ...ns.scope, count: n });
     return n > 0;
   }
