@@ -40,7 +40,14 @@ for (const entry of storeMatrix({ layers: ['l1'] })) {
     });
 
     function make(secrets: NamespaceOptions = { encryption: ONLY_K1 }, prefix = randomPrefix()) {
-      const cache = createCache({ store, prefix, namespaces: { secrets } });
+      // A slow store (a busy machine) fails the test loudly rather than reading as a miss.
+      const cache = createCache({
+        store,
+        prefix,
+        namespaces: { secrets },
+        timeout: '30s',
+        onStoreError: 'fail-closed',
+      });
       const decodeErrors: Array<CacheEvents['decode-error']> = [];
       cache.events.on('decode-error', (e) => decodeErrors.push(e));
       const ns = cache.workspace('acme').namespace<unknown>('secrets');
