@@ -68,6 +68,7 @@ export class WorkspaceCache {
         ref: {
           view: this.#view,
           ns: name,
+          nsGenKey: nsGenKey(name),
           gens: this.#gens,
           codec: config.entryCodec,
           tags: { seen: false },
