@@ -3,7 +3,7 @@ import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type CacheEvents, type CacheStatus, createCache, type NamespaceOptions } from '../src/index.js';
-import { randomPrefix } from './matrix.js';
+import { keysUnder, randomPrefix, sleep } from './matrix.js';
 
 const b64 = (fill: number, length: number): string =>
   btoa(String.fromCharCode(...new Uint8Array(length).fill(fill)));
@@ -160,6 +160,28 @@ for (const entry of storeMatrix({ layers: ['l1'] })) {
         await other.ns.set('victim', { role: 'user' });
         return stored(other.raw, 'victim');
       }
+    });
+
+    it('keeps getOrSet semantics: stale within grace while revalidating, lease, hashed keys', async () => {
+      const { ns, prefix, decodeErrors } = make({
+        encryption: ONLY_K1,
+        grace: '1h',
+        staleWhileRevalidate: true,
+        lease: true,
+        hashKeys: true,
+      });
+      expect(await ns.getOrSet('k', () => 'v1', { ttl: 1 })).toBe('v1');
+      // Past its 1 ms ttl (waiting longer only makes it staler): within grace, served stale.
+      await sleep(5);
+      const status: CacheStatus = {};
+      expect(await ns.getOrSet('k', () => 'v2', { status })).toBe('v1');
+      expect(status.result).toBe('stale');
+      await status.pending;
+      expect(await ns.get('k')).toBe('v2');
+      const entries = (await keysUnder(store, prefix)).filter((key) => key.includes(':e:secrets:'));
+      expect(entries).toHaveLength(1);
+      expect(entries[0]?.endsWith(':k')).toBe(false);
+      expect(decodeErrors).toEqual([]);
     });
 
     it('a schema is checked on the decrypted value', async () => {
