@@ -52,6 +52,13 @@ export const COMPARISONS: readonly Comparison[] = [
   },
   {
     feature: 'cache',
+    operation: 'get, hit in Redis (no L1), encrypted namespace (cost of encryption)',
+    ours: 'cache-get-l2-raptorflow-encrypted',
+    peers: [{ scenario: 'cache-get-l2-raptorflow', label: 'ours, not encrypted' }],
+    adapters: ['ioredis'],
+  },
+  {
+    feature: 'cache',
     operation: 'get, hit in the L1',
     ours: 'cache-get-l1-raptorflow',
     peers: [

@@ -1,4 +1,4 @@
-import type { Codec, KvError, KvStore } from '@raptorflow/core';
+import type { Codec, KvError, KvStore, L1Cache } from '@raptorflow/core';
 import type { Envelope } from './envelope.js';
 import { corruptVersionError, hasCorruptVersion } from './tag-versions.js';
 
@@ -13,6 +13,10 @@ export interface NamespaceRef {
   /** The workspace view: every key below is relative to it. */
   readonly view: KvStore;
   readonly ns: string;
+  /** `nsGenKey(ns)`, built once: the L1-hit path reads it on every call. */
+  readonly nsGenKey: string;
+  /** The view's L1 once looked up (`null`: none); the L1-hit path skips the lookup after. */
+  l1?: L1Cache | null | undefined;
   readonly gens: WorkspaceGens;
   /** Decodes stored entries (header + value codec + schema). */
   readonly codec: Codec<Envelope>;
@@ -52,6 +56,8 @@ export interface WriteItem {
 
 /** How the cache talks to the store: scripts on a plain store, L1-served reads on an L1 stack. */
 export interface Backend {
+  /** True when the entries it returns are kept by L1 and shared by later reads. */
+  readonly shared: boolean;
   /** Entries served by L1 without a round trip, or `undefined` (then call {@link read}). */
   peek(ref: NamespaceRef, key: string): StoredEntry | undefined;
   read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult>;
@@ -73,7 +79,9 @@ export function gensKnown(ref: NamespaceRef): boolean {
 /** Record generations seen in the store. */
 export function setGens(ref: NamespaceRef, ws: string, ns: string): void {
   ref.gens.ws = ws;
-  ref.gens.ns.set(ref.ns, ns);
+  // Unchanged on nearly every call (each L1 hit passes here): skip the map write then.
+  const gens = ref.gens.ns;
+  if (gens.get(ref.ns) !== ns) gens.set(ref.ns, ns);
 }
 
 /** Decode a stored entry, turning a failure into a miss reported to `ref.onDecodeError`. */

@@ -31,6 +31,8 @@ export interface CacheContext {
 /** One namespace of one workspace, as the operations see it. */
 export interface NamespaceScope {
   readonly ctx: CacheContext;
+  /** `ctx.backend`, or for an encrypted namespace the same behind `encryptedBackend`. */
+  readonly backend: Backend;
   readonly ref: NamespaceRef;
   readonly config: NamespaceConfig;
   readonly scope: CacheEventScope;

@@ -63,13 +63,13 @@ export async function getOrSet<T>(
   const s = callSettings(ns.config, options, 'getOrSet');
   const status = options?.status;
   const now = Date.now();
-  const peeked = ns.ctx.backend.peek(ns.ref, k);
+  const peeked = ns.backend.peek(ns.ref, k);
   if (peeked && freshness(peeked, now) === 'fresh')
     return served(ns, k, factory, s, peeked, status, now, undefined);
   let entry: StoredEntry | undefined;
   let wanted: readonly string[] | undefined;
   try {
-    const read = await guard(ns.ctx, ns.ctx.backend.read(ns.ref, [k], s.tags), 'read');
+    const read = await guard(ns.ctx, ns.backend.read(ns.ref, [k], s.tags), 'read');
     entry = read.entries[0];
     wanted = read.wanted;
   } catch (error) {

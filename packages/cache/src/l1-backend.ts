@@ -104,14 +104,19 @@ export function l1Backend(): Backend {
   }
 
   return {
+    shared: true,
     peek(ref: NamespaceRef, key: string): StoredEntry | undefined {
       // Found through the driver chain (any layer order, any view), keys relative to the view;
       // core remembers the answer per view, so this is a map lookup on the hit path.
-      const l1 = findLayer(ref.view, 'l1');
+      let l1 = ref.l1;
+      if (l1 === undefined) {
+        l1 = findLayer(ref.view, 'l1') ?? null;
+        ref.l1 = l1;
+      }
       if (!l1) return undefined;
       const ws = l1.peekDecoded(WS_GEN_KEY, RAW);
       if (ws === undefined) return undefined;
-      const ns = l1.peekDecoded(nsGenKey(ref.ns), RAW);
+      const ns = l1.peekDecoded(ref.nsGenKey, RAW);
       if (ns === undefined) return undefined;
       setGens(ref, ws, ns);
       let envelope: StoredEntry['envelope'] | undefined;

@@ -75,7 +75,7 @@ export async function acquireOrWait(
     await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, MAX_DELAY_MS);
     try {
-      const read = await guard(ns.ctx, ns.ctx.backend.read(ns.ref, [key], []), 'read');
+      const read = await guard(ns.ctx, ns.backend.read(ns.ref, [key], []), 'read');
       const entry = read.entries[0];
       if (entry && freshness(entry, Date.now()) === 'fresh') {
         report(ns, 'waited');

@@ -9,7 +9,7 @@ import {
 } from './call-options.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
 import { type CacheStatus, observed, readOutcome } from './events.js';
-import { freshness } from './freshness.js';
+import { type Freshness, freshness } from './freshness.js';
 import { type Factory, getOrSet } from './get-or-set.js';
 import { userKey } from './keys.js';
 import type { PurgeHandle } from './purge.js';
@@ -58,8 +58,16 @@ export class NamespaceCache<T = unknown> {
   }
 
   #classify(entry: StoredEntry | undefined, now: number, options: GetOptions | undefined): T | undefined {
+    return this.#classified(entry, entry ? freshness(entry, now) : 'dead', options);
+  }
+
+  /** {@link #classify} with the entry's freshness already judged (the L1-hit path judges it once). */
+  #classified(
+    entry: StoredEntry | undefined,
+    state: Freshness,
+    options: GetOptions | undefined,
+  ): T | undefined {
     const events = this.#ns.ctx.events;
-    const state = entry ? freshness(entry, now) : 'dead';
     if (entry && state === 'fresh') {
       if (events.has('hit')) events.emit('hit', { ...this.#ns.scope, tier: entry.tier });
       if (options?.status) options.status.result = entry.tier === 'l1' ? 'l1-hit' : 'l2-hit';
@@ -104,10 +112,11 @@ export class NamespaceCache<T = unknown> {
     const ns = this.#ns;
     const k = userKey(key, ns.config.hashKeys);
     const now = Date.now();
-    const peeked = ns.ctx.backend.peek(ns.ref, k);
+    const peeked = ns.backend.peek(ns.ref, k);
+    // An L1 hit: judged once, answered without a store call.
     if (peeked && freshness(peeked, now) === 'fresh')
-      return Promise.resolve(this.#classify(peeked, now, options));
-    return guard(ns.ctx, ns.ctx.backend.read(ns.ref, [k], NO_TAGS), 'read').then(
+      return Promise.resolve(this.#classified(peeked, 'fresh', options));
+    return guard(ns.ctx, ns.backend.read(ns.ref, [k], NO_TAGS), 'read').then(
       (read) => this.#classify(read.entries[0], now, options),
       (error: unknown) => {
         if (!storeFailed(ns, error, 'read')) throw error;
@@ -151,7 +160,7 @@ export class NamespaceCache<T = unknown> {
     const out: Array<T | undefined> = new Array(ks.length);
     const rest: number[] = [];
     for (let i = 0; i < ks.length; i++) {
-      const peeked = ns.ctx.backend.peek(ns.ref, ks[i] as string);
+      const peeked = ns.backend.peek(ns.ref, ks[i] as string);
       if (peeked && freshness(peeked, now) === 'fresh') out[i] = this.#classify(peeked, now, undefined);
       else rest.push(i);
     }
@@ -160,7 +169,7 @@ export class NamespaceCache<T = unknown> {
     try {
       const read = await guard(
         ns.ctx,
-        ns.ctx.backend.read(
+        ns.backend.read(
           ns.ref,
           rest.map((i) => ks[i] as string),
           NO_TAGS,
@@ -243,11 +252,7 @@ export class NamespaceCache<T = unknown> {
 
   async #delete(key: string): Promise<boolean> {
     const ns = this.#ns;
-    const n = await guard(
-      ns.ctx,
-      ns.ctx.backend.remove(ns.ref, [userKey(key, ns.config.hashKeys)]),
-      'delete',
-    );
+    const n = await guard(ns.ctx, ns.backend.remove(ns.ref, [userKey(key, ns.config.hashKeys)]), 'delete');
     if (ns.ctx.events.has('delete')) ns.ctx.events.emit('delete', { ...ns.scope, count: n });
     return n > 0;
   }

@@ -1,4 +1,5 @@
 import { type Codec, compressedCodec, type KvStore, schemaCodec } from '@raptorflow/core';
+import type { EncryptionOptions } from '@raptorflow/core/codecs';
 import {
   type Duration,
   durationSchema,
@@ -9,6 +10,7 @@ import {
   type StoreFailurePolicy,
 } from '@raptorflow/core/kit';
 import * as z from 'zod';
+import { type NamespaceEncryption, namespaceEncryption, SEALED_CODEC } from './encryption.js';
 import { type Envelope, envelopeCodec } from './envelope.js';
 import { checkNamespaceName } from './keys.js';
 import { strictJsonCodec } from './value-codec.js';
@@ -68,7 +70,18 @@ export interface NamespaceOptions {
   compressAbove?: number | false | undefined;
   /** A zod schema checked on read: a stored value that fails it is a miss (`decode-error` event). */
   schema?: z.ZodType | undefined;
+  /**
+   * Encrypt values in the store with AES-GCM (Web Crypto, edge-safe): `{ current, keys }` as
+   * core's `encryptedCodec` takes them, keys by id (16, 24 or 32 bytes, raw or base64). Writes
+   * use `current`; reads accept every listed key, so keys rotate. Values are compressed first
+   * (`compressAbove`), then encrypted; L1 keeps them decrypted. A value no key opens, tampered,
+   * truncated or moved from another key is a miss with a `decode-error` (`E_CODEC`). `false`
+   * turns off encryption set in `defaults`. @default off
+   */
+  encryption?: EncryptionOptions | false | undefined;
 }
+
+const RAW_TEXT: Codec<unknown> = { name: 'text', encode: String, decode: (v) => v };
 
 /** Options of {@link createCache}. */
 export interface CacheOptions {
@@ -132,6 +145,13 @@ const namespaceSchema = z
         'must be a zod schema',
       )
       .optional(),
+    // Checked field by field by namespaceEncryption and core's encryptedCodec (ids, sizes, base64).
+    encryption: z
+      .custom<EncryptionOptions | false>(
+        (v) => v === false || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+        'must be { current, keys } or false',
+      )
+      .optional(),
   })
   .strict();
 
@@ -178,8 +198,10 @@ export interface NamespaceConfig {
   readonly hashKeys: boolean;
   /** Encodes values (JSON, compression). */
   readonly valueCodec: Codec<unknown>;
-  /** Decodes stored entries (header, value, schema). */
+  /** Decodes stored entries (header, value, schema); with encryption, the payload stays sealed. */
   readonly entryCodec: Codec<Envelope>;
+  /** `undefined` when values are stored in the clear. */
+  readonly encryption: NamespaceEncryption | undefined;
 }
 
 /** The resolved options of {@link createCache}. */
@@ -221,7 +243,8 @@ export function parseCacheOptions(input: CacheOptions): ResolvedCacheOptions {
     namespaces,
   };
   // Validate every configured namespace now, so a typo fails at start-up, not on first use.
-  parseNamespaceOptions(defaults, ['defaults']);
+  const parsedDefaults = parseNamespaceOptions(defaults, ['defaults']);
+  if (parsedDefaults.encryption) namespaceEncryption(parsedDefaults.encryption, RAW_TEXT, 'defaults');
   for (const name of Object.keys(namespaces)) {
     try {
       checkNamespaceName(name);
@@ -243,6 +266,9 @@ export function resolveNamespace(options: ResolvedCacheOptions, name: string): N
   const base = o.codec ?? strictJsonCodec();
   const valueCodec = o.compressAbove === false ? base : compressedCodec(base, { threshold: o.compressAbove });
   const readCodec = o.schema ? schemaCodec(valueCodec, o.schema) : valueCodec;
+  const encryption = o.encryption
+    ? namespaceEncryption(o.encryption, readCodec as Codec<unknown>, `namespaces.${name}`)
+    : undefined;
   const lease =
     o.lease === false
       ? undefined
@@ -263,6 +289,8 @@ export function resolveNamespace(options: ResolvedCacheOptions, name: string): N
     lease,
     hashKeys: o.hashKeys,
     valueCodec,
-    entryCodec: envelopeCodec(readCodec as Codec<unknown>),
+    // Encrypted: the header is read at once, the payload decrypted after (see encryption.ts).
+    entryCodec: envelopeCodec(encryption ? SEALED_CODEC : (readCodec as Codec<unknown>)),
+    encryption,
   };
 }

@@ -131,6 +131,7 @@ async function scriptWrite(ref: NamespaceRef, items: readonly WriteItem[]): Prom
  */
 export function scriptBackend(): Backend {
   return {
+    shared: false,
     peek: () => undefined,
 
     read(ref: NamespaceRef, keys: readonly string[], wantTags: readonly string[]): Promise<ReadResult> {

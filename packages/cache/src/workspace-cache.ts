@@ -2,6 +2,7 @@ import { isKvError, type KvStore } from '@raptorflow/core';
 import type { WorkspaceGens } from './backend.js';
 import type { CacheContext } from './context.js';
 import { guard } from './context.js';
+import { encryptedBackend } from './encryption.js';
 import { observed } from './events.js';
 import { checkNamespaceName, checkTags, nsGenKey, tagKey, WS_GEN_KEY } from './keys.js';
 import { NamespaceCache } from './namespace-cache.js';
@@ -58,12 +59,16 @@ export class WorkspaceCache {
     const ns = new NamespaceCache<T>(
       {
         ctx: this.#ctx,
+        backend: config.encryption
+          ? encryptedBackend(this.#ctx.backend, config.encryption, this.id)
+          : this.#ctx.backend,
         config,
         scope,
         flightPrefix: `${this.id}\0${name}\0`,
         ref: {
           view: this.#view,
           ns: name,
+          nsGenKey: nsGenKey(name),
           gens: this.#gens,
           codec: config.entryCodec,
           tags: { seen: false },

@@ -58,7 +58,13 @@ for (const entry of isolatedStores) {
 
     it('no public method reaches another workspace', async () => {
       const prefix = randomPrefix();
-      const cache = createCache({ store, prefix, namespaces: { profiles: { ttl: '30m', grace: '1h' } } });
+      // A 30 s store timeout: on a busy machine the Upstash server can take over the default 1 s.
+      const cache = createCache({
+        store,
+        prefix,
+        timeout: '30s',
+        namespaces: { profiles: { ttl: '30m', grace: '1h' } },
+      });
       const victim = cache.workspace('victim');
       await victim.namespace('profiles').set('secret', 'v-secret', { tags: ['shared', 'user:1'] });
       await victim.namespace('config').set('*', 'v-star', { tags: ['shared'] });

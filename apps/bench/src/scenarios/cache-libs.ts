@@ -15,13 +15,23 @@ import {
 
 type Instance = { op: (i: number) => Promise<unknown>; teardown(): Promise<void> };
 
-/** @raptorflow/cache on the ioredis adapter; `get-l1` adds core's withL1 (decoded, frozen values). */
+/** Fixed 256-bit keys for the encrypted rows: the bench measures the cipher, not key handling. */
+const ENCRYPTION = {
+  current: 'k2',
+  keys: { k1: new Uint8Array(32).fill(7), k2: new Uint8Array(32).fill(9) },
+};
+
+/**
+ * @raptorflow/cache on the scenario's adapter; `get-l1` adds core's withL1 (decoded, frozen
+ * values); `encrypted` sets the namespace's `encryption` (AES-256-GCM, Web Crypto).
+ */
 export async function raptorflowCache(
   ctx: ScenarioContext,
   op: CacheOp,
   prefix: string,
   /** Attach something to the store before the loop (metrics); its return runs at teardown. */
   attach?: (store: KvStore) => () => void,
+  encrypted = false,
 ): Promise<Instance> {
   const redis = ctx.redis;
   if (!redis) throw new Error(`cache ${op} (raptorflow) needs Redis`);
@@ -33,7 +43,7 @@ export async function raptorflowCache(
   const cache = createCache({
     store,
     prefix: `${prefix}rf:`,
-    defaults: { ttl: CACHE_TTL_MS, compressAbove: false },
+    defaults: { ttl: CACHE_TTL_MS, compressAbove: false, ...(encrypted ? { encryption: ENCRYPTION } : {}) },
   });
   const detach = attach?.(store);
   const ns = cache.workspace('acme').namespace<CacheValue>('campaigns');

@@ -36,6 +36,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'codec-get-l2-json': async () => (await import('./codec-get-l2-json.js')).default,
   'codec-get-l2-encrypted': async () => (await import('./codec-get-l2-encrypted.js')).default,
   'cache-get-l2-raptorflow': async () => (await import('./cache-get-l2-raptorflow.js')).default,
+  'cache-get-l2-raptorflow-encrypted': async () =>
+    (await import('./cache-get-l2-raptorflow-encrypted.js')).default,
   'cache-get-l2-bentocache': async () => (await import('./cache-get-l2-bentocache.js')).default,
   'cache-get-l2-cache-manager': async () => (await import('./cache-get-l2-cache-manager.js')).default,
   'cache-get-l2-keyv': async () => (await import('./cache-get-l2-keyv.js')).default,
