@@ -130,24 +130,27 @@ export class LockHandle implements Lock, Watched {
     return this.#held;
   }
 
-  async release(): Promise<void> {
-    if (!this.#held) {
-      if (this.#lostWith) throw this.#lostWith;
-      return;
-    }
+  release(): Promise<void> {
+    if (!this.#held) return this.#lostWith ? Promise.reject(this.#lostWith) : Promise.resolve();
     this.#held = false;
     WATCHDOG.delete(this);
-    try {
-      // A store failure rejects as it is: the lock's fate is unknown and it expires by its TTL.
-      if (!(await this.#ops.release(this))) {
-        const error = this.#ops.lossError(this, 'E_LOCK_LOST');
-        this.#lose(error);
+    // No async frame (half of every acquire + release). The gate is left after the release's
+    // round trip, so the next local caller's acquire follows it. A store failure rejects as it
+    // is: the lock's fate is unknown and it expires by its TTL.
+    return this.#ops.release(this).then(
+      (released) => {
+        if (!released) {
+          const error = this.#ops.lossError(this, 'E_LOCK_LOST');
+          this.#lose(error);
+          throw error;
+        }
+        this.#end();
+      },
+      (error: unknown) => {
+        this.#end();
         throw error;
-      }
-    } finally {
-      // After the release's round trip, so the next local caller's acquire follows it.
-      this.#end();
-    }
+      },
+    );
   }
 
   async extend(ttl?: number | string): Promise<void> {

@@ -101,19 +101,22 @@ function full(ctx: LocksContext, keys: readonly string[]): readonly string[] {
 export function mutexOps(ctx: LocksContext, ttlOf: (value: unknown) => number): LockOps {
   const { store, hub, waker } = ctx;
   return {
-    async release(lock) {
+    release(lock) {
       const { keys: rk, group, releaseKeys } = lock.state as MutexTarget;
       const started = operationStart(hub);
-      try {
-        const reply = await store.eval(RELEASE, releaseKeys, encodeReleaseArgs(lock.token));
-        if (reply.waiters) waker.notify(group);
-        const ok = reply.released === rk.length;
-        emitOperation(hub, 'release', started, ok ? 'released' : 'lost');
-        return ok;
-      } catch (error) {
-        emitOperation(hub, 'release', started, 'error', error);
-        throw error;
-      }
+      // No async frame of its own: this is half of every acquire + release.
+      return store.eval(RELEASE, releaseKeys, encodeReleaseArgs(lock.token)).then(
+        (reply) => {
+          if (reply.waiters) waker.notify(group);
+          const ok = reply.released === rk.length;
+          emitOperation(hub, 'release', started, ok ? 'released' : 'lost');
+          return ok;
+        },
+        (error: unknown) => {
+          emitOperation(hub, 'release', started, 'error', error);
+          throw error;
+        },
+      );
     },
     async extend(lock, ttl) {
       const { lockKeys } = lock.state as MutexTarget;
