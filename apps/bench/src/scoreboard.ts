@@ -18,8 +18,16 @@ export interface Comparison {
   readonly operation: string;
   /** Our scenario. */
   readonly ours: string;
-  /** Peer scenarios, each with the name shown for it. */
-  readonly peers: ReadonlyArray<{ readonly scenario: string; readonly label: string }>;
+  /**
+   * Peer scenarios, each with the name shown for it. `adapter` names the adapter of the peer's
+   * rows when it is not the line's: a peer that runs on one client only (redlock: ioredis)
+   * against ours on another adapter, same run, same Redis. Its label should say so.
+   */
+  readonly peers: ReadonlyArray<{
+    readonly scenario: string;
+    readonly label: string;
+    readonly adapter?: string;
+  }>;
   /** Adapters the comparison runs on (the rows of both sides must exist on each). */
   readonly adapters: readonly string[];
   /** Part of the default `pnpm bench` run; the others run with `--full`. @default true */
@@ -118,6 +126,15 @@ export const COMPARISONS: readonly Comparison[] = [
     adapters: ['ioredis'],
   },
   {
+    // The issue's second goal: ours on our fastest Redis client against redlock, which runs on
+    // ioredis only (node-redis clients fail in it, redlock #282).
+    feature: 'locks',
+    operation: 'acquire + release',
+    ours: 'locks-raptorflow',
+    peers: [{ scenario: 'locks-redlock', label: 'redlock (on ioredis)', adapter: 'ioredis' }],
+    adapters: ['node-redis'],
+  },
+  {
     feature: 'locks',
     operation: 'contended (64 on 8 resources)',
     ours: 'locks-contended-raptorflow',
@@ -126,6 +143,14 @@ export const COMPARISONS: readonly Comparison[] = [
       { scenario: 'locks-contended-sesame', label: '@sesamecare-oss/redlock' },
     ],
     adapters: ['ioredis'],
+    inDefault: false,
+  },
+  {
+    feature: 'locks',
+    operation: 'contended (64 on 8 resources)',
+    ours: 'locks-contended-raptorflow',
+    peers: [{ scenario: 'locks-contended-redlock', label: 'redlock (on ioredis)', adapter: 'ioredis' }],
+    adapters: ['node-redis'],
     inDefault: false,
   },
   {
@@ -209,7 +234,7 @@ export function defaultSelection(
   for (const c of comparisons) {
     if (c.inDefault === false || !known.includes(c.ours)) continue;
     add(c.ours, c.adapters);
-    for (const p of c.peers) add(p.scenario, c.adapters);
+    for (const p of c.peers) add(p.scenario, p.adapter ? [p.adapter] : c.adapters);
   }
   for (const p of promises) if (p.scenario) add(p.scenario, [p.adapter]);
   return [...out].map(([scenario, adapters]) => ({ scenario, adapters: [...adapters] }));
@@ -264,7 +289,7 @@ export function scoreboard(
         let top: { ours: BenchRow; peer: BenchRow } | undefined;
         for (const n of concurrency) {
           const ours = find(c.ours, adapter, n);
-          const theirs = find(peer.scenario, adapter, n);
+          const theirs = find(peer.scenario, peer.adapter ?? adapter, n);
           if (!ours || !theirs || theirs.opsPerSec <= 0) continue;
           ratio[n] = ours.opsPerSec / theirs.opsPerSec;
           top = { ours, peer: theirs };

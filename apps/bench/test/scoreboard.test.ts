@@ -144,6 +144,39 @@ describe('scoreboard', () => {
     );
   });
 
+  it('compares ours on one adapter with a peer that runs on another, when the peer names it', () => {
+    const CROSS: Comparison = {
+      feature: 'locks',
+      operation: 'acquire',
+      ours: 'ours-lock',
+      peers: [{ scenario: 'peer-lock', label: 'peer (on ioredis)', adapter: 'ioredis' }],
+      adapters: ['node-redis'],
+    };
+    const rows = [
+      row('ours-lock', 'node-redis', 64, 30_000, undefined, 6),
+      row('ours-lock', 'ioredis', 64, 15_000, undefined, 6),
+      row('peer-lock', 'ioredis', 64, 20_000, undefined, 6),
+      // A peer row on node-redis (there is none in a real run) must not be the one compared.
+      row('peer-lock', 'node-redis', 64, 1_000, undefined, 6),
+    ];
+    const cross = scoreboard(rows, [CROSS], []);
+    expect(cross.lines).toEqual([
+      {
+        feature: 'locks',
+        operation: 'acquire',
+        adapter: 'node-redis',
+        peer: 'peer (on ioredis)',
+        ratio: { 64: 1.5 },
+        commandsPerOp: { ours: 6, peer: 6 },
+      },
+    ]);
+    expect(formatScoreboard(cross)).toMatch(/acquire \[node-redis\] · peer \(on ioredis\)\s+1\.50×/);
+    expect(defaultSelection(['ours-lock', 'peer-lock'], [CROSS], [])).toEqual([
+      { scenario: 'ours-lock', adapters: ['node-redis'] },
+      { scenario: 'peer-lock', adapters: ['ioredis'] },
+    ]);
+  });
+
   it('says so when no pair ran', () => {
     const text = formatScoreboard(scoreboard([row('ours-get', 'ioredis', 1, 1)], [CACHE], []));
     expect(text).toContain('no ours-and-peer pair ran');

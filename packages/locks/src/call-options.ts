@@ -29,6 +29,27 @@ export interface ResolvedAcquire {
 
 const KNOWN = new Set(['ttl', 'wait', 'retry', 'signal', 'autoExtend']);
 
+// A call without options gets the instance's defaults: one frozen object per instance and
+// autoExtend default, made once instead of per acquire.
+const PLAIN = new WeakMap<ResolvedLocksOptions, readonly [ResolvedAcquire, ResolvedAcquire]>();
+
+function plainCall(defaults: ResolvedLocksOptions, autoExtend: boolean): ResolvedAcquire {
+  let pair = PLAIN.get(defaults);
+  if (!pair) {
+    const of = (autoExtend: boolean): ResolvedAcquire =>
+      Object.freeze({
+        ttl: defaults.ttl,
+        wait: defaults.wait,
+        retry: defaults.retry,
+        signal: undefined,
+        autoExtend,
+      });
+    pair = [of(false), of(true)];
+    PLAIN.set(defaults, pair);
+  }
+  return pair[autoExtend ? 1 : 0];
+}
+
 /** Check per-call options without zod (a hot path); a bad one is `E_INVALID_ARGUMENT` naming it. */
 export function resolveAcquire(
   where: string,
@@ -36,15 +57,7 @@ export function resolveAcquire(
   defaults: ResolvedLocksOptions,
   autoExtendDefault: boolean,
 ): ResolvedAcquire {
-  if (input === undefined) {
-    return {
-      ttl: defaults.ttl,
-      wait: defaults.wait,
-      retry: defaults.retry,
-      signal: undefined,
-      autoExtend: autoExtendDefault,
-    };
-  }
+  if (input === undefined) return plainCall(defaults, autoExtendDefault);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalidArgument(where, `options: expected an object, got ${describeValue(input)}`);
   }

@@ -31,6 +31,13 @@ export interface LocksContext {
   readonly options: ResolvedLocksOptions;
   /** The feature's namespace view: every key and the wake-up channel live under it. */
   readonly root: KvStore;
+  /**
+   * The store the namespace view wraps, and the view's prefix: the mutex scripts (the hot path)
+   * go straight to it with KEYS that carry the prefix already, built once per resource and
+   * frozen, so no call re-prefixes, re-allocates or re-checks its keys.
+   */
+  readonly store: KvStore;
+  readonly prefix: string;
   readonly keys: LockKeys;
   readonly hub: FeatureHub;
   readonly events: Emitter<LocksEvents>;

@@ -72,7 +72,11 @@ export class LockHandle implements Lock, Watched {
   /** Internal: what the ops need (keys, group); opaque to the handle. */
   readonly state: unknown;
   readonly #ops: LockOps;
-  readonly #controller = new AbortController();
+  // Made when `signal` is first read, or at the loss: most locks are released without anyone
+  // reading it, and an AbortController (an EventTarget) was the costliest allocation per lock.
+  #controller: AbortController | undefined;
+  /** Why the lock was lost; set once, before `signal` aborts. */
+  #lostWith: KvError | undefined;
   #held = true;
   #expiresAt: number;
   #extendAt: number;
@@ -110,6 +114,10 @@ export class LockHandle implements Lock, Watched {
     return this.fences[0] as number;
   }
   get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#lostWith) this.#controller.abort(this.#lostWith);
+    }
     return this.#controller.signal;
   }
   get expiresAt(): number {
@@ -122,29 +130,32 @@ export class LockHandle implements Lock, Watched {
     return this.#held;
   }
 
-  async release(): Promise<void> {
-    if (!this.#held) {
-      if (this.#controller.signal.aborted) throw this.#controller.signal.reason;
-      return;
-    }
+  release(): Promise<void> {
+    if (!this.#held) return this.#lostWith ? Promise.reject(this.#lostWith) : Promise.resolve();
     this.#held = false;
     WATCHDOG.delete(this);
-    try {
-      // A store failure rejects as it is: the lock's fate is unknown and it expires by its TTL.
-      if (!(await this.#ops.release(this))) {
-        const error = this.#ops.lossError(this, 'E_LOCK_LOST');
-        this.#lose(error);
+    // No async frame (half of every acquire + release). The gate is left after the release's
+    // round trip, so the next local caller's acquire follows it. A store failure rejects as it
+    // is: the lock's fate is unknown and it expires by its TTL.
+    return this.#ops.release(this).then(
+      (released) => {
+        if (!released) {
+          const error = this.#ops.lossError(this, 'E_LOCK_LOST');
+          this.#lose(error);
+          throw error;
+        }
+        this.#end();
+      },
+      (error: unknown) => {
+        this.#end();
         throw error;
-      }
-    } finally {
-      // After the release's round trip, so the next local caller's acquire follows it.
-      this.#end();
-    }
+      },
+    );
   }
 
   async extend(ttl?: number | string): Promise<void> {
     const ms = ttl === undefined ? this.ttl : this.#ops.ttlOf(ttl);
-    if (!this.#held) throw this.#controller.signal.reason ?? this.#ops.lossError(this, 'E_LOCK_LOST');
+    if (!this.#held) throw this.#lostWith ?? this.#ops.lossError(this, 'E_LOCK_LOST');
     const startedAt = Date.now();
     const extended = await this.#ops.extend(this, ms);
     // Released (or already reported lost) while the extension was in flight: an extension that
@@ -165,7 +176,7 @@ export class LockHandle implements Lock, Watched {
    * whose loss was already signalled is not reported again here (its `signal` said it).
    */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#controller.signal.aborted) return;
+    if (this.#lostWith) return;
     await this.release();
   }
 
@@ -214,8 +225,9 @@ export class LockHandle implements Lock, Watched {
     WATCHDOG.delete(this);
     this.#end();
     // Reported once: a release that finds the lock gone after its TTL already aborted it.
-    if (this.#controller.signal.aborted) return;
-    this.#controller.abort(error);
+    if (this.#lostWith) return;
+    this.#lostWith = error;
+    this.#controller?.abort(error);
     this.#ops.lost(this, error);
   }
 }

@@ -6,14 +6,14 @@ import {
   invalidArgument,
   requireFailClosed,
 } from '@raptorflow/core/kit';
-import { type AcquireOptions, resolveAcquire } from './call-options.js';
+import { type AcquireOptions, type ResolvedAcquire, resolveAcquire } from './call-options.js';
 import type { LocksContext, LocksEvents } from './context.js';
 import { LOCK_ERRORS } from './errors.js';
 import { emitOperation, FEATURE, featureHub, operationStart } from './events.js';
 import { lockKeys } from './keys.js';
 import { LocalQueue } from './local-queue.js';
 import type { Lock } from './lock.js';
-import { acquireMutex, mutexOps, mutexTarget, releaseByToken } from './mutex.js';
+import { acquireMutex, type MutexTarget, mutexOps, mutexTarget, releaseByToken } from './mutex.js';
 import { type LocksOptions, parseLocksOptions } from './options.js';
 import { ownerTokens } from './owner-tokens.js';
 import { encodeFencedWriteArgs, FENCED_WRITE } from './scripts/index.js';
@@ -94,6 +94,8 @@ export function createLocks(options: LocksOptions): Locks {
   const ctx: LocksContext = {
     options: o,
     root,
+    store: o.store,
+    prefix: space.prefix,
     keys: lockKeys(space, o.group),
     hub: featureHub(o.store),
     events: new Emitter<LocksEvents>(),
@@ -106,14 +108,17 @@ export function createLocks(options: LocksOptions): Locks {
   const semaphores = semaphoreOps(ctx, ttlOf);
   const { hub } = ctx;
 
-  async function acquire(
-    where: string,
-    resource: unknown,
-    options: unknown,
-    autoExtend: boolean,
-  ): Promise<Lock> {
-    const target = mutexTarget(ctx, where, resource);
-    return acquireMutex(ctx, mutex, where, target, resolveAcquire(where, options, o, autoExtend));
+  function acquire(where: string, resource: unknown, options: unknown, autoExtend: boolean): Promise<Lock> {
+    let call: ResolvedAcquire;
+    let target: MutexTarget;
+    try {
+      target = mutexTarget(ctx, where, resource);
+      call = resolveAcquire(where, options, o, autoExtend);
+    } catch (error) {
+      // Bad input rejects, as from an async function.
+      return Promise.reject(error);
+    }
+    return acquireMutex(ctx, mutex, where, target, call);
   }
 
   function dataKey(where: string, key: unknown): string {

@@ -50,6 +50,16 @@ describe('commands per call on Redis', () => {
     });
   });
 
+  it('acquire + release is 6 server commands, as redlock (EXISTS, SET / GET, DEL), the fence included', async () => {
+    let lock: Awaited<ReturnType<Locks['acquire']>> | undefined;
+    const acquire = await countCommands(server, async () => (lock = await locks.acquire('six')));
+    const release = await countCommands(server, () => lock?.release() as Promise<void>);
+    // Inside the scripts: SET NX PX and INCR (the fencing token); GET and one DEL (the lock and
+    // the waiters flag together).
+    expect(acquire).toEqual({ evalsha: 1, set: 1, incr: 1 });
+    expect(release).toEqual({ evalsha: 1, get: 1, del: 1 });
+  });
+
   it('a refused acquire (wait 0) is one EVALSHA; a release nobody waits for publishes nothing', async () => {
     const held = await locks.acquire('busy');
     const other = createLocks({ store, wait: 0 });

@@ -152,6 +152,50 @@ describe('differential: memory twin vs Lua on redis-server', () => {
     expect(redis[1]?.dump[`${p}waiters`]).toEqual(['string', ['1']]);
   });
 
+  it('acquire undoes itself when a fencing counter was planted by another writer', async () => {
+    for (const plant of ['string', 'hash'] as const) {
+      const p = prefix();
+      const keys = [`${p}waiters`, `${p}a:lock`, `${p}a:fence`, `${p}b:lock`, `${p}b:fence`];
+      const { redis } = await runScriptDifferential({
+        redis: servers.redis,
+        script: ACQUIRE,
+        keys,
+        setup: async (store) => {
+          await store.set(`${p}a:fence`, '4');
+          if (plant === 'string') await store.set(`${p}b:fence`, 'x');
+          else await store.hset(`${p}b:fence`, { f: 'v' });
+        },
+        // a's lock is set and its counter INCRed before b's INCR fails: both are undone.
+        steps: [{ args: encodeAcquireArgs('t1', 60_000, false) }],
+        compareExpiry: false,
+      });
+      expect(redis[0]?.reply).toEqual({ error: plant === 'string' ? 'E_NOT_A_NUMBER' : 'E_WRONG_TYPE' });
+      expect(Object.keys(redis[0]?.dump ?? {}).sort()).toEqual([`${p}a:fence`, `${p}b:fence`]);
+      expect(redis[0]?.dump[`${p}a:fence`]).toEqual(['string', ['4']]);
+    }
+  });
+
+  it('release deletes its locks and the waiters flag in one DEL, and reports the flag', async () => {
+    const p = prefix();
+    const keys = [`${p}waiters`, `${p}a:lock`, `${p}a:fence`, `${p}b:lock`, `${p}b:fence`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: MIXED,
+      keys,
+      steps: [
+        { args: ['acquire', 'ab', ...encodeAcquireArgs('t1', 60_000, false)] },
+        { args: ['acquire', 'a', ...encodeAcquireArgs('t2', 60_000, true)] },
+        { args: ['release', 'a', ...encodeReleaseArgs('t2')] },
+        { args: ['release', 'ab', ...encodeReleaseArgs('t1')] },
+        { args: ['acquire', 'b', ...encodeAcquireArgs('t2', 60_000, false)] },
+        { args: ['release', 'b', ...encodeReleaseArgs('t2')] },
+      ],
+      compareExpiry: false,
+    });
+    expect(redis.map((r) => r.reply)).toEqual([[1, 1, 1], [0], [0, 0, 1], [2, 1, 0], [1, 2], [1, 0, 0]]);
+    expect(Object.keys(redis[3]?.dump ?? {}).sort()).toEqual([`${p}a:fence`, `${p}b:fence`]);
+  });
+
   it('fenced write: a token older than the newest is refused, an equal one accepted', async () => {
     const p = prefix();
     const { redis } = await runScriptDifferential({

@@ -1,4 +1,4 @@
-import { defineScript, type Reply, type Script, scriptError } from '@raptorflow/core';
+import { defineScript, isKvError, type Reply, type Script } from '@raptorflow/core';
 import { replyArray, replyInteger } from './reply.js';
 
 const NAME = 'locks-acquire';
@@ -21,25 +21,31 @@ export type AcquireReply =
  *   the reply: PTTL reads Redis's live clock, so it would not replay exactly on the twin, and
  *   the waiter's backoff (at most `maxDelay`) bounds the sleep past an expiry anyway.
  *
- * Every check comes before any write: a Lua error (a fencing counter that is not a number)
- * leaves no lock behind, since Redis does not roll a script back. The fencing counter is INCRed
- * in the same script (Kleppmann's fencing token, 0 extra round trips; measured on this machine
- * it costs 2 more server commands and no throughput, shared/research/wave2-facts.md §1).
+ * Two commands per resource when free, `SET NX PX` and `INCR` (redlock's acquire is EXISTS +
+ * SET: the fencing token costs nothing more), one when held. All or none without a check
+ * before the writes: a refused `SET NX` deletes the locks this call set just before (they did
+ * not exist), and an `INCR` that fails on a counter planted by another writer undoes the
+ * locks and the counters this call incremented, then replies with that error (Redis does not
+ * roll a script back, so the undo is explicit). The fencing counter is INCRed in the same
+ * script (Kleppmann's fencing token, 0 extra round trips).
  */
 const LUA = `local n = (#KEYS - 1) / 2
 for i = 1, n do
-  local lock = KEYS[2 * i]
-  if redis.call('EXISTS', lock) == 1 then
+  if not redis.call('SET', KEYS[2 * i], ARGV[1], 'NX', 'PX', ARGV[2]) then
+    for j = 1, i - 1 do redis.call('DEL', KEYS[2 * j]) end
     if ARGV[3] == '1' then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
     return {0}
   end
-  local fence = redis.call('GET', KEYS[2 * i + 1])
-  if fence and not string.match(fence, '^%-?%d+$') then error('fencing counter is not an integer') end
 end
 local out = {1}
 for i = 1, n do
-  out[i + 1] = redis.call('INCR', KEYS[2 * i + 1])
-  redis.call('SET', KEYS[2 * i], ARGV[1], 'PX', ARGV[2])
+  local fence = redis.pcall('INCR', KEYS[2 * i + 1])
+  if type(fence) == 'table' then
+    for j = 1, n do redis.call('DEL', KEYS[2 * j]) end
+    for j = 1, i - 1 do redis.call('DECR', KEYS[2 * j + 1]) end
+    return fence
+  end
+  out[i + 1] = fence
 end
 return out`;
 
@@ -49,22 +55,26 @@ export const ACQUIRE: Script<AcquireReply> = defineScript({
   lua: LUA,
   twin: (ctx, keys, args) => {
     const n = (keys.length - 1) / 2;
+    const token = args[0] as string;
+    const ttl = args[1] as string;
+    // keys is 0-based: the pair of resource i (1-based, as in Lua) is at 2i-1, 2i.
     for (let i = 1; i <= n; i++) {
-      const lock = keys[2 * i - 1] as string;
-      if (ctx.call('EXISTS', lock) === 1) {
-        if (args[2] === '1') ctx.call('SET', keys[0] as string, '1', 'PX', args[1] as string);
+      if (ctx.call('SET', keys[2 * i - 1] as string, token, 'NX', 'PX', ttl) === null) {
+        for (let j = 1; j < i; j++) ctx.call('DEL', keys[2 * j - 1] as string);
+        if (args[2] === '1') ctx.call('SET', keys[0] as string, '1', 'PX', ttl);
         return [0];
       }
-      const fence = ctx.call('GET', keys[2 * i] as string);
-      // Lua's tonumber: what INCR would refuse, the script refuses first.
-      if (fence !== null && !/^-?\d+$/.test(String(fence)))
-        throw scriptError(NAME, 'fencing counter is not an integer');
     }
     const out: number[] = [1];
     for (let i = 1; i <= n; i++) {
-      // keys is 0-based: the pair of resource i (1-based, as in Lua) is at 2i-1, 2i.
-      out.push(ctx.call('INCR', keys[2 * i] as string) as number);
-      ctx.call('SET', keys[2 * i - 1] as string, args[0] as string, 'PX', args[1] as string);
+      const fence = ctx.pcall('INCR', keys[2 * i] as string);
+      if (isKvError(fence)) {
+        for (let j = 1; j <= n; j++) ctx.call('DEL', keys[2 * j - 1] as string);
+        for (let j = 1; j < i; j++) ctx.call('DECR', keys[2 * j] as string);
+        // As the Lua returns the pcall's error: the reply is that error, its code kept.
+        throw fence;
+      }
+      out.push(fence as number);
     }
     return out;
   },

@@ -22,19 +22,22 @@ export interface ReleaseReply {
  * - ARGV[1]: the owner's token.
  * - Reply: `{released, hadWaiters, foreign}`: a lock that holds another token is left alone
  *   and counted in `foreign` (a missing one is in neither count).
+ *
+ * One GET per lock and one DEL for the released locks and the waiters flag together (redlock's
+ * release is GET + DEL too): the flag existed when DEL counts one more key than it released.
  */
-const LUA = `local released, foreign = 0, 0
+const LUA = `local released, foreign, gone = 0, 0, {KEYS[1]}
 for i = 2, #KEYS do
   local v = redis.call('GET', KEYS[i])
   if v == ARGV[1] then
-    redis.call('DEL', KEYS[i])
     released = released + 1
+    gone[released + 1] = KEYS[i]
   elseif v then
     foreign = foreign + 1
   end
 end
 local waiters = 0
-if released > 0 then waiters = redis.call('DEL', KEYS[1]) end
+if released > 0 then waiters = redis.call('DEL', unpack(gone)) - released end
 return {released, waiters, foreign}`;
 
 /** The release script; see the Lua above. */
@@ -42,16 +45,15 @@ export const RELEASE: Script<ReleaseReply> = defineScript({
   name: NAME,
   lua: LUA,
   twin: (ctx, keys, args) => {
-    let released = 0;
     let foreign = 0;
+    const gone: string[] = [keys[0] as string];
     for (let i = 1; i < keys.length; i++) {
       const v = ctx.call('GET', keys[i] as string);
-      if (v === args[0]) {
-        ctx.call('DEL', keys[i] as string);
-        released++;
-      } else if (v !== null) foreign++;
+      if (v === args[0]) gone.push(keys[i] as string);
+      else if (v !== null) foreign++;
     }
-    const waiters = released > 0 ? (ctx.call('DEL', keys[0] as string) as number) : 0;
+    const released = gone.length - 1;
+    const waiters = released > 0 ? (ctx.call('DEL', ...gone) as number) - released : 0;
     return [released, waiters, foreign];
   },
   parse: parseReleaseReply,
