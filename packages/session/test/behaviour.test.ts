@@ -34,6 +34,7 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     for await (const key of store.scan()) {
       expect(key).not.toContain(secret);
       const type = await store.type(key);
+      if (type === 'string') expect(await store.get(key)).not.toContain(secret);
       if (type === 'hash')
         for (const v of Object.values(await store.hgetall(key))) expect(v).not.toContain(secret);
     }
