@@ -269,8 +269,12 @@ export function createSessions<D extends SessionData = SessionData>(
       const { id, record } = layout.session(tag, token);
       let reply: Awaited<ReturnType<typeof GET.parse>>;
       try {
-        const args = [touchAfterText, id, reject ? fp : '', ws === undefined ? '' : `=${ws}`];
-        reply = await root.eval(GET, [record, layout.indexPrefix(tag)], args);
+        const checkFp = reject ? fp : '';
+        const args =
+          checkFp === '' && ws === undefined
+            ? [touchAfterText]
+            : [touchAfterText, checkFp, ws === undefined ? '' : `=${ws}`];
+        reply = await root.eval(GET, [record], args);
       } catch (error) {
         emitOperation(hub, 'get', started, 'error', error, ws);
         if (policy === 'fail-open' && isStoreFailure(error)) return null;

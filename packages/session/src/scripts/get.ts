@@ -37,10 +37,12 @@ export type GetReply =
  * The record is one string (see `shared.ts`): the common path is a `GET`, one pattern match on
  * the record's head and the record sent back as stored, behind `now,touched,`.
  *
- * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (the user's index is it
- *   plus the user hash the record holds: `get(token)` cannot know the user before reading).
- * - ARGV: touchAfter ms, the session id, the presented fingerprint when a mismatch is refused
- *   (`''`: no check), the required workspace as `=<id>` (`''`: any).
+ * - KEYS[1]: the record, `<prefix>{<tag>}:s:<session id>`. The session id (the index member)
+ *   and the user's index (`<prefix>{<tag>}:u:` plus the user hash the record holds: `get(token)`
+ *   cannot know the user before reading) are read off this key name, so they keep its namespace
+ *   and hash tag, and the common call carries one key and one argument.
+ * - ARGV: touchAfter ms; then, only when a check is asked for, the presented fingerprint when a
+ *   mismatch is refused (`''`: no check) and the required workspace as `=<id>` (`''`: any).
  * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or one
  *   string `<now>,<touched 0|1>,<record>`.
  */
@@ -50,13 +52,14 @@ ${LUA_NOW}local t, e = string.match(v, '^s2,(%d+),(%d+),')
 e = tonumber(e)
 if e <= now then
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2] .. string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,([^,]*),'), ARGV[2])
+  redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,([^,]*),'),
+    string.sub(KEYS[1], -64))
   return false
 end
-if ARGV[3] ~= '' or ARGV[4] ~= '' then
+if #ARGV > 1 then
   local f, w = string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,[^,]*,([^,%z]*)%z([^%z]*)%z')
-  if ARGV[4] ~= '' and ARGV[4] ~= '=' .. w then return {now, 0, 'workspace'} end
-  if ARGV[3] ~= '' and f ~= '' and f ~= ARGV[3] then return {now, 0, 'fingerprint'} end
+  if ARGV[3] ~= '' and ARGV[3] ~= '=' .. w then return {now, 0, 'workspace'} end
+  if ARGV[2] ~= '' and f ~= '' and f ~= ARGV[2] then return {now, 0, 'fingerprint'} end
 end
 local touched = 0
 if now - tonumber(t) >= tonumber(ARGV[1]) then
@@ -66,8 +69,8 @@ if now - tonumber(t) >= tonumber(ARGV[1]) then
     ${LUA_FIT.replace(/\n/g, '\n    ').trimEnd()}
     v = string.format('s2,%.0f,%.0f,%s,%s,', now, ne, x, i) .. rest
     redis.call('SET', KEYS[1], v, 'PXAT', ne)
-    local index = KEYS[2] .. string.match(rest, '^%d+,([^,]*),')
-    redis.call('ZADD', index, ne, ARGV[2])
+    local index = string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(rest, '^%d+,([^,]*),')
+    redis.call('ZADD', index, ne, string.sub(KEYS[1], -64))
     fitIndex(index)
     touched = 1
   end
@@ -77,10 +80,12 @@ return string.format('%.0f,%d,', now, touched) .. v`;
 /** The get script; see the Lua above and {@link encodeGetArgs}. */
 export const GET: Script<GetReply> = defineScript({
   name: NAME,
-  keys: 2,
+  keys: 1,
   lua: LUA,
   twin: (ctx, keys, args) => {
-    const [record, indexes] = keys as [string, string];
+    const record = keys[0] as string;
+    const id = record.slice(-64);
+    const indexes = `${record.slice(0, -66)}u:`;
     let v = loadRecord(ctx, record);
     if (v === null) return false;
     const now = nowOf(ctx);
@@ -88,19 +93,21 @@ export const GET: Script<GetReply> = defineScript({
     const e = Number(head.e);
     if (e <= now) {
       ctx.call('DEL', record);
-      ctx.call('ZREM', indexes + head.h, args[1] as string);
+      ctx.call('ZREM', indexes + head.h, id);
       return false;
     }
-    if (args[3] !== '' && args[3] !== `=${head.rest.slice(1, head.rest.indexOf('\0', 1))}`)
-      return [now, 0, 'workspace'];
-    if (args[2] !== '' && head.f !== '' && head.f !== args[2]) return [now, 0, 'fingerprint'];
+    if (args.length > 1) {
+      if (args[2] !== '' && args[2] !== `=${head.rest.slice(1, head.rest.indexOf('\0', 1))}`)
+        return [now, 0, 'workspace'];
+      if (args[1] !== '' && head.f !== '' && head.f !== args[1]) return [now, 0, 'fingerprint'];
+    }
     if (now - Number(head.t) >= Number(args[0])) {
       const ne = Math.min(now + Number(head.i), Number(head.x));
       if (ne > e) {
         v = `s2,${now},${ne},${head.x},${head.i},${head.c},${head.h},${head.f}${head.rest}`;
         ctx.call('SET', record, v, 'PXAT', ne);
         const index = indexes + head.h;
-        ctx.call('ZADD', index, ne, args[1] as string);
+        ctx.call('ZADD', index, ne, id);
         fitIndex(ctx, index);
         return `${now},1,${v}`;
       }
@@ -110,20 +117,17 @@ export const GET: Script<GetReply> = defineScript({
   parse: parseGetReply,
 });
 
-/** ARGV of {@link GET}. */
+/** ARGV of {@link GET}; `id` is the record key's end, kept here for callers of the old shape. */
 export function encodeGetArgs(
   touchAfterMs: number,
-  id: string,
+  _id: string,
   fingerprint: string,
   rejectMismatch: boolean,
   workspaceId: string | undefined,
 ): string[] {
-  return [
-    String(touchAfterMs),
-    id,
-    rejectMismatch ? fingerprint : '',
-    workspaceId === undefined ? '' : `=${workspaceId}`,
-  ];
+  const fp = rejectMismatch ? fingerprint : '';
+  if (fp === '' && workspaceId === undefined) return [String(touchAfterMs)];
+  return [String(touchAfterMs), fp, workspaceId === undefined ? '' : `=${workspaceId}`];
 }
 
 /** The reply of {@link GET}. */
