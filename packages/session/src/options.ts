@@ -3,7 +3,7 @@ import { type AsyncCodec, type EncryptionOptions, encryptedCodec } from '@raptor
 import { type Duration, durationSchema, optionError, parseOptions, requireStore } from '@raptorflow/core/kit';
 import { z } from 'zod';
 
-/** A session's data: named JSON values (each stored as its own field, so updates merge). */
+/** A session's data: named JSON values (each stored as its own member, so updates merge). */
 export type SessionData = Record<string, unknown>;
 
 /** What `get` does when the presented fingerprint differs from the session's. */
