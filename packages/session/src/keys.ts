@@ -5,7 +5,7 @@ import { tokenHash, userHash, userTag } from './token.js';
 export interface SessionKeys {
   /** The session's id in the store: SHA-256 of its token, hex. */
   readonly id: string;
-  /** The record: a hash of the session's fields. */
+  /** The record: one string, see `scripts/shared.ts` (format 2). */
   readonly record: string;
 }
 

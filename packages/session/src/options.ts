@@ -1,8 +1,9 @@
 import type { KvStore } from '@raptorflow/core';
+import { type AsyncCodec, type EncryptionOptions, encryptedCodec } from '@raptorflow/core/codecs';
 import { type Duration, durationSchema, optionError, parseOptions, requireStore } from '@raptorflow/core/kit';
 import { z } from 'zod';
 
-/** A session's data: named JSON values (each stored as its own field, so updates merge). */
+/** A session's data: named JSON values (each stored as its own member, so updates merge). */
 export type SessionData = Record<string, unknown>;
 
 /** What `get` does when the presented fingerprint differs from the session's. */
@@ -47,6 +48,15 @@ export interface SessionsOptions<D extends SessionData = SessionData> {
   failurePolicy?: 'fail-closed' | 'fail-open' | undefined;
   /** Where the keys live, under the store's own namespace; no `{` or `}`. @default 'rf:session:' */
   prefix?: string | undefined;
+  /**
+   * Encrypt the session data at rest: `{ current, keys }` as core's `encryptedCodec` takes them
+   * (AES-GCM through Web Crypto; new writes use `current`, reads accept every key in `keys`, so
+   * keys rotate), or a ready codec of strings (an `encryptedCodec` shared with other packages).
+   * Each data field's value is sealed with its name; field names, user and workspace ids and
+   * times stay readable (the scripts need them). Data that does not open (a wrong or unknown
+   * key, tampering) reads as no session, outcome `invalid` with error `E_CODEC`.
+   */
+  encryption?: EncryptionOptions | AsyncCodec<string> | undefined;
 }
 
 /** {@link SessionsOptions} once validated. */
@@ -59,6 +69,7 @@ export interface ResolvedSessionsOptions<D extends SessionData = SessionData> {
   readonly schema?: z.ZodType<D> | undefined;
   readonly failurePolicy?: 'fail-closed' | 'fail-open' | undefined;
   readonly prefix?: string | undefined;
+  readonly encryption?: EncryptionOptions | AsyncCodec<string> | undefined;
 }
 
 const DAY = 86_400_000;
@@ -81,6 +92,12 @@ const SCHEMA: z.ZodType<ResolvedSessionsOptions, SessionsOptions> = z.strictObje
     .optional(),
   failurePolicy: z.enum(['fail-closed', 'fail-open']).optional(),
   prefix: z.string().optional(),
+  encryption: z
+    .custom<EncryptionOptions | AsyncCodec<string>>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected { current, keys } or an encryptedCodec',
+    )
+    .optional(),
 });
 
 /** Validate {@link SessionsOptions} once; a bad one is `E_INVALID_OPTIONS` naming the field. */
@@ -98,4 +115,28 @@ export function parseSessionsOptions<D extends SessionData>(
     );
   }
   return { ...o, touchAfter };
+}
+
+function isCodec(v: object): v is AsyncCodec<string> {
+  return (
+    typeof (v as { encode?: unknown }).encode === 'function' &&
+    typeof (v as { decode?: unknown }).decode === 'function'
+  );
+}
+
+const RAW = { name: 'raw', encode: (v: string): string => v, decode: (v: string): string => v };
+
+/** The codec that seals session data, built once from the `encryption` option. */
+export function sessionCodec(
+  encryption: EncryptionOptions | AsyncCodec<string> | undefined,
+): AsyncCodec<string> | undefined {
+  if (encryption === undefined) return undefined;
+  if (isCodec(encryption)) return encryption;
+  try {
+    return encryptedCodec(RAW, encryption);
+  } catch (error) {
+    // encryptedCodec names its own field (`keys.k1`, `current`): keep it under ours.
+    const detail = error instanceof Error ? error.message.replace(/^encryptedCodec: /, '') : String(error);
+    throw optionError('createSessions', 'encryption', detail);
+  }
 }

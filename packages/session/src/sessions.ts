@@ -9,7 +9,7 @@ import {
   resolvePolicy,
 } from '@raptorflow/core/kit';
 import type { z } from 'zod';
-import { decodeData, encodeData, validate } from './data.js';
+import { dataText, decodeData, encodeData, openData, sealMembers, validate } from './data.js';
 import {
   emitOperation,
   FEATURE,
@@ -20,13 +20,12 @@ import {
 } from './events.js';
 import { type ClientFingerprint, fingerprintHash } from './fingerprint.js';
 import { sessionKeyLayout } from './keys.js';
-import { parseSessionsOptions, type SessionData, type SessionsOptions } from './options.js';
+import { parseSessionsOptions, type SessionData, type SessionsOptions, sessionCodec } from './options.js';
 import {
   CREATE,
   DESTROY,
   EXTEND,
   encodeCreateArgs,
-  encodeGetArgs,
   encodeUpdateArgs,
   GET,
   LIST,
@@ -187,21 +186,34 @@ export function createSessions<D extends SessionData = SessionData>(
   const reject = o.fingerprint === 'reject';
   const compare = o.fingerprint !== 'ignore';
 
-  function toInfo(id: string, r: SessionRecord): SessionInfo<D> | undefined {
-    const data = decodeData(r.fields);
-    if (data === undefined) return undefined;
-    if (schema && !schema.safeParse(data).success) return undefined;
+  const codec = sessionCodec(o.encryption);
+
+  /** The record's data, or `undefined` (not JSON, fails the schema); rejects with `E_CODEC` when encrypted data cannot be opened. */
+  async function openRecord(r: SessionRecord): Promise<D | undefined> {
+    const data = codec === undefined ? decodeData(r.data) : await openData(codec, r.data);
+    if (data === undefined || (schema && !schema.safeParse(data).success)) return undefined;
+    return data as D;
+  }
+
+  function toInfo(id: string, r: SessionRecord, data: D): SessionInfo<D> {
     return {
       id,
       userId: r.userId,
       workspaceId: r.workspaceId,
-      data: data as D,
+      data,
       createdAt: r.createdAt,
       touchedAt: r.touchedAt,
       expiresAt: r.expiresAt,
       absoluteExpiresAt: r.absoluteExpiresAt,
     };
   }
+
+  /** The members to store: sealed when encryption is on. */
+  function seal(members: string[]): string[] | Promise<string[]> {
+    return codec === undefined || members.length === 0 ? members : sealMembers(codec, members);
+  }
+
+  const touchAfterText = String(touchAfter);
 
   async function run<T>(
     op: SessionOperation,
@@ -226,7 +238,7 @@ export function createSessions<D extends SessionData = SessionData>(
         checkUser('create', userId);
         const ws = checkWorkspace('create', opts.workspaceId);
         const data = validate<D>('create', schema, opts.data ?? {});
-        const { set } = encodeData('create', data);
+        const set = await seal(encodeData('create', data).set);
         const tag = layout.tag(userId);
         const token = newToken(tag);
         const { id, record } = layout.session(tag, token);
@@ -238,7 +250,7 @@ export function createSessions<D extends SessionData = SessionData>(
           ttl,
           absoluteTtl,
           fingerprintHash(opts.fingerprint),
-          set,
+          dataText(set),
         );
         const reply = await root.eval(CREATE, [record, layout.indexPrefix(tag)], args);
         return [{ token, id, expiresAt: reply.expiresAt }, 'ok'];
@@ -257,8 +269,12 @@ export function createSessions<D extends SessionData = SessionData>(
       const { id, record } = layout.session(tag, token);
       let reply: Awaited<ReturnType<typeof GET.parse>>;
       try {
-        const args = encodeGetArgs(touchAfter, id, fp, reject, ws);
-        reply = await root.eval(GET, [record, layout.indexPrefix(tag)], args);
+        const checkFp = reject ? fp : '';
+        const args =
+          checkFp === '' && ws === undefined
+            ? [touchAfterText]
+            : [touchAfterText, checkFp, ws === undefined ? '' : `=${ws}`];
+        reply = await root.eval(GET, [record], args);
       } catch (error) {
         emitOperation(hub, 'get', started, 'error', error, ws);
         if (policy === 'fail-open' && isStoreFailure(error)) return null;
@@ -279,17 +295,37 @@ export function createSessions<D extends SessionData = SessionData>(
         );
         return null;
       }
-      const info = toInfo(id, reply.record);
-      if (info === undefined) {
-        emitOperation(hub, 'get', started, 'invalid', undefined, ws);
+      const r = reply.record;
+      let data: D | undefined;
+      try {
+        data = await openRecord(r);
+      } catch (error) {
+        // Encrypted data that does not open (a wrong or unknown key, tampering): no session.
+        emitOperation(hub, 'get', started, 'invalid', error, r.workspaceId);
         return null;
       }
-      const r = reply.record;
+      if (data === undefined) {
+        emitOperation(hub, 'get', started, 'invalid', undefined, r.workspaceId);
+        return null;
+      }
       const mismatch = compare && fp !== '' && r.fingerprint !== undefined && r.fingerprint !== fp;
-      emitOperation(hub, 'get', started, mismatch ? 'flagged' : 'hit', undefined, r.workspaceId, {
+      if (started >= 0) {
+        emitOperation(hub, 'get', started, mismatch ? 'flagged' : 'hit', undefined, r.workspaceId, {
+          touched: reply.touched,
+        });
+      }
+      return {
+        id,
+        userId: r.userId,
+        workspaceId: r.workspaceId,
+        data,
+        createdAt: r.createdAt,
+        touchedAt: r.touchedAt,
+        expiresAt: r.expiresAt,
+        absoluteExpiresAt: r.absoluteExpiresAt,
         touched: reply.touched,
-      });
-      return { ...info, touched: reply.touched, fingerprintMismatch: mismatch };
+        fingerprintMismatch: mismatch,
+      };
     },
 
     update(token, patch) {
@@ -298,13 +334,15 @@ export function createSessions<D extends SessionData = SessionData>(
         const checked = validate<Partial<D>>('update', partial, patch);
         const { set, remove } = encodeData('update', checked);
         for (const name of Object.keys(patch as object)) {
-          if ((patch as Record<string, unknown>)[name] === undefined && !remove.includes(`d.${name}`))
-            remove.push(`d.${name}`);
+          const gone = `${JSON.stringify(name)}:`;
+          if ((patch as Record<string, unknown>)[name] === undefined && !remove.includes(gone))
+            remove.push(gone);
         }
         if (tag === undefined) return [false, 'miss'];
         if (set.length === 0 && remove.length === 0) return [true, 'ok'];
+        const sealed = await seal(set);
         const { record } = layout.session(tag, token);
-        const ok = await root.eval(UPDATE, [record], encodeUpdateArgs(set, remove));
+        const ok = await root.eval(UPDATE, [record], encodeUpdateArgs(sealed, remove));
         return [ok, ok ? 'ok' : 'miss'];
       });
     },
@@ -354,8 +392,9 @@ export function createSessions<D extends SessionData = SessionData>(
         const reply = await root.eval(LIST, [layout.index(userId), layout.recordPrefix(tag)], []);
         const out: SessionInfo<D>[] = [];
         for (const s of reply.sessions) {
-          const info = toInfo(s.id, s.record);
-          if (info !== undefined) out.push(info);
+          // A session whose data does not read (schema, encryption) is left out, as `get` misses it.
+          const data = await openRecord(s.record).catch(() => undefined);
+          if (data !== undefined) out.push(toInfo(s.id, s.record, data));
         }
         return [out, 'ok'];
       });

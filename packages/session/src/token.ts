@@ -46,19 +46,32 @@ export function tokenTag(token: string): string | undefined {
   return TOKEN_PATTERN.test(token) ? token.slice(4, 7) : undefined;
 }
 
-type NodeCrypto = { createHash(algorithm: 'sha256'): { update(s: string): { digest(enc: 'hex'): string } } };
+type NodeCrypto = {
+  hash?: (algorithm: 'sha256', data: string, encoding: 'hex') => string;
+  createHash(algorithm: 'sha256'): { update(s: string): { digest(enc: 'hex'): string } };
+};
 
-// Node's native SHA-256 where the runtime has it (about 3x faster than JavaScript on the hot path),
-// found through `process.getBuiltinModule` (Node >= 20.16) so nothing imports `node:` statically:
-// on the edge (Workers, Vercel Edge, browsers) it is absent and @noble/hashes does the work.
+// Node's native SHA-256 where the runtime has it, found through `process.getBuiltinModule`
+// (Node >= 20.16) so nothing imports `node:` statically: on the edge (Workers, Vercel Edge,
+// browsers) it is absent and @noble/hashes does the work. The one-shot `crypto.hash` (Node >=
+// 20.12) costs about a seventh of `createHash().update().digest()` per token (measured: 0.7 against
+// 4.9 µs), and the token hash runs on every request.
 const nodeCrypto = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
 ).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
 
+const sha256Hex: (text: string) => string = nodeCrypto?.hash
+  ? (
+      (hash) => (text: string) =>
+        hash('sha256', text, 'hex')
+    )(nodeCrypto.hash)
+  : nodeCrypto
+    ? (text) => nodeCrypto.createHash('sha256').update(text).digest('hex')
+    : (text) => bytesToHex(sha256(utf8ToBytes(text)));
+
 /** SHA-256 of a token, hex: the session's id in the store (its key and its index member). */
 export function tokenHash(token: string): string {
-  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(token).digest('hex');
-  return bytesToHex(sha256(utf8ToBytes(token)));
+  return sha256Hex(token);
 }
 
 /** SHA-256 hex with @noble/hashes only (the edge path), for the test that both agree. */

@@ -2,6 +2,7 @@ import type { KvStore } from '@raptorflow/core';
 import { expectCode, randomPrefix, storeMatrix, until } from '@raptorflow/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSessions, TOKEN_PATTERN } from '../src/index.js';
+import { userHash } from '../src/token.js';
 
 /*
  * The behavioural suite on every store of the matrix: memory, ioredis, ioredis Cluster (3
@@ -34,6 +35,7 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     for await (const key of store.scan()) {
       expect(key).not.toContain(secret);
       const type = await store.type(key);
+      if (type === 'string') expect(await store.get(key)).not.toContain(secret);
       if (type === 'hash')
         for (const v of Object.values(await store.hgetall(key))) expect(v).not.toContain(secret);
     }
@@ -131,6 +133,37 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     const { token } = await sessions.create('gina', { workspaceId: 'acme' });
     expect(await sessions.get(token, { workspaceId: 'other' })).toBeNull();
     expect((await sessions.get(token, { workspaceId: 'acme' }))?.workspaceId).toBe('acme');
+  });
+
+  it('a session written by the previous layout (format 1, a hash) still reads, updates, lists and ends', async () => {
+    const sessions = make();
+    const { token, id, expiresAt } = await sessions.create('erin', { workspaceId: 'acme' });
+    const [record] = (await findKeys(store, id)).filter((k) => k.includes(':s:'));
+    const now = (await sessions.get(token))?.createdAt as number;
+    // What 0.x wrote for this session: the same key, a hash of fields, data as `d.<name>` JSON.
+    await store.del(record as string);
+    await store.hset(record as string, {
+      u: 'erin',
+      h: userHash('erin'),
+      w: 'acme',
+      c: String(now),
+      t: String(now),
+      e: String(expiresAt),
+      x: String(now + 7 * 86_400_000),
+      i: String(86_400_000),
+      f: '',
+      'd.role': '"admin"',
+      'd.prefs': '{"theme":"dark","n":[1,2]}',
+    });
+    expect(await store.pexpire(record as string, expiresAt - now)).toBe(true);
+    expect((await sessions.get(token))?.data).toEqual({ role: 'admin', prefs: { theme: 'dark', n: [1, 2] } });
+    expect(await store.type(record as string)).toBe('string');
+    expect(await sessions.update(token, { role: undefined, seen: true })).toBe(true);
+    expect((await sessions.get(token))?.data).toEqual({ prefs: { theme: 'dark', n: [1, 2] }, seen: true });
+    expect((await sessions.list('erin')).map((s) => s.id)).toEqual([id]);
+    expect(await sessions.destroy(token)).toBe(true);
+    expect(await sessions.get(token)).toBeNull();
+    expect(await sessions.list('erin')).toEqual([]);
   });
 
   it('refuses bad arguments with E_INVALID_ARGUMENT and writes nothing', async () => {

@@ -11,7 +11,9 @@ import {
   encodeCreateArgs,
   encodeGetArgs,
   encodeUpdateArgs,
+  formatRecord,
   GET,
+  type GetReply,
   LIST,
   type ListReply,
   REVOKE_ALL,
@@ -47,27 +49,34 @@ const PEXPIREAT_SCRIPT = defineScript({
   twin: (ctx, keys, args) => ctx.call('PEXPIREAT', keys[0] as string, args[0] as string),
 });
 
-/** A record planted with absolute instants around `base`, so both sides hold the same thing. */
-async function plant(
-  store: KvStore,
-  p: string,
-  id: string,
-  base: number,
-  extra: Record<string, string> = {},
-) {
+/** A record (format 2) planted with absolute instants around `base`, so both sides hold the same thing. */
+async function plant(store: KvStore, p: string, id: string, base: number, extra: { x?: string } = {}) {
   const e = base + HOUR;
+  const head = {
+    t: String(base - 600_000),
+    e: String(e),
+    x: extra.x ?? String(base + 2 * HOUR),
+    i: String(HOUR),
+    c: String(base - 600_000),
+    h: UH,
+    f: 'fp1',
+  };
+  await store.set(`${p}s:${id}`, formatRecord(head, 'acme', 'alice', '{"role":"admin",\n"n":1}'));
+}
+
+/** A record of format 1 (a hash, as versions before the one-string record wrote it). */
+async function plantV1(store: KvStore, p: string, id: string, base: number, data: Record<string, string>) {
   await store.hset(`${p}s:${id}`, {
     u: 'alice',
     h: UH,
     w: 'acme',
     c: String(base - 600_000),
     t: String(base - 600_000),
-    e: String(e),
+    e: String(base + HOUR),
     x: String(base + 2 * HOUR),
     i: String(HOUR),
     f: 'fp1',
-    'd.role': '"admin"',
-    ...extra,
+    ...Object.fromEntries(Object.entries(data).map(([k, v]) => [`d.${k}`, v])),
   });
 }
 
@@ -107,9 +116,9 @@ describe('Lua and twin agree (differential on redis-server)', () => {
       script: open(CREATE),
       keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`],
       steps: [
-        { args: encodeCreateArgs(ID1, 'alice', UH, 'acme', HOUR, 2 * HOUR, 'fp', ['d.role', '"admin"']) },
+        { args: encodeCreateArgs(ID1, 'alice', UH, 'acme', HOUR, 2 * HOUR, 'fp', '{"role":"admin"}') },
         // The same record again (a new token never collides, but the script starts clean anyway).
-        { args: encodeCreateArgs(ID1, 'alice', UH, '', 1000, 500, '', []) },
+        { args: encodeCreateArgs(ID1, 'alice', UH, '', 1000, 500, '', '{}') },
       ],
       clockOf: (r) => r.now,
       setup: async (store) => {
@@ -125,7 +134,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
 
   it('GET: touch when due, never past the cap, refusals write nothing', async () => {
     const p = space();
-    const keys = [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`];
+    const keys = [`${p}s:${ID1}`, `${p}u:${UH}`];
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(GET),
@@ -159,7 +168,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     await runScriptDifferential({
       redis: servers.redis,
       script: open(GET),
-      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}u:${UH}`],
       steps: [{ args: encodeGetArgs(0, ID1, '', false, undefined) }],
       clockOf: (r) => (r === null ? 0 : r.now),
       setup: async (store) => {
@@ -176,8 +185,10 @@ describe('Lua and twin agree (differential on redis-server)', () => {
       script: UPDATE,
       keys: [`${p}s:${ID1}`, `${p}s:${ID2}`],
       steps: [
-        { args: encodeUpdateArgs(['d.a', '1', 'd.b', '"x"'], ['d.role']) },
-        { args: encodeUpdateArgs([], ['d.a']) },
+        { args: encodeUpdateArgs(['"a":1', '"b":"x"', '"n":[1,{"k":"v,\\n"}]'], ['"role":']) },
+        { args: encodeUpdateArgs([], ['"a":']) },
+        { args: encodeUpdateArgs(['"b":null', '"q\\"\\\\":2'], ['"n":']) },
+        { args: encodeUpdateArgs([], ['"b":', '"q\\"\\\\":']) },
       ],
       setup: async (store) => {
         await plant(store, p, ID1, base);
@@ -190,7 +201,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
       redis: servers.redis,
       script: UPDATE,
       keys: [`${q}s:${ID1}`],
-      steps: [{ args: encodeUpdateArgs(['d.a', '1'], []) }],
+      steps: [{ args: encodeUpdateArgs(['"a":1'], []) }],
     });
     expect(redis[0]?.reply).toBe(false);
     expect(redis[0]?.dump).toEqual({});
@@ -291,6 +302,90 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     });
     expect(redis.map((r) => r.reply)).toEqual([1, 1]);
     expect(redis[1]?.dump).toEqual({});
+  });
+
+  // Field names JSON.stringify escapes (quote, backslash, control characters) and some it does not.
+  const V1_DATA = {
+    role: '"admin"',
+    'a"b\\c': '{"x":[1,2.5,"y"]}',
+    'line\nbreak\ttab\u0001': 'null',
+    'ünï/😀': '"v"',
+  };
+
+  it('format-1 records (hashes) convert in place on the first read, with the same expiry', async () => {
+    const p = space();
+    const keys = [`${p}s:${ID1}`, `${p}u:${UH}`];
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: open(GET),
+      keys,
+      steps: [
+        { args: encodeGetArgs(60_000, ID1, '', false, 'acme') }, // converted, touched
+        { args: encodeGetArgs(60_000, ID1, '', false, undefined) }, // format 2 now, within the throttle
+      ],
+      clockOf: (r) => (r === null ? 0 : r.now),
+      setup: async (store) => {
+        await plantV1(store, p, ID1, base, V1_DATA);
+        await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
+        await store.zadd(`${p}u:${UH}`, [{ score: base + HOUR, member: ID1 }]);
+      },
+    });
+    const first = redis[0]?.reply as Exclude<GetReply, null | { status: 'workspace' | 'fingerprint' }>;
+    expect(first.touched).toBe(true);
+    expect(JSON.parse(first.record.data)).toEqual({
+      role: 'admin',
+      'a"b\\c': { x: [1, 2.5, 'y'] },
+      'line\nbreak\ttab\u0001': null,
+      'ünï/😀': 'v',
+    });
+    expect(first.record).toMatchObject({ userId: 'alice', workspaceId: 'acme', fingerprint: 'fp1' });
+  });
+
+  it('format-1 records convert for UPDATE, EXTEND, ROTATE, DESTROY and LIST too', async () => {
+    for (const [script, steps, extra] of [
+      [UPDATE, [{ args: encodeUpdateArgs(['"role":"user"', '"z":1'], ['"a\\"b\\\\c":']) }], []],
+      [open(EXTEND), [{ args: [ID1, String(HOUR / 2)] }], ['u:', `u:${UH}`]],
+      [open(ROTATE), [{ args: [ID1, ID2] }], [`s:${ID2}`, 'u:', `u:${UH}`]],
+      [open(DESTROY), [{ args: [ID1] }], ['u:', `u:${UH}`]],
+    ] as const) {
+      const p = space();
+      await runScriptDifferential({
+        redis: servers.redis,
+        script: script as Script<unknown>,
+        keys: [`${p}s:${ID1}`, ...extra.map((k) => p + k)],
+        steps: steps as unknown as { args: string[] }[],
+        clockOf: (r) =>
+          Array.isArray(r)
+            ? Number(r[0])
+            : typeof r === 'object' && r !== null && 'now' in r
+              ? Number(r.now)
+              : 0,
+        setup: async (store) => {
+          await plantV1(store, p, ID1, base, V1_DATA);
+          await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
+          await store.zadd(`${p}u:${UH}`, [{ score: base + HOUR, member: ID1 }]);
+        },
+      });
+    }
+    const p = space();
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: open(LIST),
+      keys: [`${p}u:${UH}`, `${p}s:`, `${p}s:${ID1}`, `${p}s:${ID2}`],
+      steps: [{ args: [] }],
+      clockOf: (r) => r.now,
+      setup: async (store) => {
+        await plantV1(store, p, ID1, base, V1_DATA);
+        await plant(store, p, ID2, base);
+        await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
+        await plantExpiry(store, `${p}s:${ID2}`, base + HOUR);
+        await store.zadd(`${p}u:${UH}`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base + HOUR, member: ID2 },
+        ]);
+      },
+    });
+    expect((redis[0] as { reply: ListReply }).reply.sessions.map((s) => s.id).sort()).toEqual([ID1, ID2]);
   });
 
   it('ES_WRITE: set, touch, a touch of a gone session writes nothing, ttl <= 0 deletes', async () => {

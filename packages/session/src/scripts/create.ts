@@ -10,23 +10,21 @@ export interface CreateReply {
 }
 
 /**
- * Store a new session and add it to its user's index, pruned of expired entries on the way.
+ * Store a new session (one string, see `shared.ts`) and add it to its user's index, pruned of
+ * expired entries on the way.
  *
  * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (a key name, so
  *   namespaces and Cluster routing apply to it; the index is it plus the user's hash).
  * - ARGV: the session id (index member), user id, user hash, workspace id (`''` for none), idle
- *   TTL ms, absolute TTL ms, fingerprint (`''` for none), then data field/value pairs
- *   (`d.<name>`, JSON).
+ *   TTL ms, absolute TTL ms, fingerprint (`''` for none), the data (a JSON object's text,
+ *   members separated by `,\n`).
  * - Reply: `{now, expiresAt}`; expiresAt = min(now + idle, now + absolute).
  */
-const LUA = `${LUA_NOW}${LUA_FIT}local idle = tonumber(ARGV[5])
-local cap = now + tonumber(ARGV[6])
-local exp = math.min(now + idle, cap)
+const LUA = `${LUA_NOW}${LUA_FIT}local cap = now + tonumber(ARGV[6])
+local exp = math.min(now + tonumber(ARGV[5]), cap)
 local index = KEYS[2] .. ARGV[3]
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'u', ARGV[2], 'h', ARGV[3], 'w', ARGV[4], 'c', now, 't', now, 'e', exp, 'x', cap, 'i', idle, 'f', ARGV[7])
-for i = 8, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-redis.call('PEXPIREAT', KEYS[1], exp)
+redis.call('SET', KEYS[1], string.format('s2,%.0f,%.0f,%.0f,%s,%.0f,%s,%s', now, exp, cap, ARGV[5], now, ARGV[3], ARGV[7]) ..
+  '\\0' .. ARGV[4] .. '\\0' .. ARGV[2] .. '\\0' .. ARGV[8], 'PXAT', exp)
 redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
 redis.call('ZADD', index, exp, ARGV[1])
 fitIndex(index)
@@ -40,16 +38,17 @@ export const CREATE: Script<CreateReply> = defineScript({
   twin: (ctx, keys, args) => {
     const [record, indexes] = keys as [string, string];
     const now = nowOf(ctx);
-    const idle = Number(args[4]);
     const cap = now + Number(args[5]);
-    const exp = Math.min(now + idle, cap);
+    const exp = Math.min(now + Number(args[4]), cap);
     const index = indexes + (args[2] as string);
-    ctx.call('DEL', record);
-    ctx.call('HSET', record, 'u', args[1] as string, 'h', args[2] as string, 'w', args[3] as string);
-    ctx.call('HSET', record, 'c', now, 't', now, 'e', exp, 'x', cap, 'i', idle, 'f', args[6] as string);
-    for (let i = 7; i + 1 < args.length; i += 2)
-      ctx.call('HSET', record, args[i] as string, args[i + 1] as string);
-    ctx.call('PEXPIREAT', record, exp);
+    const [, user, h, w, idle, , f, data] = args as string[];
+    ctx.call(
+      'SET',
+      record,
+      `s2,${now},${exp},${cap},${idle},${now},${h},${f}\0${w}\0${user}\0${data}`,
+      'PXAT',
+      exp,
+    );
     ctx.call('ZREMRANGEBYSCORE', index, '-inf', now);
     ctx.call('ZADD', index, exp, args[0] as string);
     fitIndex(ctx, index);
@@ -67,9 +66,9 @@ export function encodeCreateArgs(
   idleMs: number,
   absoluteMs: number,
   fingerprint: string,
-  fields: readonly string[],
+  data: string,
 ): string[] {
-  return [id, userId, userHash, workspaceId, String(idleMs), String(absoluteMs), fingerprint, ...fields];
+  return [id, userId, userHash, workspaceId, String(idleMs), String(absoluteMs), fingerprint, data];
 }
 
 /** The reply of {@link CREATE}. */

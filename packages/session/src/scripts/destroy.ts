@@ -1,4 +1,5 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
+import { LUA_HEAD, LUA_LOAD, loadRecord, recordHead } from './shared.js';
 
 /**
  * Delete a session and its index entry.
@@ -7,8 +8,9 @@ import { defineScript, type Reply, type Script } from '@raptorflow/core';
  * - ARGV[1]: the session id.
  * - Reply: 1 when a session was deleted, else 0.
  */
-const LUA = `local h = redis.call('HGET', KEYS[1], 'h')
-if not h then return 0 end
+const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
+if not v then return 0 end
+local _, _, _, _, _, h = string.match(v, ${LUA_HEAD})
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2] .. h, ARGV[1])
 return 1`;
@@ -19,10 +21,10 @@ export const DESTROY: Script<boolean> = defineScript({
   keys: 2,
   lua: LUA,
   twin: (ctx, keys, args) => {
-    const h = ctx.call('HGET', keys[0] as string, 'h');
-    if (h === null) return 0;
+    const v = loadRecord(ctx, keys[0] as string);
+    if (v === null) return 0;
     ctx.call('DEL', keys[0] as string);
-    ctx.call('ZREM', (keys[1] as string) + String(h), args[0] as string);
+    ctx.call('ZREM', (keys[1] as string) + recordHead(v).h, args[0] as string);
     return 1;
   },
   parse: (reply: Reply) => Number(reply) === 1,

@@ -1,5 +1,15 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { fitIndex, LUA_FIT, LUA_NOW, nowOf, replyArray } from './shared.js';
+import {
+  fitIndex,
+  LUA_FIT,
+  LUA_HEAD,
+  LUA_LOAD,
+  LUA_NOW,
+  loadRecord,
+  nowOf,
+  recordHead,
+  replyArray,
+} from './shared.js';
 
 const NAME = 'session-extend';
 
@@ -13,13 +23,18 @@ export type ExtendReply = { readonly now: number; readonly expiresAt: number } |
  * - ARGV: the session id, the TTL in ms.
  * - Reply: `{now, expiresAt}`, or nil when there is no such session (nothing written).
  */
-const LUA = `if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-${LUA_NOW}${LUA_FIT}local r = redis.call('HMGET', KEYS[1], 'x', 'h')
-local index = KEYS[2] .. r[2]
-local e = math.min(now + tonumber(ARGV[2]), tonumber(r[1]))
-redis.call('HSET', KEYS[1], 't', now, 'e', e)
-redis.call('PEXPIREAT', KEYS[1], e)
-redis.call('ZADD', index, e, ARGV[1])
+const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
+if not v then return false end
+${LUA_NOW}${LUA_FIT}local _, _, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
+local index = KEYS[2] .. h
+local e = math.min(now + tonumber(ARGV[2]), tonumber(x))
+if e > now then
+  redis.call('SET', KEYS[1], string.format('s2,%.0f,%.0f,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
+  redis.call('ZADD', index, e, ARGV[1])
+else
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', index, ARGV[1])
+end
 fitIndex(index)
 return {now, e}`;
 
@@ -30,14 +45,19 @@ export const EXTEND: Script<ExtendReply> = defineScript({
   lua: LUA,
   twin: (ctx, keys, args) => {
     const [record, indexes] = keys as [string, string];
-    if (ctx.call('EXISTS', record) === 0) return false;
+    const v = loadRecord(ctx, record);
+    if (v === null) return false;
     const now = nowOf(ctx);
-    const [x, h] = ctx.call('HMGET', record, 'x', 'h') as string[];
-    const index = indexes + String(h);
-    const e = Math.min(now + Number(args[1]), Number(x));
-    ctx.call('HSET', record, 't', now, 'e', e);
-    ctx.call('PEXPIREAT', record, e);
-    ctx.call('ZADD', index, e, args[0] as string);
+    const r = recordHead(v);
+    const index = indexes + r.h;
+    const e = Math.min(now + Number(args[1]), Number(r.x));
+    if (e > now) {
+      ctx.call('SET', record, `s2,${now},${e},${r.x},${r.i},${r.c},${r.h},${r.f}${r.rest}`, 'PXAT', e);
+      ctx.call('ZADD', index, e, args[0] as string);
+    } else {
+      ctx.call('DEL', record);
+      ctx.call('ZREM', index, args[0] as string);
+    }
     fitIndex(ctx, index);
     return [now, e];
   },

@@ -1,5 +1,16 @@
 import { defineScript, KvError, type Reply, type Script } from '@raptorflow/core';
-import { fitIndex, LUA_FIT, LUA_NOW, nowOf, parseRecord, replyArray, type SessionRecord } from './shared.js';
+import {
+  fitIndex,
+  LUA_FIT,
+  LUA_LOAD,
+  LUA_NOW,
+  loadRecord,
+  nowOf,
+  parseRecord,
+  recordHead,
+  replyArray,
+  type SessionRecord,
+} from './shared.js';
 
 const NAME = 'session-get';
 
@@ -23,119 +34,112 @@ export type GetReply =
  * when the throttle says so. A session is never shortened by a touch, never lives past its cap,
  * and a missing record is never written (an expired session is gone, not resurrected).
  *
- * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (the user's index is it
- *   plus the user hash the record holds: `get(token)` cannot know the user before reading).
- * - ARGV: touchAfter ms, the session id, the presented fingerprint (`''`: none), `1` to refuse
- *   a fingerprint mismatch, the required workspace as `=<id>` (`''`: any).
+ * The record is one string (see `shared.ts`): the common path is a `GET`, one pattern match on
+ * the record's head and the record sent back as stored, behind `now,touched,`.
+ *
+ * - KEYS[1]: the record, `<prefix>{<tag>}:s:<session id>`. The session id (the index member)
+ *   and the user's index (`<prefix>{<tag>}:u:` plus the user hash the record holds: `get(token)`
+ *   cannot know the user before reading) are read off this key name, so they keep its namespace
+ *   and hash tag, and the common call carries one key and one argument.
+ * - ARGV: touchAfter ms; then, only when a check is asked for, the presented fingerprint when a
+ *   mismatch is refused (`''`: no check) and the required workspace as `=<id>` (`''`: any).
  * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or one
- *   string `now,touched,expiresAt,touchedAt\n` + the record's fields and values as read, joined
- *   by NUL: a single bulk reply costs Redis and the client far less than an array of fields.
+ *   string `<now>,<touched 0|1>,<record>`.
  */
-const LUA = `local h = redis.call('HGETALL', KEYS[1])
-if #h == 0 then return false end
-${LUA_NOW}local e, touchedAt, w, f, idle, cap, user
--- One pass over the fields into locals: cheaper in Redis than building a table of them.
-for i = 1, #h, 2 do
-  local k = h[i]
-  if k == 'e' then e = tonumber(h[i + 1])
-  elseif k == 't' then touchedAt = h[i + 1]
-  elseif k == 'w' then w = h[i + 1]
-  elseif k == 'f' then f = h[i + 1]
-  elseif k == 'i' then idle = h[i + 1]
-  elseif k == 'x' then cap = h[i + 1]
-  elseif k == 'h' then user = h[i + 1] end
-end
+const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
+if not v then return false end
+${LUA_NOW}local t, e = string.match(v, '^s2,(%d+),(%d+),')
+e = tonumber(e)
 if e <= now then
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2] .. user, ARGV[2])
+  redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,([^,]*),'),
+    string.sub(KEYS[1], -64))
   return false
 end
-if ARGV[5] ~= '' and ARGV[5] ~= '=' .. w then return {now, 0, 'workspace'} end
-if ARGV[4] == '1' and f ~= '' and ARGV[3] ~= '' and f ~= ARGV[3] then return {now, 0, 'fingerprint'} end
+if #ARGV > 1 then
+  local f, w = string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,[^,]*,([^,%z]*)%z([^%z]*)%z')
+  if ARGV[3] ~= '' and ARGV[3] ~= '=' .. w then return {now, 0, 'workspace'} end
+  if ARGV[2] ~= '' and f ~= '' and f ~= ARGV[2] then return {now, 0, 'fingerprint'} end
+end
 local touched = 0
-if now - tonumber(touchedAt) >= tonumber(ARGV[1]) then
-  local ne = math.min(now + tonumber(idle), tonumber(cap))
+if now - tonumber(t) >= tonumber(ARGV[1]) then
+  local x, i, rest = string.match(v, '^s2,%d+,%d+,(%d+),(%d+),(.*)$')
+  local ne = math.min(now + tonumber(i), tonumber(x))
   if ne > e then
-    ${LUA_FIT}redis.call('HSET', KEYS[1], 't', now, 'e', ne)
-    redis.call('PEXPIREAT', KEYS[1], ne)
-    redis.call('ZADD', KEYS[2] .. user, ne, ARGV[2])
-    fitIndex(KEYS[2] .. user)
+    ${LUA_FIT.replace(/\n/g, '\n    ').trimEnd()}
+    v = string.format('s2,%.0f,%.0f,%s,%s,', now, ne, x, i) .. rest
+    redis.call('SET', KEYS[1], v, 'PXAT', ne)
+    local index = string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(rest, '^%d+,([^,]*),')
+    redis.call('ZADD', index, ne, string.sub(KEYS[1], -64))
+    fitIndex(index)
     touched = 1
-    e = ne
-    touchedAt = string.format('%.0f', now)
   end
 end
-local head = string.format('%.0f,%d,%.0f,%s\\n', now, touched, e, touchedAt)
-return head .. table.concat(h, '\\0')`;
+return string.format('%.0f,%d,', now, touched) .. v`;
 
 /** The get script; see the Lua above and {@link encodeGetArgs}. */
 export const GET: Script<GetReply> = defineScript({
   name: NAME,
-  keys: 2,
+  keys: 1,
   lua: LUA,
   twin: (ctx, keys, args) => {
-    const [record, indexes] = keys as [string, string];
-    const h = ctx.call('HGETALL', record) as string[];
-    if (h.length === 0) return false;
+    const record = keys[0] as string;
+    const id = record.slice(-64);
+    const indexes = `${record.slice(0, -66)}u:`;
+    let v = loadRecord(ctx, record);
+    if (v === null) return false;
     const now = nowOf(ctx);
-    const r = new Map<string, string>();
-    for (let i = 0; i + 1 < h.length; i += 2) r.set(h[i] as string, h[i + 1] as string);
-    const index = indexes + (r.get('h') ?? '');
-    const e = Number(r.get('e'));
+    const head = recordHead(v);
+    const e = Number(head.e);
     if (e <= now) {
       ctx.call('DEL', record);
-      ctx.call('ZREM', index, args[1] as string);
+      ctx.call('ZREM', indexes + head.h, id);
       return false;
     }
-    if (args[4] !== '' && args[4] !== `=${r.get('w') ?? ''}`) return [now, 0, 'workspace'];
-    const f = r.get('f') ?? '';
-    if (args[3] === '1' && f !== '' && args[2] !== '' && f !== args[2]) return [now, 0, 'fingerprint'];
-    if (now - Number(r.get('t')) >= Number(args[0])) {
-      const ne = Math.min(now + Number(r.get('i')), Number(r.get('x')));
+    if (args.length > 1) {
+      if (args[2] !== '' && args[2] !== `=${head.rest.slice(1, head.rest.indexOf('\0', 1))}`)
+        return [now, 0, 'workspace'];
+      if (args[1] !== '' && head.f !== '' && head.f !== args[1]) return [now, 0, 'fingerprint'];
+    }
+    if (now - Number(head.t) >= Number(args[0])) {
+      const ne = Math.min(now + Number(head.i), Number(head.x));
       if (ne > e) {
-        ctx.call('HSET', record, 't', now, 'e', ne);
-        ctx.call('PEXPIREAT', record, ne);
-        ctx.call('ZADD', index, ne, args[1] as string);
+        v = `s2,${now},${ne},${head.x},${head.i},${head.c},${head.h},${head.f}${head.rest}`;
+        ctx.call('SET', record, v, 'PXAT', ne);
+        const index = indexes + head.h;
+        ctx.call('ZADD', index, ne, id);
         fitIndex(ctx, index);
-        return `${now},1,${ne},${now}\n${h.join('\0')}`;
+        return `${now},1,${v}`;
       }
     }
-    return `${now},0,${e},${r.get('t') as string}\n${h.join('\0')}`;
+    return `${now},0,${v}`;
   },
   parse: parseGetReply,
 });
 
-/** ARGV of {@link GET}. */
+/** ARGV of {@link GET}; `id` is the record key's end, kept here for callers of the old shape. */
 export function encodeGetArgs(
   touchAfterMs: number,
-  id: string,
+  _id: string,
   fingerprint: string,
   rejectMismatch: boolean,
   workspaceId: string | undefined,
 ): string[] {
-  return [
-    String(touchAfterMs),
-    id,
-    fingerprint,
-    rejectMismatch ? '1' : '0',
-    workspaceId === undefined ? '' : `=${workspaceId}`,
-  ];
+  const fp = rejectMismatch ? fingerprint : '';
+  if (fp === '' && workspaceId === undefined) return [String(touchAfterMs)];
+  return [String(touchAfterMs), fp, workspaceId === undefined ? '' : `=${workspaceId}`];
 }
 
 /** The reply of {@link GET}. */
 export function parseGetReply(reply: Reply): GetReply {
   if (reply === null) return null;
   if (typeof reply === 'string') {
-    // One bulk string (cheaper to send and to parse than an array): a head line, then the
-    // record's fields and values as read, separated by NUL (no stored field or value holds one).
-    const nl = reply.indexOf('\n');
-    const [now = '', touched = '', expiresAt = '', touchedAt = ''] = reply.slice(0, nl).split(',');
-    const record = parseRecord(NAME, reply.slice(nl + 1).split('\0'));
+    const a = reply.indexOf(',');
     return {
       status: 'ok',
-      now: Number(now),
-      touched: touched === '1',
-      record: { ...record, expiresAt: Number(expiresAt), touchedAt: Number(touchedAt) },
+      now: Number(reply.slice(0, a)),
+      touched: reply.charCodeAt(a + 1) === 49, // '1'
+      record: parseRecord(NAME, reply, a + 3),
     };
   }
   const a = replyArray(NAME, reply);

@@ -19,7 +19,7 @@ export { encodeGetArgs, GET, type GetReply, parseGetReply } from './get.js';
 export { LIST, type ListedSession, type ListReply } from './list.js';
 export { REVOKE_ALL } from './revoke-all.js';
 export { ROTATE, type RotateReply } from './rotate.js';
-export { DATA, type SessionRecord } from './shared.js';
+export { formatRecord, parseRecord, type SessionRecord } from './shared.js';
 export { encodeUpdateArgs, UPDATE } from './update.js';
 
 /**

@@ -1,5 +1,13 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { LUA_NOW, nowOf, parseRecord, replyArray, type SessionRecord } from './shared.js';
+import {
+  LUA_LOAD,
+  LUA_NOW,
+  loadRecord,
+  nowOf,
+  parseRecord,
+  replyArray,
+  type SessionRecord,
+} from './shared.js';
 
 const NAME = 'session-list';
 
@@ -23,19 +31,18 @@ export interface ListReply {
  *
  * - KEYS[1]: the user's index, KEYS[2]: the prefix of the tag's records (a key name, so
  *   namespaces and Cluster routing apply to it like to any key; every record read shares the tag).
- * - Reply: `{now, id, n, field, value, ..., id, n, ...}`, n the number of field/value items.
+ * - Reply: `{now, id, record, id, record, ...}`, each record as stored (see `shared.ts`).
  */
-const LUA = `${LUA_NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+const LUA = `${LUA_LOAD}${LUA_NOW}redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
 local out = {now}
 for _, id in ipairs(ids) do
-  local h = redis.call('HGETALL', KEYS[2] .. id)
-  if #h == 0 then
+  local v = loadRecord(KEYS[2] .. id)
+  if not v then
     redis.call('ZREM', KEYS[1], id)
   else
     out[#out + 1] = id
-    out[#out + 1] = #h
-    for i = 1, #h do out[#out + 1] = h[i] end
+    out[#out + 1] = v
   end
 end
 return out`;
@@ -52,21 +59,17 @@ export const LIST: Script<ListReply> = defineScript({
     const ids = ctx.call('ZRANGE', index, 0, -1) as string[];
     const out: Array<string | number> = [now];
     for (const id of ids) {
-      const h = ctx.call('HGETALL', prefix + id) as string[];
-      if (h.length === 0) ctx.call('ZREM', index, id);
-      else out.push(id, h.length, ...h);
+      const v = loadRecord(ctx, prefix + id);
+      if (v === null) ctx.call('ZREM', index, id);
+      else out.push(id, v);
     }
     return out;
   },
   parse: (reply: Reply): ListReply => {
     const a = replyArray(NAME, reply);
     const sessions: ListedSession[] = [];
-    let i = 1;
-    while (i < a.length) {
-      const id = String(a[i]);
-      const n = Number(a[i + 1]);
-      sessions.push({ id, record: parseRecord(NAME, a.slice(i + 2, i + 2 + n)) });
-      i += 2 + n;
+    for (let i = 1; i + 1 < a.length; i += 2) {
+      sessions.push({ id: String(a[i]), record: parseRecord(NAME, String(a[i + 1])) });
     }
     return { now: Number(a[0]), sessions };
   },

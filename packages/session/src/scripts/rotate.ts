@@ -1,5 +1,15 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { fitIndex, LUA_FIT, LUA_NOW, nowOf, replyArray } from './shared.js';
+import {
+  fitIndex,
+  LUA_FIT,
+  LUA_HEAD,
+  LUA_LOAD,
+  LUA_NOW,
+  loadRecord,
+  nowOf,
+  recordHead,
+  replyArray,
+} from './shared.js';
 
 const NAME = 'session-rotate';
 
@@ -7,30 +17,25 @@ const NAME = 'session-rotate';
 export type RotateReply = { readonly now: number; readonly expiresAt: number } | null;
 
 /**
- * Move a session to a new token: the same fields and expiry under the new record, the old
- * record and its index entry deleted in the same script, so the old token never reads again.
+ * Move a session to a new token: the same record and expiry under the new key (touched now),
+ * the old record and its index entry deleted in the same script, so the old token never reads
+ * again.
  *
  * - KEYS[1]: the old record, KEYS[2]: the new record, KEYS[3]: the prefix of the tag's user
  *   indexes (see `GET`).
  * - ARGV: the old session id, the new session id.
  * - Reply: `{now, expiresAt}`, or nil when the old session does not exist (nothing written).
  */
-const LUA = `local h = redis.call('HGETALL', KEYS[1])
-if #h == 0 then return false end
-${LUA_NOW}${LUA_FIT}local e = 0
-local index = KEYS[3]
-for i = 1, #h, 2 do
-  if h[i] == 'e' then e = tonumber(h[i + 1]) end
-  if h[i] == 'h' then index = KEYS[3] .. h[i + 1] end
-  redis.call('HSET', KEYS[2], h[i], h[i + 1])
-end
-redis.call('HSET', KEYS[2], 't', now)
-redis.call('PEXPIREAT', KEYS[2], e)
+const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
+if not v then return false end
+${LUA_NOW}${LUA_FIT}local _, e, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
+local index = KEYS[3] .. h
+redis.call('SET', KEYS[2], string.format('s2,%.0f,%s,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
 redis.call('ZADD', index, e, ARGV[2])
 fitIndex(index)
-return {now, e}`;
+return {now, tonumber(e)}`;
 
 /** The rotate script; see the Lua above. */
 export const ROTATE: Script<RotateReply> = defineScript({
@@ -39,23 +44,17 @@ export const ROTATE: Script<RotateReply> = defineScript({
   lua: LUA,
   twin: (ctx, keys, args) => {
     const [old, next, indexes] = keys as [string, string, string];
-    const h = ctx.call('HGETALL', old) as string[];
-    if (h.length === 0) return false;
+    const v = loadRecord(ctx, old);
+    if (v === null) return false;
     const now = nowOf(ctx);
-    let e = 0;
-    let index = indexes;
-    for (let i = 0; i + 1 < h.length; i += 2) {
-      if (h[i] === 'e') e = Number(h[i + 1]);
-      if (h[i] === 'h') index = indexes + (h[i + 1] as string);
-      ctx.call('HSET', next, h[i] as string, h[i + 1] as string);
-    }
-    ctx.call('HSET', next, 't', now);
-    ctx.call('PEXPIREAT', next, e);
+    const r = recordHead(v);
+    const index = indexes + r.h;
+    ctx.call('SET', next, `s2,${now},${r.e},${r.x},${r.i},${r.c},${r.h},${r.f}${r.rest}`, 'PXAT', r.e);
     ctx.call('DEL', old);
     ctx.call('ZREM', index, args[0] as string);
-    ctx.call('ZADD', index, e, args[1] as string);
+    ctx.call('ZADD', index, r.e, args[1] as string);
     fitIndex(ctx, index);
-    return [now, e];
+    return [now, Number(r.e)];
   },
   parse: (reply: Reply): RotateReply => {
     if (reply === null) return null;
