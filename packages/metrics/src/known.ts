@@ -3,6 +3,14 @@ import { type Count, CountTree } from './counts.js';
 import { BucketHistogram } from './histogram.js';
 import type { LabelSet } from './labels.js';
 
+/** Which per-feature figures an event feeds (see {@link KnownFeatures.kindOf}). */
+export type KnownKind = 0 | 1 | 2 | 3 | 4;
+const NONE = 0;
+const CACHE_READ = 1;
+const RATELIMIT = 2;
+const LOCKS = 3;
+const LLM_CACHE = 4;
+
 /**
  * What the packages' events mean beyond the generic (feature, operation, outcome) counts: the
  * per-feature figures the issue lists, read from each package's documented event fields. Every
@@ -34,29 +42,68 @@ export class KnownFeatures {
     this.#models = models;
   }
 
-  observe(e: FeatureEvent): void {
-    const f = e.feature;
-    if (f === 'cache') this.#cache(e);
-    else if (f === 'ratelimit') this.#ratelimit(e);
-    else if (f === 'locks') this.#locks(e);
-    else if (f === 'llm-cache') this.#llmCache(e);
+  /**
+   * Which of the per-feature figures events of `(feature, operation)` feed: a {@link KnownKind},
+   * resolved once per raw pair so an event is not matched against every feature name.
+   */
+  static kindOf(feature: string, operation: string): KnownKind {
+    if (feature === 'cache') return operation === 'get' || operation === 'getOrSet' ? CACHE_READ : NONE;
+    if (feature === 'ratelimit') return operation === 'limit' ? RATELIMIT : NONE;
+    if (feature === 'locks') return LOCKS;
+    if (feature === 'llm-cache') return LLM_CACHE;
+    return NONE;
   }
+
+  /** Count `e`, of the {@link kindOf} its feature and operation. */
+  observe(kind: KnownKind, e: FeatureEvent): void {
+    if (kind === CACHE_READ) this.#cache(e);
+    else if (kind === RATELIMIT) this.#ratelimit(e);
+    else if (kind === LOCKS) this.#locks(e);
+    else if (kind === LLM_CACHE) this.#llmCache(e);
+  }
+
+  // The last label values and their count, per family: consecutive events mostly repeat them
+  // (every get an `l1-hit` of one namespace), so the count is bumped without a map lookup.
+  #cacheOutcome: string | undefined;
+  #cacheNamespace: unknown;
+  #cacheCount: Count = { n: 0 };
 
   #cache(e: FeatureEvent): void {
-    if (e.operation !== 'get' && e.operation !== 'getOrSet') return;
+    const ns = e.detail?.namespace;
+    if (e.outcome === this.#cacheOutcome && ns === this.#cacheNamespace) {
+      this.#cacheCount.n++;
+      return;
+    }
     const tier = e.outcome === 'l1-hit' ? 'l1' : e.outcome === 'hit' ? 'l2' : 'none';
     const result = e.outcome === 'l1-hit' ? 'hit' : e.outcome;
-    const ns = e.detail?.namespace;
     const namespace = typeof ns === 'string' ? this.#namespaces.bound(ns) : '';
-    this.cache.at(namespace, tier, result).n++;
+    const count = this.cache.at(namespace, tier, result);
+    count.n++;
+    this.#cacheOutcome = e.outcome;
+    this.#cacheNamespace = ns;
+    this.#cacheCount = count;
   }
 
+  #rlOutcome: string | undefined;
+  #rlReason: unknown;
+  #rlLimiter: unknown;
+  #rlCount: Count = { n: 0 };
+
   #ratelimit(e: FeatureEvent): void {
-    if (e.operation !== 'limit') return;
-    const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : '';
-    const name = e.detail?.limiter;
+    const d = e.detail;
+    const reason = d?.reason;
+    const name = d?.limiter;
+    if (e.outcome === this.#rlOutcome && reason === this.#rlReason && name === this.#rlLimiter) {
+      this.#rlCount.n++;
+      return;
+    }
     const limiter = typeof name === 'string' ? this.#limiters.bound(name) : '';
-    this.ratelimit.at(e.outcome, reason, limiter).n++;
+    const count = this.ratelimit.at(e.outcome, typeof reason === 'string' ? reason : '', limiter);
+    count.n++;
+    this.#rlOutcome = e.outcome;
+    this.#rlReason = reason;
+    this.#rlLimiter = name;
+    this.#rlCount = count;
   }
 
   #locks(e: FeatureEvent): void {
