@@ -25,26 +25,45 @@ async function bounded(calls: number, run: (i: number) => Promise<void>): Promis
 const tally = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $name', ({ create }) => {
-  it('ratelimit: allowed and denied per call equal the counters', async () => {
+  it('ratelimit: allowed and denied per limiter, per call, equal the counters', async () => {
     const store: KvStore = (await create()).namespace(randomPrefix());
     const metrics = createMetrics({ store });
-    const limiter = createRateLimiter({ store, limit: 40, window: '1m', blockCache: false });
+    // Two named limiters and one left unnamed (labelled by its algorithm), on one store. Hour
+    // windows: no unit comes back during the run, so each admits exactly its limit per id.
+    const limiters = [
+      createRateLimiter({ store, name: 'login', limit: 10, window: '1h', blockCache: false }),
+      createRateLimiter({
+        store,
+        name: 'api',
+        algorithm: 'token-bucket',
+        limit: 15,
+        window: '1h',
+        blockCache: false,
+      }),
+      createRateLimiter({ store, algorithm: 'sliding-window', limit: 5, window: '1m', blockCache: false }),
+    ] as const;
+    const names = ['login', 'api', 'sliding-window'];
     const seen = new Map<string, number>();
     await bounded(CALLS, async (i) => {
-      const r = await limiter.limit(`user-${i % 25}`);
-      tally(seen, `${r.allowed ? 'allowed' : 'denied'}\t${r.reason}`);
+      const which = i % 3;
+      const r = await (limiters[which] as (typeof limiters)[number]).limit(`user-${i % 25}`);
+      tally(seen, `${names[which]}\t${r.allowed ? 'allowed' : 'denied'}\t${r.reason}`);
     });
-    expect(seen.get('allowed\tallowed')).toBe(25 * 40);
+    // Each limiter admitted exactly its limit per identifier (the package's own results).
+    expect(seen.get('login\tallowed\tallowed')).toBe(25 * 10);
+    expect(seen.get('api\tallowed\tallowed')).toBe(25 * 15);
     const ops = metrics.snapshot().stores.default?.features.ratelimit?.limit;
     expect(ops?.total).toBe(CALLS);
-    expect(ops?.outcomes).toEqual({ allowed: seen.get('allowed\tallowed') ?? 0, denied: CALLS - 25 * 40 });
+    let allowed = 0;
+    for (const [key, n] of seen) if (key.includes('\tallowed\t')) allowed += n;
+    expect(ops?.outcomes).toEqual({ allowed, denied: CALLS - allowed });
     const text = metrics.prometheus();
-    for (const [key, n] of seen) {
-      const [result, reason] = key.split('\t');
-      expect(text).toContain(
-        `raptorflow_ratelimit_requests_total{store="default",result="${result}",reason="${reason}",limiter=""} ${n}\n`,
-      );
-    }
+    const got = new Map<string, number>();
+    for (const [, result, reason, limiter, n] of text.matchAll(
+      /^raptorflow_ratelimit_requests_total\{store="default",result="(\w+)",reason="(\w*)",limiter="([^"]*)"\} (\d+)$/gm,
+    ))
+      got.set(`${limiter}\t${result}\t${reason}`, Number(n));
+    expect(got).toEqual(seen);
     expect(text).toContain(
       `raptorflow_feature_operation_duration_seconds_count{store="default",feature="ratelimit",operation="limit"} ${CALLS}\n`,
     );
