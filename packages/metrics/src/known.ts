@@ -4,12 +4,13 @@ import { BucketHistogram } from './histogram.js';
 import type { LabelSet } from './labels.js';
 
 /** Which per-feature figures an event feeds (see {@link KnownFeatures.kindOf}). */
-export type KnownKind = 0 | 1 | 2 | 3 | 4;
+export type KnownKind = 0 | 1 | 2 | 3 | 4 | 5;
 const NONE = 0;
 const CACHE_READ = 1;
 const RATELIMIT = 2;
 const LOCKS = 3;
 const LLM_CACHE = 4;
+const SESSION = 5;
 
 /**
  * What the packages' events mean beyond the generic (feature, operation, outcome) counts: the
@@ -31,6 +32,10 @@ export class KnownFeatures {
   /** (model, type, '') → saved tokens; (model, '', '') → saved cost. */
   readonly llmSavedTokens: CountTree = new CountTree();
   readonly llmSavedCost: CountTree = new CountTree();
+  /** True once a session event was seen (the session families are then exposed, zeros included). */
+  sessionSeen = false;
+  sessionCreated = 0;
+  sessionRevoked = 0;
 
   readonly #namespaces: LabelSet;
   readonly #limiters: LabelSet;
@@ -51,6 +56,8 @@ export class KnownFeatures {
     if (feature === 'ratelimit') return operation === 'limit' ? RATELIMIT : NONE;
     if (feature === 'locks') return LOCKS;
     if (feature === 'llm-cache') return LLM_CACHE;
+    if (feature === 'session')
+      return operation === 'create' || operation === 'destroy' || operation === 'revokeAll' ? SESSION : NONE;
     return NONE;
   }
 
@@ -60,6 +67,18 @@ export class KnownFeatures {
     else if (kind === RATELIMIT) this.#ratelimit(e);
     else if (kind === LOCKS) this.#locks(e);
     else if (kind === LLM_CACHE) this.#llmCache(e);
+    else if (kind === SESSION) this.#session(e);
+  }
+
+  #session(e: FeatureEvent): void {
+    this.sessionSeen = true;
+    if (e.outcome !== 'ok') return;
+    if (e.operation === 'create') this.sessionCreated++;
+    else if (e.operation === 'destroy') this.sessionRevoked++;
+    else {
+      const n = e.detail?.revoked;
+      if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) this.sessionRevoked += n;
+    }
   }
 
   // The last label values and their count, per family: consecutive events mostly repeat them
