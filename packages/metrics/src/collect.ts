@@ -49,7 +49,7 @@ export const FAMILIES: Readonly<
   },
   llm_cache_saved_tokens_total: {
     type: 'counter',
-    help: 'Tokens not sent to a model thanks to the LLM cache.',
+    help: 'Tokens not sent to a model thanks to the LLM cache, by type (input, output, or total when the event gives no split).',
   },
   llm_cache_saved_cost_total: {
     type: 'counter',

@@ -136,17 +136,23 @@ export class KnownFeatures {
 
   #llmCache(e: FeatureEvent): void {
     const d = e.detail;
-    if (e.operation === 'lookup') {
-      const stage = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
-      const result = e.outcome.endsWith('hit') ? 'hit' : e.outcome;
-      this.llmLookups.at(stage === 'miss' || stage === 'error' ? '' : stage, result, '').n++;
+    const op = e.operation;
+    // `@raptorflow/llm-cache` reports `get` and `getOrCall` (`lookup` is the earlier documented name).
+    if (op === 'get' || op === 'getOrCall' || op === 'lookup') {
+      const hit = e.outcome === 'exact-hit' || e.outcome === 'semantic-hit' || e.outcome === 'hit';
+      const raw = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
+      const stage = hit && (raw === 'exact' || raw === 'semantic') ? raw : '';
+      this.llmLookups.at(stage, hit ? 'hit' : e.outcome, '').n++;
     }
     if (d === undefined) return;
     const model = typeof d.model === 'string' ? this.#models.bound(d.model) : '';
-    if (typeof d.savedInputTokens === 'number')
-      add(this.llmSavedTokens.at(model, 'input', ''), d.savedInputTokens);
-    if (typeof d.savedOutputTokens === 'number')
-      add(this.llmSavedTokens.at(model, 'output', ''), d.savedOutputTokens);
+    const input = d.savedInputTokens;
+    const output = d.savedOutputTokens;
+    if (typeof input === 'number') add(this.llmSavedTokens.at(model, 'input', ''), input);
+    if (typeof output === 'number') add(this.llmSavedTokens.at(model, 'output', ''), output);
+    // The package reports one total (input + output) as `savedTokens`.
+    if (typeof input !== 'number' && typeof output !== 'number' && typeof d.savedTokens === 'number')
+      add(this.llmSavedTokens.at(model, 'total', ''), d.savedTokens);
     if (typeof d.savedCost === 'number') add(this.llmSavedCost.at(model, '', ''), d.savedCost);
   }
 }

@@ -1,6 +1,7 @@
 import { type CacheStatus, createCache } from '@raptorflow/cache';
 import { type KvStore, withL1 } from '@raptorflow/core';
 import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { createLlmCache } from '@raptorflow/llm-cache';
 import { createRateLimiter } from '@raptorflow/ratelimit';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/index.js';
@@ -104,6 +105,49 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $na
     expect(total).toBe(CALLS);
     expect(seen.get('miss')).toBeGreaterThan(0);
     expect(seen.get('l1-hit')).toBeGreaterThan(0);
+    metrics.close();
+  });
+
+  it('llm-cache: lookups by stage and the tokens and cost saved equal what getOrCall returned', async () => {
+    const store: KvStore = (await create()).namespace(randomPrefix());
+    const metrics = createMetrics({ store });
+    const llm = createLlmCache({ store, ttl: '1h' });
+    const calls = CALLS / 10;
+    const seen = new Map<string, number>();
+    let tokens = 0;
+    let cost = 0;
+    await bounded(calls, async (i) => {
+      const request = {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user' as const, content: `question ${i % 12}` }],
+      };
+      const r = await llm.getOrCall(request, async () => ({ text: `answer ${i % 12}` }), {
+        tenant: 'acme',
+        usage: () => ({ inputTokens: 10 + (i % 12), outputTokens: 3 }),
+      });
+      await r.pending;
+      const hit = r.stage === 'exact' || r.stage === 'semantic';
+      tally(seen, `${hit ? r.stage : ''}\t${hit ? 'hit' : r.stage}`);
+      tokens += r.saved?.tokens ?? 0;
+      cost += r.saved?.cost ?? 0;
+    });
+    await llm.close();
+    expect(seen.get('exact\thit')).toBeGreaterThan(0);
+    const text = metrics.prometheus();
+    const got = new Map<string, number>();
+    for (const [, stage, result, n] of text.matchAll(
+      /^raptorflow_llm_cache_lookups_total\{store="default",stage="(\w*)",result="(\w+)"\} (\d+)$/gm,
+    ))
+      got.set(`${stage}\t${result}`, Number(n));
+    expect(got).toEqual(seen);
+    const saved = text.match(
+      /^raptorflow_llm_cache_saved_tokens_total\{store="default",model="",type="total"\} (\S+)$/m,
+    );
+    expect(Number(saved?.[1])).toBe(tokens);
+    const savedCost = text.match(
+      /^raptorflow_llm_cache_saved_cost_total\{store="default",model=""\} (\S+)$/m,
+    );
+    expect(Number(savedCost?.[1])).toBeCloseTo(cost, 12);
     metrics.close();
   });
 });
