@@ -1,5 +1,6 @@
 import { findLayer } from '@raptorflow/core';
 import type { HistogramSample, MetricFamily, ScalarSample } from './families.js';
+import { QUEUE_STATES, type ScrapeGauges } from './gauges.js';
 import type { BucketHistogram } from './histogram.js';
 import type { StoreState } from './store-state.js';
 
@@ -48,11 +49,24 @@ export const FAMILIES: Readonly<
   },
   llm_cache_saved_tokens_total: {
     type: 'counter',
-    help: 'Tokens not sent to a model thanks to the LLM cache.',
+    help: 'Tokens not sent to a model thanks to the LLM cache, by type (input, output, or total when the event gives no split).',
   },
   llm_cache_saved_cost_total: {
     type: 'counter',
     help: 'Model cost saved by the LLM cache, in the currency of the events.',
+  },
+  session_created_total: { type: 'counter', help: 'Sessions created (create calls that succeeded).' },
+  session_revoked_total: {
+    type: 'counter',
+    help: 'Sessions ended by destroy (one each) or revokeAll (each session it ended).',
+  },
+  queue_jobs: {
+    type: 'gauge',
+    help: 'Jobs per queue and state (waiting, active, delayed, dead, completed), read from the store at scrape time.',
+  },
+  queue_count_errors_total: {
+    type: 'counter',
+    help: 'Scrape-time reads of queue counts that failed or timed out (the last counts are kept).',
   },
   l1_requests_total: {
     type: 'counter',
@@ -79,7 +93,11 @@ function hist(labels: Record<string, string>, h: BucketHistogram): HistogramSamp
  * Every metric family of `states` (names in the README's table), read now. Families without a
  * sample are left out.
  */
-export function collectFamilies(states: readonly StoreState[], prefix: string): MetricFamily[] {
+export function collectFamilies(
+  states: readonly StoreState[],
+  prefix: string,
+  gauges?: ScrapeGauges,
+): MetricFamily[] {
   const scalars = new Map<string, ScalarSample[]>();
   const histograms = new Map<string, HistogramSample[]>();
   const scalar = (name: string, labels: Record<string, string>, value: number) => {
@@ -147,6 +165,10 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
     for (const [model, , , n] of k.llmSavedCost.entries()) {
       scalar('llm_cache_saved_cost_total', { store, model }, n);
     }
+    if (k.sessionSeen) {
+      scalar('session_created_total', { store }, k.sessionCreated);
+      scalar('session_revoked_total', { store }, k.sessionRevoked);
+    }
 
     const l1 = findLayer(state.store, 'l1');
     if (l1) {
@@ -185,6 +207,17 @@ export function collectFamilies(states: readonly StoreState[], prefix: string): 
       scalar('failover_failures_total', { store, kind: 'connection' }, s.failures);
       scalar('failover_failures_total', { store, kind: 'timeout' }, s.timeouts);
     }
+  }
+  // Queues are not per store: each has its own name, read from the store it was built on.
+  for (const [queue, reading] of gauges?.queues ?? []) {
+    const counts = reading.counts;
+    if (counts !== undefined) {
+      for (const state of QUEUE_STATES) {
+        const n = counts[state];
+        if (typeof n === 'number') scalar('queue_jobs', { queue, state }, n);
+      }
+    }
+    scalar('queue_count_errors_total', { queue }, reading.errors);
   }
   const out: MetricFamily[] = [];
   for (const [name, family] of Object.entries(FAMILIES)) {

@@ -1,7 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import { parseOptions } from '@raptorflow/core/kit';
 import { z } from 'zod';
-import { type HealthOptions, type HealthReport, health } from './health.js';
+import { type HealthOptions, health } from './health.js';
 import type { Metrics } from './metrics.js';
 
 /** Options of {@link createHandlers}. */
@@ -112,8 +112,8 @@ export function createHandlers(options: HandlersOptions): Handlers {
     }
     if (path === STATS) return json(200, await health(o.store, o.health));
     if (!o.metrics) return json(404, { error: 'no metrics configured: createHandlers({ metrics })' });
-    if (path === PROM) return { status: 200, type: o.metrics.contentType, body: o.metrics.prometheus() };
-    const report: HealthReport = await health(o.store, o.health);
+    if (path === PROM) return { status: 200, type: o.metrics.contentType, body: await o.metrics.scrape() };
+    const [report] = await Promise.all([health(o.store, o.health), o.metrics.refresh()]);
     const server = report.server;
     return json(200, {
       status: report.status,

@@ -3,6 +3,15 @@ import { type Count, CountTree } from './counts.js';
 import { BucketHistogram } from './histogram.js';
 import type { LabelSet } from './labels.js';
 
+/** Which per-feature figures an event feeds (see {@link KnownFeatures.kindOf}). */
+export type KnownKind = 0 | 1 | 2 | 3 | 4 | 5;
+const NONE = 0;
+const CACHE_READ = 1;
+const RATELIMIT = 2;
+const LOCKS = 3;
+const LLM_CACHE = 4;
+const SESSION = 5;
+
 /**
  * What the packages' events mean beyond the generic (feature, operation, outcome) counts: the
  * per-feature figures the issue lists, read from each package's documented event fields. Every
@@ -23,6 +32,10 @@ export class KnownFeatures {
   /** (model, type, '') → saved tokens; (model, '', '') → saved cost. */
   readonly llmSavedTokens: CountTree = new CountTree();
   readonly llmSavedCost: CountTree = new CountTree();
+  /** True once a session event was seen (the session families are then exposed, zeros included). */
+  sessionSeen = false;
+  sessionCreated = 0;
+  sessionRevoked = 0;
 
   readonly #namespaces: LabelSet;
   readonly #limiters: LabelSet;
@@ -34,29 +47,82 @@ export class KnownFeatures {
     this.#models = models;
   }
 
-  observe(e: FeatureEvent): void {
-    const f = e.feature;
-    if (f === 'cache') this.#cache(e);
-    else if (f === 'ratelimit') this.#ratelimit(e);
-    else if (f === 'locks') this.#locks(e);
-    else if (f === 'llm-cache') this.#llmCache(e);
+  /**
+   * Which of the per-feature figures events of `(feature, operation)` feed: a {@link KnownKind},
+   * resolved once per raw pair so an event is not matched against every feature name.
+   */
+  static kindOf(feature: string, operation: string): KnownKind {
+    if (feature === 'cache') return operation === 'get' || operation === 'getOrSet' ? CACHE_READ : NONE;
+    if (feature === 'ratelimit') return operation === 'limit' ? RATELIMIT : NONE;
+    if (feature === 'locks') return LOCKS;
+    if (feature === 'llm-cache') return LLM_CACHE;
+    if (feature === 'session')
+      return operation === 'create' || operation === 'destroy' || operation === 'revokeAll' ? SESSION : NONE;
+    return NONE;
   }
+
+  /** Count `e`, of the {@link kindOf} its feature and operation. */
+  observe(kind: KnownKind, e: FeatureEvent): void {
+    if (kind === CACHE_READ) this.#cache(e);
+    else if (kind === RATELIMIT) this.#ratelimit(e);
+    else if (kind === LOCKS) this.#locks(e);
+    else if (kind === LLM_CACHE) this.#llmCache(e);
+    else if (kind === SESSION) this.#session(e);
+  }
+
+  #session(e: FeatureEvent): void {
+    this.sessionSeen = true;
+    if (e.outcome !== 'ok') return;
+    if (e.operation === 'create') this.sessionCreated++;
+    else if (e.operation === 'destroy') this.sessionRevoked++;
+    else {
+      const n = e.detail?.revoked;
+      if (typeof n === 'number' && Number.isSafeInteger(n) && n > 0) this.sessionRevoked += n;
+    }
+  }
+
+  // The last label values and their count, per family: consecutive events mostly repeat them
+  // (every get an `l1-hit` of one namespace), so the count is bumped without a map lookup.
+  #cacheOutcome: string | undefined;
+  #cacheNamespace: unknown;
+  #cacheCount: Count = { n: 0 };
 
   #cache(e: FeatureEvent): void {
-    if (e.operation !== 'get' && e.operation !== 'getOrSet') return;
+    const ns = e.detail?.namespace;
+    if (e.outcome === this.#cacheOutcome && ns === this.#cacheNamespace) {
+      this.#cacheCount.n++;
+      return;
+    }
     const tier = e.outcome === 'l1-hit' ? 'l1' : e.outcome === 'hit' ? 'l2' : 'none';
     const result = e.outcome === 'l1-hit' ? 'hit' : e.outcome;
-    const ns = e.detail?.namespace;
     const namespace = typeof ns === 'string' ? this.#namespaces.bound(ns) : '';
-    this.cache.at(namespace, tier, result).n++;
+    const count = this.cache.at(namespace, tier, result);
+    count.n++;
+    this.#cacheOutcome = e.outcome;
+    this.#cacheNamespace = ns;
+    this.#cacheCount = count;
   }
 
+  #rlOutcome: string | undefined;
+  #rlReason: unknown;
+  #rlLimiter: unknown;
+  #rlCount: Count = { n: 0 };
+
   #ratelimit(e: FeatureEvent): void {
-    if (e.operation !== 'limit') return;
-    const reason = typeof e.detail?.reason === 'string' ? e.detail.reason : '';
-    const name = e.detail?.limiter;
+    const d = e.detail;
+    const reason = d?.reason;
+    const name = d?.limiter;
+    if (e.outcome === this.#rlOutcome && reason === this.#rlReason && name === this.#rlLimiter) {
+      this.#rlCount.n++;
+      return;
+    }
     const limiter = typeof name === 'string' ? this.#limiters.bound(name) : '';
-    this.ratelimit.at(e.outcome, reason, limiter).n++;
+    const count = this.ratelimit.at(e.outcome, typeof reason === 'string' ? reason : '', limiter);
+    count.n++;
+    this.#rlOutcome = e.outcome;
+    this.#rlReason = reason;
+    this.#rlLimiter = name;
+    this.#rlCount = count;
   }
 
   #locks(e: FeatureEvent): void {
@@ -70,17 +136,23 @@ export class KnownFeatures {
 
   #llmCache(e: FeatureEvent): void {
     const d = e.detail;
-    if (e.operation === 'lookup') {
-      const stage = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
-      const result = e.outcome.endsWith('hit') ? 'hit' : e.outcome;
-      this.llmLookups.at(stage === 'miss' || stage === 'error' ? '' : stage, result, '').n++;
+    const op = e.operation;
+    // `@raptorflow/llm-cache` reports `get` and `getOrCall` (`lookup` is the earlier documented name).
+    if (op === 'get' || op === 'getOrCall' || op === 'lookup') {
+      const hit = e.outcome === 'exact-hit' || e.outcome === 'semantic-hit' || e.outcome === 'hit';
+      const raw = typeof d?.stage === 'string' ? d.stage : e.outcome.replace(/-hit$/, '');
+      const stage = hit && (raw === 'exact' || raw === 'semantic') ? raw : '';
+      this.llmLookups.at(stage, hit ? 'hit' : e.outcome, '').n++;
     }
     if (d === undefined) return;
     const model = typeof d.model === 'string' ? this.#models.bound(d.model) : '';
-    if (typeof d.savedInputTokens === 'number')
-      add(this.llmSavedTokens.at(model, 'input', ''), d.savedInputTokens);
-    if (typeof d.savedOutputTokens === 'number')
-      add(this.llmSavedTokens.at(model, 'output', ''), d.savedOutputTokens);
+    const input = d.savedInputTokens;
+    const output = d.savedOutputTokens;
+    if (typeof input === 'number') add(this.llmSavedTokens.at(model, 'input', ''), input);
+    if (typeof output === 'number') add(this.llmSavedTokens.at(model, 'output', ''), output);
+    // The package reports one total (input + output) as `savedTokens`.
+    if (typeof input !== 'number' && typeof output !== 'number' && typeof d.savedTokens === 'number')
+      add(this.llmSavedTokens.at(model, 'total', ''), d.savedTokens);
     if (typeof d.savedCost === 'number') add(this.llmSavedCost.at(model, '', ''), d.savedCost);
   }
 }

@@ -2,6 +2,7 @@ import { findLayer } from '@raptorflow/core';
 import { type FeatureEvent, STORE_FAILURE_CODES } from '@raptorflow/core/kit';
 import { collectFamilies } from './collect.js';
 import type { MetricFamily } from './families.js';
+import { ScrapeGauges } from './gauges.js';
 import { RateLimitedLog } from './logger.js';
 import { type MetricsOptions, parseMetricsOptions } from './options.js';
 import { PROMETHEUS_CONTENT_TYPE, toPrometheusText } from './prometheus.js';
@@ -21,6 +22,17 @@ export interface Metrics {
   collect(): MetricFamily[];
   /** The Prometheus text exposition (format 0.0.4) of {@link collect}; runs on any runtime. */
   prometheus(): string;
+  /**
+   * Read the scrape-time gauges (`queues` counts) from the store, then answer like
+   * {@link prometheus}. The `/metrics` handler, prom-client and OpenTelemetry read this way.
+   */
+  scrape(): Promise<string>;
+  /**
+   * Read the scrape-time gauges (`queues`: one round trip per queue, in parallel) so the next
+   * {@link collect} / {@link snapshot} holds them. Reads within 1 s of the last are reused;
+   * never rejects (a failed read keeps the last counts and is counted and logged).
+   */
+  refresh(): Promise<void>;
   /** The content type of {@link prometheus}. */
   readonly contentType: string;
   /** Stop listening and stop the sampling timer. Counts stay readable. */
@@ -36,6 +48,8 @@ interface Sampled {
 }
 
 const STORE_FAILURES: ReadonlySet<string> = new Set(STORE_FAILURE_CODES);
+/** Scrape-time reads closer together than this reuse the last one (several scrapers, one read). */
+const SCRAPE_MIN_INTERVAL_MS = 1000;
 
 /**
  * Count every operation of every RaptorFlow package on `store` (or `stores`), and the store
@@ -133,6 +147,14 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const [name, store] of opts.stores) {
     states.push(new StoreState(name, store, opts, eventClock, observers, hooks, claim));
   }
+  const gauges = new ScrapeGauges(
+    opts.queues,
+    clock,
+    opts.scrapeTimeoutMs,
+    SCRAPE_MIN_INTERVAL_MS,
+    (queue, code) =>
+      log.write('store-error', 'warn', `queue ${queue}: counts failed: ${code}`, { queue, error: code }),
+  );
   const sampled = new Map<StoreState, Sampled>(
     states.map((s) => [
       s,
@@ -174,14 +196,21 @@ export function createMetrics(options: MetricsOptions): Metrics {
     snapshot() {
       sample();
       const now = clock();
-      return snapshotOf(states, now, started, (state) => (sampled.get(state) as Sampled).l1);
+      return snapshotOf(states, now, started, (state) => (sampled.get(state) as Sampled).l1, gauges);
     },
     collect() {
       sample();
-      return collectFamilies(states, opts.prefix);
+      return collectFamilies(states, opts.prefix, gauges);
     },
     prometheus() {
       return toPrometheusText(metrics.collect());
+    },
+    async scrape() {
+      await gauges.refresh();
+      return metrics.prometheus();
+    },
+    refresh() {
+      return gauges.refresh();
     },
     close() {
       clearInterval(timer);

@@ -1,6 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import { parseOptions } from '@raptorflow/core/kit';
 import { z } from 'zod';
+import type { QueueSource } from './gauges.js';
 import type { MetricsAlert, MetricsLogger } from './logger.js';
 
 /** Most distinct values kept per label; later values are counted under `_other`. */
@@ -44,6 +45,13 @@ export interface MetricsOptions {
   logsPerMinute?: number | undefined;
   /** Called on every breaker state change (not rate-limited). */
   onAlert?: ((alert: MetricsAlert) => void) | undefined;
+  /**
+   * Queues whose jobs per state (waiting, active, delayed, dead, completed) are read at scrape
+   * time: `@raptorflow/queue` queues (`counts()`, one round trip each). Names must differ.
+   */
+  queues?: readonly QueueSource[] | undefined;
+  /** Time limit of one scrape-time read (`queues`), ms; a slower read keeps the last counts. @default 1000 */
+  scrapeTimeoutMs?: number | undefined;
 }
 
 /** {@link MetricsOptions} once validated. */
@@ -58,6 +66,8 @@ export interface ResolvedMetricsOptions {
   readonly logger: MetricsLogger | undefined;
   readonly logsPerMinute: number;
   readonly onAlert: ((alert: MetricsAlert) => void) | undefined;
+  readonly queues: readonly QueueSource[];
+  readonly scrapeTimeoutMs: number;
 }
 
 const isStore = (value: unknown): value is KvStore =>
@@ -116,6 +126,21 @@ const SCHEMA = z
       .optional(),
     logsPerMinute: z.number().int().min(0).default(10),
     onAlert: fn<(alert: MetricsAlert) => void>().optional(),
+    queues: z
+      .array(
+        z.custom<QueueSource>(
+          (v) =>
+            typeof v === 'object' &&
+            v !== null &&
+            typeof (v as QueueSource).name === 'string' &&
+            typeof (v as QueueSource).counts === 'function',
+          'expected a queue: { name, counts() }',
+        ),
+      )
+      .max(1000)
+      .refine((qs) => new Set(qs.map((q) => q.name)).size === qs.length, 'two queues have the same name')
+      .default([]),
+    scrapeTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
   })
   .superRefine((o, ctx) => {
     if (
@@ -143,5 +168,7 @@ export function parseMetricsOptions(input: MetricsOptions): ResolvedMetricsOptio
     logger: o.logger,
     logsPerMinute: o.logsPerMinute,
     onAlert: o.onAlert,
+    queues: o.queues,
+    scrapeTimeoutMs: o.scrapeTimeoutMs,
   };
 }

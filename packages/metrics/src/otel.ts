@@ -75,7 +75,8 @@ export function registerOpenTelemetry(metrics: Metrics, meter: Meter): () => voi
         : meter.createObservableGauge(otelName(name), options),
     );
   }
-  const callback = (result: { observe(o: unknown, value: number, attributes?: Attributes): void }) => {
+  const callback = async (result: { observe(o: unknown, value: number, attributes?: Attributes): void }) => {
+    await metrics.refresh();
     for (const family of metrics.collect()) {
       const observable = observables.get(family.name);
       if (observable === undefined || family.type === 'histogram') continue;

@@ -51,13 +51,17 @@ function promValues(family: MetricFamily): PromValue[] {
 export function registerPromClient(metrics: Metrics, registry: PromClientRegistry): () => void {
   const prefix = metrics.prefix;
   // One collect per scrape: prom-client calls every metric's get() in the same tick.
-  let cached: Map<string, MetricFamily> | undefined;
-  const families = (): Map<string, MetricFamily> => {
+  // The scrape-time gauges (queue counts) are read first, once for all families.
+  let cached: Promise<Map<string, MetricFamily>> | undefined;
+  const families = (): Promise<Map<string, MetricFamily>> => {
     if (cached === undefined) {
-      cached = new Map(metrics.collect().map((f) => [f.name, f]));
-      setTimeout(() => {
-        cached = undefined;
-      }, 0);
+      cached = metrics.refresh().then(() => new Map(metrics.collect().map((f) => [f.name, f])));
+      const done = () => {
+        setTimeout(() => {
+          cached = undefined;
+        }, 0);
+      };
+      cached.then(done, done);
     }
     return cached;
   };
@@ -73,7 +77,7 @@ export function registerPromClient(metrics: Metrics, registry: PromClientRegistr
       collect: undefined,
       reset() {},
       async get() {
-        const found = families().get(name);
+        const found = (await families()).get(name);
         return {
           name,
           help: family.help,

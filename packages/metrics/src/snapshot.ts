@@ -1,5 +1,6 @@
 import { findLayer } from '@raptorflow/core';
 import type { FailoverStats, L1Stats } from '@raptorflow/core/driver';
+import type { QueueCounts, ScrapeGauges } from './gauges.js';
 import type { OperationSeries } from './series.js';
 import type { StoreState } from './store-state.js';
 import { type CounterSamples, WINDOWS, type WindowSummary } from './window.js';
@@ -58,6 +59,16 @@ export interface MetricsSnapshot {
   /** Seconds since `createMetrics`. */
   readonly uptimeSeconds: number;
   readonly stores: Readonly<Record<string, StoreSnapshot>>;
+  /**
+   * The `queues` option's jobs per state, as of the last scrape-time read (`metrics.refresh()`,
+   * which the `/metrics` and admin handlers call): `counts` is `null` until a read succeeded.
+   */
+  readonly queues: Readonly<
+    Record<
+      string,
+      { readonly counts: QueueCounts | null; readonly at: string | null; readonly errors: number }
+    >
+  >;
 }
 
 function operationSnapshot(series: OperationSeries, now: number, since: number): OperationSnapshot {
@@ -95,6 +106,7 @@ export function snapshotOf(
   now: number,
   started: number,
   l1Samples: (state: StoreState) => CounterSamples<{ hits: number; misses: number }>,
+  gauges?: ScrapeGauges,
 ): MetricsSnapshot {
   const stores: Record<string, StoreSnapshot> = {};
   for (const state of states) {
@@ -138,5 +150,13 @@ export function snapshotOf(
             },
     };
   }
-  return { at: new Date(now).toISOString(), uptimeSeconds: (now - started) / 1000, stores };
+  const queues: Record<string, { counts: QueueCounts | null; at: string | null; errors: number }> = {};
+  for (const [name, r] of gauges?.queues ?? []) {
+    queues[name] = {
+      counts: r.counts === undefined ? null : { ...r.counts },
+      at: r.counts === undefined ? null : new Date(r.at).toISOString(),
+      errors: r.errors,
+    };
+  }
+  return { at: new Date(now).toISOString(), uptimeSeconds: (now - started) / 1000, stores, queues };
 }

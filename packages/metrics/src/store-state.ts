@@ -1,7 +1,7 @@
 import { findLayer, type KvStore } from '@raptorflow/core';
 import type { FeatureEvent } from '@raptorflow/core/kit';
 import { featureEvents } from '@raptorflow/core/kit';
-import { KnownFeatures } from './known.js';
+import { KnownFeatures, type KnownKind } from './known.js';
 import { LabelSet } from './labels.js';
 import type { ResolvedMetricsOptions } from './options.js';
 import { bump, OperationSeries } from './series.js';
@@ -27,6 +27,12 @@ export interface Observer {
   ): void;
 }
 
+/** What the events of one raw (feature, operation) pair update. */
+interface RawEntry {
+  readonly series: OperationSeries;
+  readonly known: KnownKind;
+}
+
 /** Everything counted for one store passed to `createMetrics`. */
 export class StoreState {
   readonly name: string;
@@ -47,8 +53,8 @@ export class StoreState {
   readonly #outcomes: number;
   readonly #commands: LabelSet;
   readonly #opts: ResolvedMetricsOptions;
-  /** raw feature → raw operation → series. */
-  readonly #byRaw: Map<string, Map<string, OperationSeries>> = new Map();
+  /** raw feature → raw operation → its series (overflowed names share `_other`'s) and known kind. */
+  readonly #byRaw: Map<string, Map<string, RawEntry>> = new Map();
   readonly #labelsOf: Map<OperationSeries, [string, string]> = new Map();
   /** Raw command / script name → series. */
   readonly #plain: Map<string, OperationSeries> = new Map();
@@ -83,22 +89,23 @@ export class StoreState {
       new LabelSet(l.models),
     );
     if (claim(featureEvents(store))) {
+      // Consecutive events mostly come from one (feature, operation): its entry is reused
+      // without a lookup; other raw names map to their entry in two map lookups, no string built.
+      let lastFeature: string | undefined;
+      let lastOperation: string | undefined;
+      let last: RawEntry | undefined;
       this.#offs.push(
         featureEvents(store).on('operation', (e) => {
-          // Raw names map to their series directly after the first event (overflowed names
-          // share the `_other` series): two map lookups per event, no string built.
-          let byOp = this.#byRaw.get(e.feature);
-          if (byOp === undefined) {
-            byOp = new Map();
-            this.#byRaw.set(e.feature, byOp);
+          let entry = last;
+          if (e.feature !== lastFeature || e.operation !== lastOperation || entry === undefined) {
+            entry = this.#entry(e.feature, e.operation);
+            lastFeature = e.feature;
+            lastOperation = e.operation;
+            last = entry;
           }
-          let series = byOp.get(e.operation);
-          if (series === undefined) {
-            series = this.#series(e.feature, e.operation);
-            byOp.set(e.operation, series);
-          }
+          const series = entry.series;
           series.observe(now(), e.outcome, e.durationMs, e.error);
-          this.known.observe(e);
+          if (entry.known !== 0) this.known.observe(entry.known, e);
           if (observers.length > 0) {
             const outcome = series.outcomeLabels.bound(e.outcome);
             const [feature, operation] = this.#labelsOf.get(series) as [string, string];
@@ -139,6 +146,21 @@ export class StoreState {
         }),
       );
     }
+  }
+
+  /** The entry of raw (feature, operation) names. */
+  #entry(feature: string, operation: string): RawEntry {
+    let byOp = this.#byRaw.get(feature);
+    if (byOp === undefined) {
+      byOp = new Map();
+      this.#byRaw.set(feature, byOp);
+    }
+    let entry = byOp.get(operation);
+    if (entry === undefined) {
+      entry = { series: this.#series(feature, operation), known: KnownFeatures.kindOf(feature, operation) };
+      byOp.set(operation, entry);
+    }
+    return entry;
   }
 
   /** The series of (feature, operation), with both bounded. */

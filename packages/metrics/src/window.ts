@@ -54,10 +54,19 @@ export const MISS = 2;
 export class RollingWindow {
   readonly #slots: Slot[] = Array.from({ length: SLOTS }, () => new Slot());
 
+  /** The slot of the last `now`: the default clock is coarse, so most events reuse it. */
+  #now = Number.NaN;
+  #slot: Slot | undefined;
+
   record(now: number, durationMs: number, error: boolean, klass: number): void {
-    const epoch = Math.floor(now / SLOT_MS);
-    const slot = this.#slots[epoch % SLOTS] as Slot;
-    if (slot.epoch !== epoch) slot.reset(epoch);
+    let slot = this.#slot;
+    if (now !== this.#now || slot === undefined) {
+      const epoch = Math.floor(now / SLOT_MS);
+      slot = this.#slots[epoch % SLOTS] as Slot;
+      if (slot.epoch !== epoch) slot.reset(epoch);
+      this.#now = now;
+      this.#slot = slot;
+    }
     slot.count++;
     if (error) slot.errors++;
     if (klass === HIT) slot.hits++;

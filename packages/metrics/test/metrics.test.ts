@@ -127,6 +127,77 @@ describe('createMetrics: counting the event convention', () => {
     metrics.close();
   });
 
+  it('counts exactly when events repeat and interleave (the hot path reuses the last series and count)', () => {
+    const store = memory();
+    const metrics = createMetrics({ store, limits: { namespaces: 2, limiters: 2, outcomes: 3 } });
+    // A fixed pseudo-random sequence: runs of one (feature, operation, outcome, label) mixed
+    // with switches, the case the reused last entries must not miscount.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed >>> 12) % n;
+    };
+    const want = new Map<string, number>();
+    const tally = (k: string) => want.set(k, (want.get(k) ?? 0) + 1);
+    const cacheOutcomes = ['l1-hit', 'hit', 'miss', 'stale'];
+    const namespaces = ['a', 'b', 'c', undefined];
+    const limiters = ['api', 'login', 'upload', undefined];
+    // First appearances fix which labels are kept: a, b, api, login (limits of 2), o0-o2 (3).
+    emit(store, 'cache', 'get', 'miss', 1, { namespace: 'a' });
+    emit(store, 'cache', 'get', 'miss', 1, { namespace: 'b' });
+    emit(store, 'ratelimit', 'limit', 'allowed', 1, { reason: 'allowed', limiter: 'api' });
+    emit(store, 'ratelimit', 'limit', 'allowed', 1, { reason: 'allowed', limiter: 'login' });
+    emit(store, 'session', 'get', 'o0');
+    emit(store, 'session', 'get', 'o1');
+    emit(store, 'session', 'get', 'o2');
+    for (const k of ['cache\ta\tnone\tmiss', 'cache\tb\tnone\tmiss', 'rl\tallowed\tallowed\tapi']) tally(k);
+    for (const k of ['rl\tallowed\tallowed\tlogin', 'session\to0', 'session\to1', 'session\to2']) tally(k);
+    let run = 0;
+    let kind = 0;
+    let pick = 0;
+    for (let i = 0; i < 5000; i++) {
+      if (run-- <= 0) {
+        run = next(20);
+        kind = next(3);
+        pick = next(64);
+      }
+      if (kind === 0) {
+        const outcome = cacheOutcomes[pick % 4] as string;
+        const ns = namespaces[(pick >> 2) % 4];
+        emit(store, 'cache', 'get', outcome, 1, ns === undefined ? undefined : { namespace: ns });
+        const tier = outcome === 'l1-hit' ? 'l1' : outcome === 'hit' ? 'l2' : 'none';
+        const label = ns === undefined ? '' : ns === 'c' ? OVERFLOW : ns;
+        tally(`cache\t${label}\t${tier}\t${outcome === 'l1-hit' ? 'hit' : outcome}`);
+      } else if (kind === 1) {
+        const allowed = pick % 2 === 0;
+        const limiter = limiters[(pick >> 1) % 4];
+        const reason = allowed ? 'allowed' : 'limit';
+        emit(store, 'ratelimit', 'limit', allowed ? 'allowed' : 'denied', 1, { reason, limiter });
+        const label = limiter === undefined ? '' : limiter === 'upload' ? OVERFLOW : limiter;
+        tally(`rl\t${allowed ? 'allowed' : 'denied'}\t${reason}\t${label}`);
+      } else {
+        emit(store, 'session', 'get', `o${pick % 5}`);
+        tally(`session\t${pick % 5 < 3 ? `o${pick % 5}` : OVERFLOW}`);
+      }
+    }
+    const text = metrics.prometheus();
+    const got = new Map<string, number>();
+    for (const [, ns, tier, result, n] of text.matchAll(
+      /^raptorflow_cache_requests_total\{store="default",namespace="([^"]*)",tier="(\w+)",result="(\w+)"\} (\d+)$/gm,
+    ))
+      got.set(`cache\t${ns}\t${tier}\t${result}`, Number(n));
+    for (const [, result, reason, limiter, n] of text.matchAll(
+      /^raptorflow_ratelimit_requests_total\{store="default",result="(\w+)",reason="(\w*)",limiter="([^"]*)"\} (\d+)$/gm,
+    ))
+      got.set(`rl\t${result}\t${reason}\t${limiter}`, Number(n));
+    for (const [outcome, n] of Object.entries(
+      metrics.snapshot().stores.default?.features.session?.get?.outcomes ?? {},
+    ))
+      got.set(`session\t${outcome}`, n);
+    expect(got).toEqual(want);
+    metrics.close();
+  });
+
   it('reads the L1 tier, an instrument layer and a failover layer anywhere in the stack', async () => {
     const base = memory();
     const failover = withFailover(base, { fallback: memory() });

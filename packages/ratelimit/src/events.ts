@@ -22,6 +22,8 @@ export type RateLimitEventDetail = {
   readonly remaining: number;
   /** Why the result is what it is; `store-error`, `timeout` and `fallback` carry `error` too. */
   readonly reason: RateLimitReason;
+  /** The limiter's `name` option (default: its algorithm); also on `reset`, `error` and `repair` events. */
+  readonly limiter: string;
 };
 
 /**
@@ -34,6 +36,7 @@ export type RateLimitEventDetail = {
  */
 export function emitRateLimitEvent(
   hub: Emitter<FeatureEvents>,
+  limiter: string,
   operation: RateLimitOperation,
   tenant: string | undefined,
   started: number,
@@ -49,10 +52,11 @@ export function emitRateLimitEvent(
       outcome: error === undefined ? 'done' : 'error',
       durationMs,
       error,
+      detail: { limiter },
     });
     return;
   }
-  const detail: RateLimitEventDetail = { remaining: result.remaining, reason: result.reason };
+  const detail: RateLimitEventDetail = { remaining: result.remaining, reason: result.reason, limiter };
   hub.emit('operation', {
     feature: 'ratelimit',
     operation,
@@ -74,6 +78,7 @@ export function emitRepairEvent(
   tenant: string | undefined,
   keys: number,
   algorithm: string,
+  limiter: string,
 ): void {
   hub.emit('operation', {
     feature: 'ratelimit',
@@ -81,6 +86,6 @@ export function emitRepairEvent(
     tenant,
     outcome: 'repaired',
     durationMs: 0,
-    detail: { keys, algorithm },
+    detail: { keys, algorithm, limiter },
   });
 }

@@ -172,7 +172,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const finish = (outcome: ScriptOutcome, part: string, call: Call): RateLimitResult => {
     const cost = call.cost;
     if (outcome.repaired > 0 && hub.has('operation'))
-      emitRepairEvent(hub, tenantOf(call), outcome.repaired, o.algorithm);
+      emitRepairEvent(hub, tenantOf(call), outcome.repaired, o.algorithm, o.name);
     const result = fromOutcome(outcome, names, windows);
     if (cache && !result.allowed && (result.reason === 'blocked' || cost === 1)) {
       if (Number.isFinite(result.retryAfter) && result.retryAfter > 0)
@@ -311,11 +311,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   ): Promise<T> =>
     p.then(
       (result) => {
-        emitRateLimitEvent(hub, operation, tenant, started, result);
+        emitRateLimitEvent(hub, o.name, operation, tenant, started, result);
         return result;
       },
       (error: unknown) => {
-        emitRateLimitEvent(hub, operation, tenant, started, undefined, toKvError(error).code);
+        emitRateLimitEvent(hub, o.name, operation, tenant, started, undefined, toKvError(error).code);
         throw error;
       },
     );

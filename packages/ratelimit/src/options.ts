@@ -45,6 +45,12 @@ export interface RateLimiterOptions {
   store: KvStore;
   /** The algorithm. @default 'gcra' */
   algorithm?: AlgorithmName | undefined;
+  /**
+   * The limiter's name in its events (`detail.limiter`), so metrics count allowed and blocked
+   * per limiter (`login`, `api`). A fixed name you choose, never a key or a user id: it becomes
+   * a metric label. 1-64 of `A-Z a-z 0-9 _ . : -`. @default the algorithm (`'gcra'`)
+   */
+  name?: string | undefined;
   /** Units per window, for a single limit. Use `limits` for several. */
   limit?: number | undefined;
   /** Window of the single limit (ms or `'10s'`). */
@@ -113,6 +119,10 @@ const policySchema = z.strictObject({
 const schema = z.strictObject({
   store: storeSchema,
   algorithm: z.enum(ALGORITHM_NAMES as [AlgorithmName, ...AlgorithmName[]]).default('gcra'),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits, _ . : or -')
+    .optional(),
   limit: z.number().int().positive().optional(),
   window: window.optional(),
   burst: z.number().int().positive().optional(),
@@ -151,6 +161,8 @@ export interface ResolvedPolicy {
 export interface ResolvedOptions {
   store: KvStore;
   algorithm: AlgorithmName;
+  /** `detail.limiter` of its events: the `name` option, else the algorithm. */
+  name: string;
   policies: ResolvedPolicy[];
   prefix: string;
   limitFor: RateLimiterOptions['limitFor'];
@@ -211,6 +223,7 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
   return {
     store: o.store,
     algorithm: o.algorithm,
+    name: o.name ?? o.algorithm,
     policies,
     prefix: o.prefix,
     limitFor: o.limitFor,

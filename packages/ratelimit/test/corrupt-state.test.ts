@@ -82,7 +82,7 @@ for (const target of storeMatrix()) {
         });
         const repairs = seen.filter((e) => e.operation === 'repair');
         expect(repairs.map((e) => [e.outcome, e.tenant, e.detail])).toEqual([
-          ['repaired', 't', { keys: 1, algorithm }],
+          ['repaired', 't', { keys: 1, algorithm, limiter: algorithm }],
         ]);
         // Rewritten as the limiter's own state (with an expiry), and read as such from now on.
         expect(await store.type(key as string)).toBe(algorithm === 'sliding-log' ? 'zset' : 'string');

@@ -47,11 +47,37 @@ describe('rate-limit events', () => {
       ['ratelimit', 'reset', 'done', undefined, undefined],
       ['ratelimit', 'limit', 'error', undefined, 'E_INVALID_ARGUMENT'],
     ]);
-    expect(seen[0]?.detail).toEqual({ remaining: 0, reason: 'allowed' });
-    expect(seen[1]?.detail).toEqual({ remaining: 0, reason: 'limited' });
+    // Unnamed, a limiter is labelled by its algorithm: never by a key or an identifier.
+    expect(seen[0]?.detail).toEqual({ remaining: 0, reason: 'allowed', limiter: 'gcra' });
+    expect(seen[1]?.detail).toEqual({ remaining: 0, reason: 'limited', limiter: 'gcra' });
+    expect(seen[3]?.detail).toEqual({ limiter: 'gcra' });
+    expect(seen[4]?.detail).toEqual({ limiter: 'gcra' });
     for (const e of seen) expect(e.durationMs).toBeGreaterThanOrEqual(0);
     // Privacy: the identifier is in no event.
     expect(JSON.stringify(seen)).not.toContain('secret-user');
+    await store.close();
+  });
+
+  it('carries the name option as detail.limiter; a name that is not a fixed label is refused', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const login = createRateLimiter({ store, name: 'login', limit: 1, window: '1m' });
+    const api = createRateLimiter({ store, name: 'api', algorithm: 'fixed-window', limit: 5, window: '1m' });
+    const seen: FeatureEvent[] = [];
+    const off = featureEvents(store).on('operation', (e) => seen.push(e));
+    await login.limit('u');
+    await login.limit('u');
+    await api.limit('u');
+    off();
+    expect(seen.map((e) => [e.outcome, e.detail?.limiter])).toEqual([
+      ['allowed', 'login'],
+      ['denied', 'login'],
+      ['allowed', 'api'],
+    ]);
+    for (const name of ['', 'user 42', 'a'.repeat(65), 'x{y}']) {
+      expect(() => createRateLimiter({ store, name, limit: 1, window: '1m' })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_OPTIONS', message: expect.stringContaining('name') }),
+      );
+    }
     await store.close();
   });
 });

@@ -218,12 +218,12 @@ export function createSessions<D extends SessionData = SessionData>(
   async function run<T>(
     op: SessionOperation,
     tenant: string | undefined,
-    body: () => Promise<[T, string]>,
+    body: () => Promise<[T, string] | [T, string, Readonly<Record<string, unknown>>]>,
   ): Promise<T> {
     const started = operationStart(hub);
     try {
-      const [value, outcome] = await body();
-      emitOperation(hub, op, started, outcome, undefined, tenant);
+      const [value, outcome, detail] = await body();
+      emitOperation(hub, op, started, outcome, undefined, tenant, detail);
       return value;
     } catch (error) {
       emitOperation(hub, op, started, 'error', error, tenant);
@@ -425,7 +425,8 @@ export function createSessions<D extends SessionData = SessionData>(
           if (exceptTag === tag) except = layout.session(tag, opts.except).id;
         }
         const n = await root.eval(REVOKE_ALL, [layout.index(userId), layout.recordPrefix(tag)], [except]);
-        return [n, 'ok'];
+        // How many sessions ended: metrics counts revocations from it.
+        return [n, 'ok', { revoked: n }];
       });
     },
   };

@@ -136,6 +136,9 @@ describe('events and options', () => {
     await sessions.update(token, { x: 1 });
     await sessions.destroy(token);
     await sessions.revokeAll('a');
+    await sessions.create('a');
+    await sessions.create('a');
+    await sessions.revokeAll('a');
     off();
     expect(seen.map((e) => [e.feature, e.operation, e.outcome, e.tenant])).toEqual([
       ['session', 'create', 'ok', 'acme'],
@@ -144,8 +147,13 @@ describe('events and options', () => {
       ['session', 'update', 'ok', undefined],
       ['session', 'destroy', 'ok', undefined],
       ['session', 'revokeAll', 'ok', undefined],
+      ['session', 'create', 'ok', undefined],
+      ['session', 'create', 'ok', undefined],
+      ['session', 'revokeAll', 'ok', undefined],
     ]);
     expect(seen[1]?.detail).toEqual({ touched: true });
+    // revokeAll says how many sessions it ended (metrics counts revocations from it).
+    expect([seen[5]?.detail, seen[8]?.detail]).toEqual([{ revoked: 0 }, { revoked: 2 }]);
     await store.close();
   });
 
