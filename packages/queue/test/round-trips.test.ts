@@ -52,6 +52,62 @@ describe('commands per job on Redis', () => {
     expect(many).toEqual({ evalsha: 1, incr: 100, zadd: 100 });
   });
 
+  it('enqueues made together share one round trip: 64 at once are 2 EVALSHAs of 32 jobs', async () => {
+    const q = createQueue({ store, name: 'rt-together' });
+    await q.enqueue('warm');
+    const counted = await countCommands(server, () =>
+      Promise.all(Array.from({ length: 64 }, (_, i) => q.enqueue({ n: i }))),
+    );
+    expect(counted).toEqual({ evalsha: 2, incr: 64, zadd: 64 });
+  });
+
+  it('a complete-and-claim that finds the queue empty does not look at the timers (the poll after it does)', async () => {
+    const q = createQueue({ store, name: 'rt-empty' });
+    await q.enqueue('warm');
+    await drain(q, 1, 1);
+    await q.enqueue('one');
+    let resolveRan: () => void = () => undefined;
+    const ran = new Promise<void>((resolve) => {
+      resolveRan = resolve;
+    });
+    let release: () => void = () => undefined;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A ten-minute idle backoff: no third poll falls into the counted window.
+    const worker = q.process(
+      async () => {
+        resolveRan();
+        await hold;
+      },
+      { idle: { minDelay: '10m', maxDelay: '10m' } },
+    );
+    await ran;
+    // The worker's first poll found the job; its completion (sent alone) finds the queue empty,
+    // the slot ends and the worker polls at once (its second poll): both counted.
+    expect(worker.polls).toBe(1);
+    const counted = await countCommands(server, async () => {
+      release();
+      await until(() => worker.polls === 2);
+      await store.ping(); // same connection: the poll's script has run when the PING is answered
+    });
+    await worker.close();
+    const { ping: _ping, ...commands } = counted;
+    // Complete: EVALSHA, TIME, ZREM (the token check), HDEL, ZPOPMIN that finds nothing, and no
+    // timers. The poll: EVALSHA, TIME, ZPOPMIN, the timers (2 ZRANGEBYSCORE: nothing due, so no
+    // second ZPOPMIN), GET and INCRBY of the idle flag.
+    expect(commands).toEqual({
+      evalsha: 2,
+      time: 2,
+      zrem: 1,
+      hdel: 1,
+      zpopmin: 2,
+      zrangebyscore: 2,
+      get: 1,
+      incrby: 1,
+    });
+  });
+
   it('process: 1 round trip per job (complete-and-claim-next), <= 10 server commands per job with its enqueue', async () => {
     const N = 200;
     const q = createQueue({ store, name: 'rt-process' });
