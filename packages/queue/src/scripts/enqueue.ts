@@ -1,8 +1,11 @@
-import { defineScript, type Reply, type Script } from '@raptorflow/core';
+import { defineScript, type Reply, type Script, scriptError } from '@raptorflow/core';
 import { LUA_PRELUDE, readyScore, twinNow } from './lua.js';
 import { replyArray, replyInteger } from './reply.js';
 
 const NAME = 'queue-enqueue';
+
+/** A job's header argument; see {@link encodeEnqueueArgs}. */
+const HEADER_RE = /^(\d+)\|(\d+)\|(\d+)\|(\d+)\|([01])\|(\d+)\|([^|]*)$/;
 
 /** One job for {@link ENQUEUE}, every number a whole number the caller checked. */
 export interface EnqueueInput {
@@ -30,8 +33,9 @@ export interface EnqueueReply {
  * Add jobs (one or many, in order) to a queue.
  *
  * - KEYS: the twelve of every queue script (uses seq, ready, delayed, dedup).
- * - ARGV: `1` when a job has a delay or a TTL (then TIME is read), then eight per job:
- *   priority, delay ms, TTL ms, attempts, backoff kind, backoff ms, dedup key, payload.
+ * - ARGV: `1` when a job has a delay or a TTL (then TIME is read), then two per job: its header
+ *   `<priority>|<delay ms>|<TTL ms>|<attempts>|<backoff kind>|<backoff ms>|<dedup key>` (one
+ *   argument, not seven: the client's cost per argument is measurable) and its payload.
  * - Reply: `{wake, id1, existed1, id2, existed2, ...}`.
  *
  * The id is the sequence counter (INCR), which also orders a priority FIFO. A dedup key that
@@ -42,8 +46,10 @@ const LUA = `${LUA_PRELUDE}
 local now = 0
 if ARGV[1] == '1' then now = nowMs() end
 local out = {0}
-for i = 2, #ARGV, 8 do
-  local p, delay, ttl, dd = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), ARGV[i + 6]
+for i = 2, #ARGV, 2 do
+  local p, delay, ttl, a, k, b, dd = string.match(ARGV[i], '^(%d+)|(%d+)|(%d+)|(%d+)|([01])|(%d+)|([^|]*)$')
+  if not p then error('bad job header') end
+  delay, ttl = tonumber(delay), tonumber(ttl)
   local existing = false
   if dd ~= '' then existing = redis.call('HGET', KEYS[8], dd) end
   if existing then
@@ -59,7 +65,7 @@ for i = 2, #ARGV, 8 do
     local id = tostring(n)
     local exp = '0'
     if ttl > 0 then exp = tostring(now + ttl) end
-    local body = id .. '|' .. p .. '|' .. exp .. '|' .. ARGV[i + 3] .. '|0|' .. ARGV[i + 4] .. '|' .. ARGV[i + 5] .. '|' .. dd .. '|' .. ARGV[i + 7]
+    local body = id .. '|' .. p .. '|' .. exp .. '|' .. a .. '|0|' .. k .. '|' .. b .. '|' .. dd .. '|' .. ARGV[i + 1]
     if delay > 0 then redis.call('ZADD', KEYS[3], now + delay, body)
     else redis.call('ZADD', KEYS[2], score(p, id), body) end
     if dd ~= '' then redis.call('HSET', KEYS[8], dd, id) end
@@ -78,11 +84,13 @@ export const ENQUEUE: Script<EnqueueReply> = defineScript({
     let now = 0;
     if (args[0] === '1') now = twinNow(ctx);
     const out: Array<string | number> = [0];
-    for (let i = 1; i < args.length; i += 8) {
-      const p = args[i] as string;
-      const delay = Number(args[i + 1]);
-      const ttl = Number(args[i + 2]);
-      const dd = args[i + 6] as string;
+    for (let i = 1; i < args.length; i += 2) {
+      const h = HEADER_RE.exec(args[i] as string);
+      if (!h) throw scriptError(NAME, 'bad job header');
+      const p = h[1] as string;
+      const delay = Number(h[2]);
+      const ttl = Number(h[3]);
+      const dd = h[7] as string;
       let existing: string | null = null;
       if (dd !== '') existing = ctx.call('HGET', keys[7] as string, dd) as string | null;
       if (existing !== null) {
@@ -97,7 +105,7 @@ export const ENQUEUE: Script<EnqueueReply> = defineScript({
       }
       const id = String(n);
       const exp = ttl > 0 ? String(now + ttl) : '0';
-      const body = `${id}|${p}|${exp}|${args[i + 3]}|0|${args[i + 4]}|${args[i + 5]}|${dd}|${args[i + 7]}`;
+      const body = `${id}|${p}|${exp}|${h[4]}|0|${h[5]}|${h[6]}|${dd}|${args[i + 1]}`;
       if (delay > 0) ctx.call('ZADD', keys[2] as string, now + delay, body);
       else ctx.call('ZADD', keys[1] as string, readyScore(Number(p), n), body);
       if (dd !== '') ctx.call('HSET', keys[7] as string, dd, id);
@@ -113,13 +121,7 @@ export function encodeEnqueueArgs(jobs: readonly EnqueueInput[]): string[] {
   const args: string[] = [jobs.some((j) => j.delayMs > 0 || j.ttlMs > 0) ? '1' : '0'];
   for (const j of jobs) {
     args.push(
-      String(j.priority),
-      String(j.delayMs),
-      String(j.ttlMs),
-      String(j.attempts),
-      String(j.backoffKind),
-      String(j.backoffMs),
-      j.dedup,
+      `${j.priority}|${j.delayMs}|${j.ttlMs}|${j.attempts}|${j.backoffKind}|${j.backoffMs}|${j.dedup}`,
       j.payload,
     );
   }
