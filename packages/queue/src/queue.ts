@@ -1,5 +1,6 @@
 import type { KvStore, Script } from '@raptorflow/core';
 import {
+  type Duration,
   describeValue,
   Emitter,
   featureKeyspace,
@@ -20,6 +21,15 @@ import { DEAD_RETRY } from './scripts/dead-retry.js';
 import { ENQUEUE, type EnqueueInput, encodeEnqueueArgs } from './scripts/enqueue.js';
 import { PAUSE } from './scripts/pause.js';
 import { PEEK } from './scripts/peek.js';
+import {
+  type ClaimedJob,
+  claimOne,
+  completeByToken,
+  extendByToken,
+  type FailOutcome,
+  failByToken,
+  leaseOption,
+} from './serverless.js';
 import { createWorker, type JobHandler, type Worker } from './worker.js';
 
 /** What `enqueue` returns. */
@@ -69,6 +79,21 @@ export interface Queue<T = unknown> {
   enqueueMany(
     jobs: ReadonlyArray<{ readonly data: T; readonly options?: JobOptions | undefined }>,
   ): Promise<EnqueueResult[]>;
+  /**
+   * Claim the best waiting job with a lease, for a caller without a worker loop (serverless):
+   * one round trip; `undefined` when none is waiting. Finish it with `complete` or `fail` by its
+   * token before the lease runs out (`lease`, default the queue's), or it is delivered again.
+   */
+  claim(options?: { lease?: Duration | undefined }): Promise<ClaimedJob<T> | undefined>;
+  /** Complete a claimed job by its token (one round trip); `false` when the lease was lost (counted as `stale`). */
+  complete(token: string, result?: unknown): Promise<boolean>;
+  /**
+   * Fail a claimed job by its token (one round trip): it retries after its backoff while
+   * deliveries < attempts, else (or with `dead: true`) it goes to dead letters as `failed`.
+   */
+  fail(token: string, error?: unknown, options?: { dead?: boolean | undefined }): Promise<FailOutcome>;
+  /** Renew a claimed job's lease from now (default: the queue's lease); `false` when it was lost. */
+  extend(token: string, lease?: Duration): Promise<boolean>;
   /** Start a worker on this queue; see {@link Worker}. */
   process<R = unknown>(handler: JobHandler<T, R>, options?: ProcessOptions): Worker;
   /** Stop handing out jobs (running ones finish); workers poll at their idle backoff meanwhile. */
@@ -207,6 +232,26 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
       const inputs = jobs.map((j) => jobInput('enqueueMany', j.data, j.options, o));
       batcher.flush();
       return send(inputs);
+    },
+    claim(claimOptions) {
+      let leaseMs: number;
+      try {
+        leaseMs = leaseOption('queue.claim', claimOptions?.lease, o.lease);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return claimOne<T>(ctx, leaseMs);
+    },
+    complete: (token, result) => completeByToken(ctx, token, result),
+    fail: (token, error, failOptions) => failByToken(ctx, token, error, failOptions),
+    extend(token, lease) {
+      let leaseMs: number;
+      try {
+        leaseMs = leaseOption('queue.extend', lease, o.lease);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return extendByToken(ctx, token, leaseMs);
     },
     process(handler, processOptions) {
       const worker = createWorker(ctx, handler as JobHandler<unknown, unknown>, processOptions, () =>

@@ -108,6 +108,20 @@ describe('commands per job on Redis', () => {
     });
   });
 
+  it('serverless claim and complete: 1 round trip each', async () => {
+    const q = createQueue({ store, name: 'rt-serverless' });
+    await q.enqueueMany([{ data: 'warm' }, { data: 'x' }]);
+    const warm = await q.claim();
+    await q.complete(warm?.token as string);
+    let token = '';
+    const claimed = await countCommands(server, async () => {
+      token = (await q.claim())?.token as string;
+    });
+    expect(roundTrips(claimed)).toEqual({ evalsha: 1 });
+    const completed = await countCommands(server, () => q.complete(token));
+    expect(completed).toEqual({ evalsha: 1, time: 1, zrem: 1, hdel: 2 });
+  });
+
   it('process: 1 round trip per job (complete-and-claim-next), <= 10 server commands per job with its enqueue', async () => {
     const N = 200;
     const q = createQueue({ store, name: 'rt-process' });
