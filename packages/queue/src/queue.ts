@@ -73,7 +73,10 @@ export interface Queue<T = unknown> {
   readonly name: string;
   /** Job events (enqueued, started, completed, failed, retried, dead-lettered, lease-lost, error). */
   readonly events: Emitter<QueueEvents>;
-  /** Add a job: one round trip (`EVALSHA`), two server commands without delay, TTL or dedup key. */
+  /**
+   * Add a job: one round trip (`EVALSHA`), two server commands without delay, TTL or dedup key.
+   * Enqueues made in the same tick share one script call (up to 32 jobs; see README).
+   */
   enqueue(data: T, options?: JobOptions): Promise<EnqueueResult>;
   /** Add many jobs in one round trip (one script call), in order. */
   enqueueMany(
