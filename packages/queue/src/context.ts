@@ -18,6 +18,8 @@ export interface QueueContext {
   readonly events: Emitter<QueueEvents>;
   /** A fresh lease token: this queue instance's random 72 bits, then a counter. */
   nextToken(): string;
+  /** Send the queue's pending enqueues now (they wait for the end of the tick to go as one call). */
+  flushEnqueues(): void;
 }
 
 /** Lease tokens for one queue instance: unique across processes by the random part, within one by the counter. */
@@ -65,6 +67,7 @@ export async function claim(
   willWait: boolean,
 ): Promise<{ token: string; reply: ClaimReply }> {
   const { token, args } = claimArgs(ctx, count, leaseMs, checkTimers, willWait);
+  ctx.flushEnqueues();
   return { token, reply: await ctx.root.eval(CLAIM, ctx.keys, args) };
 }
 

@@ -22,4 +22,5 @@ export {
   type WaitingJob,
 } from './queue.js';
 export * from './scripts/index.js';
+export type { ClaimedJob, FailOutcome } from './serverless.js';
 export type { Job, JobHandler, Worker } from './worker.js';

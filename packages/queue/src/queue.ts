@@ -1,5 +1,6 @@
-import type { KvStore } from '@raptorflow/core';
+import type { KvStore, Script } from '@raptorflow/core';
 import {
+  type Duration,
   describeValue,
   Emitter,
   featureKeyspace,
@@ -7,6 +8,7 @@ import {
   requireFailClosed,
 } from '@raptorflow/core/kit';
 import { type QueueContext, tokenSource } from './context.js';
+import { enqueueBatcher } from './enqueue-batch.js';
 import { emitOperation, FEATURE, featureHub, operationStart, type QueueEvents } from './events.js';
 import { decodeBody, jobInput } from './job.js';
 import { queueKeys } from './keys.js';
@@ -16,9 +18,18 @@ import { COUNTS, type CountsReply } from './scripts/counts.js';
 import { DEAD_LIST } from './scripts/dead-list.js';
 import { DEAD_PURGE } from './scripts/dead-purge.js';
 import { DEAD_RETRY } from './scripts/dead-retry.js';
-import { ENQUEUE, encodeEnqueueArgs } from './scripts/enqueue.js';
+import { ENQUEUE, type EnqueueInput, encodeEnqueueArgs } from './scripts/enqueue.js';
 import { PAUSE } from './scripts/pause.js';
 import { PEEK } from './scripts/peek.js';
+import {
+  type ClaimedJob,
+  claimOne,
+  completeByToken,
+  extendByToken,
+  type FailOutcome,
+  failByToken,
+  leaseOption,
+} from './serverless.js';
 import { createWorker, type JobHandler, type Worker } from './worker.js';
 
 /** What `enqueue` returns. */
@@ -62,12 +73,30 @@ export interface Queue<T = unknown> {
   readonly name: string;
   /** Job events (enqueued, started, completed, failed, retried, dead-lettered, lease-lost, error). */
   readonly events: Emitter<QueueEvents>;
-  /** Add a job: one round trip (`EVALSHA`), two server commands without delay, TTL or dedup key. */
+  /**
+   * Add a job: one round trip (`EVALSHA`), two server commands without delay, TTL or dedup key.
+   * Enqueues made in the same tick share one script call (up to 32 jobs; see README).
+   */
   enqueue(data: T, options?: JobOptions): Promise<EnqueueResult>;
   /** Add many jobs in one round trip (one script call), in order. */
   enqueueMany(
     jobs: ReadonlyArray<{ readonly data: T; readonly options?: JobOptions | undefined }>,
   ): Promise<EnqueueResult[]>;
+  /**
+   * Claim the best waiting job with a lease, for a caller without a worker loop (serverless):
+   * one round trip; `undefined` when none is waiting. Finish it with `complete` or `fail` by its
+   * token before the lease runs out (`lease`, default the queue's), or it is delivered again.
+   */
+  claim(options?: { lease?: Duration | undefined }): Promise<ClaimedJob<T> | undefined>;
+  /** Complete a claimed job by its token (one round trip); `false` when the lease was lost (counted as `stale`). */
+  complete(token: string, result?: unknown): Promise<boolean>;
+  /**
+   * Fail a claimed job by its token (one round trip): it retries after its backoff while
+   * deliveries < attempts, else (or with `dead: true`) it goes to dead letters as `failed`.
+   */
+  fail(token: string, error?: unknown, options?: { dead?: boolean | undefined }): Promise<FailOutcome>;
+  /** Renew a claimed job's lease from now (default: the queue's lease); `false` when it was lost. */
+  extend(token: string, lease?: Duration): Promise<boolean>;
   /** Start a worker on this queue; see {@link Worker}. */
   process<R = unknown>(handler: JobHandler<T, R>, options?: ProcessOptions): Worker;
   /** Stop handing out jobs (running ones finish); workers poll at their idle backoff meanwhile. */
@@ -145,17 +174,14 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
     hub: featureHub(o.store),
     events: new Emitter<QueueEvents>(),
     nextToken: tokenSource(),
+    flushEnqueues: () => batcher.flush(),
   };
   const workers = new Set<Worker>();
   const wake = (): void => {
     root.publish(ctx.channel, '1').catch(() => undefined);
   };
 
-  async function add(
-    where: string,
-    jobs: ReadonlyArray<{ readonly data: T; readonly options?: JobOptions | undefined }>,
-  ): Promise<EnqueueResult[]> {
-    const inputs = jobs.map((j) => jobInput(where, j.data, j.options, o));
+  async function send(inputs: readonly EnqueueInput[]): Promise<EnqueueResult[]> {
     const started = operationStart(ctx.hub);
     try {
       const reply = await root.eval(ENQUEUE, keys, encodeEnqueueArgs(inputs));
@@ -175,10 +201,17 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
       throw error;
     }
   }
+  const batcher = enqueueBatcher(send);
+  /** A call of its own, sent after the enqueues made before it (they wait for a tick in the batcher). */
+  const call = <R>(script: Script<R>, args: readonly string[]): Promise<R> => {
+    batcher.flush();
+    return root.eval(script, keys, args);
+  };
 
   const readJson = async (hashIndex: number, id: string): Promise<unknown> => {
     if (typeof id !== 'string' || !/^\d+$/.test(id))
       throw invalidArgument('queue', `id: expected a job id, got ${describeValue(id)}`);
+    batcher.flush();
     const raw = await root.hget(keys[hashIndex] as string, id);
     return raw === null ? undefined : parseJson(raw);
   };
@@ -186,15 +219,42 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
   const queue: Queue<T> = {
     name: o.name,
     events: ctx.events,
-    async enqueue(data, jobOptions) {
-      const [r] = await add('enqueue', [{ data, options: jobOptions }]);
-      return r as EnqueueResult;
+    enqueue(data, jobOptions) {
+      let input: EnqueueInput;
+      try {
+        input = jobInput('enqueue', data, jobOptions, o);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return batcher.add(input);
     },
     async enqueueMany(jobs) {
       if (!Array.isArray(jobs))
         throw invalidArgument('enqueueMany', `jobs: expected an array, got ${describeValue(jobs)}`);
       if (jobs.length === 0) return [];
-      return add('enqueueMany', jobs);
+      const inputs = jobs.map((j) => jobInput('enqueueMany', j.data, j.options, o));
+      batcher.flush();
+      return send(inputs);
+    },
+    claim(claimOptions) {
+      let leaseMs: number;
+      try {
+        leaseMs = leaseOption('queue.claim', claimOptions?.lease, o.lease);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return claimOne<T>(ctx, leaseMs);
+    },
+    complete: (token, result) => completeByToken(ctx, token, result),
+    fail: (token, error, failOptions) => failByToken(ctx, token, error, failOptions),
+    extend(token, lease) {
+      let leaseMs: number;
+      try {
+        leaseMs = leaseOption('queue.extend', lease, o.lease);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return extendByToken(ctx, token, leaseMs);
     },
     process(handler, processOptions) {
       const worker = createWorker(ctx, handler as JobHandler<unknown, unknown>, processOptions, () =>
@@ -204,13 +264,13 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
       return worker;
     },
     async pause() {
-      await root.eval(PAUSE, keys, ['1']);
+      await call(PAUSE, ['1']);
     },
     async resume() {
-      await root.eval(PAUSE, keys, ['0']);
+      await call(PAUSE, ['0']);
       if (root.capabilities.pubsub) wake();
     },
-    counts: () => root.eval(COUNTS, keys, []),
+    counts: () => call(COUNTS, []),
     async peek(count = 1) {
       if (!Number.isInteger(count) || count < 1 || count > 10_000) {
         throw invalidArgument(
@@ -218,7 +278,7 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
           `count: expected a whole number from 1 to 10000, got ${describeValue(count)}`,
         );
       }
-      const bodies = await root.eval(PEEK, keys, [String(count)]);
+      const bodies = await call(PEEK, [String(count)]);
       return bodies.map((b) => {
         const j = decodeBody(b);
         return { id: j.id, data: parseJson(j.payload) as T, priority: j.priority, deliveries: j.deliveries };
@@ -238,7 +298,7 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
             'deadLetters.list',
             `limit: expected a whole number from 1 to 10000, got ${describeValue(limit)}`,
           );
-        const rows = await root.eval(DEAD_LIST, keys, [String(offset), String(limit)]);
+        const rows = await call(DEAD_LIST, [String(offset), String(limit)]);
         return rows.map((row) => {
           const m = /^([^|]*)\|([^|]*)\|([\s\S]*)$/.exec(row.data);
           let job: ReturnType<typeof decodeBody> | undefined;
@@ -258,13 +318,13 @@ export function createQueue<T = unknown>(options: QueueOptions<T>): Queue<T> {
         });
       },
       async retry(which) {
-        const ids = await root.eval(DEAD_RETRY, keys, selection('deadLetters.retry', which));
+        const ids = await call(DEAD_RETRY, selection('deadLetters.retry', which));
         if (ids.length > 0 && root.capabilities.pubsub) wake();
         return ids;
       },
-      purge: (which) => root.eval(DEAD_PURGE, keys, selection('deadLetters.purge', which)),
+      purge: (which) => call(DEAD_PURGE, selection('deadLetters.purge', which)),
     },
-    clear: () => root.eval(CLEAR, keys, []),
+    clear: () => call(CLEAR, []),
     async close(closeOptions) {
       await Promise.all([...workers].map((w) => w.close(closeOptions)));
     },

@@ -239,6 +239,68 @@ describe.each(MATRIX)('$name', ({ create, layer }) => {
     expect(await legacy.peek('agents')).toBeNull();
   });
 
+  it('enqueues made together go as one call: ids in call order, a bad one refused alone, later calls after them', async () => {
+    const q = queue<number>();
+    const settled = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => q.enqueue(i, i === 7 ? ({ priority: -1 } as never) : undefined)),
+    );
+    const bad = settled[7];
+    expect(bad?.status === 'rejected' && isKvError(bad.reason) && bad.reason.code).toBe('E_INVALID_ARGUMENT');
+    const ids = settled.flatMap((s) => (s.status === 'fulfilled' ? [Number(s.value.id)] : []));
+    expect(ids).toHaveLength(39);
+    expect(new Set(ids).size).toBe(39);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const expected = Array.from({ length: 40 }, (_, i) => i).filter((i) => i !== 7);
+    expect((await q.peek(100)).map((j) => j.data)).toEqual(expected);
+    // Not awaited: a call made after them still reaches the store after them.
+    const pending = [q.enqueue(100), q.enqueue(101)];
+    expect(await q.clear()).toBe(41);
+    expect((await Promise.all(pending)).map((r) => r.duplicate)).toEqual([false, false]);
+    // A dedup key taken twice in one call: the second gets the first's id.
+    const [a, b] = await Promise.all([q.enqueue(1, { dedupKey: 'k' }), q.enqueue(2, { dedupKey: 'k' })]);
+    expect(b).toEqual({ id: a?.id, duplicate: true });
+  });
+
+  it('serverless: claim takes a job with a lease, complete / fail / extend go by its token', async () => {
+    const q = queue<{ n: number }>({
+      backoff: { type: 'fixed', delay: 0 },
+      retention: { completed: { count: 10 } },
+    });
+    expect(await q.claim()).toBeUndefined();
+    const [first, second] = await q.enqueueMany([
+      { data: { n: 1 }, options: { dedupKey: 'one' } },
+      { data: { n: 2 }, options: { attempts: 2 } },
+    ]);
+    const a = await q.claim({ lease: '1m' });
+    expect(a).toMatchObject({ id: first?.id, data: { n: 1 }, deliveries: 1, attempts: 3 });
+    const now = await store.time();
+    expect(a?.leaseUntil).toBeGreaterThan(now + 50_000);
+    expect(await q.counts()).toMatchObject({ waiting: 1, active: 1 });
+    expect(await q.extend(a?.token as string, '2m')).toBe(true);
+    expect(await q.complete(a?.token as string, { ok: 1 })).toBe(true);
+    expect(await q.result(first?.id as string)).toEqual({ ok: 1 });
+    // The dedup key is free again; a second completion with the same token is stale and counted.
+    expect((await q.enqueue({ n: 3 }, { dedupKey: 'one' })).duplicate).toBe(false);
+    expect(await q.complete(a?.token as string)).toBe(false);
+    expect(await q.extend(a?.token as string)).toBe(false);
+    expect(await q.counts()).toMatchObject({ stale: 1, completed: 1 });
+    const b = await q.claim();
+    expect(b).toMatchObject({ id: second?.id, deliveries: 1 });
+    expect(await q.fail(b?.token as string, new Error('try again'))).toBe('retried');
+    expect(await q.fail(b?.token as string, 'late')).toBe('stale');
+    const again = await q.claim();
+    expect(again).toMatchObject({ id: second?.id, deliveries: 2 });
+    expect(await q.fail(again?.token as string, new Error('no more'))).toBe('dead');
+    const [dead] = await q.deadLetters.list();
+    expect(dead).toMatchObject({ id: second?.id, reason: 'failed', message: 'no more', deliveries: 2 });
+    const c = await q.claim();
+    expect(await q.fail(c?.token as string, 'bad', { dead: true })).toBe('dead');
+    expect(await q.counts()).toMatchObject({ waiting: 0, active: 0, dead: 2 });
+    await expectCode(q.complete('nope'), 'E_INVALID_ARGUMENT');
+    await expectCode(q.fail(42 as never), 'E_INVALID_ARGUMENT');
+    await expectCode(q.claim({ lease: 1 }), 'E_INVALID_ARGUMENT');
+  });
+
   it('reports enqueues and jobs on the feature-event hub of the underlying store', async () => {
     const q = queue();
     const seen: FeatureEvent[] = [];
@@ -288,6 +350,20 @@ describe('bad input', () => {
         }),
       );
     }
+  });
+
+  it("a payload over the store's size limit is refused alone; the enqueues beside it are kept", async () => {
+    const small = memoryAdapter({ sweepIntervalMs: 0, maxValueBytes: 64 * 1024 });
+    const q = createQueue<string>({ store: small, name: 'big' });
+    const [before, big, after] = await Promise.allSettled([
+      q.enqueue('a'),
+      q.enqueue('x'.repeat(100_000)),
+      q.enqueue('b'),
+    ]);
+    expect(big?.status === 'rejected' && isKvError(big.reason) && big.reason.code).toBe('E_VALUE_TOO_LARGE');
+    expect([before?.status, after?.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect((await q.peek(10)).map((j) => j.data)).toEqual(['a', 'b']);
+    await small.close();
   });
 
   it('refuses bad job options and payloads with E_INVALID_ARGUMENT before any write', async () => {

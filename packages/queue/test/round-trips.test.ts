@@ -41,15 +41,85 @@ async function drain(q: Queue, n: number, concurrency: number): Promise<void> {
 }
 
 describe('commands per job on Redis', () => {
-  it('enqueue: 1 round trip and 3 server commands (EVALSHA, INCR, ZADD); enqueueMany(100): 1 round trip', async () => {
+  it('enqueue: 1 round trip and 3 server commands (EVALSHA, INCRBY, ZADD); enqueueMany(100): 1 round trip, 3 commands', async () => {
     const q = createQueue({ store, name: 'rt-enqueue' });
     await q.enqueue('warm'); // loads the script
     const one = await countCommands(server, () => q.enqueue({ n: 1 }));
-    expect(one).toEqual({ evalsha: 1, incr: 1, zadd: 1 });
+    expect(one).toEqual({ evalsha: 1, incrby: 1, zadd: 1 });
     const many = await countCommands(server, () =>
       q.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ data: i }))),
     );
-    expect(many).toEqual({ evalsha: 1, incr: 100, zadd: 100 });
+    expect(many).toEqual({ evalsha: 1, incrby: 1, zadd: 1 });
+  });
+
+  it('enqueues made together share one round trip: 64 at once are 2 EVALSHAs of 32 jobs, 3 commands each', async () => {
+    const q = createQueue({ store, name: 'rt-together' });
+    await q.enqueue('warm');
+    const counted = await countCommands(server, () =>
+      Promise.all(Array.from({ length: 64 }, (_, i) => q.enqueue({ n: i }))),
+    );
+    expect(counted).toEqual({ evalsha: 2, incrby: 2, zadd: 2 });
+  });
+
+  it('a complete-and-claim that finds the queue empty does not look at the timers (the poll after it does)', async () => {
+    const q = createQueue({ store, name: 'rt-empty' });
+    await q.enqueue('warm');
+    await drain(q, 1, 1);
+    await q.enqueue('one');
+    let resolveRan: () => void = () => undefined;
+    const ran = new Promise<void>((resolve) => {
+      resolveRan = resolve;
+    });
+    let release: () => void = () => undefined;
+    const hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A ten-minute idle backoff: no third poll falls into the counted window.
+    const worker = q.process(
+      async () => {
+        resolveRan();
+        await hold;
+      },
+      { idle: { minDelay: '10m', maxDelay: '10m' } },
+    );
+    await ran;
+    // The worker's first poll found the job; its completion (sent alone) finds the queue empty,
+    // the slot ends and the worker polls at once (its second poll): both counted.
+    expect(worker.polls).toBe(1);
+    const counted = await countCommands(server, async () => {
+      release();
+      await until(() => worker.polls === 2);
+      await store.ping(); // same connection: the poll's script has run when the PING is answered
+    });
+    await worker.close();
+    const { ping: _ping, ...commands } = counted;
+    // Complete: EVALSHA, TIME, ZREM (the token check), HDEL, ZPOPMIN that finds nothing, and no
+    // timers. The poll: EVALSHA, TIME, ZPOPMIN, the timers (2 ZRANGEBYSCORE: nothing due, so no
+    // second ZPOPMIN), GET and INCRBY of the idle flag.
+    expect(commands).toEqual({
+      evalsha: 2,
+      time: 2,
+      zrem: 1,
+      hdel: 1,
+      zpopmin: 2,
+      zrangebyscore: 2,
+      get: 1,
+      incrby: 1,
+    });
+  });
+
+  it('serverless claim and complete: 1 round trip each', async () => {
+    const q = createQueue({ store, name: 'rt-serverless' });
+    await q.enqueueMany([{ data: 'warm' }, { data: 'x' }]);
+    const warm = await q.claim();
+    await q.complete(warm?.token as string);
+    let token = '';
+    const claimed = await countCommands(server, async () => {
+      token = (await q.claim())?.token as string;
+    });
+    expect(roundTrips(claimed)).toEqual({ evalsha: 1 });
+    const completed = await countCommands(server, () => q.complete(token));
+    expect(completed).toEqual({ evalsha: 1, time: 1, zrem: 1, hdel: 2 });
   });
 
   it('process: 1 round trip per job (complete-and-claim-next), <= 10 server commands per job with its enqueue', async () => {

@@ -146,11 +146,26 @@ describe('differential: Lua against twin on redis-server', () => {
       step(CLAIM, claim({ count: 1 })),
       step(ENQUEUE, encodeEnqueueArgs([job()])),
       step(ENQUEUE, encodeEnqueueArgs([job()])),
+      // A dedup key twice in one call, and more jobs than one ZADD takes (500 each).
+      step(
+        ENQUEUE,
+        encodeEnqueueArgs([
+          job({ dedup: 'same' }),
+          job({ dedup: 'same', priority: 3 }),
+          job({ delayMs: 5, dedup: 'late' }),
+          ...Array.from({ length: 600 }, (_, i) => job({ priority: i % 3, payload: `{"i":${i}}` })),
+        ]),
+      ),
+      step(PEEK, ['1000']),
     ]);
     expect(replies[0]).toEqual([0, '1', 0, '2', 0, '3', 0]);
     expect(replies[2]).toEqual([0, '5', 1, '6', 0]);
     expect(replies[5]).toEqual([1, '7', 0]);
     expect(replies[6]).toEqual([0, '8', 0]);
+    const big = replies[7] as Array<string | number>;
+    expect(big.slice(0, 7)).toEqual([0, '9', 0, '9', 1, '10', 0]);
+    expect(big).toHaveLength(1 + 2 * 603);
+    expect(big.at(-2)).toBe('610');
   });
 
   it('CLAIM: best first, leases, expired TTL to dead letters, pause, promotion, reclaim, max deliveries', async () => {

@@ -180,8 +180,10 @@ export function twinDeadLetter(
  * Returns `{now, bodies, dead, reclaimed}`, each of `dead` `<reason>:<id>`.
  *
  * Timers (due delayed jobs, expired leases) are looked at when the caller asks (a worker does
- * every `timerInterval`) and whenever the ready set gave nothing, so an idle queue always sees
- * them and a busy one pays two commands per interval, not per job.
+ * every `timerInterval`) and by a claim that found the ready set empty and will wait (a poll:
+ * a worker's slot that found nothing in its complete-and-claim ends, and the worker's poll
+ * follows at once), so an idle queue always sees them and a busy one pays two commands per
+ * interval, not per job. The ready set is popped again only when they moved a job there.
  */
 export const LUA_CLAIM: string = `local function promote(now, batch)
   local due = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, batch)
@@ -191,6 +193,7 @@ export const LUA_CLAIM: string = `local function promote(now, batch)
     if id then redis.call('ZADD', KEYS[2], score(p, id), body)
     else redis.call('HINCRBY', KEYS[12], 'corrupt', 1) end
   end
+  return #due
 end
 local function reclaim(now, batch, maxDeliveries, dead, keep, age)
   local n = 0
@@ -257,10 +260,10 @@ local function claim(now, o)
     reclaimed = reclaim(now, batch, maxDeliveries, dead, keep, age)
   end
   pop(now, count, lease, token, dead, keep, age, out)
-  if #out == 0 and not timers then
-    promote(now, batch)
+  if #out == 0 and not timers and willWait == '1' then
+    local promoted = promote(now, batch)
     reclaimed = reclaim(now, batch, maxDeliveries, dead, keep, age)
-    pop(now, count, lease, token, dead, keep, age, out)
+    if promoted + reclaimed > 0 then pop(now, count, lease, token, dead, keep, age, out) end
   end
   if #out == 0 and willWait == '1' then
     local s = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -275,7 +278,7 @@ export const CLAIM_ARGS: number = 1;
 /** The claim's packed argument: `count:lease:token:maxDeliveries:timers:batch:willWait:keep:age`. */
 export const CLAIM_ARG_RE: RegExp = /^(\d+):(\d+):([0-9A-Za-z]*):(\d+):([01]):(\d+):([01]):(\d+):(\d+)$/;
 
-function twinPromote(ctx: ScriptContext, keys: readonly string[], now: number, batch: number): void {
+function twinPromote(ctx: ScriptContext, keys: readonly string[], now: number, batch: number): number {
   const due = ctx.call('ZRANGEBYSCORE', keys[2] as string, '-inf', now, 'LIMIT', 0, batch) as string[];
   for (const body of due) {
     ctx.call('ZREM', keys[2] as string, body);
@@ -283,6 +286,7 @@ function twinPromote(ctx: ScriptContext, keys: readonly string[], now: number, b
     if (m) ctx.call('ZADD', keys[1] as string, twinScore(m[2] as string, m[1] as string), body);
     else ctx.call('HINCRBY', keys[11] as string, 'corrupt', 1);
   }
+  return due.length;
 }
 
 function twinReclaim(
@@ -383,10 +387,10 @@ export function twinClaim(
     reclaimed = twinReclaim(ctx, keys, now, batch, maxDeliveries, dead, keep, age);
   }
   twinPop(ctx, keys, now, count, lease, token, dead, keep, age, out);
-  if (out.length === 0 && !timers) {
-    twinPromote(ctx, keys, now, batch);
+  if (out.length === 0 && !timers && m[7] === '1') {
+    const promoted = twinPromote(ctx, keys, now, batch);
     reclaimed = twinReclaim(ctx, keys, now, batch, maxDeliveries, dead, keep, age);
-    twinPop(ctx, keys, now, count, lease, token, dead, keep, age, out);
+    if (promoted + reclaimed > 0) twinPop(ctx, keys, now, count, lease, token, dead, keep, age, out);
   }
   if (out.length === 0 && m[7] === '1') {
     const s = Number((ctx.call('GET', keys[0] as string) as string | null) ?? '0');
