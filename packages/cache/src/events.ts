@@ -85,6 +85,29 @@ export function readOutcome(status: CacheStatus): string {
 }
 
 /**
+ * Emit the kit `FeatureEvent` of one operation that started at `started` (`performance.now()`).
+ * The synchronous half of {@link observed}, for answers known without awaiting (an L1 hit).
+ */
+export function emitOperation(
+  ctx: CacheContext,
+  scope: CacheEventScope,
+  operation: string,
+  outcome: string,
+  started: number,
+  error?: KvErrorCode,
+): void {
+  ctx.features.emit('operation', {
+    feature: 'cache',
+    operation,
+    tenant: scope.workspace,
+    outcome,
+    durationMs: performance.now() - started,
+    error,
+    detail: scope.namespace === undefined ? undefined : { namespace: scope.namespace },
+  });
+}
+
+/**
  * Run one operation and emit its kit `FeatureEvent` (`feature: 'cache'`, the workspace as
  * `tenant`, the namespace in `detail`) on the store's feature-event hub. Call it only after
  * `ctx.features.has('operation')`: the clock is read and the event built only for a listener.
@@ -97,17 +120,8 @@ export function observed<T>(
   outcome: (value: T) => string,
 ): Promise<T> {
   const started = performance.now();
-  const emit = (result: string, error?: KvErrorCode): void => {
-    ctx.features.emit('operation', {
-      feature: 'cache',
-      operation,
-      tenant: scope.workspace,
-      outcome: result,
-      durationMs: performance.now() - started,
-      error,
-      detail: scope.namespace === undefined ? undefined : { namespace: scope.namespace },
-    });
-  };
+  const emit = (result: string, error?: KvErrorCode): void =>
+    emitOperation(ctx, scope, operation, result, started, error);
   let running: Promise<T>;
   try {
     running = run();

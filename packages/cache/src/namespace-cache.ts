@@ -1,3 +1,4 @@
+import { isKvError } from '@raptorflow/core';
 import { describeValue, invalidArgument } from '@raptorflow/core/kit';
 import type { StoredEntry } from './backend.js';
 import {
@@ -8,7 +9,7 @@ import {
   type SetOptions,
 } from './call-options.js';
 import { guard, type NamespaceScope, storeFailed } from './context.js';
-import { type CacheStatus, observed, readOutcome } from './events.js';
+import { type CacheStatus, emitOperation, observed, readOutcome } from './events.js';
 import { type Freshness, freshness } from './freshness.js';
 import { type Factory, getOrSet } from './get-or-set.js';
 import { userKey } from './keys.js';
@@ -94,13 +95,31 @@ export class NamespaceCache<T = unknown> {
       checkCallOptions(options, 'get');
       const ns = this.#ns;
       if (!ns.ctx.features.has('operation')) return this.#get(key, options);
+      const started = performance.now();
+      let k: string;
+      let now: number;
+      let peeked: StoredEntry | undefined;
+      try {
+        k = userKey(key, ns.config.hashKeys);
+        now = Date.now();
+        peeked = ns.backend.peek(ns.ref, k);
+        // An L1 hit is answered and observed at once: no promise chain, no status object.
+        if (peeked && freshness(peeked, now) === 'fresh') {
+          const value = this.#classified(peeked, 'fresh', options);
+          emitOperation(ns.ctx, ns.scope, 'get', peeked.tier === 'l1' ? 'l1-hit' : 'hit', started);
+          return Promise.resolve(value);
+        }
+      } catch (error) {
+        emitOperation(ns.ctx, ns.scope, 'get', 'error', started, isKvError(error) ? error.code : undefined);
+        throw error;
+      }
       const status: CacheStatus = options?.status ?? {};
       const withStatus = options?.status ? options : { ...options, status };
       return observed(
         ns.ctx,
         ns.scope,
         'get',
-        () => this.#get(key, withStatus),
+        () => this.#read(k, now, peeked, withStatus),
         () => readOutcome(status),
       );
     } catch (error) {
@@ -116,6 +135,17 @@ export class NamespaceCache<T = unknown> {
     // An L1 hit: judged once, answered without a store call.
     if (peeked && freshness(peeked, now) === 'fresh')
       return Promise.resolve(this.#classified(peeked, 'fresh', options));
+    return this.#read(k, now, peeked, options);
+  }
+
+  /** The L2 read of `get`, after L1 had no fresh entry (`peeked`: its stale one, if any). */
+  #read(
+    k: string,
+    now: number,
+    peeked: StoredEntry | undefined,
+    options: GetOptions | undefined,
+  ): Promise<T | undefined> {
+    const ns = this.#ns;
     return guard(ns.ctx, ns.backend.read(ns.ref, [k], NO_TAGS), 'read').then(
       (read) => this.#classify(read.entries[0], now, options),
       (error: unknown) => {
