@@ -76,8 +76,9 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     const session = token ? await sessions.get(token) : null;
     c.set('session', session);
     c.set('token', session ? token : undefined);
-    if (token && !session) deleteCookie(c, COOKIE, { path: '/' });
     await next();
+    // After the handler, so the error responses (a 401) carry it too.
+    if (token && !session && !c.res.headers.get('set-cookie')) deleteCookie(c, COOKIE, { path: '/' });
   });
 
   const cookieOptions = {

@@ -55,7 +55,9 @@ export async function createStack(options: StackOptions = {}): Promise<DemoStack
   });
   const closed = guarded.failover.withPolicy('fail-closed');
   // `only`: queue, lock, limiter and session keys never touch L1 or its invalidation bus.
-  const cache = withL1(guarded, { only: ['rf:cache:'], ttl: 10_000 });
+  const cache = withL1(guarded, { only: ['cache:'], ttl: 10_000 });
+  // Nothing is cached in L1 until its invalidation bus is subscribed.
+  await cache.l1.ready;
   const settings: KvEnvSettings = chosen.settings ?? {
     adapter: chosen.store.name.includes('memory') ? 'memory' : 'ioredis',
     chosenBy: 'createStack({ store })',
