@@ -1,4 +1,5 @@
 import type { CacheStatus } from '@raptorflow/cache';
+import { isStoreFailure } from '@raptorflow/core/kit';
 import { DEFAULT_PRICES, savingsOf } from '@raptorflow/llm-cache';
 import { fetchRateLimit, getRateLimitResult, withRateLimitHeaders } from '@raptorflow/ratelimit';
 import type { Session } from '@raptorflow/session';
@@ -25,7 +26,14 @@ export const COOKIE = 'rf_demo_session';
 /** Largest request body, bytes. */
 export const MAX_BODY_BYTES: number = 16 * 1024;
 
-type Env = { Variables: { session: Session<DemoSessionData> | null; token: string | undefined } };
+type Env = {
+  Variables: {
+    session: Session<DemoSessionData> | null;
+    token: string | undefined;
+    /** The store failure that kept the session from being read (sessions are fail-closed). */
+    sessionError: Error | undefined;
+  };
+};
 
 /** Options of {@link createDemo}. */
 export interface DemoOptions extends StackOptions, FeatureOptions {
@@ -73,13 +81,28 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   // malformed one without a round trip), and the stale cookie is cleared.
   app.use('*', async (c, next) => {
     const token = getCookie(c, COOKIE);
-    const session = token ? await sessions.get(token) : null;
+    let session: Session<DemoSessionData> | null = null;
+    try {
+      session = token ? await sessions.get(token) : null;
+    } catch (error) {
+      // Sessions are fail-closed: routes that need one answer 503 (not 401), the others go on.
+      if (!isStoreFailure(error)) throw error;
+      c.set('sessionError', error);
+    }
     c.set('session', session);
     c.set('token', session ? token : undefined);
     await next();
     // After the handler, so the error responses (a 401) carry it too.
-    if (token && !session && !c.res.headers.get('set-cookie')) deleteCookie(c, COOKIE, { path: '/' });
+    if (token && !session && !c.get('sessionError') && !c.res.headers.get('set-cookie')) {
+      deleteCookie(c, COOKIE, { path: '/' });
+    }
   });
+
+  function unauthenticated(c: { get(key: 'sessionError'): Error | undefined }): never {
+    const error = c.get('sessionError');
+    if (error) throw error;
+    fail(401, 'E_UNAUTHENTICATED', 'sign in first');
+  }
 
   const cookieOptions = {
     path: '/',
@@ -118,7 +141,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
 
   app.post('/auth/sign-out-everywhere', async (c) => {
     const session = c.get('session');
-    if (!session) fail(401, 'E_UNAUTHENTICATED', 'sign in first');
+    if (!session) unauthenticated(c);
     const revoked = await sessions.revokeAll(session.userId);
     deleteCookie(c, COOKIE, { path: '/' });
     return c.json({ revoked });
@@ -126,7 +149,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
 
   app.get('/api/v1/me', async (c) => {
     const session = c.get('session');
-    if (!session) fail(401, 'E_UNAUTHENTICATED', 'sign in first');
+    if (!session) unauthenticated(c);
     return c.json({
       user: session.userId,
       workspace: session.workspaceId,
@@ -141,7 +164,7 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     const ws = c.req.param('ws');
     if (!isWorkspace(ws)) fail(404, 'E_UNKNOWN_WORKSPACE', `no workspace ${JSON.stringify(ws.slice(0, 64))}`);
     const session = c.get('session');
-    if (!session) fail(401, 'E_UNAUTHENTICATED', 'sign in first');
+    if (!session) unauthenticated(c);
     if (session.workspaceId !== ws) fail(403, 'E_FORBIDDEN', `you are signed in to ${session.workspaceId}`);
     await next();
   });
