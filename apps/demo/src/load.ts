@@ -16,7 +16,9 @@ const PROMPTS = [
 
 let sent = 0;
 const statuses = new Map<number, number>();
-async function call(method: string, path: string, cookie: string, body?: unknown): Promise<Response> {
+async function call(method: string, path: string, cookie: string, body?: unknown): Promise<void> {
+  // The bound holds per request, not per round of the loop.
+  if (sent >= maxRequests || Date.now() >= deadline) return;
   sent++;
   const response = await fetch(new URL(path, base), {
     method,
@@ -29,7 +31,6 @@ async function call(method: string, path: string, cookie: string, body?: unknown
   });
   statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
   await response.arrayBuffer();
-  return response;
 }
 
 async function user(name: string, workspace: string): Promise<void> {
