@@ -247,7 +247,7 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('demo on $name', ({ 
     }
   });
 
-  it('answers chat through llm-cache: a miss calls the model, an exact repeat saves its price', async () => {
+  it('answers chat through llm-cache: a miss calls the model, an exact repeat saves its price, a paraphrase is a semantic hit', async () => {
     const calls = c.demo.features.model.calls;
     const ask = (message: string) =>
       c.request('POST', '/api/v1/workspaces/acme/chat', { cookie: ada, body: { message } });
@@ -258,6 +258,12 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('demo on $name', ({ 
     expect(hit.body.answer).toBe(miss.body.answer);
     expect(hit.body.saved.cost).toBeGreaterThan(0);
     expect(c.demo.features.model.calls).toBe(calls + 1);
+    // A paraphrase is a semantic hit (llm-cache's offline hashing embedder and its guards).
+    await ask('What is the capital of Australia?');
+    const paraphrase = await ask("What's the capital city of Australia?");
+    expect(paraphrase.body.stage).toBe('semantic');
+    expect(paraphrase.body.score).toBeGreaterThan(0.7);
+    expect(c.demo.features.model.calls).toBe(calls + 2);
     const usage = await c.request('GET', '/api/v1/workspaces/acme/usage', { cookie: ada });
     expect(usage.body.total.calls).toBeGreaterThanOrEqual(1);
     expect(usage.body.total.savedCost).toBeGreaterThan(0);
