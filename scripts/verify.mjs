@@ -60,8 +60,36 @@ function ensurePromtoolOrExit() {
   process.exit(1);
 }
 
+// Debian's Chromium drives the demo's browser tests (playwright-core with `executablePath`):
+// installed from Debian's packages when missing, like redis-server; never a browser download.
+const CHROMIUM_PATHS = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
+
+function hasChromium() {
+  return CHROMIUM_PATHS.some((path) => existsSync(path));
+}
+
+function ensureChromium() {
+  if (hasChromium()) return;
+  const debian = existsSync('/etc/debian_version');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (debian && root) {
+    console.log("chromium is missing: installing Debian's packages (chromium-headless-shell, chromium)");
+    run('apt-get update', 'apt-get', ['update', '-qq']);
+    run('install chromium', 'apt-get', ['install', '-y', '-qq', 'chromium-headless-shell', 'chromium'], {
+      env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    if (hasChromium()) return;
+  }
+  const hint = debian
+    ? 'sudo apt-get install -y chromium-headless-shell chromium'
+    : `install Chromium at one of ${CHROMIUM_PATHS.join(', ')}`;
+  console.error(`Chromium is required for the demo's browser tests and was not found.\nRun: ${hint}`);
+  process.exit(1);
+}
+
 ensureRedis();
 ensurePromtoolOrExit();
+ensureChromium();
 run('lint (biome)', bin('biome'), ['check', '--error-on-warnings', '.']);
 run('typecheck, build (turbo)', bin('turbo'), ['run', 'typecheck', 'build']);
 run('package checks (tarball files, publint --strict, attw)', process.execPath, [
