@@ -147,6 +147,44 @@ describe('encryptedCodec', () => {
     expect(stacked.name).toBe('aes-gcm(lz(json))');
   });
 
+  it('writes and reads the same bytes as Web Crypto (Node uses node:crypto; edge runtimes Web Crypto)', async () => {
+    const fromB64url = (text: string): Uint8Array =>
+      Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
+    const toB64url = (bytes: Uint8Array): string =>
+      btoa(String.fromCharCode(...bytes))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '');
+    for (const raw of [K1, K2, key(3, 24)]) {
+      const c = encryptedCodec(jsonCodec(), { current: 'k', keys: { k: raw } });
+      const webKey = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+        'encrypt',
+        'decrypt',
+      ]);
+      const header = '~e1:k:';
+      const additionalData = new TextEncoder().encode(header);
+      // The codec's output opens with Web Crypto...
+      const sealed = fromB64url((await c.encode({ n: 1, s: 'é' })).slice(header.length));
+      const opened = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: sealed.subarray(0, 12), additionalData },
+        webKey,
+        sealed.subarray(12),
+      );
+      expect(JSON.parse(new TextDecoder().decode(opened))).toEqual({ n: 1, s: 'é' });
+      // ...and Web Crypto's output opens with the codec.
+      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const body = new Uint8Array(
+        await crypto.subtle.encrypt(
+          { name: 'AES-GCM', iv, additionalData },
+          webKey,
+          new TextEncoder().encode('{"web":true}'),
+        ),
+      );
+      const stored = header + toB64url(new Uint8Array([...iv, ...body]));
+      expect(await c.decode(stored)).toEqual({ web: true });
+    }
+  });
+
   it.each([
     ['no options', undefined],
     ['current not among the keys', { current: 'k9', keys: { k1: K1 } }],

@@ -90,6 +90,45 @@ function keyBytes(id: string, key: unknown): Uint8Array {
   return bytes;
 }
 
+/** The part of `node:crypto` the synchronous path uses (AES-GCM by createCipheriv). */
+interface NodeAead {
+  setAAD(data: Uint8Array): unknown;
+  update(data: Uint8Array): Uint8Array;
+  final(): Uint8Array;
+}
+interface NodeCrypto {
+  createCipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array): NodeAead & { getAuthTag(): Uint8Array };
+  createDecipheriv(
+    algorithm: string,
+    key: Uint8Array,
+    iv: Uint8Array,
+  ): NodeAead & { setAuthTag(tag: Uint8Array): unknown };
+}
+
+/**
+ * Node's own AES-GCM where the runtime has it, found through `process.getBuiltinModule('crypto')` (Node
+ * >= 20.16), so no `node:` import reaches an edge bundle. It produces and reads the very same
+ * bytes as Web Crypto (iv ‖ ciphertext ‖ tag, the header as associated data) at about a tenth of
+ * the CPU: Web Crypto's promise-based decrypt costs ~70 µs per small value on Node 20, this ~7.
+ */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('crypto') as NodeCrypto | undefined;
+
+const aesGcm = (key: Uint8Array): string => `aes-${key.length * 8}-gcm`;
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function subtleCrypto(): Subtle {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw codecError('encryptedCodec needs Web Crypto (globalThis.crypto.subtle)');
@@ -151,6 +190,14 @@ export function encryptedCodec<T>(inner: Codec<T>, options: EncryptionOptions): 
   async function seal(plain: string): Promise<string> {
     const header = `${VERSION}${current}:`;
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    if (nodeCrypto) {
+      const key = raw.get(current) as Uint8Array;
+      const cipher = nodeCrypto.createCipheriv(aesGcm(key), key, iv);
+      cipher.setAAD(utf8.encode(header));
+      const body = cipher.update(utf8.encode(plain));
+      const last = cipher.final();
+      return header + toBase64Url(concat([iv, body, last, cipher.getAuthTag()]));
+    }
     const sealed = await subtleCrypto().encrypt(
       { name: 'AES-GCM', iv, additionalData: utf8.encode(header) },
       await cryptoKey(current),
@@ -172,13 +219,21 @@ export function encryptedCodec<T>(inner: Codec<T>, options: EncryptionOptions): 
     if (!bytes || bytes.length < IV_BYTES + TAG_BYTES) {
       throw codecError(`encrypted value under key "${id}" is truncated or malformed`);
     }
-    let plain: ArrayBuffer;
+    let plain: ArrayBuffer | Uint8Array;
     try {
-      plain = await subtleCrypto().decrypt(
-        { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData: utf8.encode(header) },
-        await cryptoKey(id),
-        bytes.subarray(IV_BYTES),
-      );
+      if (nodeCrypto) {
+        const key = raw.get(id) as Uint8Array;
+        const decipher = nodeCrypto.createDecipheriv(aesGcm(key), key, bytes.subarray(0, IV_BYTES));
+        decipher.setAAD(utf8.encode(header));
+        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+        const body = decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES));
+        plain = concat([body, decipher.final()]);
+      } else
+        plain = await subtleCrypto().decrypt(
+          { name: 'AES-GCM', iv: bytes.subarray(0, IV_BYTES), additionalData: utf8.encode(header) },
+          await cryptoKey(id),
+          bytes.subarray(IV_BYTES),
+        );
     } catch (error) {
       throw codecError(
         `encrypted value under key "${id}" fails authentication (tampered, or a wrong key)`,
