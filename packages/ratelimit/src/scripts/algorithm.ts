@@ -1,5 +1,6 @@
 import type { Script, ScriptContext } from '@raptorflow/core';
 import type { ScriptOutcome } from './envelope.js';
+import type { ManyReply } from './many.js';
 
 /**
  * What one limit's check found, before anything is written. The envelope script (see
@@ -68,6 +69,8 @@ export interface AlgorithmSpec<N extends string = string> {
 export interface Algorithm<N extends string = string> extends AlgorithmSpec<N> {
   /** The one-round-trip script: this algorithm's functions inside the envelope. */
   readonly script: Script<ScriptOutcome>;
+  /** The same envelope run for several calls in order, in one invocation (see `many.ts`). */
+  readonly many: Script<ManyReply>;
 }
 
 /** Lua's `%` for doubles (`a - floor(a/b)*b`), which differs from JavaScript's for negative `a`. */
@@ -97,6 +100,20 @@ local function whole(s)
   return nil
 end
 `;
+
+/** Lua defined after the envelope: the store's clock in ms, read once per invocation. */
+export const NOW_LUA = `
+local function clock()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+`;
+
+/** Twin of the Lua `clock`. */
+export function clockTwin(ctx: ScriptContext): number {
+  const t = ctx.call('TIME') as string[];
+  return Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+}
 
 let repairs = 0;
 

@@ -51,3 +51,4 @@ export {
   type RateLimitCall,
   type ScriptOutcome,
 } from './envelope.js';
+export { encodeMany, type ManyCall, type ManyReply, parseMany } from './many.js';
