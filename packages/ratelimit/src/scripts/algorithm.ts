@@ -1,4 +1,4 @@
-import type { Script, ScriptContext } from '@raptorflow/core';
+import { isKvError, type Script, type ScriptContext } from '@raptorflow/core';
 import type { ScriptOutcome } from './envelope.js';
 import type { ManyReply } from './many.js';
 
@@ -111,6 +111,7 @@ end
 
 /** Twin of the Lua `clock`. */
 export function clockTwin(ctx: ScriptContext): number {
+  if (ctx.timeMs) return ctx.timeMs();
   const t = ctx.call('TIME') as string[];
   return Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
 }
@@ -132,11 +133,26 @@ export function takeRepairs(): number {
 
 /** A reply of `pcall('GET')` as a string, null when missing; a wrong type is repaired (null). */
 export function readString(ctx: ScriptContext, key: string): string | null {
+  if (ctx.getString) {
+    try {
+      return ctx.getString(key);
+    } catch (error) {
+      if (!isKvError(error)) throw error;
+      unreadable(ctx, key);
+      return null;
+    }
+  }
   const v = ctx.pcall('GET', key);
   if (v === null) return null;
   if (typeof v === 'string') return v;
   unreadable(ctx, key);
   return null;
+}
+
+/** `SET key value PXAT at`, typed where the store offers it. */
+export function setAt(ctx: ScriptContext, key: string, value: string, at: number): void {
+  if (ctx.setPxat) ctx.setPxat(key, value, at);
+  else ctx.call('SET', key, value, 'PXAT', String(at));
 }
 
 /** Twin of the Lua `whole`: the number of a string of 1 to 15 digits (with the given match). */
