@@ -1,4 +1,4 @@
-import type { KvStore, Script } from '@raptorflow/core';
+import { KvError, type KvStore, type Script } from '@raptorflow/core';
 import type { ScriptOutcome } from './scripts/envelope.js';
 import { encodeMany, type ManyCall, type ManyReply } from './scripts/many.js';
 
@@ -90,7 +90,8 @@ export function createCombiner(
           for (let i = 0; i < part.length; i++) {
             const call = part[i] as Queued;
             const reply = replies[i];
-            if (reply === undefined) call.reject(new Error(`combined reply has no entry ${i}`));
+            if (reply === undefined)
+              call.reject(new KvError('E_SCRIPT', `combined rate-limit reply has no entry ${i}`));
             else if (reply instanceof Error) call.reject(reply);
             else call.resolve(reply);
           }
