@@ -20,6 +20,18 @@ export interface ScriptContext {
   call(...argv: ScriptArg[]): Reply;
   /** Like `redis.pcall`: returns the error instead of throwing it. */
   pcall(...argv: ScriptArg[]): Reply | KvError;
+  /**
+   * Optional typed forms of three commands, for twins on a hot path (the memory engine has
+   * them): each does exactly what its command does inside a script, without building argv or
+   * reading a reply. A twin falls back to `call` / `pcall` where one is missing.
+   *
+   * `TIME` as ms since the epoch: seconds × 1000 + ⌊microseconds / 1000⌋.
+   */
+  readonly timeMs?: (() => number) | undefined;
+  /** `GET key`: the string, or null when missing; throws the WRONGTYPE error `call` would. */
+  readonly getString?: ((key: string) => string | null) | undefined;
+  /** `SET key value PXAT at`; `at` a whole number of ms (other values go through `call`). */
+  readonly setPxat?: ((key: string, value: string, at: number) => void) | undefined;
 }
 
 /**

@@ -45,8 +45,12 @@ export type {
 export type { PolicyResult, RateLimitReason, RateLimitResult } from './result.js';
 export {
   type AlgorithmName,
+  encodeMany,
   encodeRateLimitArgs,
+  type ManyCall,
+  type ManyReply,
   parseOutcome,
+  RATE_LIMIT_MANY_SCRIPTS,
   RATE_LIMIT_SCRIPTS,
   type RateLimitCall,
   type ScriptOutcome,

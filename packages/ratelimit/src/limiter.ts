@@ -16,6 +16,7 @@ import {
   type PeekCallOptions,
   tenantOf,
 } from './call.js';
+import { createCombiner } from './combine.js';
 import { emitRateLimitEvent, emitRepairEvent, type RateLimitOperation } from './events.js';
 import { identifierKeyPart, MAX_ESCAPED } from './identifier.js';
 import { checkPolicy, type RateLimiterOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -71,6 +72,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const deadlines = o.timeout > 0 && store.capabilities.shared ? createDeadlines('rate-limit') : undefined;
   // `limitFor` is the caller's code: it may hang on any store, so its wait is always timed.
   const limitForDeadlines = o.timeout > 0 && o.limitFor ? createDeadlines('rate-limit') : undefined;
+  // Calls of one tick as one script invocation on a shared store (see combine.ts).
+  const combiner =
+    o.combine && store.capabilities.shared ? createCombiner(store, script, algorithm.many) : undefined;
   const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
   let fallback: RateLimiter | undefined;
 
@@ -191,7 +195,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     override: LimitParams[] | undefined,
   ): Promise<RateLimitResult> => {
     const args = override ? encode(call.cost, take, override) : encode(call.cost, take);
-    const p = store.eval(script, keys, args);
+    const p = combiner ? combiner.send(keys, args) : store.eval(script, keys, args);
     // One hop from the store's reply to the result: no async function in between.
     return (deadlines ? deadlines.track(p, o.timeout, take ? 'limit' : 'peek') : p).then(
       (outcome) => finish(outcome, part, call),
@@ -296,6 +300,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const reset = async (identifier: string): Promise<undefined> => {
     const part = keyPart(identifier, RESET);
     cache?.delete(part);
+    // Calls made before this reset are sent before its DEL, on the same connection.
+    combiner?.flush();
     const keys = keysOf(part);
     if (!blocking) keys.push(`${keyspace.tag(part)}:block`);
     await view.del(keys);

@@ -97,6 +97,13 @@ export interface RateLimiterOptions {
    * 200 characters are hashed anyway), `hash` stores their SHA-256. @default 'escape'
    */
   identifiers?: 'escape' | 'hash' | undefined;
+  /**
+   * On a shared store (Redis, Upstash), send the calls made in one tick as one script invocation
+   * that checks each in order (one round trip and one `EVALSHA` for all of them, grouped by hash
+   * tag on a Cluster); each call keeps its own result, error and timeout. `false` sends one
+   * script per call. Memory answers in process and never combines. @default true
+   */
+  combine?: boolean | undefined;
 }
 
 const window = durationSchema({ max: MAX_WINDOW_MS });
@@ -147,6 +154,7 @@ const schema = z.strictObject({
   // 0 disables the time limit.
   timeout: durationSchema({ min: 0, max: MAX_WINDOW_MS }).default(1000),
   identifiers: z.enum(['escape', 'hash']).default('escape'),
+  combine: z.boolean().default(true),
 });
 
 /** A limit after validation. */
@@ -172,6 +180,7 @@ export interface ResolvedOptions {
   fallbackStore: KvStore | undefined;
   timeout: number;
   identifiers: 'escape' | 'hash';
+  combine: boolean;
 }
 
 const WHERE = 'createRateLimiter';
@@ -234,6 +243,7 @@ export function resolveOptions(options: RateLimiterOptions): ResolvedOptions {
     fallbackStore: o.fallbackStore,
     timeout: o.timeout,
     identifiers: o.identifiers,
+    combine: o.combine,
   };
 }
 

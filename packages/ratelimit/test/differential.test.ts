@@ -7,6 +7,7 @@ import {
   type AlgorithmName,
   encodeRateLimitArgs,
   type LimitParams,
+  RATE_LIMIT_MANY_SCRIPTS,
   RATE_LIMIT_SCRIPTS,
   type ScriptOutcome,
 } from '../src/scripts/index.js';
@@ -170,7 +171,11 @@ describe('differential: memory twin vs Lua on redis-server', () => {
   it('every script SHA is the SHA Redis computes', async () => {
     const redis = new Redis({ host: servers.redis.host, port: servers.redis.port });
     try {
-      for (const script of Object.values(RATE_LIMIT_SCRIPTS)) {
+      // The single and the combined script of every algorithm.
+      for (const script of [
+        ...Object.values(RATE_LIMIT_SCRIPTS),
+        ...Object.values(RATE_LIMIT_MANY_SCRIPTS),
+      ]) {
         expect(await redis.script('LOAD', script.lua)).toBe(script.sha);
       }
     } finally {

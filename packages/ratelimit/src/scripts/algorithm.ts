@@ -1,5 +1,6 @@
-import type { Script, ScriptContext } from '@raptorflow/core';
+import { isKvError, type Script, type ScriptContext } from '@raptorflow/core';
 import type { ScriptOutcome } from './envelope.js';
+import type { ManyReply } from './many.js';
 
 /**
  * What one limit's check found, before anything is written. The envelope script (see
@@ -68,6 +69,8 @@ export interface AlgorithmSpec<N extends string = string> {
 export interface Algorithm<N extends string = string> extends AlgorithmSpec<N> {
   /** The one-round-trip script: this algorithm's functions inside the envelope. */
   readonly script: Script<ScriptOutcome>;
+  /** The same envelope run for several calls in order, in one invocation (see `many.ts`). */
+  readonly many: Script<ManyReply>;
 }
 
 /** Lua's `%` for doubles (`a - floor(a/b)*b`), which differs from JavaScript's for negative `a`. */
@@ -98,6 +101,21 @@ local function whole(s)
 end
 `;
 
+/** Lua defined after the envelope: the store's clock in ms, read once per invocation. */
+export const NOW_LUA = `
+local function clock()
+  local t = redis.call('TIME')
+  return t[1] * 1000 + math.floor(t[2] / 1000)
+end
+`;
+
+/** Twin of the Lua `clock`. */
+export function clockTwin(ctx: ScriptContext): number {
+  if (ctx.timeMs) return ctx.timeMs();
+  const t = ctx.call('TIME') as string[];
+  return Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+}
+
 let repairs = 0;
 
 /** Twin of the Lua `unreadable`: delete the key and count it. */
@@ -115,11 +133,26 @@ export function takeRepairs(): number {
 
 /** A reply of `pcall('GET')` as a string, null when missing; a wrong type is repaired (null). */
 export function readString(ctx: ScriptContext, key: string): string | null {
+  if (ctx.getString) {
+    try {
+      return ctx.getString(key);
+    } catch (error) {
+      if (!isKvError(error)) throw error;
+      unreadable(ctx, key);
+      return null;
+    }
+  }
   const v = ctx.pcall('GET', key);
   if (v === null) return null;
   if (typeof v === 'string') return v;
   unreadable(ctx, key);
   return null;
+}
+
+/** `SET key value PXAT at`, typed where the store offers it. */
+export function setAt(ctx: ScriptContext, key: string, value: string, at: number): void {
+  if (ctx.setPxat) ctx.setPxat(key, value, at);
+  else ctx.call('SET', key, value, 'PXAT', String(at));
 }
 
 /** Twin of the Lua `whole`: the number of a string of 1 to 15 digits (with the given match). */

@@ -2,12 +2,15 @@ import { defineScript, KvError, type Reply, type ScriptContext } from '@raptorfl
 import {
   type Algorithm,
   type AlgorithmSpec,
+  clockTwin,
   type LimitCheck,
   type LimitParams,
+  NOW_LUA,
   REPAIR_LUA,
   takeRepairs,
   unreadable,
 } from './algorithm.js';
+import { defineManyScript } from './many.js';
 
 /*
  * The envelope every rate-limit script shares; an algorithm supplies `check` and `commit`.
@@ -103,11 +106,16 @@ export function argsEncoder(
   };
 }
 
+/*
+ * The envelope is one Lua function, `run(KEYS, ARGV, now)`: the single script calls it once with
+ * the script's own KEYS and ARGV, the combined script (see `many.ts`) once per call it carries,
+ * each with its own slice of KEYS and ARGV and the one TIME reading of the invocation.
+ */
 const ENVELOPE = `
 local HEAD, PER_LIMIT = ${HEAD}, ${PER_LIMIT}
-local t = redis.call('TIME')
+local function run(KEYS, ARGV, now)
+repaired = 0
 -- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local cost = ARGV[1] + 0
 local take = ARGV[2] == '1'
 local n = ARGV[3] + 0
@@ -186,6 +194,12 @@ for i = 1, n do
 end
 out[4 * n + 3] = repaired
 return out
+end
+`;
+
+/** The single script's body after the envelope: one call. */
+const SINGLE_LUA = `
+return run(KEYS, ARGV, clock())
 `;
 
 /*
@@ -243,10 +257,16 @@ function countRejection(
   return penalty;
 }
 
-function envelopeTwin(algorithm: AlgorithmSpec) {
-  return (ctx: ScriptContext, keys: readonly string[], args: readonly string[]): number[] => {
-    const t = ctx.call('TIME') as string[];
-    const now = Number(t[0]) * 1000 + Math.floor(Number(t[1]) / 1000);
+/** Twin of the Lua `run(KEYS, ARGV, now)`: one call of the envelope. */
+export type EnvelopeTwin = (
+  ctx: ScriptContext,
+  keys: readonly string[],
+  args: readonly string[],
+  now: number,
+) => number[];
+
+function envelopeTwin(algorithm: AlgorithmSpec): EnvelopeTwin {
+  return (ctx, keys, args, now) => {
     const cost = Number(args[0]);
     const take = args[1] === '1';
     const n = Number(args[2]);
@@ -317,15 +337,18 @@ export function parseOutcome(reply: Reply): ScriptOutcome {
   return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits, repaired };
 }
 
-/** An algorithm with its envelope script: what each `scripts/<algorithm>.ts` exports. */
+/** An algorithm with its envelope scripts: what each `scripts/<algorithm>.ts` exports. */
 export function defineAlgorithm<N extends string>(spec: AlgorithmSpec<N>): Algorithm<N> {
+  const body = `${REPAIR_LUA}\n${spec.lua}\n${ENVELOPE}\n${NOW_LUA}`;
+  const run = envelopeTwin(spec);
   return Object.freeze({
     ...spec,
     script: defineScript<ScriptOutcome>({
       name: `ratelimit:${spec.name}`,
-      lua: `${REPAIR_LUA}\n${spec.lua}\n${ENVELOPE}`,
-      twin: envelopeTwin(spec),
+      lua: `${body}\n${SINGLE_LUA}`,
+      twin: (ctx, keys, args) => run(ctx, keys, args, clockTwin(ctx)),
       parse: parseOutcome,
     }),
+    many: defineManyScript(`ratelimit:${spec.name}:many`, body, run, parseOutcome),
   });
 }

@@ -5,6 +5,7 @@ import {
   type LimitParams,
   luaMod,
   readString,
+  setAt,
   unreadable,
   whole,
 } from './algorithm.js';
@@ -132,7 +133,7 @@ function commit(
 ): void {
   const [nms = 0, nfrac = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${nms}:${nfrac}:${p.limit}`, 'PXAT', String(now + ttl));
+  else setAt(ctx, key, `${nms}:${nfrac}:${p.limit}`, now + ttl);
 }
 
 function clamp(n: number, max: number): number {

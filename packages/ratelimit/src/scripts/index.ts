@@ -2,6 +2,7 @@ import type { Script } from '@raptorflow/core';
 import type { ScriptOutcome } from './envelope.js';
 import { fixedWindow } from './fixed-window.js';
 import { gcra } from './gcra.js';
+import type { ManyReply } from './many.js';
 import { slidingLog } from './sliding-log.js';
 import { slidingWindow } from './sliding-window.js';
 import { tokenBucket } from './token-bucket.js';
@@ -41,6 +42,11 @@ export const RATE_LIMIT_SCRIPTS: Readonly<Record<AlgorithmName, Script<ScriptOut
   >,
 );
 
+/** The combined script of each algorithm (several calls in one invocation, see `many.ts`). */
+export const RATE_LIMIT_MANY_SCRIPTS: Readonly<Record<AlgorithmName, Script<ManyReply>>> = Object.freeze(
+  Object.fromEntries(ALGORITHM_LIST.map((a) => [a.name, a.many])) as Record<AlgorithmName, Script<ManyReply>>,
+);
+
 export type { Algorithm, AlgorithmSpec, LimitCheck, LimitParams } from './algorithm.js';
 export {
   argsEncoder,
@@ -51,3 +57,4 @@ export {
   type RateLimitCall,
   type ScriptOutcome,
 } from './envelope.js';
+export { encodeMany, type ManyCall, type ManyReply, parseMany } from './many.js';

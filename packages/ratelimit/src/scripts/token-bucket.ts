@@ -4,6 +4,7 @@ import {
   type LimitCheck,
   type LimitParams,
   readString,
+  setAt,
   unreadable,
   whole,
 } from './algorithm.js';
@@ -130,7 +131,7 @@ function commit(
 ): void {
   const [ntok = 0, ttl = 0] = st;
   if (ttl <= 0) ctx.call('DEL', key);
-  else ctx.call('SET', key, `${now}:${ntok}:${p.window}:${now + ttl}`, 'PXAT', String(now + ttl));
+  else setAt(ctx, key, `${now}:${ntok}:${p.window}:${now + ttl}`, now + ttl);
 }
 
 /** Token bucket: refills `limit` per `window` continuously, holds up to `burst` (default `limit`). */

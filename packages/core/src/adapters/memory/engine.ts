@@ -117,7 +117,28 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.keyspace = new Keyspace(options.maxKeys, options.clock);
+    const ks = this.keyspace;
     this.ctx = {
+      // The typed forms (see ScriptContext) are the TIME, GET and SET handlers' own steps.
+      timeMs: () => {
+        const now = ks.now;
+        const seconds = Math.floor(now / 1000);
+        return seconds * 1000 + Math.floor(Math.floor((now - seconds * 1000) * 1000) / 1000);
+      },
+      getString: (key: string) => {
+        const v = ks.typed(key, 'string');
+        return v === undefined ? null : v.value;
+      },
+      setPxat: (key: string, value: string, at: number) => {
+        // SET's own checks (a positive expiry below 1e15, see SMALL_MS) decide the rest.
+        if (!(Number.isSafeInteger(at) && at > 0 && at < 1e15)) {
+          this.execute(['SET', key, value, 'PXAT', luaNumberToString(at)]);
+          return;
+        }
+        // keepTtl skips a delete that setExpiry does anyway (SET's own two steps, one Map call fewer).
+        ks.set(key, { type: 'string', value }, true);
+        ks.setExpiry(key, at);
+      },
       call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
       pcall: (...args: ScriptArg[]) => {
         try {
