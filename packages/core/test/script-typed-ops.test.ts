@@ -46,7 +46,7 @@ const viaCall = {
 };
 
 describe('typed script operations on memory equal their commands', () => {
-  for (const clock of [1_700_000_000_123, 1_700_000_000_123.9876]) {
+  for (const clock of [1_700_000_000_123, 1_700_000_000_123.75]) {
     it(`TIME in ms, clock ${clock}`, async () => {
       const store = memoryAdapter({ clock: () => clock, sweepIntervalMs: 0 });
       expect(await store.eval(typed.time, ['k'])).toBe(await store.eval(viaCall.time, ['k']));
