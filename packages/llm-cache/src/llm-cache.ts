@@ -279,7 +279,11 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
 
   // One batch of setMany: one embedder call, then in parallel one pipeline of exact writes per
   // cache namespace, one insert script per partition and one registry write per tenant.
-  async function writeBatch(batch: readonly { c: Call; envelope: Envelope; ttl: number }[]): Promise<void> {
+  type BatchItem = { c: Call; envelope: Envelope; ttl: number };
+  const indexedOf = (batch: readonly BatchItem[]) =>
+    semantic ? batch.filter((item) => item.c.partition !== undefined) : [];
+
+  async function writeBatch(batch: readonly BatchItem[], embedded: readonly Embedded[]): Promise<void> {
     const exact = new Map<
       string,
       { ns: NamespaceCache<Envelope>; entries: { key: string; value: Envelope; ttl: number }[] }
@@ -294,9 +298,8 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
       group.entries.push({ key: c.exactKey, value: envelope, ttl });
     }
     const writes: Promise<unknown>[] = [...exact.values()].map((g) => g.ns.setMany(g.entries));
-    const indexed = semantic ? batch.filter((item) => item.c.partition !== undefined) : [];
+    const indexed = indexedOf(batch);
     if (semantic && indexed.length > 0) {
-      const embedded = await semantic.embedMany(indexed.map((item) => item.c.text));
       const partitions = new Map<string, { keys: PartitionKeys; items: SemanticItem[] }>();
       const registries = new Map<string, Record<string, string>>();
       indexed.forEach(({ c, envelope, ttl }, k) => {
@@ -440,7 +443,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
           throw invalidArgument('setMany', `entries: expected an array, got ${describeValue(entries)}`);
         }
         // Every entry is checked before anything is written: a bad one rejects the whole call.
-        const items: { c: Call; envelope: Envelope; ttl: number }[] = [];
+        const items: BatchItem[] = [];
         for (const [i, e] of (entries as readonly unknown[]).entries()) {
           if (typeof e !== 'object' || e === null) {
             throw invalidArgument(
@@ -458,9 +461,18 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         }
         const tenants = new Set(items.map((item) => item.c.tenant));
         tenant = tenants.size === 1 ? (items[0]?.c.tenant ?? '') : '';
+        // Two batches at a time: the next one is embedded here while the store writes the last.
+        let inflight: Promise<void> = RESOLVED;
         for (let from = 0; from < items.length; from += MAX_INSERT_BATCH) {
-          await writeBatch(items.slice(from, from + MAX_INSERT_BATCH));
+          const batch = items.slice(from, from + MAX_INSERT_BATCH);
+          const texts = indexedOf(batch).map((item) => item.c.text);
+          const embedded = semantic && texts.length > 0 ? await semantic.embedMany(texts) : [];
+          await inflight;
+          inflight = writeBatch(batch, embedded);
+          // Awaited on the next turn or below; until then its rejection must not go unhandled.
+          inflight.catch(() => undefined);
         }
+        await inflight;
         report('setMany', started, 'ok', tenant, undefined, { entries: items.length });
       } catch (error) {
         report('setMany', started, 'error', tenant, error);

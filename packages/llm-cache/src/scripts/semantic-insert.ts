@@ -51,37 +51,76 @@ export const MAX_INSERT_BATCH = 100;
  */
 const LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local cap = tonumber(ARGV[2])
+-- A bucket list is "id,id,...". It is never split into a table: a call keeps the stored string,
+-- how many of its ids the trim skipped, and the ids appended (splitting every list touched was
+-- most of the cost of a call). Only a removal rebuilds the string.
 local lists, dirty = {}, {}
-local function list(f)
-  local l = lists[f]
-  if not l then
-    l = {}
-    local s = redis.call('HGET', KEYS[4], f)
-    if s then
-      for x in string.gmatch(s, '[^,]+') do l[#l + 1] = x end
-    end
-    lists[f] = l
+local function count(s)
+  if s == '' then return 0 end
+  local n, at = 1, string.find(s, ',', 1, true)
+  while at do
+    n = n + 1
+    at = string.find(s, ',', at + 1, true)
   end
-  return l
+  return n
+end
+local function state(f)
+  local st = lists[f]
+  if not st then
+    local s = redis.call('HGET', KEYS[4], f) or ''
+    st = {s = s, n = count(s), skip = 0, add = {}, first = 1}
+    lists[f] = st
+  end
+  return st
+end
+local function render(st)
+  local base = ''
+  if st.skip < st.n then
+    base = st.s
+    if st.skip > 0 then
+      local at = 0
+      for _ = 1, st.skip do at = string.find(base, ',', at + 1, true) end
+      base = string.sub(base, at + 1)
+    end
+  end
+  local tail = table.concat(st.add, ',', st.first, #st.add)
+  if base == '' then return tail end
+  if tail == '' then return base end
+  return base .. ',' .. tail
+end
+local function remove(f, id)
+  local s = ',' .. render(state(f)) .. ','
+  local needle = ',' .. id .. ','
+  local at = string.find(s, needle, 1, true)
+  while at do
+    s = string.sub(s, 1, at) .. string.sub(s, at + #needle)
+    at = string.find(s, needle, 1, true)
+  end
+  s = string.sub(s, 2, -2)
+  lists[f] = {s = s, n = count(s), skip = 0, add = {}, first = 1}
+  dirty[f] = true
+end
+local function append(f, id)
+  local st = state(f)
+  st.add[#st.add + 1] = id
+  -- The oldest id leaves first, as one call per entry would trim it.
+  if st.n - st.skip + #st.add - st.first + 1 > cap then
+    if st.skip < st.n then st.skip = st.skip + 1 else st.first = st.first + 1 end
+  end
+  dirty[f] = true
 end
 local function drop(id)
   local value = redis.call('HGET', KEYS[2], id)
   if value then
     local fields = string.match(value, '^%d+|%d+|([^|]*)|')
-    for f in string.gmatch(fields or '', '[^,]+') do
-      local l = list(f)
-      for i = #l, 1, -1 do
-        if l[i] == id then table.remove(l, i) end
-      end
-      dirty[f] = true
-    end
+    for f in string.gmatch(fields or '', '[^,]+') do remove(f, id) end
     redis.call('HDEL', KEYS[2], id)
   end
   redis.call('HDEL', KEYS[3], id)
   redis.call('ZREM', KEYS[1], id)
 end
 local max = tonumber(ARGV[1])
-local cap = tonumber(ARGV[2])
 local evicted, longest = 0, 0
 local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
 for i = 1, #expired do
@@ -102,13 +141,7 @@ for a = 3, #ARGV - 5, 6 do
   redis.call('ZADD', KEYS[1], exp, id)
   redis.call('HSET', KEYS[2], id, exp .. '|' .. ARGV[a + 2] .. '|' .. fields .. '|' .. ARGV[a + 4])
   redis.call('HSET', KEYS[3], id, ARGV[a + 5])
-  for f in string.gmatch(fields, '[^,]+') do
-    local l = list(f)
-    l[#l + 1] = id
-    -- Trimmed at each append, as one call per entry would: the oldest ids leave first.
-    while #l > cap do table.remove(l, 1) end
-    dirty[f] = true
-  end
+  for f in string.gmatch(fields, '[^,]+') do append(f, id) end
   if ttl > longest then longest = ttl end
 end
 local touched = {}
@@ -116,11 +149,11 @@ for f in pairs(dirty) do touched[#touched + 1] = f end
 table.sort(touched)
 for i = 1, #touched do
   local f = touched[i]
-  local l = lists[f]
-  if #l == 0 then
+  local list = render(lists[f])
+  if list == '' then
     redis.call('HDEL', KEYS[4], f)
   else
-    redis.call('HSET', KEYS[4], f, table.concat(l, ','))
+    redis.call('HSET', KEYS[4], f, list)
   end
 end
 for i = 1, 4 do
