@@ -127,6 +127,8 @@ export type Size = keyof typeof SIZES;
 export type LlmOp = 'exact-hit' | 'semantic-hit' | 'semantic-miss' | 'brute-force';
 
 const QUERIES = 1000;
+/** Extra time a 10k-entry row's child may take for its setup, ms. */
+export const MEDIUM_SETUP_MS = 180_000;
 /** Extra time a 100k-entry row's child may take for its setup (the fill, the scans), ms. */
 export const LONG_SETUP_MS = 600_000;
 /** Entries per setMany call of the fill. */
