@@ -145,7 +145,12 @@ export async function planRuns(options: BenchOptions): Promise<PlannedRun[]> {
       if (only && !only.includes(adapter)) continue;
       if (ADAPTERS[adapter]?.redis && !options.redis) continue;
       for (const concurrency of options.concurrency ?? [1, 64])
-        runs.push({ scenario: name, adapter, concurrency, setupTimeoutMs: scenario.setupTimeoutMs });
+        runs.push({
+          scenario: name,
+          adapter,
+          concurrency,
+          ...(scenario.setupTimeoutMs === undefined ? {} : { setupTimeoutMs: scenario.setupTimeoutMs }),
+        });
     }
   }
   return runs;
