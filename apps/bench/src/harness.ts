@@ -88,6 +88,8 @@ export interface PlannedRun {
   readonly scenario: string;
   readonly adapter: string;
   readonly concurrency: number;
+  /** The scenario's own `setupTimeoutMs`, when it declares one. */
+  readonly setupTimeoutMs?: number | undefined;
 }
 
 /**
@@ -143,7 +145,12 @@ export async function planRuns(options: BenchOptions): Promise<PlannedRun[]> {
       if (only && !only.includes(adapter)) continue;
       if (ADAPTERS[adapter]?.redis && !options.redis) continue;
       for (const concurrency of options.concurrency ?? [1, 64])
-        runs.push({ scenario: name, adapter, concurrency });
+        runs.push({
+          scenario: name,
+          adapter,
+          concurrency,
+          ...(scenario.setupTimeoutMs === undefined ? {} : { setupTimeoutMs: scenario.setupTimeoutMs }),
+        });
     }
   }
   return runs;
@@ -236,7 +243,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchRow[]> 
         redis: adapter?.redis ? options.redis : undefined,
         prefix: `rfbench:${process.pid}:${seq++}:`,
       };
-      const timeout = warmupMs + durationMs + (options.childTimeoutMs ?? 60_000);
+      const timeout =
+        warmupMs + durationMs + Math.max(options.childTimeoutMs ?? 60_000, run.setupTimeoutMs ?? 0);
       const row = await runChild(spec, timeout, options.signal);
       results[k]?.push(row);
       options.onRow?.(row);

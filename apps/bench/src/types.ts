@@ -61,6 +61,11 @@ export interface Scenario {
    * adapter has its own (`{ ioredis: 'raw-ioredis-get', 'node-redis': 'raw-node-redis-get' }`).
    */
   readonly baseline?: string | Readonly<Record<string, string>> | undefined;
+  /**
+   * How long the child may run beyond its warm-up and measured period, ms, when its setup needs
+   * more than the harness's default (a 100k-entry fill). @default the harness's `childTimeoutMs`
+   */
+  readonly setupTimeoutMs?: number | undefined;
   /** Prepare inputs and clients (untimed) and return the timed operation. */
   setup(ctx: ScenarioContext): Promise<ScenarioInstance>;
 }

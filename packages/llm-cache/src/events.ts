@@ -10,7 +10,7 @@ import {
 export const FEATURE = 'llm-cache';
 
 /** The operations this package reports, as `FeatureEvent.operation`. */
-export type LlmCacheOperation = 'get' | 'getOrCall' | 'set' | 'invalidate';
+export type LlmCacheOperation = 'get' | 'getOrCall' | 'set' | 'setMany' | 'invalidate';
 
 /** The store's feature-event hub; see `featureEvents` in `@raptorflow/core/kit`. */
 export type FeatureHub = Emitter<FeatureEvents>;

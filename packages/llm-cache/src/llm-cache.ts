@@ -11,7 +11,8 @@ import { emitOperation, FEATURE, featureHub, type LlmCacheOperation, operationSt
 import { type LlmCacheOptions, parseLlmCacheOptions } from './options.js';
 import { type Savings, savingsOf, type Usage } from './prices.js';
 import { type LlmRequest, readRequest, sha256Hex } from './request.js';
-import { createSemanticTier, type Embedded, type PartitionKeys } from './semantic/tier.js';
+import { MAX_INSERT_BATCH } from './scripts/index.js';
+import { createSemanticTier, type Embedded, type PartitionKeys, type SemanticItem } from './semantic/tier.js';
 
 /** Where a call is served from and for whom. */
 export interface LlmCallOptions {
@@ -31,6 +32,12 @@ export interface LlmSetOptions extends LlmCallOptions {
   usage?: Usage | undefined;
   /** Serve it for this long instead of the namespace's TTL. */
   ttl?: Duration | undefined;
+}
+
+/** One entry of {@link LlmCache.setMany}: a request, its answer, and the options of `set`. */
+export interface LlmSetManyEntry<T> extends LlmSetOptions {
+  readonly request: LlmRequest;
+  readonly value: T;
 }
 
 /** Options of {@link LlmCache.getOrCall}. */
@@ -77,6 +84,12 @@ export interface LlmCache {
   get<T>(request: LlmRequest, options?: LlmCallOptions): Promise<LlmHit<T> | undefined>;
   /** Store an answer; the returned promise settles once both tiers are written. */
   set<T>(request: LlmRequest, value: T, options?: LlmSetOptions): Promise<void>;
+  /**
+   * Store many answers (a bulk load, a warm-up): every entry is checked before anything is
+   * written, then they are embedded and written in batches of 100, a few round trips per batch
+   * (one pipeline of exact writes, one insert script per partition, one registry write).
+   */
+  setMany<T>(entries: readonly LlmSetManyEntry<T>[]): Promise<void>;
   /**
    * The cached answer, or `call()`'s, cached. Concurrent callers of one exact request in this
    * process share one call (all processes with `lease`).
@@ -135,6 +148,8 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
   });
   const semantic = o.semantic === false ? undefined : createSemanticTier(o.semantic);
   const embedderId = o.semantic === false ? '' : o.semantic.embedder.id;
+  // A local embedder is called before the first store call: one script reads both tiers.
+  const oneScript = o.semantic !== false && o.semantic.embedder.local === true;
 
   interface Call {
     readonly tenant: string;
@@ -143,6 +158,8 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
     readonly semanticOn: boolean;
     readonly model: string;
     readonly exactKey: string;
+    /** The entry's id in its semantic partition: a prefix of the exact key. */
+    readonly exactId: string;
     readonly text: string;
     readonly exact: NamespaceCache<Envelope>;
     readonly partition: PartitionKeys | undefined;
@@ -189,6 +206,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
       semanticOn,
       model: parts.model,
       exactKey,
+      exactId: exactKey.slice(0, 24),
       text: parts.text,
       // One cache namespace per (namespace, model): invalidating a model is an O(1) clear.
       exact: cache.workspace(tenant).namespace<Envelope>(`${namespace}-${modelHash.slice(0, 12)}`),
@@ -210,16 +228,18 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
     }
   }
 
+  // `exactId` names the request's own entry: the same script then serves an exact hit too.
   async function semanticLookup(
     c: Call,
+    exactId: string,
   ): Promise<
-    | { envelope: Envelope; score: number; examined: number; expiresAt: number }
+    | { envelope: Envelope; score: number; examined: number; expiresAt: number; exact: boolean }
     | { examined: number; embedded: Embedded | undefined }
   > {
     if (!semantic || !c.partition) return { examined: 0, embedded: undefined };
     const embedded = await semantic.embed(c.text);
     const found = await guarded(
-      () => semantic.lookup(keys.root, c.partition as PartitionKeys, embedded),
+      () => semantic.lookup(keys.root, c.partition as PartitionKeys, exactId, embedded),
       undefined,
     );
     if (found && 'entry' in found) {
@@ -228,6 +248,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         score: found.score,
         examined: found.examined,
         expiresAt: found.expiresAt,
+        exact: found.exact,
       };
     }
     return { examined: found?.examined ?? 0, embedded };
@@ -245,20 +266,72 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
     await guarded(
       () =>
         Promise.all([
-          semantic.insert(
-            keys.root,
-            c.partition as PartitionKeys,
-            c.exactKey.slice(0, 24),
-            e,
-            JSON.stringify(envelope),
-            ttl,
-          ),
+          semantic.insert(keys.root, c.partition as PartitionKeys, [
+            { id: c.exactId, query: e, entry: JSON.stringify(envelope), ttlMs: ttl },
+          ]),
           keys.root.hset(registry, {
             [c.partitionId]: JSON.stringify({ model: c.model, namespace: c.namespace }),
           }),
         ]).then(() => undefined),
       undefined,
     );
+  }
+
+  // One batch of setMany: one embedder call, then in parallel one pipeline of exact writes per
+  // cache namespace, one insert script per partition and one registry write per tenant.
+  type BatchItem = { c: Call; envelope: Envelope; ttl: number };
+  const indexedOf = (batch: readonly BatchItem[]) =>
+    semantic ? batch.filter((item) => item.c.partition !== undefined) : [];
+
+  async function writeBatch(batch: readonly BatchItem[], embedded: readonly Embedded[]): Promise<void> {
+    const exact = new Map<
+      string,
+      { ns: NamespaceCache<Envelope>; entries: { key: string; value: Envelope; ttl: number }[] }
+    >();
+    for (const { c, envelope, ttl } of batch) {
+      const id = `${c.tenant}\n${c.exact.name}`;
+      let group = exact.get(id);
+      if (!group) {
+        group = { ns: c.exact, entries: [] };
+        exact.set(id, group);
+      }
+      group.entries.push({ key: c.exactKey, value: envelope, ttl });
+    }
+    const writes: Promise<unknown>[] = [...exact.values()].map((g) => g.ns.setMany(g.entries));
+    const indexed = indexedOf(batch);
+    if (semantic && indexed.length > 0) {
+      const partitions = new Map<string, { keys: PartitionKeys; items: SemanticItem[] }>();
+      const registries = new Map<string, Record<string, string>>();
+      indexed.forEach(({ c, envelope, ttl }, k) => {
+        const keysOf = c.partition as PartitionKeys;
+        let part = partitions.get(keysOf.index);
+        if (!part) {
+          part = { keys: keysOf, items: [] };
+          partitions.set(keysOf.index, part);
+        }
+        part.items.push({
+          id: c.exactId,
+          query: embedded[k] as Embedded,
+          entry: JSON.stringify(envelope),
+          ttlMs: ttl,
+        });
+        const registry = `${keys.tag(c.tenant)}:parts`;
+        const fields = registries.get(registry) ?? {};
+        fields[c.partitionId] = JSON.stringify({ model: c.model, namespace: c.namespace });
+        registries.set(registry, fields);
+      });
+      writes.push(
+        guarded(
+          () =>
+            Promise.all([
+              ...[...partitions.values()].map((p) => semantic.insert(keys.root, p.keys, p.items)),
+              ...[...registries].map(([registry, fields]) => keys.root.hset(registry, fields)),
+            ]).then(() => undefined),
+          undefined,
+        ),
+      );
+    }
+    await Promise.all(writes);
   }
 
   function report(
@@ -298,26 +371,33 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
           report('get', started, 'bypass', tenant);
           return undefined;
         }
-        const hit = await c.exact.get(c.exactKey);
+        const oneCall = oneScript && c.semanticOn;
+        // With a local embedder both tiers are one script; otherwise the exact tier is read
+        // first, so an exact hit never calls the (remote) embedder.
+        const hit = oneCall ? undefined : await c.exact.get(c.exactKey);
         if (hit) {
           const saved = savingsOf(o.prices, c.model, hit.u);
           report('get', started, 'exact-hit', tenant, undefined, savingsDetail(saved, { score: 1 }));
           return { value: hit.v as T, stage: 'exact' as const, score: 1, usage: hit.u, saved };
         }
-        const found = await semanticLookup(c);
+        const found = await semanticLookup(c, oneCall ? c.exactId : '');
         if ('envelope' in found) {
           const saved = savingsOf(o.prices, c.model, found.envelope.u);
+          const stage = found.exact ? ('exact' as const) : ('semantic' as const);
           report(
             'get',
             started,
-            'semantic-hit',
+            `${stage}-hit`,
             tenant,
             undefined,
-            savingsDetail(saved, { score: found.score, examined: found.examined }),
+            savingsDetail(
+              saved,
+              found.exact ? { score: 1 } : { score: found.score, examined: found.examined },
+            ),
           );
           return {
             value: found.envelope.v as T,
-            stage: 'semantic' as const,
+            stage,
             score: found.score,
             usage: found.envelope.u,
             saved,
@@ -355,6 +435,51 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
       }
     },
 
+    async setMany<T>(entries: readonly LlmSetManyEntry<T>[]) {
+      const started = operationStart(hub);
+      let tenant = '';
+      try {
+        if (!Array.isArray(entries)) {
+          throw invalidArgument('setMany', `entries: expected an array, got ${describeValue(entries)}`);
+        }
+        // Every entry is checked before anything is written: a bad one rejects the whole call.
+        const items: BatchItem[] = [];
+        for (const [i, e] of (entries as readonly unknown[]).entries()) {
+          if (typeof e !== 'object' || e === null) {
+            throw invalidArgument(
+              'setMany',
+              `entries[${i}]: expected { request, value }, got ${describeValue(e)}`,
+            );
+          }
+          const entry = e as LlmSetManyEntry<T>;
+          const c = await prepare(entry.request, entry, 'setMany');
+          if (!c.cacheable) continue;
+          const ttl =
+            entry.ttl === undefined ? c.ttl : parseDuration(entry.ttl, `setMany: entries[${i}].ttl`);
+          const used = cleanUsage(entry.usage);
+          items.push({ c, ttl, envelope: used ? { v: entry.value, u: used } : { v: entry.value } });
+        }
+        const tenants = new Set(items.map((item) => item.c.tenant));
+        tenant = tenants.size === 1 ? (items[0]?.c.tenant ?? '') : '';
+        // Two batches at a time: the next one is embedded here while the store writes the last.
+        let inflight: Promise<void> = RESOLVED;
+        for (let from = 0; from < items.length; from += MAX_INSERT_BATCH) {
+          const batch = items.slice(from, from + MAX_INSERT_BATCH);
+          const texts = indexedOf(batch).map((item) => item.c.text);
+          const embedded = semantic && texts.length > 0 ? await semantic.embedMany(texts) : [];
+          await inflight;
+          inflight = writeBatch(batch, embedded);
+          // Awaited on the next turn or below; until then its rejection must not go unhandled.
+          inflight.catch(() => undefined);
+        }
+        await inflight;
+        report('setMany', started, 'ok', tenant, undefined, { entries: items.length });
+      } catch (error) {
+        report('setMany', started, 'error', tenant, error);
+        throw error;
+      }
+    },
+
     async getOrCall<T>(request: LlmRequest, fn: () => Promise<T> | T, call?: LlmGetOrCallOptions<T>) {
       const started = operationStart(hub);
       let tenant = '';
@@ -372,10 +497,29 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         let examined = 0;
         let pending: Promise<void> = RESOLVED;
         const status: CacheStatus = {};
+        // With a local embedder: one script reads the exact entry and the nearest ones first;
+        // the exact tier's getOrSet below then runs the model once per key (single flight).
+        const first = oneScript && c.semanticOn ? await semanticLookup(c, c.exactId) : undefined;
+        if (first && 'envelope' in first) {
+          const hitStage = first.exact ? ('exact' as const) : ('semantic' as const);
+          const saved = savingsOf(o.prices, c.model, first.envelope.u);
+          report(
+            'getOrCall',
+            started,
+            `${hitStage}-hit`,
+            tenant,
+            undefined,
+            savingsDetail(
+              saved,
+              first.exact ? { score: 1 } : { score: first.score, examined: first.examined },
+            ),
+          );
+          return { value: first.envelope.v as T, stage: hitStage, score: first.score, saved, pending };
+        }
         const envelope = (await c.exact.getOrSet(
           c.exactKey,
           async (factory) => {
-            const found = await semanticLookup(c);
+            const found = first ?? (await semanticLookup(c, ''));
             examined = found.examined;
             if ('envelope' in found) {
               stage = 'semantic';

@@ -31,7 +31,11 @@ export interface SemanticOptions {
   topK?: number | undefined;
   /** LSH bands: buckets per entry. @default 24 */
   bands?: number | undefined;
-  /** LSH hyperplanes per band: 2^bits buckets per band. @default 6 */
+  /**
+   * LSH hyperplanes per band: 2^bits buckets per band. A band indexes about 2^bits × bucketSize
+   * entries (6,144 by default); for larger partitions raise it (10 with 32 bands found 93 of 100
+   * rewordings at 100k entries, 6 with 24 bands 16). @default 6
+   */
   bits?: number | undefined;
   /**
    * Ids a bucket keeps, newest last: the oldest leave a crowded bucket, which bounds the work of

@@ -93,10 +93,10 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     expect(reworded.stage).toBe('semantic');
     expect(reworded.value.text).toBe('Canberra');
     expect(calls).toBe(1);
-    // The semantic hit was written under its own exact key: the next identical call is exact.
-    expect((await llm.getOrCall(chat("What's the capital city of Australia?"), model, opts)).stage).toBe(
-      'exact',
-    );
+    // The default embedder is local: the rewording is found by meaning again, in the same one
+    // script as an exact probe would be (nothing is copied under the rewording's exact key).
+    const repeat = await llm.getOrCall(chat("What's the capital city of Australia?"), model, opts);
+    expect(repeat).toMatchObject({ stage: 'semantic', score: reworded.score });
     expect(calls).toBe(1);
     await llm.close();
   });
@@ -193,6 +193,68 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     await expectCode(llm.getOrCall(good, 'not a function' as never), 'E_INVALID_ARGUMENT');
     await expectCode(llm.invalidate({ tenant: '' }), 'E_INVALID_ARGUMENT');
     expect(await llm.get({ model: 'm', prompt: 'p' })).toBeUndefined();
+    await llm.close();
+  });
+
+  it('setMany: checks every entry before writing any, then serves them exactly and by meaning, per tenant', async () => {
+    const llm = createLlmCache({ store, namespaces: { bulk: {} } });
+    const A = [
+      'glaciers',
+      'tides',
+      'volcanoes',
+      'bees',
+      'comets',
+      'coral',
+      'deserts',
+      'forests',
+      'rivers',
+      'storms',
+    ];
+    const B = [
+      'bread',
+      'cheese',
+      'violins',
+      'bridges',
+      'lanterns',
+      'sails',
+      'kites',
+      'mirrors',
+      'clocks',
+      'maps',
+    ];
+    const C = ['history', 'physics', 'poetry'];
+    const topic = (i: number) =>
+      `${A[i % 10]} and ${B[Math.floor(i / 10) % 10]} in ${C[Math.floor(i / 100)]}`;
+    const entries = Array.from({ length: 230 }, (_, i) => ({
+      request: chat(`Explain the link between ${topic(i)}.`),
+      value: `answer ${i}`,
+      namespace: 'bulk',
+      tenant: i % 2 === 0 ? 'even' : 'odd',
+    }));
+    await expectCode(
+      llm.setMany([...entries, { request: { model: '' } as LlmRequest, value: 'x', namespace: 'bulk' }]),
+      'E_INVALID_ARGUMENT',
+    );
+    await expectCode(llm.setMany('nope' as never), 'E_INVALID_ARGUMENT');
+    expect(
+      await llm.get(entries[0]?.request as LlmRequest, { namespace: 'bulk', tenant: 'even' }),
+    ).toBeUndefined();
+    await llm.setMany(entries);
+    const last = entries[229] as (typeof entries)[number];
+    expect(await llm.get(last.request, { namespace: 'bulk', tenant: 'odd' })).toMatchObject({
+      stage: 'exact',
+      value: 'answer 229',
+    });
+    const rewording = chat(`Can you explain how ${topic(229)} are linked?`);
+    const reworded = await llm.get(rewording, { namespace: 'bulk', tenant: 'odd' });
+    expect(reworded).toMatchObject({ stage: 'semantic', value: 'answer 229' });
+    // Entry 229 belongs to tenant "odd": never served to another, by exact or by semantic match
+    // ("even" has entries of its own: a near one of its own may answer, never 229).
+    for (const tenant of ['even', 'none']) {
+      expect((await llm.get(last.request, { namespace: 'bulk', tenant }))?.value).not.toBe('answer 229');
+      expect((await llm.get(rewording, { namespace: 'bulk', tenant }))?.value).not.toBe('answer 229');
+    }
+    expect(await llm.get(rewording, { namespace: 'bulk', tenant: 'none' })).toBeUndefined();
     await llm.close();
   });
 

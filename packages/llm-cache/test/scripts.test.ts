@@ -87,15 +87,16 @@ const fields = fc.uniqueArray(fc.constantFrom('0:1', '0:2', '1:0', '1:3', '2:1')
   minLength: 1,
   maxLength: 3,
 });
+const entry = fc.record({ id: fc.constantFrom('a1', 'b2', 'c3', 'd4', 'e5'), vector, fields });
 const op = fc.oneof(
+  // One insert call of 1 to 4 entries (a batch may repeat an id and overflow the bound).
   fc.record({
     kind: fc.constant('insert' as const),
-    id: fc.constantFrom('a1', 'b2', 'c3', 'd4', 'e5'),
-    vector,
-    fields,
+    entries: fc.array(entry, { minLength: 1, maxLength: 4 }),
   }),
   fc.record({
     kind: fc.constant('lookup' as const),
+    exact: fc.constantFrom('', 'a1', 'c3', 'zz'),
     vector,
     fields,
     threshold: fc.constantFrom(0, 0.3, 0.7),
@@ -113,26 +114,29 @@ describe('differential: memory twin vs Lua on redis-server', () => {
           script: MIXED,
           keys: [`${p}z`, `${p}v`, `${p}r`, `${p}b`],
           steps: ops.map((o) => {
-            const { hex, norm2 } = encodeVector(o.vector);
             if (o.kind === 'insert') {
               return {
                 args: [
                   'insert',
-                  ...encodeSemanticInsertArgs({
-                    id: o.id,
-                    ttlMs: 60_000,
-                    maxEntries: 3,
-                    norm2,
-                    fields: o.fields,
-                    hex,
-                    record: `{"id":"${o.id}"}`,
-                    bucketSize: 2,
-                  }),
+                  ...encodeSemanticInsertArgs(
+                    { maxEntries: 3, bucketSize: 2 },
+                    o.entries.map((e) => ({
+                      id: e.id,
+                      ttlMs: 60_000,
+                      ...encodeVector(e.vector),
+                      fields: e.fields,
+                      record: `{"id":"${e.id}"}`,
+                    })),
+                  ),
                 ],
               };
             }
+            const { hex, norm2 } = encodeVector(o.vector);
             return {
-              args: ['lookup', ...encodeSemanticLookupArgs(hex, norm2, o.threshold, o.max, 2, o.fields)],
+              args: [
+                'lookup',
+                ...encodeSemanticLookupArgs(o.exact, hex, norm2, o.threshold, o.max, 2, o.fields),
+              ],
             };
           }),
           compareExpiry: false,
@@ -151,15 +155,9 @@ describe('differential: memory twin vs Lua on redis-server', () => {
     const insert = (id: string, v: { hex: string; norm2: number }, f: string[]) => ({
       args: [
         'insert',
-        ...encodeSemanticInsertArgs({
-          id,
-          ttlMs: 60_000,
-          maxEntries: 10,
-          ...v,
-          fields: f,
-          record: id,
-          bucketSize: 10,
-        }),
+        ...encodeSemanticInsertArgs({ maxEntries: 10, bucketSize: 10 }, [
+          { id, ttlMs: 60_000, ...v, fields: f, record: id },
+        ]),
       ],
     });
     const query = encodeVector([1, 0.9, 0, 0]);
@@ -171,7 +169,26 @@ describe('differential: memory twin vs Lua on redis-server', () => {
         insert('near', near, ['0:1', '1:1']),
         insert('far', far, ['0:1', '1:2']),
         insert('other', near, ['0:2', '1:3']),
-        { args: ['lookup', ...encodeSemanticLookupArgs(query.hex, query.norm2, 0.5, 10, 5, ['0:1', '1:1'])] },
+        {
+          args: [
+            'lookup',
+            ...encodeSemanticLookupArgs('', query.hex, query.norm2, 0.5, 10, 5, ['0:1', '1:1']),
+          ],
+        },
+        // The exact probe: "other" is served by its id without comparing any vector.
+        {
+          args: [
+            'lookup',
+            ...encodeSemanticLookupArgs('other', query.hex, query.norm2, 0.5, 10, 5, ['0:1', '1:1']),
+          ],
+        },
+        // An id that is not stored: the lookup goes on by meaning.
+        {
+          args: [
+            'lookup',
+            ...encodeSemanticLookupArgs('gone', query.hex, query.norm2, 0.5, 10, 5, ['0:1', '1:1']),
+          ],
+        },
       ],
       compareExpiry: false,
       clockOf,
@@ -179,9 +196,51 @@ describe('differential: memory twin vs Lua on redis-server', () => {
     // "other" shares no bucket: never examined. "far" is examined but below the threshold.
     const reply = (redis[3]?.reply as [number, unknown[]] | undefined)?.[1] ?? [];
     expect(reply[0]).toBe(2);
-    expect(reply[1]).toBe('near');
-    expect(reply[4]).toBe((redis[0]?.now ?? 0) + 60_000);
-    expect(reply[5]).toBe('near');
-    expect(reply).toHaveLength(6);
+    expect(reply[1]).toBe(0);
+    expect(reply[2]).toBe('near');
+    expect(reply[5]).toBe((redis[0]?.now ?? 0) + 60_000);
+    expect(reply[6]).toBe('near');
+    expect(reply).toHaveLength(7);
+    const exact = (redis[4]?.reply as [number, unknown[]] | undefined)?.[1] ?? [];
+    expect(exact).toEqual([0, 1, 'other', near.norm2, near.norm2, (redis[2]?.now ?? 0) + 60_000, 'other']);
+    expect((redis[5]?.reply as [number, unknown[]] | undefined)?.[1]).toEqual(reply);
+  });
+
+  it('one insert call of many entries equals the same entries one call each', async () => {
+    const one = prefix();
+    const many = prefix();
+    const entries = Array.from({ length: 7 }, (_, i) => ({
+      id: `e${i % 5}`,
+      ttlMs: 60_000,
+      ...encodeVector([i % 3, 1, -(i % 2), 2]),
+      fields: [`0:${i % 2}`, `1:${i % 3}`],
+      record: `r${i}`,
+    }));
+    const bounds = { maxEntries: 10, bucketSize: 3 };
+    const redis = new Redis({ host: servers.redis.host, port: servers.redis.port });
+    try {
+      const keysOf = (p: string) => [`${p}z`, `${p}v`, `${p}r`, `${p}b`];
+      for (const e of entries) {
+        await redis.eval(SEMANTIC_INSERT.lua, '4', ...keysOf(one), ...encodeSemanticInsertArgs(bounds, [e]));
+      }
+      const reply = (await redis.eval(
+        SEMANTIC_INSERT.lua,
+        '4',
+        ...keysOf(many),
+        ...encodeSemanticInsertArgs(bounds, entries),
+      )) as number[];
+      expect(reply.slice(0, 2)).toEqual([0, 5]);
+      const dump = async (p: string) => ({
+        z: (await redis.zrange(`${p}z`, '0', '-1')).sort(),
+        r: await redis.hgetall(`${p}r`),
+        b: await redis.hgetall(`${p}b`),
+        v: Object.fromEntries(
+          Object.entries(await redis.hgetall(`${p}v`)).map(([k, v]) => [k, v.replace(/^\d+/, '')]),
+        ),
+      });
+      expect(await dump(many)).toEqual(await dump(one));
+    } finally {
+      await redis.quit();
+    }
   });
 });

@@ -60,21 +60,17 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'session-get-raptorflow': async () => (await import('./session-get-raptorflow.js')).default,
   'session-get-connect-redis': async () => (await import('./session-get-connect-redis.js')).default,
   'llm-cache-exact-hit-1k': async () => (await import('./llm-cache-exact-hit-1k.js')).default,
+  'llm-cache-exact-hit-10k': async () => (await import('./llm-cache-exact-hit-10k.js')).default,
+  'llm-cache-exact-hit-100k': async () => (await import('./llm-cache-exact-hit-100k.js')).default,
   'llm-cache-semantic-hit-1k': async () => (await import('./llm-cache-semantic-hit-1k.js')).default,
   'llm-cache-semantic-hit-10k': async () => (await import('./llm-cache-semantic-hit-10k.js')).default,
+  'llm-cache-semantic-hit-100k': async () => (await import('./llm-cache-semantic-hit-100k.js')).default,
   'llm-cache-semantic-miss-1k': async () => (await import('./llm-cache-semantic-miss-1k.js')).default,
   'llm-cache-semantic-miss-10k': async () => (await import('./llm-cache-semantic-miss-10k.js')).default,
+  'llm-cache-semantic-miss-100k': async () => (await import('./llm-cache-semantic-miss-100k.js')).default,
   'llm-cache-brute-force-1k': async () => (await import('./llm-cache-brute-force-1k.js')).default,
   'llm-cache-brute-force-10k': async () => (await import('./llm-cache-brute-force-10k.js')).default,
-  // 100k entries take minutes to fill: only with RAPTORFLOW_BENCH_LLM_100K=1.
-  ...(process.env.RAPTORFLOW_BENCH_LLM_100K === '1'
-    ? {
-        'llm-cache-semantic-hit-100k': async () => (await import('./llm-cache-semantic-hit-100k.js')).default,
-        'llm-cache-semantic-miss-100k': async () =>
-          (await import('./llm-cache-semantic-miss-100k.js')).default,
-        'llm-cache-brute-force-100k': async () => (await import('./llm-cache-brute-force-100k.js')).default,
-      }
-    : {}),
+  'llm-cache-brute-force-100k': async () => (await import('./llm-cache-brute-force-100k.js')).default,
   'queue-enqueue-raptorflow': async () => (await import('./queue-enqueue-raptorflow.js')).default,
   'queue-enqueue-many-raptorflow': async () => (await import('./queue-enqueue-many-raptorflow.js')).default,
   'queue-process-c1-raptorflow': async () => (await import('./queue-process-c1-raptorflow.js')).default,

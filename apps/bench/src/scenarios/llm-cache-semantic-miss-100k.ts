@@ -1,5 +1,5 @@
 import { defineScenario, type Scenario } from '../types.js';
-import { llmCacheScenario, SIZES } from './llm-cache-shared.js';
+import { LONG_SETUP_MS, llmCacheScenario, SIZES } from './llm-cache-shared.js';
 
 /** @raptorflow/llm-cache get(): unrelated prompt, exact miss + semantic lookup that finds nothing, 100k entries. Inputs: llm-cache-shared.ts. */
 const scenario: Scenario = defineScenario({
@@ -7,6 +7,8 @@ const scenario: Scenario = defineScenario({
   description:
     '@raptorflow/llm-cache get(): unrelated prompt, exact miss + semantic lookup that finds nothing, 100k entries',
   adapters: ['memory', 'ioredis'],
+  // The 100k-entry fill (setMany) and the brute-force sample take longer than the default.
+  setupTimeoutMs: LONG_SETUP_MS,
   setup: (ctx) => llmCacheScenario(ctx, 'semantic-miss', SIZES['100k']),
 });
 

@@ -1,5 +1,5 @@
 import { defineScenario, type Scenario } from '../types.js';
-import { llmCacheScenario, SIZES } from './llm-cache-shared.js';
+import { llmCacheScenario, MEDIUM_SETUP_MS, SIZES } from './llm-cache-shared.js';
 
 /** @raptorflow/llm-cache get(): unrelated prompt, exact miss + semantic lookup that finds nothing, 10k entries. Inputs: llm-cache-shared.ts. */
 const scenario: Scenario = defineScenario({
@@ -7,6 +7,8 @@ const scenario: Scenario = defineScenario({
   description:
     '@raptorflow/llm-cache get(): unrelated prompt, exact miss + semantic lookup that finds nothing, 10k entries',
   adapters: ['memory', 'ioredis'],
+  // The 10k-entry fill and sample can outlast the default on a loaded machine.
+  setupTimeoutMs: MEDIUM_SETUP_MS,
   setup: (ctx) => llmCacheScenario(ctx, 'semantic-miss', SIZES['10k']),
 });
 

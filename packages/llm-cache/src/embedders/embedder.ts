@@ -10,6 +10,13 @@ export interface Embedder {
   readonly id: string;
   /** The default similarity threshold (cosine, 0..1, higher is closer) calibrated for it. */
   readonly threshold?: number | undefined;
+  /**
+   * True when `embed` computes in this process, cheaply and without I/O (the hashing embedder).
+   * The cache then embeds before its first store call and reads the exact entry and the
+   * nearest ones in one script; otherwise (a remote model) it embeds only after the exact tier
+   * missed, so an exact hit never pays for an embedding. @default false
+   */
+  readonly local?: boolean | undefined;
   /** One vector per text, in order. */
   embed(texts: readonly string[], signal?: AbortSignal): Promise<readonly ArrayLike<number>[]>;
 }

@@ -12,6 +12,11 @@ export interface FunctionEmbedderOptions {
   ) => Promise<readonly ArrayLike<number>[]> | readonly ArrayLike<number>[];
   /** The similarity threshold calibrated for it. @default 0.85 */
   threshold?: number | undefined;
+  /**
+   * The function computes in this process without I/O (see `Embedder.local`): the exact and the
+   * semantic read become one script. @default false
+   */
+  local?: boolean | undefined;
 }
 
 /** An embedder from a function you already have (transformers.js with a local model, a hosted API client). */
@@ -25,6 +30,6 @@ export function functionEmbedder(options: FunctionEmbedderOptions): Embedder {
   if (typeof options.embed !== 'function') {
     throw invalidArgument('functionEmbedder', 'embed: expected a function');
   }
-  const { id, embed, threshold = 0.85 } = options;
-  return { id, threshold, embed: async (texts, signal) => embed(texts, signal) };
+  const { id, embed, threshold = 0.85, local = false } = options;
+  return { id, threshold, local: local === true, embed: async (texts, signal) => embed(texts, signal) };
 }

@@ -51,6 +51,7 @@ export function hashingEmbedder(options: HashingEmbedderOptions = {}): Embedder 
   return {
     id: `hash-${dims}`,
     threshold: DEFAULT_HASH_THRESHOLD,
+    local: true,
     async embed(texts) {
       return texts.map((text) => hashVector(analyse(text), dims));
     },

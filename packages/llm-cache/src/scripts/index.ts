@@ -4,8 +4,11 @@ import { SEMANTIC_LOOKUP } from './semantic-lookup.js';
 
 export {
   encodeSemanticInsertArgs,
+  MAX_INSERT_BATCH,
   parseSemanticInsertReply,
   SEMANTIC_INSERT,
+  type SemanticInsertBounds,
+  type SemanticInsertEntry,
   type SemanticInsertReply,
 } from './semantic-insert.js';
 export {

@@ -5,6 +5,7 @@ import { type GuardName, type GuardOptions, guardFailure } from '../guards.js';
 import {
   encodeSemanticInsertArgs,
   encodeSemanticLookupArgs,
+  MAX_INSERT_BATCH,
   SEMANTIC_INSERT,
   SEMANTIC_LOOKUP,
   type SemanticInsertReply,
@@ -43,6 +44,8 @@ export interface SemanticMatch {
   readonly examined: number;
   /** When the stored entry expires, ms on the store's clock. */
   readonly expiresAt: number;
+  /** The request's own entry (its exact id), not a neighbour: `score` is 1. */
+  readonly exact: boolean;
 }
 
 /** What a lookup that found nothing saw. */
@@ -60,18 +63,32 @@ export interface Embedded {
   readonly fields: readonly string[];
 }
 
+/** One entry to write; see {@link SemanticTier.insert}. */
+export interface SemanticItem {
+  /** The entry's exact id (a prefix of the exact key): what a lookup's exact probe names. */
+  readonly id: string;
+  readonly query: Embedded;
+  readonly entry: string;
+  readonly ttlMs: number;
+}
+
 /** The semantic tier: an LSH index kept in the store, one partition per hash tag. */
 export interface SemanticTier {
   embed(text: string): Promise<Embedded>;
-  lookup(store: KvStore, keys: PartitionKeys, query: Embedded): Promise<SemanticMatch | SemanticMiss>;
-  insert(
+  /** Many texts in one embedder call, in order. */
+  embedMany(texts: readonly string[]): Promise<Embedded[]>;
+  /**
+   * One script: the entry of `exactId` when it is stored and unexpired (`''`: no probe), else
+   * the nearest entry the guards accept.
+   */
+  lookup(
     store: KvStore,
     keys: PartitionKeys,
-    id: string,
+    exactId: string,
     query: Embedded,
-    entry: string,
-    ttlMs: number,
-  ): Promise<SemanticInsertReply>;
+  ): Promise<SemanticMatch | SemanticMiss>;
+  /** Write entries of one partition: one script call per {@link MAX_INSERT_BATCH} entries. */
+  insert(store: KvStore, keys: PartitionKeys, items: readonly SemanticItem[]): Promise<SemanticInsertReply>;
 }
 
 interface StoredRecord {
@@ -87,9 +104,13 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
   let dims: number | undefined;
   return {
     async embed(text) {
+      return (await this.embedMany([text]))[0] as Embedded;
+    },
+
+    async embedMany(texts) {
       let vectors: readonly ArrayLike<number>[];
       try {
-        vectors = await embedder.embed([text]);
+        vectors = await embedder.embed(texts);
       } catch (error) {
         throw LLM_CACHE_ERRORS.error(
           'E_LLM_CACHE_EMBEDDER',
@@ -99,40 +120,49 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           },
         );
       }
-      const vector = vectors?.[0];
-      const length = vector?.length;
-      if (
-        !vector ||
-        typeof length !== 'number' ||
-        length < 1 ||
-        length > MAX_DIMS ||
-        (dims !== undefined && length !== dims)
-      ) {
+      if (!Array.isArray(vectors) || vectors.length !== texts.length) {
         throw LLM_CACHE_ERRORS.error(
           'E_LLM_CACHE_EMBEDDER',
-          `embedder ${embedder.id} returned ${vector ? `a vector of length ${String(length)}` : 'no vector'}` +
-            (dims === undefined ? ` (1 to ${MAX_DIMS})` : `, expected ${dims}`),
+          `embedder ${embedder.id} returned ${Array.isArray(vectors) ? vectors.length : 'no'} vectors for ${texts.length} texts`,
         );
       }
-      for (let i = 0; i < length; i++) {
-        if (!Number.isFinite(vector[i])) {
+      return texts.map((text, k) => {
+        const vector = vectors[k];
+        const length = vector?.length;
+        if (
+          !vector ||
+          typeof length !== 'number' ||
+          length < 1 ||
+          length > MAX_DIMS ||
+          (dims !== undefined && length !== dims)
+        ) {
           throw LLM_CACHE_ERRORS.error(
             'E_LLM_CACHE_EMBEDDER',
-            `embedder ${embedder.id} returned a non-finite component`,
+            `embedder ${embedder.id} returned ${vector ? `a vector of length ${String(length)}` : 'no vector'}` +
+              (dims === undefined ? ` (1 to ${MAX_DIMS})` : `, expected ${dims}`),
           );
         }
-      }
-      dims = length;
-      const { hex, norm2 } = encodeVector(vector);
-      return { text, hex, norm2, fields: norm2 === 0 ? [] : lshFields(vector, settings) };
+        for (let i = 0; i < length; i++) {
+          if (!Number.isFinite(vector[i])) {
+            throw LLM_CACHE_ERRORS.error(
+              'E_LLM_CACHE_EMBEDDER',
+              `embedder ${embedder.id} returned a non-finite component`,
+            );
+          }
+        }
+        dims = length;
+        const { hex, norm2 } = encodeVector(vector);
+        return { text, hex, norm2, fields: norm2 === 0 ? [] : lshFields(vector, settings) };
+      });
     },
 
-    async lookup(store, keys, query) {
-      if (query.norm2 === 0) return { examined: 0, refused: [] };
+    async lookup(store, keys, exactId, query) {
+      if (query.norm2 === 0 && exactId === '') return { examined: 0, refused: [] };
       const reply = await store.eval(
         SEMANTIC_LOOKUP,
         [keys.vectors, keys.records, keys.buckets],
         encodeSemanticLookupArgs(
+          exactId,
           query.hex,
           query.norm2,
           settings.threshold,
@@ -151,6 +181,11 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           continue;
         }
         if (typeof record?.t !== 'string' || typeof record.e !== 'string') continue;
+        if (reply.exact) {
+          // The exact id is a prefix of the SHA-256 of the whole request: the text matches too.
+          if (record.t !== query.text) break;
+          return { entry: record.e, score: 1, examined: 0, expiresAt: candidate.expiresAt, exact: true };
+        }
         mine ??= analyse(query.text);
         const guard = guardFailure(mine, analyse(record.t), settings.guards);
         if (guard) {
@@ -163,27 +198,35 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           score: Math.min(1, score),
           examined: reply.examined,
           expiresAt: candidate.expiresAt,
+          exact: false,
         };
       }
       return { examined: reply.examined, refused };
     },
 
-    insert(store, keys, id, query, entry, ttlMs) {
-      const record: StoredRecord = { t: query.text, e: entry };
-      return store.eval(
-        SEMANTIC_INSERT,
-        [keys.index, keys.vectors, keys.records, keys.buckets],
-        encodeSemanticInsertArgs({
-          id,
-          ttlMs,
-          maxEntries: settings.maxEntries,
-          norm2: query.norm2,
-          fields: query.fields,
-          hex: query.hex,
-          record: JSON.stringify(record),
-          bucketSize: settings.bucketSize,
-        }),
-      );
+    async insert(store, keys, items) {
+      let evicted = 0;
+      let last: SemanticInsertReply = { evicted: 0, size: 0, now: 0 };
+      // Sequential batches: each call's work is bounded, and a partition is one slot anyway.
+      for (let from = 0; from < items.length; from += MAX_INSERT_BATCH) {
+        last = await store.eval(
+          SEMANTIC_INSERT,
+          [keys.index, keys.vectors, keys.records, keys.buckets],
+          encodeSemanticInsertArgs(
+            settings,
+            items.slice(from, from + MAX_INSERT_BATCH).map((item) => ({
+              id: item.id,
+              ttlMs: item.ttlMs,
+              norm2: item.query.norm2,
+              fields: item.query.fields,
+              hex: item.query.hex,
+              record: JSON.stringify({ t: item.query.text, e: item.entry } satisfies StoredRecord),
+            })),
+          ),
+        );
+        evicted += last.evicted;
+      }
+      return { ...last, evicted };
     },
   };
 }

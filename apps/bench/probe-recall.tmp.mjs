@@ -1,0 +1,22 @@
+import { startRedis } from '@raptorflow/testkit';
+import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { createLlmCache } from '@raptorflow/llm-cache';
+const [N, bits, bands] = process.argv.slice(2).map(Number);
+const VERBS=['configure','debug','install','profile','migrate','secure','deploy','monitor','benchmark','document'];
+const THINGS=['router','database','queue','scheduler','webhook','cluster','parser','compiler','cache','gateway','firewall','indexer','crawler','renderer','tokenizer','logger','mailer','uploader','resolver','balancer'];
+const PARTS=['timeouts','retries','headers','schemas','permissions','metrics','backups','replicas','shards','sessions','quotas','alerts','migrations','secrets','plugins','workers','buffers','streams','indexes','snapshots'];
+const LANGS=['Python','Rust','Go','Java','Kotlin','Ruby','Elixir','Haskell','Scala','Swift','Erlang','Clojure','Zig','Nim','Dart','Julia','Perl','Lua','OCaml','Crystal'];
+const at=(l,i)=>l[i%l.length];
+const storedPrompt=(i)=>`How do I ${at(VERBS,i)} the ${at(THINGS,Math.floor(i/10))} ${at(PARTS,Math.floor(i/200))} in ${at(LANGS,Math.floor(i/4000))} ${Math.floor(i/40000)||''}?`.replace(' ?','?');
+const reworded=(i)=>storedPrompt(i).replace(/^How do I (\w+) the /, 'What is the way to $1 a ');
+const server = await startRedis();
+const store = ioredisAdapter({ host: server.host, port: server.port });
+const llm = createLlmCache({ store, semantic: { maxEntries: N + 1, bits, bands } });
+const req = (c) => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: c }], params: { temperature: 0 } });
+const t = performance.now();
+for (let i = 0; i < N; i += 1000) await llm.setMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ request: req(storedPrompt(i + j)), value: `a ${i + j}` })));
+console.log(`N=${N} bits=${bits} bands=${bands} fill ${((performance.now() - t) / 1000).toFixed(1)} s`);
+let hits = 0, wrong = 0;
+for (let k = 0; k < 100; k++) { const i = (k * 7919) % N; const h = await llm.get(req(reworded(i))); if (h) { hits++; if (h.value !== `a ${i}`) wrong++; } }
+console.log(`hits ${hits}/100, other entry served ${wrong}`);
+await llm.close(); await store.close(); await server.stop();
