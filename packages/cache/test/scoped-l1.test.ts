@@ -30,7 +30,8 @@ async function drive(store: KvStore) {
   await l1.ready;
   const cache = createCache({ store });
   const ns = cache.workspace('acme').namespace<{ n: number }>('profiles');
-  const limiter = createRateLimiter({ store, limit: 1_000_000, window: '1m' });
+  // Combining off: one script call per limit(), so the counts below are exact.
+  const limiter = createRateLimiter({ store, limit: 1_000_000, window: '1m', combine: false });
   await ns.set('k', { n: 1 }, { tags: ['t'] });
   for (let i = 0; i < 3; i++) await ns.get('k'); // fills L1: entry, generations, tag versions
   await limiter.limit('warm-up'); // loads the script
