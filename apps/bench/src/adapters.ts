@@ -114,11 +114,11 @@ function coreAdapter(
 /** Every adapter the bench knows, by name: core's adapters, then bench-only stacks. */
 export const ADAPTERS: Readonly<Record<string, BenchAdapter>> = {
   ...Object.fromEntries(CORE_VARIANTS.map((v) => [v.name, coreAdapter(v.name, v.server, v.from)])),
-  // Upstash's lanes against its single ordered pipeline: the same store, one request in flight.
-  'upstash-one-lane': coreAdapter('upstash', 'upstash', '@raptorflow/core/upstash', {
-    as: 'upstash-one-lane',
-    what: 'with REDIS_MAX_CONNECTIONS=1 (one request in flight, every call in issue order)',
-    settings: { maxConnections: 1 },
+  // Upstash with 8 lanes beside the default single ordered pipeline: the same store, 8 requests in flight.
+  'upstash-8-lanes': coreAdapter('upstash', 'upstash', '@raptorflow/core/upstash', {
+    as: 'upstash-8-lanes',
+    what: 'with REDIS_MAX_CONNECTIONS=8 (a request in flight per lane of keys)',
+    settings: { maxConnections: 8 },
   }),
   'l1-ioredis': {
     name: 'l1-ioredis',

@@ -11,7 +11,7 @@ describe('bench adapters', () => {
     }
     expect(Object.keys(ADAPTERS)).toEqual([
       ...CORE_VARIANTS.map((v) => v.name),
-      'upstash-one-lane',
+      'upstash-8-lanes',
       'l1-ioredis',
     ]);
     expect(CORE_VARIANTS.map((v) => v.name)).toContain('node-redis');

@@ -61,6 +61,10 @@ const NewTask = z.strictObject({
 const Chat = z.strictObject({ message: z.string().min(1).max(2000) });
 const JOB_ID = /^[0-9]{1,20}$/;
 
+/** Where the workspace of a task is kept (a day: longer than the queue keeps its result). */
+const taskOwner = (id: string): string => `demo:task-owner:${id}`;
+const TASK_OWNER_TTL_MS = 86_400_000;
+
 export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   const stack = await createStack(options);
   const features = createFeatures(stack, options);
@@ -219,6 +223,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
     const ws = c.req.param('ws');
     const body = await readJson(c, NewTask);
     const { id } = await queue.enqueue({ workspace: ws, ...body });
+    // The job's workspace, so its status is shown only there (job ids are guessable counters).
+    await stack.closed.set(taskOwner(id), ws, { ttl: TASK_OWNER_TTL_MS });
     await announce(ws, { type: 'task', id, title: body.title, state: 'queued', progress: 0 });
     return c.json({ id }, 202);
   });
@@ -243,6 +249,8 @@ export async function createDemo(options: DemoOptions = {}): Promise<Demo> {
   app.get('/api/v1/workspaces/:ws/tasks/:id', async (c) => {
     const id = c.req.param('id');
     if (!JOB_ID.test(id)) fail(400, 'E_INVALID_ARGUMENT', 'id: expected a job id');
+    if ((await stack.closed.get(taskOwner(id))) !== c.req.param('ws'))
+      fail(404, 'E_UNKNOWN_TASK', `no task ${id} in this workspace`);
     const [progress, result] = await Promise.all([queue.progress(id), queue.result(id)]);
     if (progress === undefined && result === undefined)
       fail(404, 'E_UNKNOWN_TASK', `no task ${id} with a result or progress`);

@@ -182,6 +182,11 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('demo on $name', ({ 
 
         const status = await c.request('GET', `/api/v1/workspaces/acme/tasks/${ok}`, { cookie: ada });
         expect(status.body.result).toEqual({ summary: 'summarize: 3 steps done', deliveries: 1 });
+        // Another workspace's member cannot read it by its (guessable) id.
+        const bob = await c.signIn('bob', 'globex');
+        expect(
+          (await c.request('GET', `/api/v1/workspaces/globex/tasks/${ok}`, { cookie: bob })).status,
+        ).toBe(404);
         expect(
           (await c.request('GET', `/api/v1/workspaces/acme/tasks/${flaky}`, { cookie: ada })).body.result
             .deliveries,

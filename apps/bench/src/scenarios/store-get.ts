@@ -5,7 +5,7 @@ import { deleteKeys, fillKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'store-get',
   description: 'store.get(key): hit on one of 10,000 keys holding 100-byte strings',
-  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-one-lane'],
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-8-lanes'],
   baseline: { ioredis: 'raw-ioredis-get', 'node-redis': 'raw-node-redis-get' },
   async setup(ctx) {
     const store = await ctx.store();

@@ -24,7 +24,7 @@ export const FIXED_WINDOW: Script<number> = defineScript<number>({
 const scenario: Scenario = defineScenario({
   name: 'store-script',
   description: 'store.eval(fixed-window INCR+PEXPIRE script) on one of 10,000 open windows',
-  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-one-lane'],
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-8-lanes'],
   baseline: { ioredis: 'raw-ioredis-script', 'node-redis': 'raw-node-redis-script' },
   async setup(ctx) {
     const store = await ctx.store();

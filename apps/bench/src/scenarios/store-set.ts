@@ -5,7 +5,7 @@ import { deleteKeys } from './shared.js';
 const scenario: Scenario = defineScenario({
   name: 'store-set',
   description: 'store.set(key, value): 100-byte string on one of 10,000 keys, no TTL',
-  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-one-lane'],
+  adapters: ['memory', 'ioredis', 'node-redis', 'upstash', 'upstash-8-lanes'],
   baseline: { ioredis: 'raw-ioredis-set', 'node-redis': 'raw-node-redis-set' },
   async setup(ctx) {
     const store = await ctx.store();

@@ -210,6 +210,6 @@ describe('upstash adapter: several requests in flight', () => {
     expect((store.driver as ReturnType<typeof upstashDriver>).maxConcurrentRequests).toBe(3);
     const defaults = upstashDriver({ url: upstash.url, token: upstash.token });
     stores.push(createStore(defaults));
-    expect(defaults.maxConcurrentRequests).toBe(8);
+    expect(defaults.maxConcurrentRequests).toBe(1);
   });
 });

@@ -14,7 +14,9 @@ export interface UpstashCommonOptions {
   /**
    * Requests in flight at once (`REDIS_MAX_CONNECTIONS` through `kvFromEnv`). Keys are spread over
    * this many lanes by hash tag; each lane keeps its commands in issue order. 1 keeps every call
-   * in issue order. @default 8
+   * in issue order. More lanes cost a `fetch` each: against the local REST server, 8 lanes at 64 in
+   * flight did 0.19x the gets/s of one lane (client CPU per get 227 vs 33 µs); they pay off where a
+   * slow request must not hold back the others (a large value, a far region). @default 1
    */
   maxConcurrentRequests?: number | undefined;
   /** Most commands in one `/pipeline` request; a batch is never split. @default 1000 */
@@ -64,7 +66,7 @@ export type ResolvedUpstashOptions = ResolvedUpstashRestOptions | ResolvedUpstas
 
 const common = {
   timeoutMs: z.number().int().positive().default(10_000),
-  maxConcurrentRequests: z.number().int().positive().max(256).default(8),
+  maxConcurrentRequests: z.number().int().positive().max(256).default(1),
   maxCommandsPerRequest: z.number().int().positive().max(100_000).default(1000),
   maxValueBytes: z.number().int().positive().default(MIB),
   maxReconnectDelayMs: z.number().int().positive().default(2000),
