@@ -2,10 +2,11 @@ import { type KvStore, memoryAdapter } from '@raptorflow/core';
 import { featureEvents } from '@raptorflow/core/kit';
 import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The SSE reader of realtime's own tests: one parser of text/event-stream for both suites.
+import { readEvents } from '../../../packages/realtime/test/sse-reader.js';
 import { COOKIE, MAX_BODY_BYTES } from '../src/app.js';
 import type { LiveEvent } from '../src/features.js';
 import { type Client, client, keysOf } from './helpers.js';
-import { readEvents } from './sse-reader.js';
 
 // The demo over memory and a real redis-server (testkit's global setup), in-process requests.
 describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('demo on $name', ({ create }) => {
