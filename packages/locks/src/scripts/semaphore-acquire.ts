@@ -15,7 +15,9 @@ export type SemaphoreAcquireReply =
  * Take `permits` of a counting semaphore of `limit`, with expiry decided on the store's clock.
  *
  * - KEYS: holders (sorted set owner → expiry ms), permits (hash owner → count), the fencing
- *   counter, the waiters flag.
+ *   counter, the waiters flag (written by a refused caller that will wait: its own expiry
+ *   instant, `now + TTL` on the script's clock, as value and as PXAT, so the release decides on
+ *   `now` whether it is still set).
  * - ARGV: owner token, TTL ms, limit, permits, `1` when the caller will wait.
  * - Reply: `{1, now, fence}` or `{0, now, free}`.
  *
@@ -35,7 +37,10 @@ for i = 2, #h, 2 do
 end
 local limit, permits = tonumber(ARGV[3]), tonumber(ARGV[4])
 if used + permits > limit then
-  if ARGV[5] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[2]) end
+  if ARGV[5] == '1' then
+    local at = now + tonumber(ARGV[2])
+    redis.call('SET', KEYS[4], at, 'PXAT', at)
+  end
   return {0, now, limit - used}
 end
 local fence = redis.call('GET', KEYS[3])
@@ -65,7 +70,10 @@ export const SEMAPHORE_ACQUIRE: Script<SemaphoreAcquireReply> = defineScript({
     const limit = Number(args[2]);
     const permits = Number(args[3]);
     if (used + permits > limit) {
-      if (args[4] === '1') ctx.call('SET', waiters, '1', 'PX', args[1] as string);
+      if (args[4] === '1') {
+        const at = String(now + Number(args[1]));
+        ctx.call('SET', waiters, at, 'PXAT', at);
+      }
       return [0, now, limit - used];
     }
     const fence = ctx.call('GET', fenceKey);

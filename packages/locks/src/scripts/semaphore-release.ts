@@ -20,6 +20,11 @@ export interface SemaphoreReleaseReply {
  *
  * - KEYS: holders, permits, waiters flag. ARGV: owner token. Reply: `{released, now, waiters}` (`now` second, as in every
  * semaphore reply).
+ *
+ * The flag is deleted by a release, and counts as set only before the instant it holds (a
+ * semaphore's refused acquire writes `now + TTL`; a mutex's writes `1`, always counted). Redis
+ * keeps a key through its expiry millisecond, judged at the script's start, while memory drops it
+ * at that millisecond: deciding on the value and `now` makes both stores answer alike.
  */
 const LUA = `${LUA_NOW}
 ${LUA_EXPIRE_WITH_LAST}
@@ -29,7 +34,12 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 expireWithLast()
 if tonumber(score) <= now then return {0, now, 0} end
-return {1, now, redis.call('DEL', KEYS[3])}`;
+local kind = redis.call('TYPE', KEYS[3]).ok
+if kind == 'none' then return {1, now, 0} end
+local flag = kind == 'string' and redis.call('GET', KEYS[3]) or '1'
+redis.call('DEL', KEYS[3])
+if flag ~= '1' and string.match(flag, '^%d+$') and tonumber(flag) <= now then return {1, now, 0} end
+return {1, now, 1}`;
 
 /** The semaphore release script; see the Lua above. */
 export const SEMAPHORE_RELEASE: Script<SemaphoreReleaseReply> = defineScript({
@@ -45,7 +55,12 @@ export const SEMAPHORE_RELEASE: Script<SemaphoreReleaseReply> = defineScript({
     ctx.call('HDEL', permits, args[0] as string);
     twinExpireWithLast(ctx, holders, permits);
     if (Number(score) <= now) return [0, now, 0];
-    return [1, now, ctx.call('DEL', waiters) as number];
+    const kind = ctx.call('TYPE', waiters);
+    if (kind === 'none') return [1, now, 0];
+    const flag = kind === 'string' ? String(ctx.call('GET', waiters)) : '1';
+    ctx.call('DEL', waiters);
+    if (flag !== '1' && /^\d+$/.test(flag) && Number(flag) <= now) return [1, now, 0];
+    return [1, now, 1];
   },
   parse: (reply: Reply) => {
     const [released, now, waiters] = replyArray(NAME, reply);
