@@ -18,6 +18,7 @@ export {
 } from './redis-server.js';
 export {
   commandStats,
+  countClientCommands,
   countCommands,
   diffCommandStats,
   parseCommandStats,

@@ -85,3 +85,88 @@ export async function countCommands(
   await run();
   return Object.fromEntries(diffCommandStats(before, await commandStats(server.host, server.port)));
 }
+
+/** Commands whose `INFO commandstats` name includes the subcommand (`script|load`). */
+const CONTAINERS = new Set([
+  'acl',
+  'client',
+  'cluster',
+  'command',
+  'config',
+  'function',
+  'latency',
+  'memory',
+  'module',
+  'object',
+  'pubsub',
+  'script',
+  'slowlog',
+  'xinfo',
+  'xgroup',
+]);
+
+/** The quoted arguments of one MONITOR line (`<time> [<db> <source>] "a" "b"`), unescaped enough for names. */
+function monitorArgs(line: string, from: number): string[] {
+  const args: string[] = [];
+  const quoted = /"((?:[^"\\]|\\.)*)"/g;
+  quoted.lastIndex = from;
+  for (let m = quoted.exec(line); m !== null; m = quoted.exec(line)) args.push(m[1] as string);
+  return args;
+}
+
+/**
+ * The commands clients sent while `run` ran, by lower-case name as `INFO commandstats` spells
+ * them (`evalsha`, `script|load`), without the ones scripts ran inside themselves: what each
+ * call costs in commands on the wire (a pipeline's commands count one each). Read from MONITOR,
+ * which marks a script's own calls with the source `lua`; `info` and `ping` (the ioredis
+ * subscriber's heartbeat) are left out, as in {@link countCommands}. Decided by an end marker
+ * the server echoes after everything `run` awaited, never by a timer. Count on a server of the
+ * test's own. Rejects if the marker does not come back within `timeoutMs`.
+ */
+export async function countClientCommands(
+  server: { readonly host: string; readonly port: number },
+  run: () => Promise<unknown>,
+  timeoutMs = 10_000,
+): Promise<Record<string, number>> {
+  const monitor = await RespConnection.connect(server.host, server.port, timeoutMs);
+  const marker = `raptorflow-count-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const counts: Record<string, number> = {};
+  let seenMarker: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => {
+    seenMarker = resolve;
+  });
+  monitor.onPush = (reply) => {
+    if (!Buffer.isBuffer(reply)) return;
+    const line = reply.toString('utf8');
+    if (line.includes(marker)) {
+      seenMarker?.();
+      return;
+    }
+    const close = line.indexOf('] ');
+    if (close < 0 || / lua\]$/.test(line.slice(0, close + 1))) return;
+    const [name, sub] = monitorArgs(line, close + 2).map((a) => a.toLowerCase());
+    if (name === undefined || name === 'info' || name === 'ping') return;
+    const key = CONTAINERS.has(name) && sub !== undefined ? `${name}|${sub}` : name;
+    counts[key] = (counts[key] ?? 0) + 1;
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    // MONITOR answers +OK once it is registered: every command after this is seen.
+    await monitor.send([['MONITOR']]);
+    await run();
+    await respCommand(server.host, server.port, ['ECHO', marker], timeoutMs);
+    await Promise.race([
+      done,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`MONITOR did not show the end marker within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      }),
+    ]);
+    return counts;
+  } finally {
+    clearTimeout(timer);
+    monitor.close();
+  }
+}

@@ -1,5 +1,12 @@
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { commandStats, diffCommandStats, respCommand, startRedis } from '../src/index.js';
+import {
+  commandStats,
+  countClientCommands,
+  countCommands,
+  diffCommandStats,
+  respCommand,
+  startRedis,
+} from '../src/index.js';
 
 describe('testkit servers', () => {
   it('the global setup provides a live standalone server and a healthy cluster', async () => {
@@ -23,6 +30,22 @@ describe('testkit servers', () => {
     const delta = diffCommandStats(before, await commandStats(redis.host, redis.port));
     expect(delta.get('set')).toBe(1);
     expect(delta.get('get')).toBe(1);
+  });
+
+  it('counts the commands clients sent, apart from those scripts ran inside themselves', async () => {
+    const redis = await startRedis();
+    onTestFinished(() => redis.stop());
+    const script =
+      "redis.call('SET', KEYS[1], '1') redis.call('INCR', KEYS[2]) return redis.call('GET', KEYS[1])";
+    const run = async () => {
+      await respCommand(redis.host, redis.port, ['SCRIPT', 'LOAD', script]);
+      await respCommand(redis.host, redis.port, ['EVAL', script, '2', 'testkit:a', 'testkit:b']);
+      await respCommand(redis.host, redis.port, ['get', 'testkit:a']);
+    };
+    // commandstats counts a script's own calls under their names; MONITOR tells them apart.
+    expect(await countCommands(redis, run)).toEqual({ 'script|load': 1, eval: 1, set: 1, incr: 1, get: 2 });
+    expect(await countClientCommands(redis, run)).toEqual({ 'script|load': 1, eval: 1, get: 1 });
+    expect(await countClientCommands(redis, async () => {})).toEqual({});
   });
 
   it('kills and restarts a server on the same port, and stops it by PID', async () => {
