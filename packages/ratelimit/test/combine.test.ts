@@ -1,7 +1,7 @@
 import { isKvError, type KvStore, memoryAdapter } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { runScriptDifferential, storeMatrix } from '@raptorflow/core/testing';
-import { commandStats, diffCommandStats, type RedisServer, startRedis } from '@raptorflow/testkit';
+import { countClientCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCombiner } from '../src/combine.js';
 import { createRateLimiter, type RateLimitResult } from '../src/index.js';
@@ -17,8 +17,8 @@ import { uniquePrefix } from './stores.js';
 
 /*
  * Combining (src/combine.ts): the calls of one tick go to a shared store as one invocation of
- * the combined script. Counted on a redis-server of this file's own, so no other test's
- * commands mix into its command statistics.
+ * the combined script. The commands the client sent are counted on a redis-server of this
+ * file's own (`countClientCommands`), so no other test's commands mix in.
  */
 
 const NAMES = Object.keys(ALGORITHMS) as AlgorithmName[];
@@ -32,13 +32,6 @@ afterAll(async () => {
   await store.close();
   await server.stop();
 });
-
-const scriptCalls = async (run: () => Promise<unknown>) => {
-  const before = await commandStats(server.host, server.port);
-  await run();
-  const diff = diffCommandStats(before, await commandStats(server.host, server.port));
-  return Object.fromEntries([...diff].filter(([name]) => ['evalsha', 'eval', 'script|load'].includes(name)));
-};
 
 type Op = { peek?: boolean; id: string; cost?: number; limit?: number };
 /** A mix: several identifiers, one repeated past its limit, a refund, a per-call limit and a peek. */
@@ -83,7 +76,7 @@ describe('combining on a real redis-server', () => {
       await Promise.all([rl.limit('warm-1'), rl.limit('warm-2')]);
       await rl.limit('warm-3');
       let combined: RateLimitResult[] = [];
-      const counts = await scriptCalls(async () => {
+      const counts = await countClientCommands(server, async () => {
         combined = await Promise.all(OPS.map((op) => call(rl, op)));
       });
       expect(counts).toEqual({ evalsha: 1 });
@@ -128,7 +121,7 @@ describe('combining on a real redis-server', () => {
       prefix: uniquePrefix('off'),
     });
     await rl.limit('warm');
-    expect(await scriptCalls(() => Promise.all(OPS.map((op) => call(rl, op))))).toEqual({
+    expect(await countClientCommands(server, () => Promise.all(OPS.map((op) => call(rl, op))))).toEqual({
       evalsha: OPS.length,
     });
   });
@@ -136,7 +129,7 @@ describe('combining on a real redis-server', () => {
   it('a call alone in its tick goes by the single script', async () => {
     const rl = createRateLimiter({ store, limit: 5, window: '1h', prefix: uniquePrefix('alone') });
     await rl.limit('warm');
-    const counts = await scriptCalls(async () => {
+    const counts = await countClientCommands(server, async () => {
       for (let i = 0; i < 4; i++) await rl.limit('x');
     });
     expect(counts).toEqual({ evalsha: 4 });
@@ -158,7 +151,7 @@ describe('combining on a real redis-server', () => {
     await combiner.send(key('warm'), good);
     await Promise.all([combiner.send(key('warm'), good), combiner.send(key('warm'), good)]);
     let settled: PromiseSettledResult<ScriptOutcome>[] = [];
-    const counts = await scriptCalls(async () => {
+    const counts = await countClientCommands(server, async () => {
       settled = await Promise.allSettled([
         combiner.send(key('a'), good),
         combiner.send(key('b'), bad),
