@@ -55,9 +55,10 @@ export async function commandStats(host: string, port: number): Promise<Map<stri
 }
 
 /**
- * Difference of two commandstats snapshots, leaving out the `info` calls that took them and
+ * Difference of two commandstats snapshots, leaving out the `info` calls that took them,
  * `ping` (the ioredis adapter's subscriber connection sends a heartbeat PING every second or so,
- * which would land in a counted window at random).
+ * which would land in a counted window at random) and `monitor` (a {@link countClientCommands}
+ * counting inside the window, whose end marker is a PING).
  */
 export function diffCommandStats(
   before: Map<string, number>,
@@ -65,7 +66,7 @@ export function diffCommandStats(
 ): Map<string, number> {
   const out = new Map<string, number>();
   for (const [name, calls] of after) {
-    if (name === 'info' || name === 'ping') continue;
+    if (name === 'info' || name === 'ping' || name === 'monitor') continue;
     const delta = calls - (before.get(name) ?? 0);
     if (delta > 0) out.set(name, delta);
   }
@@ -120,8 +121,9 @@ function monitorArgs(line: string, from: number): string[] {
  * call costs in commands on the wire (a pipeline's commands count one each). Read from MONITOR,
  * which marks a script's own calls with the source `lua`; `info` and `ping` (the ioredis
  * subscriber's heartbeat) are left out, as in {@link countCommands}. Decided by an end marker
- * the server echoes after everything `run` awaited, never by a timer. Count on a server of the
- * test's own. Rejects if the marker does not come back within `timeoutMs`.
+ * (a PING with an argument) the server shows after everything `run` awaited, never by a timer.
+ * Count on a server of the test's own. Rejects if the marker does not come back within
+ * `timeoutMs`. Nest it in {@link countCommands} to have both counts of one window.
  */
 export async function countClientCommands(
   server: { readonly host: string; readonly port: number },
@@ -154,7 +156,7 @@ export async function countClientCommands(
     // MONITOR answers +OK once it is registered: every command after this is seen.
     await monitor.send([['MONITOR']]);
     await run();
-    await respCommand(server.host, server.port, ['ECHO', marker], timeoutMs);
+    await respCommand(server.host, server.port, ['PING', marker], timeoutMs);
     await Promise.race([
       done,
       new Promise<never>((_, reject) => {

@@ -46,6 +46,13 @@ describe('testkit servers', () => {
     expect(await countCommands(redis, run)).toEqual({ 'script|load': 1, eval: 1, set: 1, incr: 1, get: 2 });
     expect(await countClientCommands(redis, run)).toEqual({ 'script|load': 1, eval: 1, get: 1 });
     expect(await countClientCommands(redis, async () => {})).toEqual({});
+    // Nested: both counts of one window, neither disturbed by the other's own commands.
+    let sent: Record<string, number> = {};
+    const all = await countCommands(redis, async () => {
+      sent = await countClientCommands(redis, run);
+    });
+    expect(all).toEqual({ 'script|load': 1, eval: 1, set: 1, incr: 1, get: 2 });
+    expect(sent).toEqual({ 'script|load': 1, eval: 1, get: 1 });
   });
 
   it('kills and restarts a server on the same port, and stops it by PID', async () => {
