@@ -1,11 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { type RedisServer, startRedis } from '@raptorflow/testkit';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemo, type Demo } from '../src/app.js';
+import { type InBrowser, OUTPUT, openInBrowser } from './helpers.js';
 
 // Page functions run in the browser; this is all of the DOM they use (the app's tsconfig has no DOM lib).
 declare const document: { getElementById(id: string): { textContent: string | null } | null };
@@ -16,8 +14,6 @@ declare const document: { getElementById(id: string): { textContent: string | nu
  * breaker open while the rate-limited API keeps answering from the fallback and session routes
  * answer 503; restart it, and the breaker closes. Every wait is on the page's or the app's state.
  */
-const EXECUTABLE = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find((path) => existsSync(path));
-const OUTPUT = join(import.meta.dirname, '..', 'test-output');
 const LONG = process.env.RAPTORFLOW_LONG === '1';
 
 describe.runIf(LONG)(
@@ -25,16 +21,12 @@ describe.runIf(LONG)(
   () => {
     let redis: RedisServer;
     let demo: Demo;
-    let server: ReturnType<typeof serve>;
-    let browser: Browser;
+    let open: InBrowser;
     let base: string;
     let app: Page;
     let dashboard: Page;
 
     beforeAll(async () => {
-      if (EXECUTABLE === undefined)
-        throw new Error('Chromium is missing: apt-get install -y chromium-headless-shell');
-      mkdirSync(OUTPUT, { recursive: true });
       redis = await startRedis();
       demo = await createDemo({
         env: { REDIS_URL: redis.url },
@@ -43,19 +35,12 @@ describe.runIf(LONG)(
         modelLatencyMs: 0,
         stepMs: 0,
       });
-      server = await new Promise((resolve) => {
-        const s = serve({ fetch: demo.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-      });
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      browser = await chromium.launch({ executablePath: EXECUTABLE });
-      const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-      app = await context.newPage();
-      dashboard = await context.newPage();
+      open = await openInBrowser(demo);
+      ({ base, app, dashboard } = open);
     }, 60_000);
 
     afterAll(async () => {
-      await browser?.close();
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await open?.close();
       await demo?.close();
       await redis?.stop();
     });

@@ -1,4 +1,9 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
 import type { KvStore } from '@raptorflow/core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { createDemo, type Demo, type DemoOptions } from '../src/app.js';
 
 /** A response, its parsed JSON body (or text) and the session cookie it set, if any. */
@@ -67,4 +72,60 @@ export async function keysOf(store: KvStore): Promise<string[]> {
   const out: string[] = [];
   for await (const key of store.scan({ count: 500 })) out.push(key);
   return out.sort();
+}
+
+/** Debian's Chromium, driven by playwright-core through `executablePath` (never a browser download). */
+export const CHROMIUM: string | undefined = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'].find(
+  (path) => existsSync(path),
+);
+/** Where browser tests put their screenshots. */
+export const OUTPUT: string = join(import.meta.dirname, '..', 'test-output');
+
+/** A demo served on a loopback port, open in headless Chromium: the app page and the dashboard page. */
+export interface InBrowser {
+  /** `http://127.0.0.1:<port>`. */
+  readonly base: string;
+  readonly browser: Browser;
+  /** The demo's home page (not yet loaded). */
+  readonly app: Page;
+  /** A second page of the same context, for /admin/performance (not yet loaded). */
+  readonly dashboard: Page;
+  /** Close the browser and the HTTP server (the demo itself stays the caller's to close). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve `demo` on a free loopback port and open two pages of one browser context in headless
+ * Chromium. Fails with the install command when Chromium is missing.
+ */
+export async function openInBrowser(demo: Demo): Promise<InBrowser> {
+  if (CHROMIUM === undefined)
+    throw new Error('Chromium is missing: apt-get install -y chromium-headless-shell');
+  mkdirSync(OUTPUT, { recursive: true });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: demo.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const app = await context.newPage();
+    const dashboard = await context.newPage();
+    const open = browser;
+    return {
+      base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      browser: open,
+      app,
+      dashboard,
+      async close() {
+        await open.close();
+        await closeServer();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await closeServer();
+    throw error;
+  }
 }
