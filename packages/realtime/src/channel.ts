@@ -47,7 +47,9 @@ export interface Channel<T> {
   readonly workspace: string;
   /**
    * Validate `data` against the schema, keep it in the replay buffer with the next id, and
-   * deliver it to live subscribers. Two round trips on Redis (the append script, then PUBLISH).
+   * deliver it to live subscribers. Two round trips on Redis (the append script, then PUBLISH
+   * of `<id>:<json>`, which needs the id the script gives; README "Round trips" says why the
+   * script does not publish itself).
    * Refused with `E_REALTIME_INVALID_MESSAGE` or `E_REALTIME_MESSAGE_TOO_LARGE` before any write.
    */
   publish(data: T): Promise<PublishResult>;
