@@ -349,10 +349,14 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
     saved: Savings | undefined,
     extra: Record<string, unknown>,
   ): Record<string, unknown> {
+    // The split and the model are what metrics' usage bridge records per workspace (`saved*`).
     return saved
       ? {
           ...extra,
+          model: saved.model,
           savedTokens: saved.tokens,
+          savedInputTokens: saved.inputTokens,
+          savedOutputTokens: saved.outputTokens,
           savedCost: saved.cost,
           currency: saved.currency,
           priceDate: saved.priceDate,

@@ -40,7 +40,14 @@ export interface Usage {
 
 /** What one hit saved: the tokens and cost of the call it did not make. */
 export interface Savings {
+  /** The model of the call not made (the request's `model`). */
+  readonly model: string;
+  /** Input + output tokens. */
   readonly tokens: number;
+  /** Input (prompt) tokens, as the cached response's usage reported them (0 when unknown). */
+  readonly inputTokens: number;
+  /** Output (completion) tokens, as the cached response's usage reported them (0 when unknown). */
+  readonly outputTokens: number;
   /** In `currency`; `undefined` when the model is not in the price table. */
   readonly cost: number | undefined;
   readonly currency: string;
@@ -67,7 +74,10 @@ export function savingsOf(table: PriceTable, model: string, usage: Usage | undef
   const output = usage?.outputTokens ?? 0;
   const price = priceOf(table, model);
   return {
+    model,
     tokens: input + output,
+    inputTokens: input,
+    outputTokens: output,
     cost: price && usage ? (input * price.input + output * price.output) / 1_000_000 : undefined,
     currency: table.currency ?? 'USD',
     priceDate: table.date,

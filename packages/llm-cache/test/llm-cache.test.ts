@@ -28,7 +28,15 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     const exact = await llm.get(chat('How do I reverse a string in Python?'));
     expect(exact).toMatchObject({ value: { text: 's[::-1]' }, stage: 'exact', score: 1, usage });
     // gpt-4o-mini at the default table's 0.15 / 0.60 per million tokens.
-    expect(exact?.saved).toEqual({ tokens: 1500, cost: 0.00045, currency: 'USD', priceDate: '2025-06-01' });
+    expect(exact?.saved).toEqual({
+      model: 'gpt-4o-mini',
+      tokens: 1500,
+      inputTokens: 1000,
+      outputTokens: 500,
+      cost: 0.00045,
+      currency: 'USD',
+      priceDate: '2025-06-01',
+    });
     const near = await llm.get(chat('What is the way to reverse a Python string?'));
     expect(near?.stage).toBe('semantic');
     expect(near?.value).toEqual({ text: 's[::-1]' });
@@ -284,12 +292,20 @@ describe.each(storeMatrix())('$name', ({ create }) => {
     ]);
     // gpt-4o: 100 × 2.5 + 200 × 10 per million.
     expect(seen[1]?.detail).toMatchObject({
+      model: 'gpt-4o',
       savedTokens: 300,
+      savedInputTokens: 100,
+      savedOutputTokens: 200,
       savedCost: 0.00225,
       currency: 'USD',
       priceDate: '2025-06-01',
     });
-    expect(seen[2]?.detail).toMatchObject({ savedTokens: 300 });
+    expect(seen[2]?.detail).toMatchObject({
+      model: 'gpt-4o',
+      savedTokens: 300,
+      savedInputTokens: 100,
+      savedOutputTokens: 200,
+    });
     expect(seen[2]?.detail?.score).toBeGreaterThan(0.5);
     await llm.close();
   });

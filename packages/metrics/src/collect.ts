@@ -60,6 +60,14 @@ export const FAMILIES: Readonly<
     type: 'counter',
     help: 'Sessions ended by destroy (one each) or revokeAll (each session it ended).',
   },
+  session_active: {
+    type: 'gauge',
+    help: "Live sessions (expiry after the store's clock), counted by countActive() at scrape time, at most once per sessionsRefreshMs.",
+  },
+  session_count_errors_total: {
+    type: 'counter',
+    help: 'Scrape-time counts of live sessions that failed or timed out (the last count is kept).',
+  },
   queue_jobs: {
     type: 'gauge',
     help: 'Jobs per queue and state (waiting, active, delayed, dead, completed), read from the store at scrape time.',
@@ -210,7 +218,7 @@ export function collectFamilies(
   }
   // Queues are not per store: each has its own name, read from the store it was built on.
   for (const [queue, reading] of gauges?.queues ?? []) {
-    const counts = reading.counts;
+    const counts = reading.value;
     if (counts !== undefined) {
       for (const state of QUEUE_STATES) {
         const n = counts[state];
@@ -218,6 +226,10 @@ export function collectFamilies(
       }
     }
     scalar('queue_count_errors_total', { queue }, reading.errors);
+  }
+  for (const [sessions, reading] of gauges?.sessions ?? []) {
+    if (reading.value !== undefined) scalar('session_active', { sessions }, reading.value);
+    scalar('session_count_errors_total', { sessions }, reading.errors);
   }
   const out: MetricFamily[] = [];
   for (const [name, family] of Object.entries(FAMILIES)) {

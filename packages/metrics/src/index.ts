@@ -7,7 +7,7 @@ export { FAMILIES } from './collect.js';
 export { METRICS_ERRORS, type MetricsErrorCode } from './errors.js';
 export type { MetricsOperation } from './events.js';
 export type { HistogramSample, Labels, MetricFamily, ScalarSample } from './families.js';
-export { QUEUE_STATES, type QueueCounts, type QueueSource } from './gauges.js';
+export { QUEUE_STATES, type QueueCounts, type QueueSource, type SessionsSource } from './gauges.js';
 export { createHandlers, type Handlers, type HandlersOptions } from './handlers.js';
 export { type HealthOptions, type HealthReport, health } from './health.js';
 export { DURATION_BUCKETS } from './histogram.js';

@@ -28,9 +28,11 @@ export interface Metrics {
    */
   scrape(): Promise<string>;
   /**
-   * Read the scrape-time gauges (`queues`: one round trip per queue, in parallel) so the next
-   * {@link collect} / {@link snapshot} holds them. Reads within 1 s of the last are reused;
-   * never rejects (a failed read keeps the last counts and is counted and logged).
+   * Read the scrape-time gauges (`queues`: one round trip per queue, in parallel; `sessions`:
+   * `countActive()`, 4,096 commands each) so the next {@link collect} / {@link snapshot} holds
+   * them. Queue reads within 1 s of the last are reused, session counts within
+   * `sessionsRefreshMs`; never rejects (a failed read keeps the last value and is counted and
+   * logged).
    */
   refresh(): Promise<void>;
   /** The content type of {@link prometheus}. */
@@ -147,14 +149,24 @@ export function createMetrics(options: MetricsOptions): Metrics {
   for (const [name, store] of opts.stores) {
     states.push(new StoreState(name, store, opts, eventClock, observers, hooks, claim));
   }
-  const gauges = new ScrapeGauges(
-    opts.queues,
+  const gauges = new ScrapeGauges({
+    queues: opts.queues,
+    sessions: opts.sessions,
     clock,
-    opts.scrapeTimeoutMs,
-    SCRAPE_MIN_INTERVAL_MS,
-    (queue, code) =>
-      log.write('store-error', 'warn', `queue ${queue}: counts failed: ${code}`, { queue, error: code }),
-  );
+    timeoutMs: opts.scrapeTimeoutMs,
+    queueIntervalMs: SCRAPE_MIN_INTERVAL_MS,
+    sessionsIntervalMs: opts.sessionsRefreshMs,
+    onError: (kind, name, code) =>
+      kind === 'queue'
+        ? log.write('store-error', 'warn', `queue ${name}: counts failed: ${code}`, {
+            queue: name,
+            error: code,
+          })
+        : log.write('store-error', 'warn', `sessions ${name}: countActive failed: ${code}`, {
+            sessions: name,
+            error: code,
+          }),
+  });
   const sampled = new Map<StoreState, Sampled>(
     states.map((s) => [
       s,

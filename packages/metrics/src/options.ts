@@ -1,7 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import { parseOptions } from '@raptorflow/core/kit';
 import { z } from 'zod';
-import type { QueueSource } from './gauges.js';
+import type { QueueSource, SessionsSource } from './gauges.js';
 import type { MetricsAlert, MetricsLogger } from './logger.js';
 
 /** Most distinct values kept per label; later values are counted under `_other`. */
@@ -50,7 +50,17 @@ export interface MetricsOptions {
    * time: `@raptorflow/queue` queues (`counts()`, one round trip each). Names must differ.
    */
   queues?: readonly QueueSource[] | undefined;
-  /** Time limit of one scrape-time read (`queues`), ms; a slower read keeps the last counts. @default 1000 */
+  /**
+   * Session stores whose live sessions are counted at scrape time (gauge `session_active`): a
+   * `@raptorflow/session` `createSessions(...)` result (`countActive()`), or several as
+   * `{ name, countActive }` (the `sessions` label; names must differ). Opt-in: a count costs
+   * 4,096 commands (a TIME and 4,096 ZCOUNTs in 8 batches), so it is read at most every
+   * `sessionsRefreshMs`.
+   */
+  sessions?: SessionsSource | readonly SessionsSource[] | undefined;
+  /** Session counts closer together than this reuse the last one, ms. @default 60000 */
+  sessionsRefreshMs?: number | undefined;
+  /** Time limit of one scrape-time read (`queues`, `sessions`), ms; a slower read keeps the last value. @default 1000 */
   scrapeTimeoutMs?: number | undefined;
 }
 
@@ -67,6 +77,8 @@ export interface ResolvedMetricsOptions {
   readonly logsPerMinute: number;
   readonly onAlert: ((alert: MetricsAlert) => void) | undefined;
   readonly queues: readonly QueueSource[];
+  readonly sessions: readonly SessionsSource[];
+  readonly sessionsRefreshMs: number;
   readonly scrapeTimeoutMs: number;
 }
 
@@ -79,6 +91,17 @@ const isStore = (value: unknown): value is KvStore =>
 const store = z.custom<KvStore>(isStore, 'expected a RaptorFlow KV store');
 const limit = (d: number) => z.number().int().min(1).max(10_000).default(d);
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'expected a function');
+
+const sessionsSource = z.custom<SessionsSource>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as SessionsSource).countActive === 'function' &&
+    ((v as SessionsSource).name === undefined ||
+      (typeof (v as SessionsSource).name === 'string' &&
+        /^[\w.:-]{1,64}$/.test((v as { name: string }).name))),
+  'expected sessions: { countActive() } (createSessions), with an optional name of 1-64 [A-Za-z0-9_.:-]',
+);
 
 const SCHEMA = z
   .strictObject({
@@ -140,6 +163,15 @@ const SCHEMA = z
       .max(1000)
       .refine((qs) => new Set(qs.map((q) => q.name)).size === qs.length, 'two queues have the same name')
       .default([]),
+    sessions: z
+      .union([sessionsSource, z.array(sessionsSource).max(100)])
+      .transform((v) => (Array.isArray(v) ? v : [v]) as readonly SessionsSource[])
+      .refine(
+        (ss) => new Set(ss.map((s) => s.name ?? 'default')).size === ss.length,
+        'two session sources have the same name',
+      )
+      .default([]),
+    sessionsRefreshMs: z.number().int().min(1000).max(86_400_000).default(60_000),
     scrapeTimeoutMs: z.number().int().min(1).max(60_000).default(1000),
   })
   .superRefine((o, ctx) => {
@@ -169,6 +201,8 @@ export function parseMetricsOptions(input: MetricsOptions): ResolvedMetricsOptio
     logsPerMinute: o.logsPerMinute,
     onAlert: o.onAlert,
     queues: o.queues,
+    sessions: o.sessions,
+    sessionsRefreshMs: o.sessionsRefreshMs,
     scrapeTimeoutMs: o.scrapeTimeoutMs,
   };
 }

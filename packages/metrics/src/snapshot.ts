@@ -69,6 +69,13 @@ export interface MetricsSnapshot {
       { readonly counts: QueueCounts | null; readonly at: string | null; readonly errors: number }
     >
   >;
+  /**
+   * The `sessions` option's live sessions, as of the last scrape-time read (at most once per
+   * `sessionsRefreshMs`): `active` is `null` until a read succeeded.
+   */
+  readonly sessions: Readonly<
+    Record<string, { readonly active: number | null; readonly at: string | null; readonly errors: number }>
+  >;
 }
 
 function operationSnapshot(series: OperationSeries, now: number, since: number): OperationSnapshot {
@@ -153,10 +160,24 @@ export function snapshotOf(
   const queues: Record<string, { counts: QueueCounts | null; at: string | null; errors: number }> = {};
   for (const [name, r] of gauges?.queues ?? []) {
     queues[name] = {
-      counts: r.counts === undefined ? null : { ...r.counts },
-      at: r.counts === undefined ? null : new Date(r.at).toISOString(),
+      counts: r.value === undefined ? null : { ...r.value },
+      at: r.value === undefined ? null : new Date(r.at).toISOString(),
       errors: r.errors,
     };
   }
-  return { at: new Date(now).toISOString(), uptimeSeconds: (now - started) / 1000, stores, queues };
+  const sessions: Record<string, { active: number | null; at: string | null; errors: number }> = {};
+  for (const [name, r] of gauges?.sessions ?? []) {
+    sessions[name] = {
+      active: r.value ?? null,
+      at: r.value === undefined ? null : new Date(r.at).toISOString(),
+      errors: r.errors,
+    };
+  }
+  return {
+    at: new Date(now).toISOString(),
+    uptimeSeconds: (now - started) / 1000,
+    stores,
+    queues,
+    sessions,
+  };
 }

@@ -114,7 +114,8 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $na
     const llm = createLlmCache({ store, ttl: '1h' });
     const calls = CALLS / 10;
     const seen = new Map<string, number>();
-    let tokens = 0;
+    let input = 0;
+    let output = 0;
     let cost = 0;
     await bounded(calls, async (i) => {
       const request = {
@@ -128,7 +129,8 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $na
       await r.pending;
       const hit = r.stage === 'exact' || r.stage === 'semantic';
       tally(seen, `${hit ? r.stage : ''}\t${hit ? 'hit' : r.stage}`);
-      tokens += r.saved?.tokens ?? 0;
+      input += r.saved?.inputTokens ?? 0;
+      output += r.saved?.outputTokens ?? 0;
       cost += r.saved?.cost ?? 0;
     });
     await llm.close();
@@ -140,12 +142,22 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('exact counts on $na
     ))
       got.set(`${stage}\t${result}`, Number(n));
     expect(got).toEqual(seen);
-    const saved = text.match(
-      /^raptorflow_llm_cache_saved_tokens_total\{store="default",model="",type="total"\} (\S+)$/m,
-    );
-    expect(Number(saved?.[1])).toBe(tokens);
+    // The events carry the model and the input/output split: one series per (model, type).
+    const savedOf = (type: string) =>
+      Number(
+        text.match(
+          new RegExp(
+            `^raptorflow_llm_cache_saved_tokens_total\\{store="default",model="gpt-4o-mini",type="${type}"\\} (\\S+)$`,
+            'm',
+          ),
+        )?.[1],
+      );
+    expect(input).toBeGreaterThan(0);
+    expect(savedOf('input')).toBe(input);
+    expect(savedOf('output')).toBe(output);
+    expect(text).not.toContain('type="total"');
     const savedCost = text.match(
-      /^raptorflow_llm_cache_saved_cost_total\{store="default",model=""\} (\S+)$/m,
+      /^raptorflow_llm_cache_saved_cost_total\{store="default",model="gpt-4o-mini"\} (\S+)$/m,
     );
     expect(Number(savedCost?.[1])).toBeCloseTo(cost, 12);
     metrics.close();

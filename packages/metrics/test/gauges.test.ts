@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { KvError, type KvStore } from '@raptorflow/core';
-import { randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { randomPrefix, storeMatrix, until } from '@raptorflow/core/testing';
 import { createQueue } from '@raptorflow/queue';
 import { createSessions } from '@raptorflow/session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,8 @@ import { createHandlers, createMetrics, type QueueCounts } from '../src/index.js
 /*
  * Queue per-state gauges are read from the store at scrape time (`queue.counts()`: other
  * processes enqueue and claim too, so no event stream can give them); session created and
- * revoked are counted from the session package's events.
+ * revoked are counted from the session package's events; live sessions are read at scrape
+ * time too (`sessions.countActive()`, at most once per `sessionsRefreshMs`).
  */
 
 let promtool: string;
@@ -143,6 +144,74 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))(
       for (const queues of [[{ name: 'a' }], [q, { ...q }], 'a']) {
         expect(() => createMetrics({ store, queues: queues as never })).toThrow(
           expect.objectContaining({ code: 'E_INVALID_OPTIONS', message: expect.stringContaining('queues') }),
+        );
+      }
+    });
+
+    it('session active, read at scrape: what the calls left live, at most once per sessionsRefreshMs', async () => {
+      let now = 1_800_000_000_000;
+      const sessions = createSessions({ store, prefix: randomPrefix() });
+      let reads = 0;
+      const web = {
+        name: 'web',
+        countActive: () => {
+          reads++;
+          return sessions.countActive();
+        },
+      };
+      // A loaded box can take more than the default 1 s for 4,096 commands: no wall-clock race here.
+      const metrics = createMetrics({ store, clock: () => now, sessions: web, scrapeTimeoutMs: 60_000 });
+      expect(metrics.snapshot().sessions.web).toEqual({ active: null, at: null, errors: 0 });
+      expect(metrics.prometheus()).not.toContain('raptorflow_session_active{');
+
+      const tokens: string[] = [];
+      for (const user of ['ann', 'bob', 'cy']) {
+        tokens.push((await sessions.create(user)).token, (await sessions.create(user)).token);
+      }
+      expect(await sessions.destroy(tokens[0] as string)).toBe(true);
+      expect(await sessions.rotate(tokens[2] as string)).not.toBeNull();
+      expect(await sessions.revokeAll('cy')).toBe(2);
+      // 6 created, 1 destroyed, 1 rotated (still live), 2 revoked.
+      await Promise.all([metrics.refresh(), metrics.refresh(), metrics.refresh()]);
+      expect(reads).toBe(1);
+      expect(line(metrics.prometheus(), 'session_active', 'sessions="web"')).toBe(3);
+      expect(line(metrics.prometheus(), 'session_count_errors_total', 'sessions="web"')).toBe(0);
+
+      // One more session, one that ends 1 ms from now on the store's clock: the gauge keeps the
+      // last count until sessionsRefreshMs (60 s by default) has passed on the metrics clock.
+      await sessions.create('dee');
+      expect(await sessions.extend(tokens[1] as string, 1)).not.toBeNull();
+      await until(async () => (await sessions.countActive()) === 3);
+      now += 59_999;
+      await metrics.refresh();
+      expect(reads).toBe(1);
+      expect(line(metrics.prometheus(), 'session_active', 'sessions="web"')).toBe(3);
+      now += 1;
+      const handlers = createHandlers({ store, metrics });
+      const body = (await (await handlers.fetch(new Request('http://app/metrics')))?.text()) ?? '';
+      expect(reads).toBe(2);
+      expect(line(body, 'session_active', 'sessions="web"')).toBe(3);
+      expect(metrics.snapshot().sessions.web).toMatchObject({ active: 3, errors: 0 });
+      const check = spawnSync(promtool, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+      expect(`${check.stdout}${check.stderr}`).toBe('');
+      expect(check.status).toBe(0);
+      metrics.close();
+
+      // The sessions object itself is a source: label `default`.
+      const plain = createMetrics({ store, sessions, scrapeTimeoutMs: 60_000 });
+      await plain.refresh();
+      expect(line(plain.prometheus(), 'session_active', 'sessions="default"')).toBe(3);
+      plain.close();
+    });
+
+    it('refuses session sources without countActive, with one name twice, or a refresh under 1 s', () => {
+      const s = { countActive: async () => 0 };
+      for (const bad of [{ sessions: {} }, { sessions: [s, s] }, { sessions: s, sessionsRefreshMs: 10 }]) {
+        expect(() => createMetrics({ store, ...(bad as object) })).toThrow(
+          expect.objectContaining({
+            code: 'E_INVALID_OPTIONS',
+            message: expect.stringContaining('sessions'),
+          }),
         );
       }
     });

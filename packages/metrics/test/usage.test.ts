@@ -2,11 +2,35 @@ import { type KvStore, memoryAdapter } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { featureEvents } from '@raptorflow/core/kit';
 import { expectCode, randomPrefix, storeMatrix } from '@raptorflow/core/testing';
+import { createLlmCache, type LlmRequest } from '@raptorflow/llm-cache';
 import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUsage } from '../src/index.js';
 
 const DAY = 86_400_000;
+
+/**
+ * Resolves once usage has stored `n` records (its own `record` events on the hub, emitted after
+ * the write): the test waits on that event, never on a timer.
+ */
+function recordsStored(store: KvStore, n: number): Promise<void> {
+  let stored = 0;
+  return new Promise((resolve, reject) => {
+    const off = featureEvents(store).on('operation', (e) => {
+      if (e.feature !== 'metrics' || e.operation !== 'record') return;
+      if (e.outcome !== 'ok') {
+        off();
+        reject(new Error(`usage write failed: ${String(e.error)}`));
+        return;
+      }
+      stored += Number(e.detail?.records ?? 0);
+      if (stored >= n) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
 const T0 = Date.UTC(2026, 11, 2, 10, 0, 0);
 
 // memory, ioredis, ioredis Cluster (3 masters), Upstash through the local REST server.
@@ -260,3 +284,87 @@ describe('round trips on Redis', () => {
     expect(top(counts)).toEqual({ hgetall: 31 });
   });
 });
+
+// End to end: a real llm-cache's hits land in usage with their model and input/output split.
+describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))(
+  'llm-cache savings into usage on $name',
+  ({ create }) => {
+    let store: KvStore;
+    beforeAll(async () => {
+      store = (await create()).namespace(randomPrefix());
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it('every hit is one saved call of its model, with its input and output tokens and cost, exact', async () => {
+      const usage = createUsage({
+        store,
+        clock: () => T0,
+        events: [{ feature: 'llm-cache', kind: 'saved' }],
+      });
+      const llm = createLlmCache({ store });
+      const ask = (model: string, content: string): LlmRequest => ({
+        model,
+        messages: [{ role: 'user', content }],
+        params: { temperature: 0 },
+      });
+      const entries = [
+        // model, tokens of the cached call (input, output), hits, tenant
+        ['gpt-4o', 1200, 300, 3, 'acme'],
+        ['gpt-4o-mini', 1000, 500, 2, 'acme'],
+        ['my-own-model', 50, 7, 1, 'acme'], // not in the price table: tokens, no cost
+        ['gpt-4o', 10, 20, 4, 'other'],
+      ] as const;
+      let hits = 0;
+      for (const [, , , n] of entries) hits += n;
+      const stored = recordsStored(store, hits);
+      for (const [model, inputTokens, outputTokens, n, tenant] of entries) {
+        const request = ask(model, `What does ${model} say to ${tenant}?`);
+        await llm.set(request, 'an answer', { tenant, usage: { inputTokens, outputTokens } });
+        for (let i = 0; i < n; i++) {
+          const hit = await llm.get(request, { tenant });
+          expect(hit?.saved).toMatchObject({ model, inputTokens, outputTokens });
+        }
+      }
+      await stored;
+      const { total, byModel } = await usage.report('acme', { from: T0, to: T0 });
+      // gpt-4o 2.5 / 10 and gpt-4o-mini 0.15 / 0.60 per million tokens (DEFAULT_PRICES).
+      expect(total).toEqual({
+        inputTokens: 0,
+        outputTokens: 0,
+        cost: 0,
+        calls: 0,
+        savedInputTokens: 3 * 1200 + 2 * 1000 + 50,
+        savedOutputTokens: 3 * 300 + 2 * 500 + 7,
+        savedCost: 0.0189,
+        savedCalls: 6,
+      });
+      expect(byModel['gpt-4o']).toMatchObject({
+        savedInputTokens: 3600,
+        savedOutputTokens: 900,
+        savedCost: 0.018,
+        savedCalls: 3,
+      });
+      expect(byModel['gpt-4o-mini']).toMatchObject({
+        savedInputTokens: 2000,
+        savedOutputTokens: 1000,
+        savedCost: 0.0009,
+        savedCalls: 2,
+      });
+      expect(byModel['my-own-model']).toMatchObject({
+        savedInputTokens: 50,
+        savedOutputTokens: 7,
+        savedCost: 0,
+        savedCalls: 1,
+      });
+      const other = await usage.report('other', { from: T0, to: T0 });
+      expect(other.byModel).toEqual({
+        'gpt-4o': expect.objectContaining({ savedInputTokens: 40, savedOutputTokens: 80, savedCalls: 4 }),
+      });
+      expect(other.total.savedCost).toBe(4 * 0.000225);
+      await llm.close();
+      await usage.close();
+    });
+  },
+);

@@ -18,7 +18,8 @@ export type SessionOperation =
   | 'destroy'
   | 'rotate'
   | 'list'
-  | 'revokeAll';
+  | 'revokeAll'
+  | 'countActive';
 
 /** The store's feature-event hub; see `featureEvents` in `@raptorflow/core/kit`. */
 export type FeatureHub = Emitter<FeatureEvents>;

@@ -48,6 +48,7 @@ export {
   UPDATE,
 } from './scripts/index.js';
 export {
+  ACTIVE_COUNT_CHUNK,
   type CreateOptions,
   createSessions,
   type GetOptions,

@@ -21,6 +21,8 @@ export interface SessionKeyLayout {
   recordPrefix(tag: string): string;
   /** The prefix every user index of a tag starts with (a script finds the index a record names). */
   indexPrefix(tag: string): string;
+  /** The tag's active set: every session id of the tag scored by expiry (`countActive`). */
+  active(tag: string): string;
   /** SHA-256 of a user id, hex: the end of the user's index key, kept in the record. */
   userHash(userId: string): string;
   /** The user's tag. */
@@ -30,6 +32,7 @@ export interface SessionKeyLayout {
 /**
  * `rf:session:{<tag>}:s:<sha256(token)>` and `rf:session:{<tag>}:u:<sha256(user)>`: a user's
  * sessions and index share the tag, so one script (and one Cluster slot) holds them all.
+ * `rf:session:{<tag>}:a` is the tag's active set (every session of the tag, scored by expiry).
  */
 export function sessionKeyLayout(space: FeatureKeyspace): SessionKeyLayout {
   const tags = new Map<string, string>();
@@ -62,6 +65,7 @@ export function sessionKeyLayout(space: FeatureKeyspace): SessionKeyLayout {
     index: (userId) => `${brace(tagOf(userId))}:u:${userHash(userId)}`,
     recordPrefix: (tag) => `${brace(tag)}:s:`,
     indexPrefix: (tag) => `${brace(tag)}:u:`,
+    active: (tag) => `${brace(tag)}:a`,
     userHash,
     tag: tagOf,
   };

@@ -96,6 +96,19 @@ describe('commands per call on Redis', () => {
     for (const call of calls) expect(total(await countCommands(server, call))).toBe(1);
   });
 
+  it('countActive: a TIME and 4,096 ZCOUNTs (one per tag), nothing else; create is still one EVALSHA', async () => {
+    const counter = createSessions({ store, prefix: 'rt-active:' });
+    for (const user of ['u1', 'u2', 'u3']) {
+      expect(topLevel(await countCommands(server, () => counter.create(user)))).toEqual({ evalsha: 1 });
+    }
+    let n = -1;
+    const counted = await countCommands(server, async () => {
+      n = await counter.countActive();
+    });
+    expect(n).toBe(3);
+    expect(counted).toEqual({ time: 1, zcount: 4096 });
+  });
+
   it('a malformed token costs no round trip', async () => {
     expect(total(await countCommands(server, () => sessions.get('garbage')))).toBe(0);
   });

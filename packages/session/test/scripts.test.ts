@@ -111,10 +111,10 @@ describe('Lua and twin agree (differential on redis-server)', () => {
 
   it('CREATE', async () => {
     const p = space();
-    await runScriptDifferential({
+    const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(CREATE),
-      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`, `${p}a`],
       steps: [
         { args: encodeCreateArgs(ID1, 'alice', UH, 'acme', HOUR, 2 * HOUR, 'fp', '{"role":"admin"}') },
         // The same record again (a new token never collides, but the script starts clean anyway).
@@ -128,13 +128,20 @@ describe('Lua and twin agree (differential on redis-server)', () => {
           { score: base + 10 * HOUR, member: ID2 },
         ]);
         await plantExpiry(store, `${p}u:${UH}`, base + 10 * HOUR);
+        // The tag's active set: 10 expired members (a create prunes 8 of them: bounded work) and a live one.
+        await store.zadd(`${p}a`, [
+          ...Array.from({ length: 10 }, (_, i) => ({ score: base - 5_000 + i, member: `gone${i}` })),
+          { score: base + 10 * HOUR, member: ID2 },
+        ]);
       },
     });
+    expect(((redis[0]?.dump[`${p}a`]?.[1] ?? []) as string[]).length / 2).toBe(1 + 2 + 1);
+    expect(redis[1]?.dump[`${p}a`]?.[1]).toEqual([ID1, expect.any(String), ID2, String(base + 10 * HOUR)]);
   });
 
   it('GET: touch when due, never past the cap, refusals write nothing', async () => {
     const p = space();
-    const keys = [`${p}s:${ID1}`, `${p}u:${UH}`];
+    const keys = [`${p}s:${ID1}`, `${p}u:${UH}`, `${p}a`];
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(GET),
@@ -152,6 +159,10 @@ describe('Lua and twin agree (differential on redis-server)', () => {
         await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
         await store.zadd(`${p}u:${UH}`, [{ score: base + HOUR, member: ID1 }]);
         await plantExpiry(store, `${p}u:${UH}`, base + HOUR);
+        await store.zadd(`${p}a`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base - 1, member: 'gone' },
+        ]);
       },
     });
     const seen = redis.map(({ reply: r }) =>
@@ -161,6 +172,30 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     const touched = redis[2]?.reply as { now: number; record: { expiresAt: number; touchedAt: number } };
     expect(touched.record.expiresAt).toBe(touched.now + HOUR);
     expect(touched.record.touchedAt).toBe(touched.now);
+    // The touch moved the session's score in the tag's active set and pruned the expired member.
+    expect(redis[2]?.dump[`${p}a`]?.[1]).toEqual([ID1, String(touched.now + HOUR)]);
+  });
+
+  it('GET of a record past its expiry deletes it, its index entry and its active member', async () => {
+    const p = space();
+    const { redis } = await runScriptDifferential({
+      redis: servers.redis,
+      script: open(GET),
+      keys: [`${p}s:${ID1}`, `${p}u:${UH}`, `${p}a`],
+      steps: [{ args: encodeGetArgs(0, ID1, '', false, undefined) }],
+      // No clockOf: the reply is nil, so the replay runs at the TIME read just before the call.
+      setup: async (store) => {
+        // No key expiry: the record outlived its own `e` (as a clock step can leave it).
+        await plant(store, p, ID1, base - 2 * HOUR);
+        await store.zadd(`${p}u:${UH}`, [{ score: base - HOUR, member: ID1 }]);
+        await store.zadd(`${p}a`, [
+          { score: base - HOUR, member: ID1 },
+          { score: base + HOUR, member: ID2 },
+        ]);
+      },
+    });
+    expect(redis[0]?.reply).toBeNull();
+    expect(redis[0]?.dump[`${p}a`]?.[1]).toEqual([ID2, String(base + HOUR)]);
   });
 
   it('GET at the cap: no extension, no write', async () => {
@@ -168,7 +203,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     await runScriptDifferential({
       redis: servers.redis,
       script: open(GET),
-      keys: [`${p}s:${ID1}`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}u:${UH}`, `${p}a`],
       steps: [{ args: encodeGetArgs(0, ID1, '', false, undefined) }],
       clockOf: (r) => (r === null ? 0 : r.now),
       setup: async (store) => {
@@ -212,13 +247,14 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     await runScriptDifferential({
       redis: servers.redis,
       script: open(EXTEND),
-      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`, `${p}a`],
       steps: [{ args: [ID1, String(HOUR / 2)] }, { args: [ID1, String(10 * HOUR)] }],
       clockOf: (r) => (r === null ? 0 : r.now),
       setup: async (store) => {
         await plant(store, p, ID1, base);
         await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
         await store.zadd(`${p}u:${UH}`, [{ score: base + HOUR, member: ID1 }]);
+        await store.zadd(`${p}a`, [{ score: base + HOUR, member: ID1 }]);
       },
     });
   });
@@ -228,7 +264,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(DESTROY),
-      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}u:`, `${p}u:${UH}`, `${p}a`],
       steps: [{ args: [ID1] }, { args: [ID1] }],
       setup: async (store) => {
         await plant(store, p, ID1, base);
@@ -237,9 +273,14 @@ describe('Lua and twin agree (differential on redis-server)', () => {
           { score: base + HOUR, member: ID1 },
           { score: base + HOUR, member: ID2 },
         ]);
+        await store.zadd(`${p}a`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base + HOUR, member: ID2 },
+        ]);
       },
     });
     expect(redis.map((r) => r.reply)).toEqual([true, false]);
+    expect(redis[0]?.dump[`${p}a`]?.[1]).toEqual([ID2, String(base + HOUR)]);
   });
 
   it('ROTATE', async () => {
@@ -247,7 +288,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(ROTATE),
-      keys: [`${p}s:${ID1}`, `${p}s:${ID2}`, `${p}u:`, `${p}u:${UH}`],
+      keys: [`${p}s:${ID1}`, `${p}s:${ID2}`, `${p}u:`, `${p}u:${UH}`, `${p}a`],
       steps: [{ args: [ID1, ID2] }, { args: [ID1, ID2] }],
       clockOf: (r) => (r === null ? 0 : r.now),
       setup: async (store) => {
@@ -255,9 +296,11 @@ describe('Lua and twin agree (differential on redis-server)', () => {
         await plantExpiry(store, `${p}s:${ID1}`, base + HOUR);
         await store.zadd(`${p}u:${UH}`, [{ score: base + HOUR, member: ID1 }]);
         await plantExpiry(store, `${p}u:${UH}`, base + HOUR);
+        await store.zadd(`${p}a`, [{ score: base + HOUR, member: ID1 }]);
       },
     });
     expect(redis[1]?.reply).toBeNull();
+    expect(redis[0]?.dump[`${p}a`]?.[1]).toEqual([ID2, String(base + HOUR)]);
   });
 
   it('LIST prunes expired and dangling entries', async () => {
@@ -265,7 +308,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(LIST),
-      keys: [`${p}u:${UH}`, `${p}s:`, `${p}s:${ID1}`],
+      keys: [`${p}u:${UH}`, `${p}s:`, `${p}s:${ID1}`, `${p}a`],
       steps: [{ args: [] }, { args: [] }],
       clockOf: (r) => r.now,
       setup: async (store) => {
@@ -276,8 +319,13 @@ describe('Lua and twin agree (differential on redis-server)', () => {
           { score: base - 1_000, member: 'expired' },
           { score: base + 2 * HOUR, member: ID2 }, // no record
         ]);
+        await store.zadd(`${p}a`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base + 2 * HOUR, member: ID2 },
+        ]);
       },
     });
+    expect(redis[0]?.dump[`${p}a`]?.[1]).toEqual([ID1, String(base + HOUR)]);
     expect((redis[0] as { reply: ListReply }).reply.sessions.map((s) => s.id)).toEqual([ID1]);
     expect(redis[1]?.dump[`${p}u:${UH}`]?.[1]).toEqual([ID1, String(base + HOUR)]);
   });
@@ -287,7 +335,7 @@ describe('Lua and twin agree (differential on redis-server)', () => {
     const { redis } = await runScriptDifferential({
       redis: servers.redis,
       script: open(REVOKE_ALL),
-      keys: [`${p}u:${UH}`, `${p}s:`, `${p}s:${ID1}`, `${p}s:${ID2}`],
+      keys: [`${p}u:${UH}`, `${p}s:`, `${p}s:${ID1}`, `${p}s:${ID2}`, `${p}a`],
       steps: [{ args: [ID2] }, { args: [''] }],
       setup: async (store) => {
         await plant(store, p, ID1, base);
@@ -298,10 +346,17 @@ describe('Lua and twin agree (differential on redis-server)', () => {
           { score: base + HOUR, member: ID1 },
           { score: base + 2 * HOUR, member: ID2 },
         ]);
+        // Another user's session of the same tag stays.
+        await store.zadd(`${p}a`, [
+          { score: base + HOUR, member: ID1 },
+          { score: base + 2 * HOUR, member: ID2 },
+          { score: base + HOUR, member: 'other' },
+        ]);
       },
     });
     expect(redis.map((r) => r.reply)).toEqual([1, 1]);
-    expect(redis[1]?.dump).toEqual({});
+    expect(Object.keys(redis[1]?.dump ?? {})).toEqual([`${p}a`]);
+    expect(redis[1]?.dump[`${p}a`]?.[1]).toEqual(['other', String(base + HOUR)]);
   });
 
   // Field names JSON.stringify escapes (quote, backslash, control characters) and some it does not.
@@ -344,9 +399,9 @@ describe('Lua and twin agree (differential on redis-server)', () => {
   it('format-1 records convert for UPDATE, EXTEND, ROTATE, DESTROY and LIST too', async () => {
     for (const [script, steps, extra] of [
       [UPDATE, [{ args: encodeUpdateArgs(['"role":"user"', '"z":1'], ['"a\\"b\\\\c":']) }], []],
-      [open(EXTEND), [{ args: [ID1, String(HOUR / 2)] }], ['u:', `u:${UH}`]],
-      [open(ROTATE), [{ args: [ID1, ID2] }], [`s:${ID2}`, 'u:', `u:${UH}`]],
-      [open(DESTROY), [{ args: [ID1] }], ['u:', `u:${UH}`]],
+      [open(EXTEND), [{ args: [ID1, String(HOUR / 2)] }], ['u:', `u:${UH}`, 'a']],
+      [open(ROTATE), [{ args: [ID1, ID2] }], [`s:${ID2}`, 'u:', `u:${UH}`, 'a']],
+      [open(DESTROY), [{ args: [ID1] }], ['u:', `u:${UH}`, 'a']],
     ] as const) {
       const p = space();
       await runScriptDifferential({

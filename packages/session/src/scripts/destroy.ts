@@ -1,8 +1,8 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import { LUA_HEAD, LUA_LOAD, loadRecord, recordHead } from './shared.js';
+import { activeOfRecord, LUA_HEAD, LUA_LOAD, loadRecord, recordHead } from './shared.js';
 
 /**
- * Delete a session and its index entry.
+ * Delete a session, its index entry and its member of the tag's active set (see `CREATE`).
  *
  * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (see `GET`).
  * - ARGV[1]: the session id.
@@ -13,6 +13,7 @@ if not v then return 0 end
 local _, _, _, _, _, h = string.match(v, ${LUA_HEAD})
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2] .. h, ARGV[1])
+redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'a', ARGV[1])
 return 1`;
 
 /** The destroy script; see the Lua above. */
@@ -25,6 +26,7 @@ export const DESTROY: Script<boolean> = defineScript({
     if (v === null) return 0;
     ctx.call('DEL', keys[0] as string);
     ctx.call('ZREM', (keys[1] as string) + recordHead(v).h, args[0] as string);
+    ctx.call('ZREM', activeOfRecord(keys[0] as string), args[0] as string);
     return 1;
   },
   parse: (reply: Reply) => Number(reply) === 1,

@@ -1,11 +1,14 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
 import {
+  activeOfRecord,
   fitIndex,
+  LUA_ACTIVE,
   LUA_FIT,
   LUA_HEAD,
   LUA_LOAD,
   LUA_NOW,
   loadRecord,
+  markActive,
   nowOf,
   recordHead,
   replyArray,
@@ -17,7 +20,8 @@ const NAME = 'session-extend';
 export type ExtendReply = { readonly now: number; readonly expiresAt: number } | null;
 
 /**
- * Set a live session's expiry to min(now + ttl, absolute cap), and its index entry with it.
+ * Set a live session's expiry to min(now + ttl, absolute cap), and its index entry and its
+ * member of the tag's active set (see `CREATE`) with it.
  *
  * - KEYS[1]: the record, KEYS[2]: the prefix of the tag's user indexes (see `GET`).
  * - ARGV: the session id, the TTL in ms.
@@ -25,15 +29,17 @@ export type ExtendReply = { readonly now: number; readonly expiresAt: number } |
  */
 const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
 if not v then return false end
-${LUA_NOW}${LUA_FIT}local _, _, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
+${LUA_NOW}${LUA_FIT}${LUA_ACTIVE}local _, _, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
 local index = KEYS[2] .. h
 local e = math.min(now + tonumber(ARGV[2]), tonumber(x))
 if e > now then
   redis.call('SET', KEYS[1], string.format('s2,%.0f,%.0f,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
   redis.call('ZADD', index, e, ARGV[1])
+  markActive(string.sub(KEYS[1], 1, -67) .. 'a', now, ARGV[1], e)
 else
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', index, ARGV[1])
+  redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'a', ARGV[1])
 end
 fitIndex(index)
 return {now, e}`;
@@ -54,9 +60,11 @@ export const EXTEND: Script<ExtendReply> = defineScript({
     if (e > now) {
       ctx.call('SET', record, `s2,${now},${e},${r.x},${r.i},${r.c},${r.h},${r.f}${r.rest}`, 'PXAT', e);
       ctx.call('ZADD', index, e, args[0] as string);
+      markActive(ctx, activeOfRecord(record), now, args[0] as string, e);
     } else {
       ctx.call('DEL', record);
       ctx.call('ZREM', index, args[0] as string);
+      ctx.call('ZREM', activeOfRecord(record), args[0] as string);
     }
     fitIndex(ctx, index);
     return [now, e];

@@ -1,10 +1,12 @@
 import { defineScript, KvError, type Reply, type Script } from '@raptorflow/core';
 import {
   fitIndex,
+  LUA_ACTIVE,
   LUA_FIT,
   LUA_LOAD,
   LUA_NOW,
   loadRecord,
+  markActive,
   nowOf,
   parseRecord,
   recordHead,
@@ -40,7 +42,9 @@ export type GetReply =
  * - KEYS[1]: the record, `<prefix>{<tag>}:s:<session id>`. The session id (the index member)
  *   and the user's index (`<prefix>{<tag>}:u:` plus the user hash the record holds: `get(token)`
  *   cannot know the user before reading) are read off this key name, so they keep its namespace
- *   and hash tag, and the common call carries one key and one argument.
+ *   and hash tag, and the common call carries one key and one argument. So is the tag's active
+ *   set (`<prefix>{<tag>}:a`, see `CREATE`): a touch moves the session's score there too, an
+ *   expired record found here leaves it.
  * - ARGV: touchAfter ms; then, only when a check is asked for, the presented fingerprint when a
  *   mismatch is refused (`''`: no check) and the required workspace as `=<id>` (`''`: any).
  * - Reply: nil; `{now, 0, 'workspace' | 'fingerprint'}` (refused, nothing written); or one
@@ -54,6 +58,7 @@ if e <= now then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(v, '^s2,%d+,%d+,%d+,%d+,%d+,([^,]*),'),
     string.sub(KEYS[1], -64))
+  redis.call('ZREM', string.sub(KEYS[1], 1, -67) .. 'a', string.sub(KEYS[1], -64))
   return false
 end
 if #ARGV > 1 then
@@ -67,11 +72,13 @@ if now - tonumber(t) >= tonumber(ARGV[1]) then
   local ne = math.min(now + tonumber(i), tonumber(x))
   if ne > e then
     ${LUA_FIT.replace(/\n/g, '\n    ').trimEnd()}
+    ${LUA_ACTIVE.replace(/\n/g, '\n    ').trimEnd()}
     v = string.format('s2,%.0f,%.0f,%s,%s,', now, ne, x, i) .. rest
     redis.call('SET', KEYS[1], v, 'PXAT', ne)
     local index = string.sub(KEYS[1], 1, -67) .. 'u:' .. string.match(rest, '^%d+,([^,]*),')
     redis.call('ZADD', index, ne, string.sub(KEYS[1], -64))
     fitIndex(index)
+    markActive(string.sub(KEYS[1], 1, -67) .. 'a', now, string.sub(KEYS[1], -64), ne)
     touched = 1
   end
 end
@@ -86,6 +93,7 @@ export const GET: Script<GetReply> = defineScript({
     const record = keys[0] as string;
     const id = record.slice(-64);
     const indexes = `${record.slice(0, -66)}u:`;
+    const active = `${record.slice(0, -66)}a`;
     let v = loadRecord(ctx, record);
     if (v === null) return false;
     const now = nowOf(ctx);
@@ -94,6 +102,7 @@ export const GET: Script<GetReply> = defineScript({
     if (e <= now) {
       ctx.call('DEL', record);
       ctx.call('ZREM', indexes + head.h, id);
+      ctx.call('ZREM', active, id);
       return false;
     }
     if (args.length > 1) {
@@ -109,6 +118,7 @@ export const GET: Script<GetReply> = defineScript({
         const index = indexes + head.h;
         ctx.call('ZADD', index, ne, id);
         fitIndex(ctx, index);
+        markActive(ctx, active, now, id, ne);
         return `${now},1,${v}`;
       }
     }

@@ -1,5 +1,6 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
 import {
+  activeOfPrefix,
   LUA_LOAD,
   LUA_NOW,
   loadRecord,
@@ -27,7 +28,8 @@ export interface ListReply {
 /**
  * A user's live sessions, soonest expiry first. The index is pruned as it is read: entries
  * whose expiry has passed, and entries whose record is gone, are removed, so the index never
- * outgrows the live sessions.
+ * outgrows the live sessions. An entry whose record is gone (evicted, deleted by hand) leaves the
+ * tag's active set too (`<prefix>{<tag>}:a`, read off KEYS[2]; see `CREATE`).
  *
  * - KEYS[1]: the user's index, KEYS[2]: the prefix of the tag's records (a key name, so
  *   namespaces and Cluster routing apply to it like to any key; every record read shares the tag).
@@ -40,6 +42,7 @@ for _, id in ipairs(ids) do
   local v = loadRecord(KEYS[2] .. id)
   if not v then
     redis.call('ZREM', KEYS[1], id)
+    redis.call('ZREM', string.sub(KEYS[2], 1, -3) .. 'a', id)
   else
     out[#out + 1] = id
     out[#out + 1] = v
@@ -60,8 +63,10 @@ export const LIST: Script<ListReply> = defineScript({
     const out: Array<string | number> = [now];
     for (const id of ids) {
       const v = loadRecord(ctx, prefix + id);
-      if (v === null) ctx.call('ZREM', index, id);
-      else out.push(id, v);
+      if (v === null) {
+        ctx.call('ZREM', index, id);
+        ctx.call('ZREM', activeOfPrefix(prefix), id);
+      } else out.push(id, v);
     }
     return out;
   },

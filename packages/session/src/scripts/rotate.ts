@@ -1,11 +1,14 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
 import {
+  activeOfRecord,
   fitIndex,
+  LUA_ACTIVE,
   LUA_FIT,
   LUA_HEAD,
   LUA_LOAD,
   LUA_NOW,
   loadRecord,
+  markActive,
   nowOf,
   recordHead,
   replyArray,
@@ -19,7 +22,7 @@ export type RotateReply = { readonly now: number; readonly expiresAt: number } |
 /**
  * Move a session to a new token: the same record and expiry under the new key (touched now),
  * the old record and its index entry deleted in the same script, so the old token never reads
- * again.
+ * again. The tag's active set (see `CREATE`) swaps the old id for the new one.
  *
  * - KEYS[1]: the old record, KEYS[2]: the new record, KEYS[3]: the prefix of the tag's user
  *   indexes (see `GET`).
@@ -28,13 +31,16 @@ export type RotateReply = { readonly now: number; readonly expiresAt: number } |
  */
 const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
 if not v then return false end
-${LUA_NOW}${LUA_FIT}local _, e, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
+${LUA_NOW}${LUA_FIT}${LUA_ACTIVE}local _, e, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
 local index = KEYS[3] .. h
 redis.call('SET', KEYS[2], string.format('s2,%.0f,%s,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
 redis.call('ZADD', index, e, ARGV[2])
 fitIndex(index)
+local a = string.sub(KEYS[1], 1, -67) .. 'a'
+redis.call('ZREM', a, ARGV[1])
+markActive(a, now, ARGV[2], e)
 return {now, tonumber(e)}`;
 
 /** The rotate script; see the Lua above. */
@@ -54,6 +60,9 @@ export const ROTATE: Script<RotateReply> = defineScript({
     ctx.call('ZREM', index, args[0] as string);
     ctx.call('ZADD', index, r.e, args[1] as string);
     fitIndex(ctx, index);
+    const active = activeOfRecord(old);
+    ctx.call('ZREM', active, args[0] as string);
+    markActive(ctx, active, now, args[1] as string, r.e);
     return [now, Number(r.e)];
   },
   parse: (reply: Reply): RotateReply => {

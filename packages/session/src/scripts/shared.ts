@@ -64,6 +64,47 @@ end
 /** Lua pattern of a record's head: t, e, x, i, c, h, f, and the position of the NUL after them. */
 export const LUA_HEAD = `'^s2,(%d+),(%d+),(%d+),(%d+),(%d+),([^,]*),([^,%z]*)()%z'`;
 
+/** Expired members of a tag's active set that one write removes on the way: bounded work per call. */
+export const ACTIVE_PRUNE: number = 8;
+
+/**
+ * Lua: `markActive(a, now, id, exp)`: the tag's active set `a` (`<prefix>{<tag>}:a`, session ids
+ * scored by expiry, what `countActive` counts) holds `id` at `exp`; up to {@link ACTIVE_PRUNE}
+ * members whose expiry has passed leave it, and it expires with its last session. Needs
+ * `LUA_FIT` before it.
+ */
+export const LUA_ACTIVE: string = `local function markActive(a, now, id, exp)
+  local old = redis.call('ZRANGEBYSCORE', a, '-inf', now, 'LIMIT', 0, ${ACTIVE_PRUNE})
+  if old[1] then redis.call('ZREM', a, unpack(old)) end
+  redis.call('ZADD', a, exp, id)
+  fitIndex(a)
+end
+`;
+
+/** The tag's active set, from a record key `<prefix>{<tag>}:s:<64 hex>` (Lua: `string.sub(key, 1, -67) .. 'a'`). */
+export function activeOfRecord(record: string): string {
+  return `${record.slice(0, -66)}a`;
+}
+
+/** The tag's active set, from the tag's record prefix `<prefix>{<tag>}:s:` (Lua: `string.sub(prefix, 1, -3) .. 'a'`). */
+export function activeOfPrefix(prefix: string): string {
+  return `${prefix.slice(0, -2)}a`;
+}
+
+/** The twin of `markActive`. */
+export function markActive(
+  ctx: ScriptContext,
+  active: string,
+  now: number,
+  id: string,
+  exp: number | string,
+): void {
+  const old = ctx.call('ZRANGEBYSCORE', active, '-inf', now, 'LIMIT', 0, ACTIVE_PRUNE) as string[];
+  if (old.length > 0) ctx.call('ZREM', active, ...old);
+  ctx.call('ZADD', active, exp, id);
+  fitIndex(ctx, active);
+}
+
 /** The twin of `LUA_NOW`. */
 export function nowOf(ctx: ScriptContext): number {
   const t = ctx.call('TIME') as string[];
