@@ -209,23 +209,37 @@ export function createSessions<D extends SessionData = SessionData>(
     };
   }
 
-  /** The end of every `get` that found a live session it may show: open the data, compare the fingerprint, report. */
-  async function finish(
+  /**
+   * The end of every `get` that found a live session it may show: open the data, compare the
+   * fingerprint, report. Synchronous without encryption: no promise on the common path.
+   */
+  function finish(
     started: number,
     id: string,
     r: SessionRecord,
     touched: boolean,
     fp: string,
-  ): Promise<Session<D> | null> {
-    let data: D | undefined;
-    try {
-      data = await openRecord(r);
-    } catch (error) {
-      // Encrypted data that does not open (a wrong or unknown key, tampering): no session.
-      emitOperation(hub, 'get', started, 'invalid', error, r.workspaceId);
-      return null;
-    }
-    if (data === undefined) {
+  ): Session<D> | null | Promise<Session<D> | null> {
+    if (codec === undefined) return shown(started, id, r, touched, fp, decodeData(r.data));
+    return openData(codec, r.data).then(
+      (data) => shown(started, id, r, touched, fp, data),
+      (error: unknown) => {
+        // Encrypted data that does not open (a wrong or unknown key, tampering): no session.
+        emitOperation(hub, 'get', started, 'invalid', error, r.workspaceId);
+        return null;
+      },
+    );
+  }
+
+  function shown(
+    started: number,
+    id: string,
+    r: SessionRecord,
+    touched: boolean,
+    fp: string,
+    data: SessionData | undefined,
+  ): Session<D> | null {
+    if (data === undefined || (schema && !schema.safeParse(data).success)) {
       emitOperation(hub, 'get', started, 'invalid', undefined, r.workspaceId);
       return null;
     }
@@ -235,7 +249,10 @@ export function createSessions<D extends SessionData = SessionData>(
         touched,
       });
     }
-    const session = toInfo(id, r, data) as Session<D> & { touched: boolean; fingerprintMismatch: boolean };
+    const session = toInfo(id, r, data as D) as Session<D> & {
+      touched: boolean;
+      fingerprintMismatch: boolean;
+    };
     session.touched = touched;
     session.fingerprintMismatch = mismatch;
     return session;
