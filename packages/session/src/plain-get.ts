@@ -46,20 +46,23 @@ export interface PlainGet {
   hint(id: string, local: number): number | undefined;
   /** The record in `text` when a GET answers for it at local time `local`, else `undefined`. */
   read(id: string, text: string, local: number): SessionRecord | undefined;
-  /** Note a record a script returned. */
-  remember(id: string, r: SessionRecord): void;
+  /** Note a record a script returned (or the times of one `create` wrote). */
+  remember(id: string, r: RecordTimes): void;
   /** Drop the hint of a session that is gone. */
   forget(id: string): void;
   /** Learn the offset from a script reply's `now`, the call sent at local `sent`. */
   learn(now: number, sent: number): void;
 }
 
+/** The times of a record that decide when a `GET` can no longer answer for it. */
+export type RecordTimes = Pick<SessionRecord, 'touchedAt' | 'expiresAt' | 'absoluteExpiresAt' | 'idleMs'>;
+
 /** The plain-GET state for a `touchAfter` (ms, > 0). */
 export function plainGet(touchAfter: number): PlainGet {
   const hints = new Map<string, number>();
   let learnedAt = Number.NEGATIVE_INFINITY;
 
-  const dueOf = (r: SessionRecord): number =>
+  const dueOf = (r: RecordTimes): number =>
     r.expiresAt >= r.absoluteExpiresAt
       ? r.expiresAt
       : Math.min(r.expiresAt, Math.max(r.touchedAt + touchAfter, r.expiresAt - r.idleMs + 1));
@@ -83,7 +86,7 @@ export function plainGet(touchAfter: number): PlainGet {
       hints.set(id, due);
       return r;
     },
-    remember(id: string, r: SessionRecord): void {
+    remember(id: string, r: RecordTimes): void {
       if (hints.size >= MAX_HINTS && !hints.has(id)) hints.delete(hints.keys().next().value as string);
       hints.set(id, dueOf(r));
     },

@@ -306,7 +306,18 @@ export function createSessions<D extends SessionData = SessionData>(
           fingerprintHash(opts.fingerprint),
           dataText(set),
         );
+        const sent = Date.now();
         const reply = await root.eval(CREATE, [record, layout.indexPrefix(tag)], args);
+        if (plain !== undefined) {
+          // The process that creates a session usually reads it next: its first `get` can be a GET.
+          plain.learn(reply.now, sent);
+          plain.remember(id, {
+            touchedAt: reply.now,
+            expiresAt: reply.expiresAt,
+            absoluteExpiresAt: reply.now + absoluteTtl,
+            idleMs: ttl,
+          });
+        }
         return [{ token, id, expiresAt: reply.expiresAt }, 'ok'];
       });
     },
