@@ -1,4 +1,4 @@
-import type { KvStore } from '@raptorflow/core';
+import { findLayer, type KvStore } from '@raptorflow/core';
 import {
   describeValue,
   featureKeyspace,
@@ -266,8 +266,12 @@ export function createSessions<D extends SessionData = SessionData>(
   const touchAfterText = String(touchAfter);
   // `get` answers with a plain GET when no touch can be due (see `plain-get.ts`): on stores
   // shared between processes only (memory's clock may be a test's fake one, and a script there
-  // costs no round trip), and never with `touchAfter: 0` (every read touches).
-  const plain = root.capabilities.shared && touchAfter > 0 ? plainGet(touchAfter) : undefined;
+  // costs no round trip), never with `touchAfter: 0` (every read touches), and never through an
+  // L1 layer (it could serve a record another process has since destroyed; scripts bypass it).
+  const plain =
+    root.capabilities.shared && touchAfter > 0 && findLayer(root, 'l1') === undefined
+      ? plainGet(touchAfter)
+      : undefined;
 
   async function run<T>(
     op: SessionOperation,

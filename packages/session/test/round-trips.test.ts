@@ -1,4 +1,4 @@
-import type { KvStore } from '@raptorflow/core';
+import { type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
 import { randomPrefix, until } from '@raptorflow/core/testing';
@@ -278,5 +278,20 @@ describe.each([
       eval: 0,
     });
     expect(got).toMatchObject({ touched: true, data: { n: 1 } });
+  });
+});
+
+describe('get through an L1 layer', () => {
+  it('is always the script: an L1 could serve a record another process has destroyed', async () => {
+    const prefix = randomPrefix();
+    const sessions = createSessions({ store: withL1(store, { max: 100, ttl: 60_000 }), prefix });
+    const { token } = await sessions.create('l1-user');
+    for (let i = 0; i < 2; i++) {
+      const c = await countCommands(server, async () => expect(await sessions.get(token)).not.toBeNull());
+      expect(c.evalsha).toBe(1);
+    }
+    // Destroyed by another process (no L1): the next read sees it at once.
+    expect(await createSessions({ store, prefix }).destroy(token)).toBe(true);
+    expect(await sessions.get(token)).toBeNull();
   });
 });
