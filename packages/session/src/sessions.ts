@@ -96,8 +96,9 @@ export interface Sessions<D extends SessionData = SessionData> {
   create(userId: string, options?: CreateOptions<D>): Promise<IssuedSession>;
   /**
    * The session of `token`, or `null` (never existed, expired, destroyed, rotated, revoked; a
-   * malformed token is `null` without a round trip). Slides the expiry when the throttle says
-   * so, in the same script: one round trip.
+   * malformed token is `null` without a round trip). One round trip on Redis: a plain `GET`
+   * while no touch can be due, else the get script, which slides the expiry when the throttle
+   * says so (README "Round trips").
    */
   get(token: string, options?: GetOptions): Promise<Session<D> | null>;
   /**
