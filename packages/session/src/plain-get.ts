@@ -44,8 +44,11 @@ export interface PlainGet {
   readonly margin: number;
   /** The session's due instant (store ms), or `undefined`: no hint, or no fresh estimate. */
   hint(id: string, local: number): number | undefined;
-  /** The record in `text` when a GET answers for it at local time `local`, else `undefined`. */
-  read(id: string, text: string, local: number): SessionRecord | undefined;
+  /**
+   * The record in `text` when a GET answers for it at local time `local`, else `undefined`;
+   * `hint` is the session's hint the GET was sent on.
+   */
+  read(id: string, text: string, local: number, hint?: number): SessionRecord | undefined;
   /** Note a record a script returned (or the times of one `create` wrote). */
   remember(id: string, r: RecordTimes): void;
   /** Drop the hint of a session that is gone. */
@@ -73,7 +76,7 @@ export function plainGet(touchAfter: number): PlainGet {
     hint(id: string, local: number): number | undefined {
       return local - learnedAt < REFRESH_MS ? hints.get(id) : undefined;
     },
-    read(id: string, text: string, local: number): SessionRecord | undefined {
+    read(id: string, text: string, local: number, hint?: number): SessionRecord | undefined {
       if (!text.startsWith('s2,')) return undefined;
       let r: SessionRecord;
       try {
@@ -83,7 +86,8 @@ export function plainGet(touchAfter: number): PlainGet {
       }
       const due = dueOf(r);
       if (local + state.offset + state.margin >= due) return undefined;
-      hints.set(id, due);
+      // Usually unchanged since the last script reply (a GET changes nothing): no second map write.
+      if (due !== hint) hints.set(id, due);
       return r;
     },
     remember(id: string, r: RecordTimes): void {

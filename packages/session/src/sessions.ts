@@ -358,7 +358,7 @@ export function createSessions<D extends SessionData = SessionData>(
             emitOperation(hub, 'get', started, 'miss', undefined, ws);
             return null;
           }
-          const r = text === undefined ? undefined : plain.read(id, text, Date.now());
+          const r = text === undefined ? undefined : plain.read(id, text, Date.now(), hint);
           if (r !== undefined) {
             // The script's refusals, in its order, with its outcomes (nothing was written).
             if (ws !== undefined && ws !== r.workspaceId) {
