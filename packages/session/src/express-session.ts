@@ -1,4 +1,5 @@
-import type { KvStore } from '@raptorflow/core';
+import { KvError, type KvStore } from '@raptorflow/core';
+import type { AsyncCodec, EncryptionOptions } from '@raptorflow/core/codecs';
 import {
   type Duration,
   durationSchema,
@@ -9,6 +10,8 @@ import {
 import type { SessionData } from 'express-session';
 import { Store } from 'express-session';
 import { z } from 'zod';
+import { emitOperation, type FeatureHub, featureHub, operationStart } from './events.js';
+import { encryptionSchema, sessionCodec } from './options.js';
 import { ES_SCAN } from './scripts/es-scan.js';
 import { ES_WRITE } from './scripts/es-write.js';
 import { tokenHash } from './token.js';
@@ -23,6 +26,15 @@ export interface RaptorflowStoreOptions {
   disableTouch?: boolean | undefined;
   /** Where the keys live, under the store's own namespace; no `{` or `}`. @default 'rf:session:es:' */
   prefix?: string | undefined;
+  /**
+   * Encrypt each session at rest, as `createSessions` does: `{ current, keys }` as core's
+   * `encryptedCodec` takes them (AES-GCM, keys rotate), or a ready codec of strings. The whole
+   * session is sealed with its (hashed) id, so a value copied to another sid does not open. A
+   * value that does not open (a wrong or unknown key, tampering, plaintext) reads as no session
+   * (`get` gives `null`, `all` leaves it out), reported as a `get` with outcome `invalid` and
+   * error `E_CODEC`.
+   */
+  encryption?: EncryptionOptions | AsyncCodec<string> | undefined;
 }
 
 interface Resolved {
@@ -30,6 +42,7 @@ interface Resolved {
   readonly ttl: number;
   readonly disableTouch: boolean;
   readonly prefix?: string | undefined;
+  readonly encryption?: EncryptionOptions | AsyncCodec<string> | undefined;
 }
 
 const SCHEMA: z.ZodType<Resolved, RaptorflowStoreOptions> = z.strictObject({
@@ -37,6 +50,7 @@ const SCHEMA: z.ZodType<Resolved, RaptorflowStoreOptions> = z.strictObject({
   ttl: durationSchema().default(86_400_000),
   disableTouch: z.boolean().default(false),
   prefix: z.string().optional(),
+  encryption: encryptionSchema(),
 });
 
 type Callback<T> = ((err: unknown, value?: T) => void) | undefined;
@@ -73,6 +87,8 @@ export class RaptorflowStore extends Store {
   readonly #root: KvStore;
   readonly #ttl: number;
   readonly #disableTouch: boolean;
+  readonly #codec: AsyncCodec<string> | undefined;
+  readonly #hub: FeatureHub;
 
   constructor(options: RaptorflowStoreOptions) {
     super();
@@ -81,6 +97,31 @@ export class RaptorflowStore extends Store {
     this.#root = featureKeyspace(o.store, { feature: 'session', prefix: o.prefix ?? 'rf:session:es:' }).root;
     this.#ttl = o.ttl;
     this.#disableTouch = o.disableTouch;
+    this.#codec = sessionCodec(o.encryption, 'RaptorflowStore');
+    this.#hub = featureHub(o.store);
+  }
+
+  /** The stored text of a session: its JSON, sealed with its id when encryption is on. */
+  #seal(id: string, sess: SessionData): string | Promise<string> {
+    const json = JSON.stringify(sess);
+    return this.#codec === undefined ? json : this.#codec.encode(`${id}:${json}`);
+  }
+
+  /** The session of a stored text, or `null` when sealed text does not open (reported). */
+  #open(id: string, stored: string): SessionData | null | Promise<SessionData | null> {
+    if (this.#codec === undefined) return JSON.parse(stored) as SessionData;
+    const started = operationStart(this.#hub);
+    return this.#codec
+      .decode(stored)
+      .then((plain) => {
+        if (!plain.startsWith(`${id}:`))
+          throw new KvError('E_CODEC', 'session: the sealed value belongs to another id');
+        return JSON.parse(plain.slice(id.length + 1)) as SessionData;
+      })
+      .catch((error: unknown) => {
+        emitOperation(this.#hub, 'get', started, 'invalid', error);
+        return null;
+      });
   }
 
   #key(sid: string): { id: string; key: string } {
@@ -95,21 +136,21 @@ export class RaptorflowStore extends Store {
   }
 
   get(sid: string, cb?: Callback<SessionData | null>): Promise<SessionData | null> {
+    const { id, key } = this.#key(sid);
     return settle(
-      this.#root
-        .get(this.#key(sid).key)
-        .then((json) => (json === null ? null : (JSON.parse(json) as SessionData))),
+      this.#root.get(key).then((stored) => (stored === null ? null : this.#open(id, stored))),
       cb,
     );
   }
 
   set(sid: string, sess: SessionData, cb?: Callback<void>): Promise<void> {
     const { id, key } = this.#key(sid);
-    const write = this.#root.eval(
-      ES_WRITE,
-      [key, `${TAG}:index`],
-      ['set', id, String(this.#ttlOf(sess)), JSON.stringify(sess)],
-    );
+    const ttl = String(this.#ttlOf(sess));
+    const value = this.#seal(id, sess);
+    const write =
+      typeof value === 'string'
+        ? this.#root.eval(ES_WRITE, [key, `${TAG}:index`], ['set', id, ttl, value])
+        : value.then((sealed) => this.#root.eval(ES_WRITE, [key, `${TAG}:index`], ['set', id, ttl, sealed]));
     return settle(
       write.then(() => undefined),
       cb,
@@ -137,10 +178,14 @@ export class RaptorflowStore extends Store {
 
   /** The live sessions, each with `id` = SHA-256 of its sid (hex). */
   override all(cb?: Callback<SessionData[]>): Promise<SessionData[]> {
-    const run = this.#root.eval(ES_SCAN, [`${TAG}:index`, `${TAG}:s:`], ['all']).then((r) => {
+    const run = this.#root.eval(ES_SCAN, [`${TAG}:index`, `${TAG}:s:`], ['all']).then(async (r) => {
       const out: SessionData[] = [];
-      for (let i = 0; i + 1 < r.length; i += 2)
-        out.push({ ...JSON.parse(String(r[i + 1])), id: String(r[i]) });
+      for (let i = 0; i + 1 < r.length; i += 2) {
+        const id = String(r[i]);
+        // A session that does not open is left out, as `get` misses it.
+        const sess = await this.#open(id, String(r[i + 1]));
+        if (sess !== null) out.push({ ...sess, id } as SessionData);
+      }
       return out;
     });
     return settle(run, cb);

@@ -1,4 +1,5 @@
 import type { KvStore } from '@raptorflow/core';
+import type { AsyncCodec, EncryptionOptions } from '@raptorflow/core/codecs';
 import { describeValue, invalidArgument, optionError } from '@raptorflow/core/kit';
 import type { ClientFingerprint } from './fingerprint.js';
 import { createSessions, type Sessions } from './sessions.js';
@@ -60,6 +61,11 @@ export interface LegacySessionsOptions {
   env?: Record<string, string | undefined> | undefined;
   /** Key prefix. @default 'rf:session:' (the same keys as `createSessions`) */
   prefix?: string | undefined;
+  /**
+   * Encrypt the metadata at rest, as `createSessions`'s `encryption` does (`{ current, keys }` or
+   * a ready codec of strings). Metadata that does not open reads as no session (`get` gives `null`).
+   */
+  encryption?: EncryptionOptions | AsyncCodec<string> | undefined;
 }
 
 function ttlSeconds(options: LegacySessionsOptions): number {
@@ -102,7 +108,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     );
   }
   for (const key of Object.keys(options)) {
-    if (!['store', 'ttl', 'env', 'prefix'].includes(key))
+    if (!['store', 'ttl', 'env', 'prefix', 'encryption'].includes(key))
       throw optionError('createLegacySessions', key, 'is not an option');
   }
   const ttl = ttlSeconds(options) * 1000;
@@ -112,6 +118,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
     ttl,
     absoluteTtl: Math.max(ttl, 30 * 86_400_000),
     prefix: options.prefix,
+    encryption: options.encryption,
   });
   return {
     sessions,

@@ -74,6 +74,18 @@ export interface ResolvedSessionsOptions<D extends SessionData = SessionData> {
 
 const DAY = 86_400_000;
 
+/** The `encryption` option's schema (shared with the express-session store). */
+export function encryptionSchema(): z.ZodOptional<
+  z.ZodCustom<EncryptionOptions | AsyncCodec<string>, EncryptionOptions | AsyncCodec<string>>
+> {
+  return z
+    .custom<EncryptionOptions | AsyncCodec<string>>(
+      (v) => typeof v === 'object' && v !== null,
+      'expected { current, keys } or an encryptedCodec',
+    )
+    .optional();
+}
+
 const SCHEMA: z.ZodType<ResolvedSessionsOptions, SessionsOptions> = z.strictObject({
   store: z.custom<KvStore>(() => true),
   ttl: durationSchema().default(DAY),
@@ -92,12 +104,7 @@ const SCHEMA: z.ZodType<ResolvedSessionsOptions, SessionsOptions> = z.strictObje
     .optional(),
   failurePolicy: z.enum(['fail-closed', 'fail-open']).optional(),
   prefix: z.string().optional(),
-  encryption: z
-    .custom<EncryptionOptions | AsyncCodec<string>>(
-      (v) => typeof v === 'object' && v !== null,
-      'expected { current, keys } or an encryptedCodec',
-    )
-    .optional(),
+  encryption: encryptionSchema(),
 });
 
 /** Validate {@link SessionsOptions} once; a bad one is `E_INVALID_OPTIONS` naming the field. */
@@ -129,6 +136,7 @@ const RAW = { name: 'raw', encode: (v: string): string => v, decode: (v: string)
 /** The codec that seals session data, built once from the `encryption` option. */
 export function sessionCodec(
   encryption: EncryptionOptions | AsyncCodec<string> | undefined,
+  where = 'createSessions',
 ): AsyncCodec<string> | undefined {
   if (encryption === undefined) return undefined;
   if (isCodec(encryption)) return encryption;
@@ -137,6 +145,6 @@ export function sessionCodec(
   } catch (error) {
     // encryptedCodec names its own field (`keys.k1`, `current`): keep it under ours.
     const detail = error instanceof Error ? error.message.replace(/^encryptedCodec: /, '') : String(error);
-    throw optionError('createSessions', 'encryption', detail);
+    throw optionError(where, 'encryption', detail);
   }
 }

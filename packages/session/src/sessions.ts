@@ -1,4 +1,4 @@
-import type { KvStore } from '@raptorflow/core';
+import { findLayer, type KvStore } from '@raptorflow/core';
 import {
   describeValue,
   featureKeyspace,
@@ -21,6 +21,7 @@ import {
 import { type ClientFingerprint, fingerprintHash } from './fingerprint.js';
 import { sessionKeyLayout } from './keys.js';
 import { parseSessionsOptions, type SessionData, type SessionsOptions, sessionCodec } from './options.js';
+import { plainGet } from './plain-get.js';
 import {
   CREATE,
   DESTROY,
@@ -95,8 +96,9 @@ export interface Sessions<D extends SessionData = SessionData> {
   create(userId: string, options?: CreateOptions<D>): Promise<IssuedSession>;
   /**
    * The session of `token`, or `null` (never existed, expired, destroyed, rotated, revoked; a
-   * malformed token is `null` without a round trip). Slides the expiry when the throttle says
-   * so, in the same script: one round trip.
+   * malformed token is `null` without a round trip). One round trip on Redis: a plain `GET`
+   * while no touch can be due, else the get script, which slides the expiry when the throttle
+   * says so (README "Round trips").
    */
   get(token: string, options?: GetOptions): Promise<Session<D> | null>;
   /**
@@ -221,12 +223,69 @@ export function createSessions<D extends SessionData = SessionData>(
     };
   }
 
+  /**
+   * The end of every `get` that found a live session it may show: open the data, compare the
+   * fingerprint, report. Synchronous without encryption: no promise on the common path.
+   */
+  function finish(
+    started: number,
+    id: string,
+    r: SessionRecord,
+    touched: boolean,
+    fp: string,
+  ): Session<D> | null | Promise<Session<D> | null> {
+    if (codec === undefined) return shown(started, id, r, touched, fp, decodeData(r.data));
+    return openData(codec, r.data).then(
+      (data) => shown(started, id, r, touched, fp, data),
+      (error: unknown) => {
+        // Encrypted data that does not open (a wrong or unknown key, tampering): no session.
+        emitOperation(hub, 'get', started, 'invalid', error, r.workspaceId);
+        return null;
+      },
+    );
+  }
+
+  function shown(
+    started: number,
+    id: string,
+    r: SessionRecord,
+    touched: boolean,
+    fp: string,
+    data: SessionData | undefined,
+  ): Session<D> | null {
+    if (data === undefined || (schema && !schema.safeParse(data).success)) {
+      emitOperation(hub, 'get', started, 'invalid', undefined, r.workspaceId);
+      return null;
+    }
+    const mismatch = compare && fp !== '' && r.fingerprint !== undefined && r.fingerprint !== fp;
+    if (started >= 0) {
+      emitOperation(hub, 'get', started, mismatch ? 'flagged' : 'hit', undefined, r.workspaceId, {
+        touched,
+      });
+    }
+    const session = toInfo(id, r, data as D) as Session<D> & {
+      touched: boolean;
+      fingerprintMismatch: boolean;
+    };
+    session.touched = touched;
+    session.fingerprintMismatch = mismatch;
+    return session;
+  }
+
   /** The members to store: sealed when encryption is on. */
   function seal(members: string[]): string[] | Promise<string[]> {
     return codec === undefined || members.length === 0 ? members : sealMembers(codec, members);
   }
 
   const touchAfterText = String(touchAfter);
+  // `get` answers with a plain GET when no touch can be due (see `plain-get.ts`): on stores
+  // shared between processes only (memory's clock may be a test's fake one, and a script there
+  // costs no round trip), never with `touchAfter: 0` (every read touches), and never through an
+  // L1 layer (it could serve a record another process has since destroyed; scripts bypass it).
+  const plain =
+    root.capabilities.shared && touchAfter > 0 && findLayer(root, 'l1') === undefined
+      ? plainGet(touchAfter)
+      : undefined;
 
   async function run<T>(
     op: SessionOperation,
@@ -265,7 +324,18 @@ export function createSessions<D extends SessionData = SessionData>(
           fingerprintHash(opts.fingerprint),
           dataText(set),
         );
+        const sent = Date.now();
         const reply = await root.eval(CREATE, [record, layout.indexPrefix(tag)], args);
+        if (plain !== undefined) {
+          // The process that creates a session usually reads it next: its first `get` can be a GET.
+          plain.learn(reply.now, sent);
+          plain.remember(id, {
+            touchedAt: reply.now,
+            expiresAt: reply.expiresAt,
+            absoluteExpiresAt: reply.now + absoluteTtl,
+            idleMs: ttl,
+          });
+        }
         return [{ token, id, expiresAt: reply.expiresAt }, 'ok'];
       });
     },
@@ -280,9 +350,46 @@ export function createSessions<D extends SessionData = SessionData>(
       }
       const fp = compare && opts?.fingerprint ? fingerprintHash(opts.fingerprint) : '';
       const { id, record } = layout.session(tag, token);
+      const checkFp = reject ? fp : '';
+      if (plain !== undefined) {
+        const local = Date.now();
+        const hint = plain.hint(id, local);
+        if (hint !== undefined && local + plain.offset + plain.margin < hint) {
+          let text: string | null | undefined;
+          try {
+            text = await root.get(record);
+          } catch (error) {
+            // A format-1 record (a hash): the script converts it.
+            if ((error as { code?: unknown }).code !== 'E_WRONG_TYPE') {
+              emitOperation(hub, 'get', started, 'error', error, ws);
+              if (policy === 'fail-open' && isStoreFailure(error)) return null;
+              throw error;
+            }
+          }
+          if (text === null) {
+            plain.forget(id);
+            emitOperation(hub, 'get', started, 'miss', undefined, ws);
+            return null;
+          }
+          const r = text === undefined ? undefined : plain.read(id, text, Date.now(), hint);
+          if (r !== undefined) {
+            // The script's refusals, in its order, with its outcomes (nothing was written).
+            if (ws !== undefined && ws !== r.workspaceId) {
+              emitOperation(hub, 'get', started, 'miss', undefined, ws);
+              return null;
+            }
+            if (checkFp !== '' && r.fingerprint !== undefined && r.fingerprint !== checkFp) {
+              emitOperation(hub, 'get', started, 'rejected', undefined, ws);
+              return null;
+            }
+            return finish(started, id, r, false, fp);
+          }
+          // A touch is due (or close to it), or the record is not one GET can answer: the script decides.
+        }
+      }
       let reply: Awaited<ReturnType<typeof GET.parse>>;
+      const sent = Date.now();
       try {
-        const checkFp = reject ? fp : '';
         const args =
           checkFp === '' && ws === undefined
             ? [touchAfterText]
@@ -294,9 +401,11 @@ export function createSessions<D extends SessionData = SessionData>(
         throw error;
       }
       if (reply === null) {
+        plain?.forget(id);
         emitOperation(hub, 'get', started, 'miss', undefined, ws);
         return null;
       }
+      plain?.learn(reply.now, sent);
       if (reply.status !== 'ok') {
         emitOperation(
           hub,
@@ -308,37 +417,8 @@ export function createSessions<D extends SessionData = SessionData>(
         );
         return null;
       }
-      const r = reply.record;
-      let data: D | undefined;
-      try {
-        data = await openRecord(r);
-      } catch (error) {
-        // Encrypted data that does not open (a wrong or unknown key, tampering): no session.
-        emitOperation(hub, 'get', started, 'invalid', error, r.workspaceId);
-        return null;
-      }
-      if (data === undefined) {
-        emitOperation(hub, 'get', started, 'invalid', undefined, r.workspaceId);
-        return null;
-      }
-      const mismatch = compare && fp !== '' && r.fingerprint !== undefined && r.fingerprint !== fp;
-      if (started >= 0) {
-        emitOperation(hub, 'get', started, mismatch ? 'flagged' : 'hit', undefined, r.workspaceId, {
-          touched: reply.touched,
-        });
-      }
-      return {
-        id,
-        userId: r.userId,
-        workspaceId: r.workspaceId,
-        data,
-        createdAt: r.createdAt,
-        touchedAt: r.touchedAt,
-        expiresAt: r.expiresAt,
-        absoluteExpiresAt: r.absoluteExpiresAt,
-        touched: reply.touched,
-        fingerprintMismatch: mismatch,
-      };
+      plain?.remember(id, reply.record);
+      return finish(started, id, reply.record, reply.touched, fp);
     },
 
     update(token, patch) {

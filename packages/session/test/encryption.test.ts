@@ -3,7 +3,9 @@ import { type EncryptionOptions, encryptedCodec, jsonCodec } from '@raptorflow/c
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
 import { expectCode, randomPrefix, storeMatrix } from '@raptorflow/core/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSessions, type SessionsOptions } from '../src/index.js';
+import { RaptorflowStore } from '../src/express-session.js';
+import { createLegacySessions, createSessions, type SessionsOptions } from '../src/index.js';
+import { tokenHash } from '../src/token.js';
 
 /*
  * Session data encrypted at rest (`encryption`), on every store of the matrix: it round-trips,
@@ -169,3 +171,121 @@ describe('encryption options', () => {
     await store.close();
   });
 });
+
+/* The same option on the drop-in express-session store and on the legacy wrapper. */
+describe.each(storeMatrix({ only: ['memory', 'ioredis', 'upstash'] }))(
+  '$name: express-session store and legacy wrapper',
+  ({ create }) => {
+    let store: KvStore;
+    beforeAll(async () => {
+      store = (await create()).namespace(randomPrefix());
+    });
+    const sess = (extra: Record<string, unknown>) =>
+      ({
+        cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000).toISOString() },
+        ...extra,
+      }) as never;
+    async function keyOf(sid: string): Promise<string> {
+      for await (const k of store.scan({ match: `*:s:${tokenHash(sid)}` })) return k;
+      throw new Error('no key');
+    }
+    const invalid = () => {
+      const seen: FeatureEvent[] = [];
+      const off = featureEvents(store).on('operation', (e) => {
+        if (e.operation === 'get') seen.push(e);
+      });
+      return { seen, off };
+    };
+
+    it('express-session store: round trip, rotation, no plaintext in the store', async () => {
+      const prefix = randomPrefix();
+      const es = new RaptorflowStore({ store, prefix, encryption: K1 });
+      await es.set('sid-a', sess({ user: SECRET, n: 1 }));
+      expect(await es.get('sid-a')).toMatchObject({ user: SECRET, n: 1 });
+      const raw = (await store.get(await keyOf('sid-a'))) as string;
+      expect(raw).not.toContain(SECRET);
+      expect(raw.startsWith('~e1:k1:')).toBe(true);
+      expect((await es.all()).map((s) => [(s as { id?: string }).id, (s as { user?: string }).user])).toEqual(
+        [[tokenHash('sid-a'), SECRET]],
+      );
+      const rotated = new RaptorflowStore({ store, prefix, encryption: K12 });
+      expect(await rotated.get('sid-a')).toMatchObject({ user: SECRET });
+      await rotated.set('sid-a', sess({ user: 'new' }));
+      expect(((await store.get(await keyOf('sid-a'))) as string).startsWith('~e1:k2:')).toBe(true);
+      // Without the key the stored text is not JSON: the option is not optional once set.
+      await expect(new RaptorflowStore({ store, prefix }).get('sid-a')).rejects.toThrow();
+    });
+
+    it('express-session store: a tampered, moved, plain or wrongly keyed value is a miss with E_CODEC, never a crash', async () => {
+      const prefix = randomPrefix();
+      const es = new RaptorflowStore({ store, prefix, encryption: K1 });
+      await es.set('sid-b', sess({ user: 'bob' }));
+      await es.set('sid-c', sess({ user: 'carol' }));
+      const kb = await keyOf('sid-b');
+      const good = (await store.get(kb)) as string;
+      const other = (await store.get(await keyOf('sid-c'))) as string;
+      const at = good.length - 10;
+      const variants: Array<[string, string]> = [
+        ['tampered', good.slice(0, at) + (good[at] === 'A' ? 'B' : 'A') + good.slice(at + 1)],
+        ['truncated', good.slice(0, 30)],
+        ['moved from another sid', other],
+        ['plaintext', JSON.stringify({ user: 'admin' })],
+        ['unknown key id', good.replace('~e1:k1:', '~e1:k9:')],
+      ];
+      const { seen, off } = invalid();
+      try {
+        for (const [what, bad] of variants) {
+          expect(await store.set(kb, bad, { keepTtl: true })).toBe(true);
+          expect(await es.get('sid-b'), what).toBeNull();
+        }
+        // all() leaves out what does not open.
+        expect((await es.all()).map((s) => (s as { user?: string }).user)).toEqual(['carol']);
+        expect(seen.slice(0, variants.length).map((e) => [e.outcome, e.error])).toEqual(
+          variants.map(() => ['invalid', 'E_CODEC']),
+        );
+      } finally {
+        off();
+      }
+      // Nothing was lost: the value back, the session reads; a wrong key under the same id misses.
+      expect(await store.set(kb, good, { keepTtl: true })).toBe(true);
+      expect(await es.get('sid-b')).toMatchObject({ user: 'bob' });
+      expect(
+        await new RaptorflowStore({ store, prefix, encryption: { current: 'k1', keys: { k1: key(7) } } }).get(
+          'sid-b',
+        ),
+      ).toBeNull();
+    });
+
+    it('legacy wrapper: round trip; tampered metadata is a miss, never a crash', async () => {
+      const prefix = randomPrefix();
+      const legacy = createLegacySessions({ store, prefix, env: {}, encryption: K1 });
+      const id = await legacy.create('u-enc', 'w1', { userAgent: 'ua', secret: SECRET });
+      expect((await legacy.get(id))?.metadata).toEqual({ userAgent: 'ua', secret: SECRET });
+      let k = '';
+      for await (const found of store.scan({ match: `${prefix}*:s:*` })) k = found;
+      const v = (await store.get(k)) as string;
+      expect(v).not.toContain(SECRET);
+      const at = v.length - 12;
+      expect(
+        await store.set(k, v.slice(0, at) + (v[at] === 'A' ? 'B' : 'A') + v.slice(at + 1), { keepTtl: true }),
+      ).toBe(true);
+      expect(await legacy.get(id)).toBeNull();
+      expect(await store.set(k, v, { keepTtl: true })).toBe(true);
+      expect((await legacy.get(id))?.metadata).toMatchObject({ secret: SECRET });
+      expect(() => createLegacySessions({ store, encryption: { current: 'x', keys: {} } })).toThrowError(
+        expect.objectContaining({ code: 'E_INVALID_OPTIONS' }),
+      );
+    });
+
+    it('express-session store: a bad key is E_INVALID_OPTIONS naming `encryption`', () => {
+      expect(
+        () => new RaptorflowStore({ store, encryption: { current: 'k1', keys: { k1: new Uint8Array(7) } } }),
+      ).toThrowError(
+        expect.objectContaining({
+          code: 'E_INVALID_OPTIONS',
+          message: expect.stringMatching(/RaptorflowStore: encryption: /),
+        }),
+      );
+    });
+  },
+);

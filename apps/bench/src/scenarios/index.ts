@@ -58,6 +58,8 @@ export const SCENARIOS: Readonly<Record<string, () => Promise<Scenario>>> = {
   'locks-contended-redlock': async () => (await import('./locks-contended-redlock.js')).default,
   'locks-contended-sesame': async () => (await import('./locks-contended-sesame.js')).default,
   'session-get-raptorflow': async () => (await import('./session-get-raptorflow.js')).default,
+  'session-get-raptorflow-encrypted': async () =>
+    (await import('./session-get-raptorflow-encrypted.js')).default,
   'session-get-connect-redis': async () => (await import('./session-get-connect-redis.js')).default,
   'llm-cache-exact-hit-1k': async () => (await import('./llm-cache-exact-hit-1k.js')).default,
   'llm-cache-exact-hit-10k': async () => (await import('./llm-cache-exact-hit-10k.js')).default,

@@ -1,18 +1,5 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import {
-  activeOfRecord,
-  fitIndex,
-  LUA_ACTIVE,
-  LUA_FIT,
-  LUA_HEAD,
-  LUA_LOAD,
-  LUA_NOW,
-  loadRecord,
-  markActive,
-  nowOf,
-  recordHead,
-  replyArray,
-} from './shared.js';
+import { activeOfRecord, fitIndex, liveRecord, luaLiveRecord, markActive, replyArray } from './shared.js';
 
 const NAME = 'session-extend';
 
@@ -27,11 +14,7 @@ export type ExtendReply = { readonly now: number; readonly expiresAt: number } |
  * - ARGV: the session id, the TTL in ms.
  * - Reply: `{now, expiresAt}`, or nil when there is no such session (nothing written).
  */
-const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
-if not v then return false end
-${LUA_NOW}${LUA_FIT}${LUA_ACTIVE}local _, _, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
-local index = KEYS[2] .. h
-local e = math.min(now + tonumber(ARGV[2]), tonumber(x))
+const LUA = `${luaLiveRecord(2)}e = math.min(now + tonumber(ARGV[2]), tonumber(x))
 if e > now then
   redis.call('SET', KEYS[1], string.format('s2,%.0f,%.0f,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
   redis.call('ZADD', index, e, ARGV[1])
@@ -51,11 +34,9 @@ export const EXTEND: Script<ExtendReply> = defineScript({
   lua: LUA,
   twin: (ctx, keys, args) => {
     const [record, indexes] = keys as [string, string];
-    const v = loadRecord(ctx, record);
-    if (v === null) return false;
-    const now = nowOf(ctx);
-    const r = recordHead(v);
-    const index = indexes + r.h;
+    const live = liveRecord(ctx, record, indexes);
+    if (live === null) return false;
+    const { now, r, index } = live;
     const e = Math.min(now + Number(args[1]), Number(r.x));
     if (e > now) {
       ctx.call('SET', record, `s2,${now},${e},${r.x},${r.i},${r.c},${r.h},${r.f}${r.rest}`, 'PXAT', e);

@@ -1,18 +1,5 @@
 import { defineScript, type Reply, type Script } from '@raptorflow/core';
-import {
-  activeOfRecord,
-  fitIndex,
-  LUA_ACTIVE,
-  LUA_FIT,
-  LUA_HEAD,
-  LUA_LOAD,
-  LUA_NOW,
-  loadRecord,
-  markActive,
-  nowOf,
-  recordHead,
-  replyArray,
-} from './shared.js';
+import { activeOfRecord, fitIndex, liveRecord, luaLiveRecord, markActive, replyArray } from './shared.js';
 
 const NAME = 'session-rotate';
 
@@ -29,11 +16,7 @@ export type RotateReply = { readonly now: number; readonly expiresAt: number } |
  * - ARGV: the old session id, the new session id.
  * - Reply: `{now, expiresAt}`, or nil when the old session does not exist (nothing written).
  */
-const LUA = `${LUA_LOAD}local v = loadRecord(KEYS[1])
-if not v then return false end
-${LUA_NOW}${LUA_FIT}${LUA_ACTIVE}local _, e, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
-local index = KEYS[3] .. h
-redis.call('SET', KEYS[2], string.format('s2,%.0f,%s,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
+const LUA = `${luaLiveRecord(3)}redis.call('SET', KEYS[2], string.format('s2,%.0f,%s,%s,%s,%s,%s,%s', now, e, x, i, c, h, f) .. string.sub(v, at), 'PXAT', e)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', index, ARGV[1])
 redis.call('ZADD', index, e, ARGV[2])
@@ -50,11 +33,9 @@ export const ROTATE: Script<RotateReply> = defineScript({
   lua: LUA,
   twin: (ctx, keys, args) => {
     const [old, next, indexes] = keys as [string, string, string];
-    const v = loadRecord(ctx, old);
-    if (v === null) return false;
-    const now = nowOf(ctx);
-    const r = recordHead(v);
-    const index = indexes + r.h;
+    const live = liveRecord(ctx, old, indexes);
+    if (live === null) return false;
+    const { now, r, index } = live;
     ctx.call('SET', next, `s2,${now},${r.e},${r.x},${r.i},${r.c},${r.h},${r.f}${r.rest}`, 'PXAT', r.e);
     ctx.call('DEL', old);
     ctx.call('ZREM', index, args[0] as string);

@@ -105,6 +105,32 @@ export function markActive(
   fitIndex(ctx, active);
 }
 
+/**
+ * Lua: the preamble of a script that rewrites a live record (extend, rotate): `v` the record (or
+ * return nil), `now`, `fitIndex`, `markActive`, the head's `e, x, i, c, h, f`, `at` (where the part after the
+ * head starts) and `index`, the user's index (`KEYS[indexKey]` plus the user hash).
+ */
+export function luaLiveRecord(indexKey: number): string {
+  return `${LUA_LOAD}local v = loadRecord(KEYS[1])
+if not v then return false end
+${LUA_NOW}${LUA_FIT}${LUA_ACTIVE}local _, e, x, i, c, h, f, at = string.match(v, ${LUA_HEAD})
+local index = KEYS[${indexKey}] .. h
+`;
+}
+
+/** The twin of {@link luaLiveRecord}: the record's head, `now` and the user's index, or `null`. */
+export function liveRecord(
+  ctx: ScriptContext,
+  record: string,
+  indexes: string,
+): { readonly now: number; readonly r: RecordHead; readonly index: string } | null {
+  const v = loadRecord(ctx, record);
+  if (v === null) return null;
+  const now = nowOf(ctx);
+  const r = recordHead(v);
+  return { now, r, index: indexes + r.h };
+}
+
 /** The twin of `LUA_NOW`. */
 export function nowOf(ctx: ScriptContext): number {
   const t = ctx.call('TIME') as string[];
