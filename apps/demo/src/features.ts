@@ -138,7 +138,8 @@ export function createFeatures(stack: DemoStack, options: FeatureOptions = {}): 
     presenceTtl: '45s',
     heartbeat: '15s',
   });
-  const metrics = createMetrics({ store: stack.cache });
+  // Queue jobs per state and live sessions are read at scrape time (sessions at most once a minute).
+  const metrics = createMetrics({ store: stack.cache, queues: [queue], sessions });
   const usage = createUsage({ store: stack.guarded, events: [{ feature: 'llm-cache', kind: 'saved' }] });
   const adminToken = options.adminToken;
   const handlers = createHandlers({

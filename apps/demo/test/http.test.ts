@@ -311,6 +311,10 @@ describe.each(storeMatrix({ only: ['memory', 'ioredis'] }))('demo on $name', ({ 
     expect(prom.status).toBe(200);
     expect(prom.text).toContain('raptorflow_feature_operations_total');
     expect(prom.text).toContain('raptorflow_breaker_state');
+    // Read at scrape time: the sessions this file's users signed in with, and the task queue.
+    const active = /^raptorflow_session_active\{[^}]*\} (\d+)$/m.exec(prom.text);
+    expect(Number(active?.[1])).toBeGreaterThan(0);
+    expect(prom.text).toMatch(/^raptorflow_queue_jobs\{[^}]*queue="agent-tasks"[^}]*\} \d+$/m);
     const health = await c.request('GET', '/api/v1/health/redis');
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, status: 'up' });
