@@ -110,7 +110,9 @@ function fromBase64(text: string): Uint8Array | undefined {
 }
 
 function keyBytes(id: string, key: unknown): Uint8Array {
-  const bytes = typeof key === 'string' ? fromBase64(key) : key instanceof Uint8Array ? key : undefined;
+  // A copy of decoded text: Node's decoder hands out small buffers carved from one shared pool.
+  const decoded = typeof key === 'string' ? fromBase64(key) : undefined;
+  const bytes = decoded ? Uint8Array.from(decoded) : key instanceof Uint8Array ? key : undefined;
   if (!bytes) throw optionError(WHERE, `keys.${id}`, 'must be a Uint8Array or base64 text');
   if (bytes.length !== 16 && bytes.length !== 24 && bytes.length !== 32) {
     throw optionError(WHERE, `keys.${id}`, `must be 16, 24 or 32 bytes (got ${bytes.length})`);
