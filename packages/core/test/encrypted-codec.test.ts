@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   type AsyncCodec,
   compressedCodec,
@@ -183,6 +183,44 @@ describe('encryptedCodec', () => {
       const stored = header + toB64url(new Uint8Array([...iv, ...body]));
       expect(await c.decode(stored)).toEqual({ web: true });
     }
+  });
+
+  it('an edge runtime (no process.getBuiltinModule: Web Crypto, atob/btoa) reads and writes the same values', async () => {
+    vi.resetModules();
+    const saved = process.getBuiltinModule;
+    let edge: typeof import('../src/codecs/encrypted.js');
+    try {
+      // The module looks for Buffer and node:crypto once, when it loads.
+      (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+      edge = await import('../src/codecs/encrypted.js');
+    } finally {
+      process.getBuiltinModule = saved;
+      vi.resetModules();
+    }
+    const keys = { k1: K1, k3: K3 };
+    const onEdge = edge.encryptedCodec(jsonCodec(), { current: 'k3', keys });
+    const onNode = encryptedCodec(jsonCodec(), { current: 'k1', keys });
+    for (const value of [{ n: 1, s: 'é😀' }, 'x'.repeat(70_000), [], null]) {
+      expect(await onNode.decode(await onEdge.encode(value))).toEqual(value);
+      expect(await onEdge.decode(await onNode.encode(value))).toEqual(value);
+    }
+    // Both refuse the same malformed bodies, which Buffer's lenient decoder alone would skip over.
+    const stored = await onNode.encode({ v: 1 });
+    const body = stored.slice('~e1:k1:'.length);
+    for (const bad of [
+      `${body.slice(0, 10)}!${body.slice(10)}`,
+      `${body}A`,
+      `${body.slice(0, 20)}=${body.slice(20)}`,
+    ]) {
+      await expect(onNode.decode(`~e1:k1:${bad}`)).rejects.toEqual(codecError);
+      await expect(onEdge.decode(`~e1:k1:${bad}`)).rejects.toEqual(codecError);
+    }
+    // Standard base64 with padding reads as base64url does, on both.
+    const padded = btoa(
+      atob(body.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (body.length % 4)) % 4)),
+    );
+    expect(await onNode.decode(`~e1:k1:${padded}`)).toEqual({ v: 1 });
+    expect(await onEdge.decode(`~e1:k1:${padded}`)).toEqual({ v: 1 });
   });
 
   it.each([

@@ -104,5 +104,31 @@ export function stringsGroup(ctx: SuiteContext): void {
       await expectCode(kv.get('\uDC00'), 'E_INVALID_ARGUMENT');
       await expectCode(kv.get(42 as unknown as string), 'E_INVALID_ARGUMENT');
     });
+
+    it('keeps per-key order under concurrency: writes issued in order resolve in order, the last wins', async () => {
+      const kv = ctx.store();
+      const n = 200;
+      // Only calls on one key are ordered (a Cluster answers slots apart): one list per key.
+      const writes: number[] = [];
+      const counts: string[] = [];
+      const reads: Array<Promise<string | null>> = [];
+      const calls: Array<Promise<unknown>> = [];
+      // Nothing is awaited until every call is issued: all of them are in flight together.
+      for (let i = 0; i < n; i++) {
+        calls.push(kv.set('k', `v${i}`).then(() => writes.push(i)));
+        // A read issued after a write sees that write, never an older or a later one.
+        reads.push(kv.get('k'));
+        // Each INCRBY answers the count of the ones issued before it: they ran in issue order.
+        calls.push(kv.incrBy('n', 1).then((count) => counts.push(`${i}: ${count}`)));
+      }
+      await Promise.all(calls);
+      const seen = await Promise.all(reads);
+      expect(writes).toEqual(Array.from({ length: n }, (_, i) => i));
+      expect(seen).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+      expect(counts).toEqual(Array.from({ length: n }, (_, i) => `${i}: ${i + 1}`));
+      // The last write wins.
+      expect(await kv.get('k')).toBe(`v${n - 1}`);
+      expect(await kv.get('n')).toBe(String(n));
+    });
   });
 }

@@ -46,6 +46,20 @@ export function runRedisAdapterSuite({ name, own, open }: RedisAdapterSuite): vo
       expect(Object.fromEntries(delta)).toEqual({ get: 1 });
     });
 
+    it('a SET, with or without options, is exactly one server command with its reply intact', async () => {
+      const store = ownStore();
+      await store.del('rt:s');
+      const before = await stats();
+      expect(await store.set('rt:s', '1')).toBe(true);
+      expect(await store.set('rt:s', '2', { nx: true })).toBe(false);
+      expect(await store.set('rt:s', '3', { ttl: 60_000, xx: true })).toBe(true);
+      expect(await store.getSet('rt:s', '4')).toBe('3');
+      expect(await store.get('rt:s')).toBe('4');
+      expect(await store.get('rt:missing')).toBeNull();
+      const delta = diffCommandStats(before, await stats());
+      expect(Object.fromEntries(delta)).toEqual({ set: 4, get: 2 });
+    });
+
     it('sends EVAL on first use, EVALSHA after, and falls back to EVAL on NOSCRIPT', async () => {
       const store = ownStore();
       const count = async (run: () => Promise<unknown>): Promise<unknown[]> => {

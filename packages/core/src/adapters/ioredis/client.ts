@@ -9,6 +9,10 @@ export interface IoredisClient {
   readonly status: string;
   readonly options: object;
   call(command: string, ...args: string[]): Promise<unknown>;
+  /** ioredis's GET, cheaper than `call('GET', key)`; optional so a narrow client still fits. */
+  get?(key: string): Promise<unknown>;
+  /** ioredis's SET of a key and a value (no options), cheaper than `call('SET', ...)`. */
+  set?(key: string, value: string): Promise<unknown>;
   pipeline(): IoredisPipeline;
   duplicate(): IoredisClient;
   quit(): Promise<unknown>;

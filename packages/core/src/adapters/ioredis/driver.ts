@@ -70,6 +70,21 @@ function invoke<T>(target: { call(command: string, ...args: string[]): T }, argv
   return (target.call as unknown as CallArgv).apply(target, argv as string[]) as T;
 }
 
+/**
+ * Send one command. GET and SET of a key and a value go through ioredis's own `get` / `set`:
+ * `client.call('GET', key)` costs about 0.4 µs of client CPU more per command (it shifts the name
+ * off its arguments, and every flag lookup lower-cases an upper-case name), some 4% of a GET.
+ * Neither method has an argument or reply transformer in ioredis, so the bytes sent and the reply
+ * are the same; every other command (HGETALL has a reply transformer) goes through `call`.
+ */
+function sendDirect(client: IoredisClient, argv: readonly string[]): Promise<unknown> {
+  const name = argv[0];
+  if (argv.length === 2 && name === 'GET' && client.get) return client.get(argv[1] as string);
+  if (argv.length === 3 && name === 'SET' && client.set)
+    return client.set(argv[1] as string, argv[2] as string);
+  return invoke(client, argv);
+}
+
 /** One command of a pipeline; `call` is set for a script, so NOSCRIPT can be retried with EVAL. */
 interface PipeItem {
   readonly argv: readonly string[];
@@ -108,7 +123,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
     throw mapError(error, closed);
   };
   const send = (argv: readonly string[]): Promise<Reply> => {
-    const pending = invoke(client, argv);
+    const pending = sendDirect(client, argv);
     return mode === 'none'
       ? (pending.then(undefined, fail) as Promise<Reply>)
       : pending.then((reply) => normaliseReply(argv[0] as string, reply, mode), fail);

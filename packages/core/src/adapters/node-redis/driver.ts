@@ -13,7 +13,7 @@ import type {
 } from './client.js';
 import { ADAPTER, isErrorReply, mapError } from './errors.js';
 import { nodeRedisSubscriberConnection } from './pubsub.js';
-import { InFlightTicks } from './watch.js';
+import { InFlightTicks, replyDeadlines } from './watch.js';
 
 /**
  * Where the driver's commands go: a standalone client or a Cluster, behind one shape, so the
@@ -479,63 +479,6 @@ export function clusterLink(
           // Already closed.
         }
       }
-    },
-  };
-}
-
-/**
- * The reply deadline of a Cluster's commands. Replies from several nodes come in any order, so
- * unlike a standalone connection there is no single oldest command: each call is one entry of a
- * Set (insertion order = send order), stamped with the tick of one interval timer, which fails
- * the entries past the deadline from the oldest on with E_TIMEOUT. The command stays with
- * node-redis, whose late reply is dropped; its effect is unknown. A call is failed between 1x and
- * 1.25x the deadline (plus the timer's lateness).
- */
-function replyDeadlines(timeoutMs: number): {
-  watch(reply: Promise<unknown>): Promise<unknown>;
-  stop(): void;
-} {
-  const period = Math.max(5, Math.floor(timeoutMs / 4));
-  const limit = Math.ceil(timeoutMs / period);
-  const pending = new Set<{ readonly tick: number; readonly reject: (error: KvError) => void }>();
-  let tick = 0;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const sweep = (): void => {
-    tick++;
-    for (const call of pending) {
-      if (tick - call.tick <= limit) break;
-      pending.delete(call);
-      call.reject(new KvError('E_TIMEOUT', 'command timed out (commandTimeoutMs)', { adapter: ADAPTER }));
-    }
-    if (pending.size === 0 && timer !== undefined) {
-      clearInterval(timer);
-      timer = undefined;
-    }
-  };
-  return {
-    watch(reply) {
-      return new Promise((resolve, reject) => {
-        const call = { tick, reject };
-        pending.add(call);
-        if (timer === undefined) {
-          timer = setInterval(sweep, period);
-          timer.unref?.();
-        }
-        reply.then(
-          (value) => {
-            pending.delete(call);
-            resolve(value);
-          },
-          (error: unknown) => {
-            pending.delete(call);
-            reject(error);
-          },
-        );
-      });
-    },
-    stop() {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
     },
   };
 }
