@@ -69,6 +69,8 @@ export class WorkspaceCache {
           view: this.#view,
           ns: name,
           nsGenKey: nsGenKey(name),
+          l1: undefined,
+          hot: undefined,
           gens: this.#gens,
           codec: config.entryCodec,
           tags: { seen: false },
