@@ -3,7 +3,7 @@ import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import type { TestServers } from '@raptorflow/testkit';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { type CacheStatus, createCache } from '../src/index.js';
-import { randomPrefix, sleep } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix, sleep } from './matrix.js';
 
 /*
  * Two L1 stacks with their own connections on one Redis stand for two processes: a clear, a
@@ -80,6 +80,8 @@ describe('L1 across processes', () => {
 
     await a.close();
     await b.close();
+    expect(await deleteHandedOut(storeA)).toBeGreaterThan(0);
+    expect(await keysUnder(storeA, prefix)).toEqual([]);
     await storeA.close();
     await storeB.close();
   });
