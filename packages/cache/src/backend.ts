@@ -79,6 +79,35 @@ export interface Backend {
   write(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void>;
   /** Delete entries; resolves to how many existed. */
   remove(ref: NamespaceRef, keys: readonly string[]): Promise<number>;
+  /**
+   * Send reads it holds back to combine them (see the script backend), before any other command
+   * of the cache: the workspace views of a backend that has it call it first (see {@link orderedView}).
+   */
+  flush?(): void;
+}
+
+/**
+ * `view`, whose every method first calls `flush`: a read the backend holds back to combine with
+ * others is sent before any later command of the same cache (a write, clear, lease or purge), so
+ * a caller's commands reach the store in the order it made them.
+ */
+export function orderedView(view: KvStore, flush: () => void): KvStore {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(view, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      let fn = wrapped.get(prop);
+      if (fn === undefined) {
+        fn = (...args: unknown[]): unknown => {
+          flush();
+          return (Reflect.get(target, prop, target) as (...a: unknown[]) => unknown).apply(target, args);
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
 }
 
 /** Current generations of `ref`. */
