@@ -68,16 +68,15 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-/** Runs `flush` once the current turn's callbacks and microtasks are done: Node's setImmediate where there is one. */
-const later: (flush: () => void) => void =
-  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
-    ? (flush) => {
-        (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate(flush);
-      }
-    : (flush) => queueMicrotask(flush);
+/**
+ * Runs `flush` after the calls made in this run of microtasks. Not `setImmediate`: node-redis
+ * writes its socket in a `setImmediate` of its own, which would then wait a whole turn of the
+ * event loop; a closed loop of callers re-issues its gets within the microtasks of one reply.
+ */
+const later = (flush: () => void): void => queueMicrotask(flush);
 
 /**
- * Combines the single-key plain reads (`get`) made in one turn of the event loop into one MGET
+ * Combines the single-key plain reads (`get`) made in one run of microtasks into one MGET
  * per namespace of a workspace (its keys share the workspace's hash tag, so one Cluster slot):
  * the generations once, then every entry. Each call keeps its own promise, its own decoding,
  * its own retry when a generation moved, and its own timeout (the caller's `guard`). Before any
