@@ -17,6 +17,11 @@ export interface NamespaceRef {
   readonly nsGenKey: string;
   /** The view's L1 once looked up (`null`: none); the L1-hit path skips the lookup after. */
   l1?: L1Cache | null | undefined;
+  /**
+   * The generations L1 held when last looked up, kept while L1's `epoch` stands still: an L1 hit
+   * then costs one lookup (the entry) instead of three. Written by the L1 backend only.
+   */
+  hot?: HotGens | undefined;
   readonly gens: WorkspaceGens;
   /** Decodes stored entries (header + value codec + schema). */
   readonly codec: Codec<Envelope>;
@@ -24,6 +29,16 @@ export interface NamespaceRef {
   readonly onDecodeError: (error: KvError) => void;
   /** Set once this process has seen a tagged entry in this namespace: reads then use the script. */
   readonly tags: { seen: boolean };
+}
+
+/** Generations read from L1 at `epoch`, valid until `until` (a `performance.now()` reading). */
+export interface HotGens {
+  readonly epoch: number;
+  readonly until: number;
+  readonly ws: string;
+  readonly ns: string;
+  /** `entryKey(ns, ws, nsGen, '')`: the entry key of `k` is this plus `k`. */
+  readonly entryPrefix: string;
 }
 
 /** A stored entry as read, with the current versions of its tags (`s.h,...`). */
@@ -64,6 +79,35 @@ export interface Backend {
   write(ref: NamespaceRef, items: readonly WriteItem[]): Promise<void>;
   /** Delete entries; resolves to how many existed. */
   remove(ref: NamespaceRef, keys: readonly string[]): Promise<number>;
+  /**
+   * Send reads it holds back to combine them (see the script backend), before any other command
+   * of the cache: the workspace views of a backend that has it call it first (see {@link orderedView}).
+   */
+  flush?(): void;
+}
+
+/**
+ * `view`, whose every method first calls `flush`: a read the backend holds back to combine with
+ * others is sent before any later command of the same cache (a write, clear, lease or purge), so
+ * a caller's commands reach the store in the order it made them.
+ */
+export function orderedView(view: KvStore, flush: () => void): KvStore {
+  const wrapped = new Map<PropertyKey, unknown>();
+  return new Proxy(view, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      let fn = wrapped.get(prop);
+      if (fn === undefined) {
+        fn = (...args: unknown[]): unknown => {
+          flush();
+          return (Reflect.get(target, prop, target) as (...a: unknown[]) => unknown).apply(target, args);
+        };
+        wrapped.set(prop, fn);
+      }
+      return fn;
+    },
+  });
 }
 
 /** Current generations of `ref`. */

@@ -4,6 +4,7 @@ import {
   decodeStored,
   gensKnown,
   gensOf,
+  type HotGens,
   type NamespaceRef,
   type ReadResult,
   type StoredEntry,
@@ -103,6 +104,25 @@ export function l1Backend(): Backend {
     return out;
   }
 
+  /** Read the generations from L1 (counted as hits) and keep them in `ref.hot`. */
+  function hotGens(l1: L1Cache, ref: NamespaceRef): HotGens | undefined {
+    // The epoch before the lookups: a change during them makes the next call look again.
+    const epoch = l1.epoch;
+    const ws = l1.peekDecodedUntil(WS_GEN_KEY, RAW);
+    if (ws === undefined) return undefined;
+    const ns = l1.peekDecodedUntil(ref.nsGenKey, RAW);
+    if (ns === undefined) return undefined;
+    const hot: HotGens = {
+      epoch,
+      until: Math.min(ws.until, ns.until),
+      ws: ws.value,
+      ns: ns.value,
+      entryPrefix: entryKey(ref.ns, ws.value, ns.value, ''),
+    };
+    ref.hot = hot;
+    return hot;
+  }
+
   return {
     shared: true,
     peek(ref: NamespaceRef, key: string): StoredEntry | undefined {
@@ -114,18 +134,26 @@ export function l1Backend(): Backend {
         ref.l1 = l1;
       }
       if (!l1) return undefined;
-      const ws = l1.peekDecoded(WS_GEN_KEY, RAW);
-      if (ws === undefined) return undefined;
-      const ns = l1.peekDecoded(ref.nsGenKey, RAW);
-      if (ns === undefined) return undefined;
-      setGens(ref, ws, ns);
-      let envelope: StoredEntry['envelope'] | undefined;
+      // The generations: while L1's epoch stands still (no entry left or was replaced, here or
+      // by another process's invalidation) and their copies have not expired, they are the ones
+      // read last time, baked into `hot.entryPrefix`: the hit is one lookup. The expiry is
+      // checked by L1 on the same clock reading as the entry's (`null`: look them up again).
+      let hot = ref.hot;
+      let envelope: StoredEntry['envelope'] | undefined | null = null;
       try {
-        envelope = l1.peekDecoded(entryKey(ref.ns, ws, ns, key), ref.codec);
+        if (hot !== undefined && hot.epoch === l1.epoch) {
+          envelope = l1.peekDecoded(hot.entryPrefix + key, ref.codec, hot.until);
+        }
+        if (envelope === null) {
+          hot = hotGens(l1, ref);
+          if (hot === undefined) return undefined;
+          envelope = l1.peekDecoded(hot.entryPrefix + key, ref.codec);
+        }
       } catch (error) {
         ref.onDecodeError(error as never);
         return undefined;
       }
+      setGens(ref, (hot as HotGens).ws, (hot as HotGens).ns);
       if (envelope === undefined) return undefined;
       const current = envelope.tags.length === 0 ? '' : peekVersions(l1, envelope.tags);
       // A corrupt counter: the read path reports it.

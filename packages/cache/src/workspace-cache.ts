@@ -1,5 +1,5 @@
 import { isKvError, type KvStore } from '@raptorflow/core';
-import type { WorkspaceGens } from './backend.js';
+import { orderedView, type WorkspaceGens } from './backend.js';
 import type { CacheContext } from './context.js';
 import { guard } from './context.js';
 import { encryptedBackend } from './encryption.js';
@@ -46,7 +46,9 @@ export class WorkspaceCache {
   constructor(ctx: CacheContext, id: string, view: KvStore) {
     this.#ctx = ctx;
     this.id = id;
-    this.#view = view;
+    // A backend that holds reads back to combine them sends them before any other command.
+    const flush = ctx.backend.flush;
+    this.#view = flush ? orderedView(view, flush) : view;
   }
 
   /** Namespace `name` of this workspace, with that namespace's options (or the defaults). */
@@ -69,6 +71,8 @@ export class WorkspaceCache {
           view: this.#view,
           ns: name,
           nsGenKey: nsGenKey(name),
+          l1: undefined,
+          hot: undefined,
           gens: this.#gens,
           codec: config.entryCodec,
           tags: { seen: false },

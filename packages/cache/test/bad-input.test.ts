@@ -2,7 +2,7 @@ import { isKvError, type KvStore } from '@raptorflow/core';
 import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CacheClient, type CacheEvents, cached, createCache } from '../src/index.js';
-import { keysUnder, randomPrefix } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix } from './matrix.js';
 
 /** The rejection of `run()`, which must return a promise and never throw synchronously. */
 async function rejection(run: () => Promise<unknown>): Promise<unknown> {
@@ -47,6 +47,7 @@ for (const entry of storeMatrix({ layers: ['l1'] })) {
       store = await entry.create();
     });
     afterAll(async () => {
+      await deleteHandedOut(store);
       await store.close();
     });
 

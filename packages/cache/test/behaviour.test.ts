@@ -3,7 +3,7 @@ import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type CacheClient, type CacheEvents, type CacheStatus, cached, createCache } from '../src/index.js';
-import { keysUnder, randomPrefix, sleep } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix, sleep } from './matrix.js';
 
 // Every adapter of core's matrix, and L1 stacks over memory, ioredis and ioredis cluster.
 for (const entry of storeMatrix({ layers: ['l1'] })) {
@@ -13,6 +13,7 @@ for (const entry of storeMatrix({ layers: ['l1'] })) {
       store = await entry.create();
     });
     afterAll(async () => {
+      await deleteHandedOut(store);
       await store.close();
     });
 

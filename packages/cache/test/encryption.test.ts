@@ -3,7 +3,7 @@ import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { type CacheEvents, type CacheStatus, createCache, type NamespaceOptions } from '../src/index.js';
-import { keysUnder, randomPrefix, sleep } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix, sleep } from './matrix.js';
 
 const b64 = (fill: number, length: number): string =>
   btoa(String.fromCharCode(...new Uint8Array(length).fill(fill)));
@@ -43,6 +43,7 @@ for (const entry of storeMatrix({ layers: ['l1'] })) {
       store = await entry.create();
     });
     afterAll(async () => {
+      await deleteHandedOut(store);
       await store.close();
     });
 

@@ -9,7 +9,7 @@ import {
   createCache,
   type NamespaceCache,
 } from '../src/index.js';
-import { keysUnder, randomPrefix } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix } from './matrix.js';
 
 /*
  * Bad input never crashes, never loses data, is always a typed error (issue 20). Generated bad
@@ -272,6 +272,7 @@ for (const entry of FUZZ_STORES) {
       store = await entry.create();
     });
     afterAll(async () => {
+      await deleteHandedOut(store);
       await store.close();
     });
 

@@ -2,7 +2,7 @@ import type { KvStore } from '@raptorflow/core';
 import { storeMatrix } from '@raptorflow/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../src/index.js';
-import { keysUnder, randomPrefix } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix } from './matrix.js';
 
 /*
  * Workspace "attacker" tries every public method, with keys, tags, namespaces and workspace ids
@@ -53,6 +53,7 @@ for (const entry of isolatedStores) {
       store = await entry.create();
     });
     afterAll(async () => {
+      await deleteHandedOut(store);
       await store.close();
     });
 

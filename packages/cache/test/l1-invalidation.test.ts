@@ -1,9 +1,9 @@
-import { withL1 } from '@raptorflow/core';
+import { memoryAdapter, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import type { TestServers } from '@raptorflow/testkit';
-import { describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { type CacheStatus, createCache } from '../src/index.js';
-import { randomPrefix, sleep } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix, sleep } from './matrix.js';
 
 /*
  * Two L1 stacks with their own connections on one Redis stand for two processes: a clear, a
@@ -80,7 +80,82 @@ describe('L1 across processes', () => {
 
     await a.close();
     await b.close();
+    expect(await deleteHandedOut(storeA)).toBeGreaterThan(0);
+    expect(await keysUnder(storeA, prefix)).toEqual([]);
     await storeA.close();
     await storeB.close();
+  });
+});
+
+describe('L1 without pub/sub: the generations an L1 hit skips looking up still expire', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("another process's clear is seen once the generations' L1 copies expire, even while the entry's has not", async () => {
+    // L1 reads a fake clock; the memory store keeps its own, and no entry expires in the store.
+    let now = 1_000_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const base = memoryAdapter();
+    const storeA = withL1(base, { channel: false, ttl: 1000 });
+    const storeB = withL1(base, { channel: false, ttl: 1000 });
+    const a = createCache({ store: storeA });
+    const b = createCache({ store: storeB });
+    const nsA = a.workspace('acme').namespace<{ v: number }>('profiles');
+
+    await nsA.set('warm', { v: 0 });
+    // The first read creates the generation counters (SET NX 0), the second caches them in L1
+    // at t0, the third is an L1 hit.
+    expect(await nsA.get('warm')).toEqual({ v: 0 });
+    expect(await nsA.get('warm')).toEqual({ v: 0 });
+    const warm: CacheStatus = {};
+    expect(await nsA.get('warm', { status: warm })).toEqual({ v: 0 });
+    expect(warm.result).toBe('l1-hit');
+    now += 600;
+    await nsA.set('k', { v: 1 });
+    expect(await nsA.get('k')).toEqual({ v: 1 }); // L2: the entry enters L1 at t0 + 600
+    const hit: CacheStatus = {};
+    expect(await nsA.get('k', { status: hit })).toEqual({ v: 1 });
+    expect(hit.result).toBe('l1-hit');
+
+    await b.workspace('acme').clearNamespace('profiles'); // A is not told
+    now += 300; // t0 + 900: every L1 copy is live, so A serves what it holds (the documented staleness)
+    const stale: CacheStatus = {};
+    expect(await nsA.get('k', { status: stale })).toEqual({ v: 1 });
+    expect(stale.result).toBe('l1-hit');
+
+    now += 200; // t0 + 1100: the generations' copies have expired, the entry's has not
+    const after: CacheStatus = {};
+    expect(await nsA.get('k', { status: after })).toBeUndefined();
+    expect(after.result).toBe('miss');
+
+    await a.close();
+    await b.close();
+    await storeA.close();
+    await storeB.close();
+  });
+
+  it("this process's clear is seen by the next hit at once (L1's epoch moved)", async () => {
+    const store = withL1(memoryAdapter(), { channel: false, ttl: 60_000 });
+    const cache = createCache({ store });
+    const ns = cache.workspace('acme').namespace<{ v: number }>('profiles');
+    const other = cache.workspace('acme').namespace<{ v: number }>('other');
+    await ns.set('k', { v: 1 });
+    await other.set('k', { v: 2 });
+    for (let i = 0; i < 2; i++) {
+      expect(await ns.get('k')).toEqual({ v: 1 });
+      expect(await other.get('k')).toEqual({ v: 2 });
+    }
+    const misses = store.l1.stats.misses;
+    await cache.workspace('acme').clearNamespace('profiles');
+    expect(await ns.get('k')).toBeUndefined();
+    const hit: CacheStatus = {};
+    expect(await other.get('k', { status: hit })).toEqual({ v: 2 });
+    expect(hit.result).toBe('l1-hit');
+    await cache.workspace('acme').clear();
+    expect(await other.get('k')).toBeUndefined();
+    expect(store.l1.stats.misses).toBeGreaterThan(misses);
+    await cache.close();
+    await store.close();
   });
 });

@@ -1,5 +1,6 @@
 import { type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
+import { nodeRedisAdapter } from '@raptorflow/core/node-redis';
 import { countCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, type NamespaceCache } from '../src/index.js';
@@ -108,5 +109,74 @@ describe('round trips on Redis (commandstats)', () => {
     const getOrSetHit = await count(() => ns.getOrSet('k2', () => ({ n: -1 })));
     expect(total(getOrSetHit)).toBe(0);
     await store.close();
+  });
+});
+
+describe('concurrent gets without L1 are combined (commandstats)', () => {
+  const adapters = {
+    ioredis: () => ioredisAdapter({ url: server.url }),
+    'node-redis': () => nodeRedisAdapter({ url: server.url }),
+  };
+  for (const [name, create] of Object.entries(adapters)) {
+    it(`${name}: 40 gets of one tick are 3 MGETs (at most 16 each), each with its own result`, async () => {
+      const store = create();
+      const ns = await namespaceOn(store);
+      await ns.setMany(Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: { n: i } })));
+      let values: Array<{ n: number } | undefined> = [];
+      const stats = await count(async () => {
+        // 30 present, 10 missing, one repeated key.
+        const keys = Array.from({ length: 40 }, (_, i) => (i === 39 ? 'k0' : `k${i}`));
+        values = await Promise.all(keys.map((k) => ns.get(k)));
+      });
+      expect(stats).toEqual({ mget: 3 });
+      expect(values).toEqual(
+        Array.from({ length: 40 }, (_, i) => (i === 39 ? { n: 0 } : i < 30 ? { n: i } : undefined)),
+      );
+      await store.close();
+    });
+
+    it(`${name}: a held-back get is sent before the same caller's later write, clear and delete`, async () => {
+      const store = create();
+      const ns = await namespaceOn(store);
+      const ws = ns.workspace;
+      await ns.set('k', { n: 1 });
+      // Not awaited: the get waits to be combined, the set is sent at once, and must not overtake it.
+      const read = ns.get('k');
+      const write = ns.set('k', { n: 2 });
+      expect(await read).toEqual({ n: 1 });
+      await write;
+      const again = ns.get('k');
+      const deleted = ns.delete('k');
+      expect(await again).toEqual({ n: 2 });
+      expect(await deleted).toBe(true);
+      await ns.set('k', { n: 3 });
+      const before = ns.get('k');
+      const cleared = ns.clear();
+      expect(await before).toEqual({ n: 3 });
+      await cleared;
+      expect(await ns.get('k')).toBeUndefined();
+      expect(ws).toBe('acme');
+      await store.close();
+    });
+  }
+
+  it('a failed combined read rejects each call on its own (fail-closed), and the next reads recover', async () => {
+    const store = ioredisAdapter({ url: server.url });
+    const cache = createCache({ store, prefix: 'rtfail:', onStoreError: 'fail-closed' });
+    const ns = cache.workspace('acme').namespace<{ n: number }>('profiles');
+    await ns.set('a', { n: 1 });
+    await ns.set('b', { n: 2 });
+    // Two gets held back together, then the connection's store closes before they are sent.
+    const reads = [ns.get('a'), ns.get('b')];
+    const closing = store.close();
+    const settled = await Promise.allSettled(reads);
+    await closing;
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    const store2 = ioredisAdapter({ url: server.url });
+    const ns2 = createCache({ store: store2, prefix: 'rtfail:' })
+      .workspace('acme')
+      .namespace<{ n: number }>('profiles');
+    expect(await Promise.all([ns2.get('a'), ns2.get('b')])).toEqual([{ n: 1 }, { n: 2 }]);
+    await store2.close();
   });
 });

@@ -4,7 +4,7 @@ import { COMPARE_AND_DELETE } from '@raptorflow/core/kit';
 import type { TestServers } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CACHE_SCRIPTS, DELETE_SCRIPT, READ_SCRIPT, RELEASE_SCRIPT, WRITE_SCRIPT } from '../src/index.js';
-import { keysUnder, randomPrefix } from './matrix.js';
+import { deleteHandedOut, keysUnder, randomPrefix } from './matrix.js';
 
 /*
  * Differential test: every script runs on memory (its JavaScript twin) and on Redis (Lua) with
@@ -19,6 +19,7 @@ beforeAll(() => {
   memory = memoryAdapter();
 });
 afterAll(async () => {
+  await deleteHandedOut(redis);
   await redis.close();
   await memory.close();
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { runTsChild, stopTsChildren, type TestServers } from '@raptorflow/testkit';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { randomPrefix, sleep } from './matrix.js';
+import { deleteUnder, randomPrefix, sleep } from './matrix.js';
 
 /*
  * Two child processes, each with 100 (verify:long: 1000) concurrent getOrSet calls on one key of
@@ -96,6 +96,7 @@ async function stampede(lease: boolean): Promise<{ runs: number; reports: Report
     return { runs: Number(await control.get('factory-runs')), reports };
   } finally {
     monitor?.destroy();
+    await deleteUnder(store, prefix);
     await store.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { Codec } from '../codecs.js';
 import type { KvDriver, LayerControls, LayerKind } from '../driver.js';
 import type { KvStore } from '../types.js';
 import type { L1Cache } from './l1.js';
@@ -25,7 +26,7 @@ export function rootDriver(of: KvStore | KvDriver): KvDriver {
 
 /**
  * The L1 control as seen from namespace views above the L1 that add `prefix`: only the
- * key-taking methods change; counters, events, `clear` and `flush` are the whole L1's.
+ * key-taking methods change; counters, `epoch`, events, `clear` and `flush` are the whole L1's.
  */
 function l1At(l1: L1Cache, prefix: string): L1Cache {
   return {
@@ -35,7 +36,12 @@ function l1At(l1: L1Cache, prefix: string): L1Cache {
     events: l1.events,
     ready: l1.ready,
     getDecoded: (key, codec) => l1.getDecoded(prefix + key, codec),
-    peekDecoded: (key, codec) => l1.peekDecoded(prefix + key, codec),
+    peekDecoded: (<T>(key: string, codec: Codec<T>, notAfter?: number) =>
+      l1.peekDecoded(prefix + key, codec, notAfter as number)) as L1Cache['peekDecoded'],
+    peekDecodedUntil: (key, codec) => l1.peekDecodedUntil(prefix + key, codec),
+    get epoch() {
+      return l1.epoch;
+    },
     clear: () => l1.clear(),
     flush: () => l1.flush(),
   };

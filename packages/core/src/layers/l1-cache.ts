@@ -86,6 +86,11 @@ export class L1State {
   readonly #writing = new Map<string, number>();
   /** False while the invalidation bus is not subscribed: nothing is cached then. */
   accepting = true;
+  /**
+   * Moves whenever an entry leaves the lru-cache or is replaced (write, invalidation, clear,
+   * expiry, eviction). While it stands still, every entry peeked earlier is still the one held.
+   */
+  epoch = 0;
   hits = 0;
   misses = 0;
   evictions = 0;
@@ -108,6 +113,7 @@ export class L1State {
       allowStale: false,
       updateAgeOnGet: false,
       dispose: (_entry, key, reason) => {
+        this.epoch++;
         if (reason === 'evict') {
           this.evictions++;
           if (this.events.has('evict')) this.events.emit('evict', { key, reason: 'capacity' });
@@ -118,8 +124,12 @@ export class L1State {
 
   /** The live entry for `key` without counting anything; drops it when it has expired. */
   peek(key: string): L1Entry | undefined {
+    return this.#peekAt(key, performance.now());
+  }
+
+  #peekAt(key: string, now: number): L1Entry | undefined {
     const entry = this.lru.get(key);
-    if (entry === undefined || entry.expiresAt > performance.now()) return entry;
+    if (entry === undefined || entry.expiresAt > now) return entry;
     this.lru.delete(key);
     this.expirations++;
     if (this.events.has('evict')) this.events.emit('evict', { key, reason: 'expired' });
@@ -132,9 +142,22 @@ export class L1State {
     if (this.events.has('hit')) this.events.emit('hit', { key });
   }
 
+  /**
+   * {@link lookup} for a caller whose key is valid only before `notAfter` (a `performance.now()`
+   * reading): `null`, with nothing counted, once the clock has reached it. One clock reading
+   * serves both checks.
+   */
+  lookupBefore(key: string, notAfter: number): L1Entry | undefined | null {
+    const now = performance.now();
+    return now >= notAfter ? null : this.#counted(key, this.#peekAt(key, now));
+  }
+
   /** The entry for `key`, counting a hit or a miss. */
   lookup(key: string): L1Entry | undefined {
-    const entry = this.peek(key);
+    return this.#counted(key, this.peek(key));
+  }
+
+  #counted(key: string, entry: L1Entry | undefined): L1Entry | undefined {
     if (entry !== undefined) {
       this.hit(key);
     } else {
@@ -208,6 +231,7 @@ export class L1State {
   /** Empty the L1 and make every read in flight discard its reply. */
   clear(source: L1InvalidationSource): void {
     this.#clearedAt = ++this.#clock;
+    this.epoch++;
     this.lru.clear();
     this.clears++;
     if (this.events.has('invalidate')) this.events.emit('invalidate', { keys: '*', source });

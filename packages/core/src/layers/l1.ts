@@ -35,8 +35,30 @@ export interface L1Cache {
    * identity: create it once. `null` when the key is missing. Decoding errors are thrown (`E_CODEC`).
    */
   getDecoded<T>(key: string, codec: Codec<T>): Promise<T | null>;
-  /** The decoded value when `key` is in L1 (no round trip, no await), else `undefined`. */
+  /**
+   * The decoded value when `key` is in L1 (no round trip, no await), else `undefined`. With
+   * `notAfter` (a `performance.now()` reading, such as the `until` of {@link peekDecodedUntil}),
+   * `null` once the clock has reached it, nothing counted: the key the caller built is out of
+   * date (one clock reading serves both checks).
+   */
   peekDecoded<T>(key: string, codec: Codec<T>): T | undefined;
+  peekDecoded<T>(key: string, codec: Codec<T>, notAfter: number): T | undefined | null;
+  /**
+   * {@link peekDecoded}, with the `performance.now()` reading at which L1 stops serving this
+   * copy (`until`). With {@link epoch}, a caller can keep something it derived from the value
+   * (the cache keeps its generation counters so) and skip the lookup while both hold.
+   */
+  peekDecodedUntil<T>(
+    key: string,
+    codec: Codec<T>,
+  ): { readonly value: T; readonly until: number } | undefined;
+  /**
+   * A counter that moves whenever an entry leaves this process's L1 or is replaced: a write or
+   * script naming it, an invalidation from another process, a clear, an expiry or an eviction.
+   * While it stands still (and before their `until`), values peeked earlier are still the ones L1
+   * holds: a change here or from another process always moves it. Shared by every view.
+   */
+  readonly epoch: number;
   /** Empty this process's L1 (other processes are not told). */
   clear(): void;
   /** Publish queued invalidations now; resolves when the store has them. Never rejects. */
@@ -316,10 +338,21 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         if (fresh !== undefined && fresh.value === value) return protect(decodeEntry(fresh, codec));
         return codec.decode(value);
       },
-      peekDecoded<T>(key: string, codec: Codec<T>): T | undefined {
+      peekDecoded: (<T>(key: string, codec: Codec<T>, notAfter?: number): T | undefined | null => {
+        if (closeState.closed) return undefined;
+        const entry =
+          notAfter === undefined ? state.lookup(prefix + key) : state.lookupBefore(prefix + key, notAfter);
+        return entry == null ? entry : protect(decodeEntry(entry, codec));
+      }) as L1Cache['peekDecoded'],
+      peekDecodedUntil<T>(key: string, codec: Codec<T>): { value: T; until: number } | undefined {
         if (closeState.closed) return undefined;
         const entry = state.lookup(prefix + key);
-        return entry === undefined ? undefined : protect(decodeEntry(entry, codec));
+        return entry === undefined
+          ? undefined
+          : { value: protect(decodeEntry(entry, codec)), until: entry.expiresAt };
+      },
+      get epoch() {
+        return state.epoch;
       },
       clear: () => state.clear('clear'),
       flush: () => bus?.flush() ?? Promise.resolve(),

@@ -273,6 +273,64 @@ describe('withL1 decoded values', () => {
   });
 });
 
+describe('withL1 epoch and peekDecodedUntil (what a caller may derive from L1)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('the epoch moves when an entry leaves or is replaced, not on hits or new entries', async () => {
+    const { base, store } = stack();
+    await base.mset({ a: '1', b: '2' });
+    const l1 = store.l1;
+    const raw = { name: 'raw', encode: (v: string) => v, decode: (v: string) => v };
+    expect(await store.get('a')).toBe('1');
+    let epoch = l1.epoch;
+    expect(await store.get('b')).toBe('2'); // a new entry
+    for (let i = 0; i < 10; i++) expect(await store.get('a')).toBe('1');
+    expect(l1.peekDecoded('a', raw)).toBe('1');
+    expect(l1.epoch).toBe(epoch);
+    await store.set('a', '3'); // a write that names a held key
+    expect(l1.epoch).toBeGreaterThan(epoch);
+    epoch = l1.epoch;
+    await store.set('never-read', 'x'); // names a key L1 does not hold: nothing left
+    expect(l1.epoch).toBe(epoch);
+    l1.clear();
+    expect(l1.epoch).toBeGreaterThan(epoch);
+    // Views share it.
+    expect(store.namespace('v:').l1.epoch).toBe(l1.epoch);
+  });
+
+  it('peekDecodedUntil gives the copy with its expiry; peekDecoded(notAfter) answers null past it, uncounted', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'performance'] });
+    const { base, store } = stack({ ttl: 1000 });
+    await base.set('g', '7');
+    expect(await store.get('g')).toBe('7');
+    const raw = { name: 'raw', encode: (v: string) => v, decode: (v: string) => v };
+    const seen = store.l1.peekDecodedUntil('g', raw);
+    expect(seen?.value).toBe('7');
+    const until = seen?.until as number;
+    expect(until).toBeGreaterThan(performance.now());
+    expect(until - performance.now()).toBeLessThanOrEqual(1000);
+    await base.set('e', 'entry');
+    vi.advanceTimersByTime(500);
+    expect(await store.get('e')).toBe('entry'); // cached until now + 1000 > until
+    const before = store.l1.stats;
+    expect(store.l1.peekDecoded('e', raw, until)).toBe('entry');
+    expect(store.l1.peekDecoded('missing', raw, until)).toBeUndefined();
+    vi.advanceTimersByTime(until - performance.now());
+    const epoch = store.l1.epoch;
+    expect(store.l1.peekDecoded('e', raw, until)).toBeNull();
+    expect(store.l1.peekDecoded('e', raw)).toBe('entry');
+    const after = store.l1.stats;
+    // The null answer counted nothing: two hits and one miss in all.
+    expect(after.hits - before.hits).toBe(2);
+    expect(after.misses - before.misses).toBe(1);
+    // 'g' has expired (same instant as `until`): looking it up drops it and moves the epoch.
+    expect(store.l1.peekDecoded('g', raw)).toBeUndefined();
+    expect(store.l1.epoch).toBeGreaterThan(epoch);
+  });
+});
+
 describe('withL1 invalidation bus (in-process stores sharing one memory backend)', () => {
   it('publishes keys after the write and other L1s evict them; own messages are ignored', async () => {
     const base = memoryAdapter({ sweepIntervalMs: 0 });
