@@ -135,9 +135,7 @@ export class Engine {
           this.execute(['SET', key, value, 'PXAT', luaNumberToString(at)]);
           return;
         }
-        // keepTtl skips a delete that setExpiry does anyway (SET's own two steps, one Map call fewer).
-        ks.set(key, { type: 'string', value }, true);
-        ks.setExpiry(key, at);
+        ks.setStringAt(key, value, at);
       },
       call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
       pcall: (...args: ScriptArg[]) => {

@@ -97,6 +97,17 @@ export class Keyspace {
     if (!existed) this.evict();
   }
 
+  /**
+   * `SET key value PXAT at` of a string: a string already at `key` keeps its record (the value
+   * replaced in place), so a hot key rewritten on every call allocates nothing here.
+   */
+  setStringAt(key: string, value: string, at: number): void {
+    const current = this.maxKeys === undefined ? this.data.get(key) : undefined;
+    if (current !== undefined && current.type === 'string') current.value = value;
+    else this.set(key, { type: 'string', value }, true);
+    this.expires.set(key, at);
+  }
+
   /** Add a new container value (hash, list, set, zset) that the caller fills in. */
   create<V extends Value>(key: string, value: V): V {
     this.set(key, value);
