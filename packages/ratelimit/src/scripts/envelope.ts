@@ -265,54 +265,97 @@ export type EnvelopeTwin = (
   now: number,
 ) => number[];
 
+/** The envelope's ARGV as numbers (see `encodeRateLimitArgs`). */
+interface ParsedArgs {
+  /** The frozen ARGV these numbers were read from, or undefined when they are not kept. */
+  args: readonly string[] | undefined;
+  cost: number;
+  take: boolean;
+  n: number;
+  blockAfter: number;
+  params: LimitParams[];
+}
+
+/*
+ * Scratch of the envelope twin, reused by every run: twins are synchronous and never nest (a
+ * script cannot run a script), and a run writes what it reads first. A frozen ARGV cannot
+ * change, so its numbers stay valid for the next run with the same array: the limiter sends
+ * one frozen ARGV for every common call, which then reads no number at all.
+ */
+const PARSED: ParsedArgs = { args: undefined, cost: 0, take: false, n: 0, blockAfter: 0, params: [] };
+const CHECKS: LimitCheck[] = [];
+
+function parseArgs(args: readonly string[]): ParsedArgs {
+  const r = PARSED;
+  if (args === r.args) return r;
+  r.args = undefined; // not valid until every number below is read
+  r.cost = Number(args[0]);
+  r.take = args[1] === '1';
+  const n = Number(args[2]);
+  r.n = n;
+  r.blockAfter = Number(args[3]);
+  for (let i = 0; i < n; i++) {
+    const at = HEAD + PER_LIMIT * i;
+    let p = r.params[i];
+    if (p === undefined) {
+      p = { limit: 0, window: 0, burst: 0 };
+      r.params.push(p);
+    }
+    p.limit = Number(args[at]);
+    p.window = Number(args[at + 1]);
+    p.burst = Number(args[at + 2]);
+  }
+  if (Object.isFrozen(args)) r.args = args;
+  return r;
+}
+
 function envelopeTwin(algorithm: AlgorithmSpec): EnvelopeTwin {
   return (ctx, keys, args, now) => {
-    const cost = Number(args[0]);
-    const take = args[1] === '1';
-    const n = Number(args[2]);
-    const blockAfter = Number(args[3]);
-    const out: number[] = [1, now];
+    const { cost, take, n, blockAfter, params } = parseArgs(args);
     const blockKey = keys[n] as string;
     takeRepairs(); // a twin that threw half-way left its count behind
-    if (blockAfter > 0 && blockedFor(ctx, blockKey, now, n, args, out)) return out;
+    if (blockAfter > 0) {
+      const out: number[] = [1, now];
+      if (blockedFor(ctx, blockKey, now, n, args, out)) return out;
+    }
     let ok = true;
-    const checks: LimitCheck[] = new Array(n);
-    const params: LimitParams[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const at = HEAD + PER_LIMIT * i;
-      const p: LimitParams = {
-        limit: Number(args[at]),
-        window: Number(args[at + 1]),
-        burst: Number(args[at + 2]),
-      };
-      const c = algorithm.check(ctx, keys[i] as string, p, cost, now);
-      checks[i] = c;
-      params[i] = p;
+      const c = algorithm.check(ctx, keys[i] as string, params[i] as LimitParams, cost, now);
+      CHECKS[i] = c;
       if (!c.allowed) ok = false;
     }
     let status = ok ? 1 : 0;
     let penalty = 0;
     if (ok && take && cost !== 0) {
       for (let i = 0; i < n; i++) {
-        const state = (checks[i] as LimitCheck).state;
+        const state = (CHECKS[i] as LimitCheck).state;
         algorithm.commit(ctx, keys[i] as string, params[i] as LimitParams, cost, now, state);
       }
     } else if (!ok && take && blockAfter > 0 && cost > 0) {
       penalty = countRejection(ctx, blockKey, now, blockAfter, args);
       if (penalty > 0) status = 2;
     }
+    // The reply at its final length: [status, now, 4 per limit, repaired].
+    const out: number[] = new Array(4 * n + 3);
     out[0] = status;
+    out[1] = now;
     for (let i = 0; i < n; i++) {
-      const c = checks[i] as LimitCheck;
-      const p = params[i] as LimitParams;
-      if (ok) out.push(p.limit, c.remTaken, c.resetTaken, 0);
-      else {
+      const c = CHECKS[i] as LimitCheck;
+      const o = 2 + 4 * i;
+      out[o] = (params[i] as LimitParams).limit;
+      if (ok) {
+        out[o + 1] = c.remTaken;
+        out[o + 2] = c.resetTaken;
+        out[o + 3] = 0;
+      } else {
         let retry = c.retry;
         if (penalty > 0 && retry < penalty) retry = penalty;
-        out.push(p.limit, c.remNow, c.resetNow, retry);
+        out[o + 1] = c.remNow;
+        out[o + 2] = c.resetNow;
+        out[o + 3] = retry;
       }
     }
-    out.push(takeRepairs());
+    out[4 * n + 2] = takeRepairs();
     return out;
   };
 }
