@@ -125,10 +125,7 @@ export class Engine {
         const seconds = Math.floor(now / 1000);
         return seconds * 1000 + Math.floor(Math.floor((now - seconds * 1000) * 1000) / 1000);
       },
-      getString: (key: string) => {
-        const v = ks.typed(key, 'string');
-        return v === undefined ? null : v.value;
-      },
+      getString: (key: string) => ks.liveString(key) ?? null,
       setPxat: (key: string, value: string, at: number) => {
         // SET's own checks (a positive expiry below 1e15, see SMALL_MS) decide the rest.
         if (!(Number.isSafeInteger(at) && at > 0 && at < 1e15)) {
