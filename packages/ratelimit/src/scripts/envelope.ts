@@ -107,22 +107,35 @@ export function argsEncoder(
 }
 
 /*
- * The envelope is one Lua function, `run(KEYS, ARGV, now)`: the single script calls it once with
- * the script's own KEYS and ARGV, the combined script (see `many.ts`) once per call it carries,
- * each with its own slice of KEYS and ARGV and the one TIME reading of the invocation.
+ * The envelope is one Lua function, `run(KEYS, k, ARGV, now)`, whose keys are KEYS[k + 1]...: the
+ * single script calls it once with the script's own KEYS (k = 0) and ARGV, the combined script
+ * (see `many.ts`) once per call it carries, each with the offset of its keys, its ARGV and the
+ * one TIME reading of the invocation.
  */
 const ENVELOPE = `
 local HEAD, PER_LIMIT = ${HEAD}, ${PER_LIMIT}
-local function run(KEYS, ARGV, now)
+-- The numbers of the last ARGV read (cost, take, n, blockAfter, then limit, window, burst per
+-- limit): the combined script passes one table to every call with the same ARGV, read once.
+local lastArgs, cost, take, n, blockAfter
+local params = {}
+local function run(KEYS, k, ARGV, now)
 repaired = 0
--- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
-local cost = ARGV[1] + 0
-local take = ARGV[2] == '1'
-local n = ARGV[3] + 0
-local blockAfter = ARGV[4] + 0
+if ARGV ~= lastArgs then
+  lastArgs = nil
+  -- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
+  cost = ARGV[1] + 0
+  take = ARGV[2] == '1'
+  n = ARGV[3] + 0
+  blockAfter = ARGV[4] + 0
+  for i = 1, n do
+    local at = HEAD + PER_LIMIT * (i - 1)
+    params[3 * i - 2], params[3 * i - 1], params[3 * i] = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
+  end
+  lastArgs = ARGV
+end
 local out = { 1, now }
 if blockAfter > 0 then
-  local bk = KEYS[n + 1]
+  local bk = KEYS[k + n + 1]
   local b = redis.pcall('GET', bk)
   local untilMs
   if b and type(b) == 'string' then untilMs = string.match(b, '^b(%d*)$') end
@@ -140,7 +153,7 @@ if blockAfter > 0 then
       out[1] = 2
       for i = 1, n do
         local j = #out
-        out[j + 1], out[j + 2], out[j + 3], out[j + 4] = ARGV[HEAD + PER_LIMIT * i - 2] + 0, 0, pt, pt
+        out[j + 1], out[j + 2], out[j + 3], out[j + 4] = params[3 * i - 2], 0, pt, pt
       end
       out[#out + 1] = repaired
       return out
@@ -153,9 +166,8 @@ local ok = true
 -- Every limit's check in one flat table (8 slots each): one allocation per call, not one per limit.
 local c = {}
 for i = 1, n do
-  local at = HEAD + PER_LIMIT * (i - 1)
-  local limit, window, burst = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
-  local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[i], limit, window, burst, cost, now)
+  local limit, window, burst = params[3 * i - 2], params[3 * i - 1], params[3 * i]
+  local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[k + i], limit, window, burst, cost, now)
   local j = 8 * i - 8
   c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5], c[j + 6], c[j + 7], c[j + 8] =
     remNow, remTaken, resetNow, resetTaken, retry, st, limit, window
@@ -167,10 +179,10 @@ local penalty = 0
 if ok and take and cost ~= 0 then
   for i = 1, n do
     local j = 8 * i - 8
-    commit(KEYS[i], c[j + 7], c[j + 8], ARGV[HEAD + PER_LIMIT * i] + 0, cost, now, c[j + 6])
+    commit(KEYS[k + i], c[j + 7], c[j + 8], params[3 * i], cost, now, c[j + 6])
   end
 elseif (not ok) and take and blockAfter > 0 and cost > 0 then
-  local bk = KEYS[n + 1]
+  local bk = KEYS[k + n + 1]
   local hits = redis.call('INCR', bk)
   if hits == 1 then redis.call('PEXPIREAT', bk, string.format('%d', now + ARGV[6])) end
   if hits >= blockAfter then
@@ -199,7 +211,7 @@ end
 
 /** The single script's body after the envelope: one call. */
 const SINGLE_LUA = `
-return run(KEYS, ARGV, clock())
+return run(KEYS, 0, ARGV, clock())
 `;
 
 /*
@@ -257,7 +269,7 @@ function countRejection(
   return penalty;
 }
 
-/** Twin of the Lua `run(KEYS, ARGV, now)`: one call of the envelope. */
+/** Twin of the Lua `run(KEYS, k, ARGV, now)`: one call of the envelope, on its own keys. */
 export type EnvelopeTwin = (
   ctx: ScriptContext,
   keys: readonly string[],

@@ -69,7 +69,8 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[3] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', string.format('%d', now + st[3]))
+    -- A whole Lua number below 2^53 goes to Redis as its digits: no format for the expiry.
+    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', now + st[3])
   end
 end
 `;
