@@ -378,16 +378,17 @@ export function parseOutcome(reply: Reply): ScriptOutcome {
     throw new KvError('E_SCRIPT', `unexpected rate-limit script reply: ${JSON.stringify(reply)}`);
   }
   const r = reply as number[];
-  const limits: ScriptOutcome['limits'] = [];
   // 2 + 4 per limit, then the repair count (absent from replies of scripts before it).
   const repaired = (r.length - 2) % 4 === 1 ? Number(r[r.length - 1]) : 0;
-  for (let i = 2; i + 3 < r.length; i += 4) {
-    limits.push({
+  // Sized up front: a list grown by push starts with room for 17.
+  const limits: ScriptOutcome['limits'] = new Array((r.length - 2) >> 2);
+  for (let i = 2, j = 0; i + 3 < r.length; i += 4, j++) {
+    limits[j] = {
       limit: Number(r[i]),
       remaining: Number(r[i + 1]),
       resetAfter: Number(r[i + 2]),
       retryAfter: Number(r[i + 3]),
-    });
+    };
   }
   return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits, repaired };
 }
