@@ -112,17 +112,28 @@ export function argsEncoder(
  * (see `many.ts`) once per call it carries, each with the offset of its keys, its ARGV and the
  * one TIME reading of the invocation.
  */
+/*
+ * `lastArgs` and what follows it are the numbers of the last ARGV read (cost, take, n,
+ * blockAfter, then limit, window, burst per limit): the combined script passes one table to
+ * every call with the same ARGV, read once. (Comments live out here: the Lua ships in bundles.)
+ *
+ * - Arithmetic (`ARGV[1] + 0`) turns a numeric string into a number as tonumber does, at a
+ *   third of its cost.
+ * - A block key is unreadable when it holds another type, neither a count nor 'b<until>', or a
+ *   block longer than the option. 'b<until>' is the block's end on this clock; a bare 'b'
+ *   (older writers) has only its PTTL. A block over on this clock is deleted: Redis may still
+ *   hold the key through its expiry millisecond.
+ * - Every limit's check goes in one flat table `c` (8 slots each): one allocation per call, not
+ *   one per limit.
+ */
 const ENVELOPE = `
 local HEAD, PER_LIMIT = ${HEAD}, ${PER_LIMIT}
--- The numbers of the last ARGV read (cost, take, n, blockAfter, then limit, window, burst per
--- limit): the combined script passes one table to every call with the same ARGV, read once.
 local lastArgs, cost, take, n, blockAfter
 local params = {}
 local function run(KEYS, k, ARGV, now)
 repaired = 0
 if ARGV ~= lastArgs then
   lastArgs = nil
-  -- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
   cost = ARGV[1] + 0
   take = ARGV[2] == '1'
   n = ARGV[3] + 0
@@ -139,14 +150,12 @@ if blockAfter > 0 then
   local b = redis.pcall('GET', bk)
   local untilMs
   if b and type(b) == 'string' then untilMs = string.match(b, '^b(%d*)$') end
-  -- Unreadable: another type, neither a count nor 'b<until>', or a block longer than the option.
   if b and not ((untilMs and (untilMs == '' or (#untilMs <= 15 and untilMs - now <= ARGV[5] + 0)))
       or (type(b) == 'string' and string.match(b, '^%d+$') and #b <= 15)) then
     unreadable(bk)
     b = false
   end
   if untilMs and b then
-    -- 'b<until>': the block's end on this clock. A bare 'b' (older writers) has only its PTTL.
     local pt
     if untilMs ~= '' then pt = untilMs - now else pt = redis.call('PTTL', bk) end
     if pt > 0 then
@@ -158,12 +167,10 @@ if blockAfter > 0 then
       out[#out + 1] = repaired
       return out
     end
-    -- Over on this clock; Redis may still hold the key through its expiry millisecond.
     redis.call('DEL', bk)
   end
 end
 local ok = true
--- Every limit's check in one flat table (8 slots each): one allocation per call, not one per limit.
 local c = {}
 for i = 1, n do
   local limit, window, burst = params[3 * i - 2], params[3 * i - 1], params[3 * i]

@@ -19,7 +19,8 @@ import { defineAlgorithm } from './envelope.js';
  * A rejected call writes nothing. A stored TAT is at most one window ahead of the clock it was
  * written on (an admitted call keeps TAT - window <= now); one more than two windows ahead of
  * this clock is unreadable state, so a planted far-future TAT cannot lock an identifier out
- * for years, while a store clock that steps back a little keeps its state.
+ * for years, while a store clock that steps back a little keeps its state. `commit` passes the
+ * expiry to SET as a Lua number: a whole number below 2^53 reaches Redis as its digits.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
@@ -69,7 +70,6 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[3] <= 0 then
     redis.call('DEL', key)
   else
-    -- A whole Lua number below 2^53 goes to Redis as its digits: no format for the expiry.
     redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', now + st[3])
   end
 end
