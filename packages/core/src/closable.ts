@@ -53,6 +53,13 @@ export function closable(driver: KvDriver): KvDriver {
   guard.command = (command) => (closing ? refuse() : driver.command(command));
   guard.script = (call) => (closing ? refuse() : driver.script(call));
   guard.batch = (entries) => (closing ? refuse() : driver.batch(entries));
+  const { scriptSync } = driver;
+  if (scriptSync) {
+    guard.scriptSync = (call) => {
+      if (closing) throw closedError(driver.name);
+      return scriptSync.call(driver, call);
+    };
+  }
   guard.scan = async function* (request) {
     if (closing) throw closedError(driver.name);
     for await (const page of driver.scan(request)) {

@@ -127,6 +127,14 @@ export interface KvDriver {
   /** Run a script (EVALSHA with EVAL fallback on Redis; the JavaScript twin on memory). */
   script(call: ScriptCall): Promise<Reply>;
   /**
+   * Run a script synchronously: the reply, or a thrown {@link KvError}. Only a driver that runs
+   * scripts in-process has it (the memory adapter), and only drivers that can pass it on keep it
+   * (namespace views, the closed-store guard); a layer that must time, count or route a call
+   * (failover, instrument, L1) leaves it out, so callers fall back to {@link KvDriver.script}.
+   * It is the same run as `script`, without the promise.
+   */
+  scriptSync?(call: ScriptCall): Reply;
+  /**
    * Run several entries in one round trip where the backend allows it. Each result is the
    * reply or the {@link KvError} of that entry, in order; one failing entry does not fail the others.
    */

@@ -52,6 +52,10 @@ export function namespaceDriver(inner: KvDriver, prefix: string): KvDriver {
     },
     close: async () => {},
   };
+  if (inner.scriptSync) {
+    const scriptSync = inner.scriptSync.bind(inner);
+    driver.scriptSync = (call) => scriptSync(prefixCall(call, prefix));
+  }
   if (inner.publish) {
     const publish = inner.publish.bind(inner);
     driver.publish = (channel, message) => publish(prefix + channel, message);

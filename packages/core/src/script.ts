@@ -158,16 +158,14 @@ export function twinResultToReply(value: TwinResult): Reply {
   if (value === true) return 1;
   if (typeof value === 'number') return luaNumberReply(value);
   if (typeof value === 'string') return value;
-  const out: Reply[] = new Array(value.length);
   let i = 0;
-  // Arrays of whole numbers (counters, limiter states) need no recursion.
+  // Arrays of whole numbers (counters, limiter states) are their own reply: no copy, no recursion.
   for (; i < value.length; i++) {
     const item = value[i];
     if (typeof item !== 'number' || !Number.isSafeInteger(item)) break;
-    out[i] = item;
   }
-  if (i === value.length) return out;
-  out.length = i;
+  if (i === value.length) return value as Reply[];
+  const out: Reply[] = value.slice(0, i) as Reply[];
   for (; i < value.length; i++) {
     const item = value[i];
     if (item === null || item === undefined) break;

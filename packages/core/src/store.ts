@@ -119,6 +119,19 @@ export function createStore(driverIn: KvDriver, prefix = ''): KvStore {
   // Per store: the size limit differs from one driver to another.
   const checked: Checked = { keys: new WeakSet(), args: new WeakSet() };
 
+  // Only when the whole chain runs scripts in-process (see KvDriver.scriptSync).
+  const scriptSync = driver.scriptSync;
+  const evalSync: KvStore['evalSync'] = scriptSync
+    ? <R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]): R =>
+        script.parse(
+          scriptSync.call(driver, {
+            script: checkScript(script),
+            keys: encodeScriptKeys(script, keys, checked),
+            args: scriptArgs(args, guard, checked),
+          }),
+        )
+    : undefined;
+
   const store = {
     name: driver.name,
     capabilities: driver.capabilities,
@@ -148,6 +161,7 @@ export function createStore(driverIn: KvDriver, prefix = ''): KvStore {
         return Promise.reject(error);
       }
     },
+    evalSync,
     batch(): KvBatch {
       return createBatch(driver, guard, checked);
     },

@@ -222,6 +222,15 @@ export interface KvStore extends KvCommands {
   scan(options?: ScanOptions): AsyncIterable<string>;
   /** Run a script atomically; the reply goes through the script's parser. */
   eval<R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]): Promise<R>;
+  /**
+   * `eval` without the promise: the parsed reply, or a thrown {@link KvError} (the same checks,
+   * the same twin). Present only when every driver down the chain runs scripts in-process (the
+   * memory adapter, through namespace views); a store with a layer that times, counts or routes
+   * calls (failover, instrument, L1) has none. Hot paths use it when present, `eval` otherwise.
+   */
+  readonly evalSync?:
+    | (<R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]) => R)
+    | undefined;
   /** Start a batch. */
   batch(): KvBatch;
   /** Publish a message (`E_UNSUPPORTED` without `capabilities.pubsub`). */

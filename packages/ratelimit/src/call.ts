@@ -30,13 +30,17 @@ export interface Call {
   tenant?: string | undefined;
 }
 
+/** The call of `limit()` and `peek()` without options: shared, never changed. */
+const TAKE_ONE: Call = Object.freeze({ cost: 1 });
+const PEEK_NOW: Call = Object.freeze({ cost: 0 });
+
 /** The options argument of `limit` / `peek` as a {@link Call}: an object, or nothing. */
 export function callOf(
   opts: LimitCallOptions | PeekCallOptions | undefined,
   cost: number,
   where: string,
 ): Call {
-  if (opts === undefined || opts === null) return { cost };
+  if (opts === undefined || opts === null) return cost === 1 ? TAKE_ONE : cost === 0 ? PEEK_NOW : { cost };
   if (typeof opts !== 'object')
     throw invalidArgument(where, `options: must be an object, got ${describeValue(opts)}`);
   return { cost: opts.cost ?? cost, limit: opts.limit, tenant: opts.tenant };

@@ -69,20 +69,21 @@ export function fromOutcome(
   reason?: RateLimitReason,
   error?: KvError,
 ): RateLimitResult {
-  const policies: PolicyResult[] = [];
+  // Sized up front: a list grown by push starts with room for 17.
+  const policies: PolicyResult[] = new Array(outcome.limits.length);
   let binding = 0;
   const allowed = outcome.status === 1;
   for (let i = 0; i < outcome.limits.length; i++) {
     const l = outcome.limits[i] as ScriptOutcome['limits'][number];
     const retryAfter = l.retryAfter < 0 ? Number.POSITIVE_INFINITY : l.retryAfter;
-    policies.push({
+    policies[i] = {
       name: names[i] as string,
       limit: l.limit,
       window: windows[i] as number,
       remaining: l.remaining,
       resetAfter: l.resetAfter,
       retryAfter,
-    });
+    };
     const b = policies[binding] as PolicyResult;
     const p = policies[i] as PolicyResult;
     if (allowed ? p.remaining < b.remaining : p.retryAfter > b.retryAfter) binding = i;

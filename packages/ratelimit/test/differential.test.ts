@@ -123,6 +123,13 @@ describe('differential: memory twin vs Lua on redis-server', () => {
       'far future': (store, key) => store.set(key, '99999999999999:0:3:99999999999999'),
       'too many digits': (store, key) => store.set(key, '1234567890123456:1:1'),
       'zero denominator': (store, key) => store.set(key, '1:0:0'),
+      // Near misses of GCRA's `ms:frac:den` (its twin reads it digit by digit, without a regex).
+      'sign only': (store, key) => store.set(key, '-:1:1'),
+      'empty field': (store, key) => store.set(key, '1::1'),
+      'minus zero': (store, key) => store.set(key, '-0:0:1'),
+      'trailing colon': (store, key) => store.set(key, '1:0:1:'),
+      'plus sign': (store, key) => store.set(key, '+1:0:1'),
+      'trailing newline': (store, key) => store.set(key, '1:0:1\n'),
       'a block forever': (store, key) => store.set(key, 'b99999999999999'),
       hash: (store, key) => store.hset(key, { a: '1' }),
       list: (store, key) => store.rpush(key, ['x']),

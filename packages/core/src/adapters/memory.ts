@@ -131,6 +131,13 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
         return Promise.reject(toKvError(error, name));
       }
     },
+    scriptSync: (call: ScriptCall) => {
+      try {
+        return engine.script(call);
+      } catch (error) {
+        throw toKvError(error, name);
+      }
+    },
     batch: (entries: readonly BatchEntry[]) =>
       run(() =>
         entries.map((entry): Reply | Error => {

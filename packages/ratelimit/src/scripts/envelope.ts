@@ -107,55 +107,74 @@ export function argsEncoder(
 }
 
 /*
- * The envelope is one Lua function, `run(KEYS, ARGV, now)`: the single script calls it once with
- * the script's own KEYS and ARGV, the combined script (see `many.ts`) once per call it carries,
- * each with its own slice of KEYS and ARGV and the one TIME reading of the invocation.
+ * The envelope is one Lua function, `run(KEYS, k, ARGV, now)`, whose keys are KEYS[k + 1]...: the
+ * single script calls it once with the script's own KEYS (k = 0) and ARGV, the combined script
+ * (see `many.ts`) once per call it carries, each with the offset of its keys, its ARGV and the
+ * one TIME reading of the invocation.
+ */
+/*
+ * `lastArgs` and what follows it are the numbers of the last ARGV read (cost, take, n,
+ * blockAfter, then limit, window, burst per limit): the combined script passes one table to
+ * every call with the same ARGV, read once. (Comments live out here: the Lua ships in bundles.)
+ *
+ * - Arithmetic (`ARGV[1] + 0`) turns a numeric string into a number as tonumber does, at a
+ *   third of its cost.
+ * - A block key is unreadable when it holds another type, neither a count nor 'b<until>', or a
+ *   block longer than the option. 'b<until>' is the block's end on this clock; a bare 'b'
+ *   (older writers) has only its PTTL. A block over on this clock is deleted: Redis may still
+ *   hold the key through its expiry millisecond.
+ * - Every limit's check goes in one flat table `c` (8 slots each): one allocation per call, not
+ *   one per limit.
  */
 const ENVELOPE = `
 local HEAD, PER_LIMIT = ${HEAD}, ${PER_LIMIT}
-local function run(KEYS, ARGV, now)
+local lastArgs, cost, take, n, blockAfter
+local params = {}
+local function run(KEYS, k, ARGV, now)
 repaired = 0
--- Arithmetic turns a numeric string into a number as tonumber does, at a third of its cost.
-local cost = ARGV[1] + 0
-local take = ARGV[2] == '1'
-local n = ARGV[3] + 0
-local blockAfter = ARGV[4] + 0
+if ARGV ~= lastArgs then
+  lastArgs = nil
+  cost = ARGV[1] + 0
+  take = ARGV[2] == '1'
+  n = ARGV[3] + 0
+  blockAfter = ARGV[4] + 0
+  for i = 1, n do
+    local at = HEAD + PER_LIMIT * (i - 1)
+    params[3 * i - 2], params[3 * i - 1], params[3 * i] = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
+  end
+  lastArgs = ARGV
+end
 local out = { 1, now }
 if blockAfter > 0 then
-  local bk = KEYS[n + 1]
+  local bk = KEYS[k + n + 1]
   local b = redis.pcall('GET', bk)
   local untilMs
   if b and type(b) == 'string' then untilMs = string.match(b, '^b(%d*)$') end
-  -- Unreadable: another type, neither a count nor 'b<until>', or a block longer than the option.
   if b and not ((untilMs and (untilMs == '' or (#untilMs <= 15 and untilMs - now <= ARGV[5] + 0)))
       or (type(b) == 'string' and string.match(b, '^%d+$') and #b <= 15)) then
     unreadable(bk)
     b = false
   end
   if untilMs and b then
-    -- 'b<until>': the block's end on this clock. A bare 'b' (older writers) has only its PTTL.
     local pt
     if untilMs ~= '' then pt = untilMs - now else pt = redis.call('PTTL', bk) end
     if pt > 0 then
       out[1] = 2
       for i = 1, n do
         local j = #out
-        out[j + 1], out[j + 2], out[j + 3], out[j + 4] = ARGV[HEAD + PER_LIMIT * i - 2] + 0, 0, pt, pt
+        out[j + 1], out[j + 2], out[j + 3], out[j + 4] = params[3 * i - 2], 0, pt, pt
       end
       out[#out + 1] = repaired
       return out
     end
-    -- Over on this clock; Redis may still hold the key through its expiry millisecond.
     redis.call('DEL', bk)
   end
 end
 local ok = true
--- Every limit's check in one flat table (8 slots each): one allocation per call, not one per limit.
 local c = {}
 for i = 1, n do
-  local at = HEAD + PER_LIMIT * (i - 1)
-  local limit, window, burst = ARGV[at + 1] + 0, ARGV[at + 2] + 0, ARGV[at + 3] + 0
-  local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[i], limit, window, burst, cost, now)
+  local limit, window, burst = params[3 * i - 2], params[3 * i - 1], params[3 * i]
+  local allowed, remNow, remTaken, resetNow, resetTaken, retry, st = check(KEYS[k + i], limit, window, burst, cost, now)
   local j = 8 * i - 8
   c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5], c[j + 6], c[j + 7], c[j + 8] =
     remNow, remTaken, resetNow, resetTaken, retry, st, limit, window
@@ -167,10 +186,10 @@ local penalty = 0
 if ok and take and cost ~= 0 then
   for i = 1, n do
     local j = 8 * i - 8
-    commit(KEYS[i], c[j + 7], c[j + 8], ARGV[HEAD + PER_LIMIT * i] + 0, cost, now, c[j + 6])
+    commit(KEYS[k + i], c[j + 7], c[j + 8], params[3 * i], cost, now, c[j + 6])
   end
 elseif (not ok) and take and blockAfter > 0 and cost > 0 then
-  local bk = KEYS[n + 1]
+  local bk = KEYS[k + n + 1]
   local hits = redis.call('INCR', bk)
   if hits == 1 then redis.call('PEXPIREAT', bk, string.format('%d', now + ARGV[6])) end
   if hits >= blockAfter then
@@ -199,7 +218,7 @@ end
 
 /** The single script's body after the envelope: one call. */
 const SINGLE_LUA = `
-return run(KEYS, ARGV, clock())
+return run(KEYS, 0, ARGV, clock())
 `;
 
 /*
@@ -257,7 +276,7 @@ function countRejection(
   return penalty;
 }
 
-/** Twin of the Lua `run(KEYS, ARGV, now)`: one call of the envelope. */
+/** Twin of the Lua `run(KEYS, k, ARGV, now)`: one call of the envelope, on its own keys. */
 export type EnvelopeTwin = (
   ctx: ScriptContext,
   keys: readonly string[],
@@ -265,54 +284,97 @@ export type EnvelopeTwin = (
   now: number,
 ) => number[];
 
+/** The envelope's ARGV as numbers (see `encodeRateLimitArgs`). */
+interface ParsedArgs {
+  /** The frozen ARGV these numbers were read from, or undefined when they are not kept. */
+  args: readonly string[] | undefined;
+  cost: number;
+  take: boolean;
+  n: number;
+  blockAfter: number;
+  params: LimitParams[];
+}
+
+/*
+ * Scratch of the envelope twin, reused by every run: twins are synchronous and never nest (a
+ * script cannot run a script), and a run writes what it reads first. A frozen ARGV cannot
+ * change, so its numbers stay valid for the next run with the same array: the limiter sends
+ * one frozen ARGV for every common call, which then reads no number at all.
+ */
+const PARSED: ParsedArgs = { args: undefined, cost: 0, take: false, n: 0, blockAfter: 0, params: [] };
+const CHECKS: LimitCheck[] = [];
+
+function parseArgs(args: readonly string[]): ParsedArgs {
+  const r = PARSED;
+  if (args === r.args) return r;
+  r.args = undefined; // not valid until every number below is read
+  r.cost = Number(args[0]);
+  r.take = args[1] === '1';
+  const n = Number(args[2]);
+  r.n = n;
+  r.blockAfter = Number(args[3]);
+  for (let i = 0; i < n; i++) {
+    const at = HEAD + PER_LIMIT * i;
+    let p = r.params[i];
+    if (p === undefined) {
+      p = { limit: 0, window: 0, burst: 0 };
+      r.params.push(p);
+    }
+    p.limit = Number(args[at]);
+    p.window = Number(args[at + 1]);
+    p.burst = Number(args[at + 2]);
+  }
+  if (Object.isFrozen(args)) r.args = args;
+  return r;
+}
+
 function envelopeTwin(algorithm: AlgorithmSpec): EnvelopeTwin {
   return (ctx, keys, args, now) => {
-    const cost = Number(args[0]);
-    const take = args[1] === '1';
-    const n = Number(args[2]);
-    const blockAfter = Number(args[3]);
-    const out: number[] = [1, now];
+    const { cost, take, n, blockAfter, params } = parseArgs(args);
     const blockKey = keys[n] as string;
     takeRepairs(); // a twin that threw half-way left its count behind
-    if (blockAfter > 0 && blockedFor(ctx, blockKey, now, n, args, out)) return out;
+    if (blockAfter > 0) {
+      const out: number[] = [1, now];
+      if (blockedFor(ctx, blockKey, now, n, args, out)) return out;
+    }
     let ok = true;
-    const checks: LimitCheck[] = new Array(n);
-    const params: LimitParams[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const at = HEAD + PER_LIMIT * i;
-      const p: LimitParams = {
-        limit: Number(args[at]),
-        window: Number(args[at + 1]),
-        burst: Number(args[at + 2]),
-      };
-      const c = algorithm.check(ctx, keys[i] as string, p, cost, now);
-      checks[i] = c;
-      params[i] = p;
+      const c = algorithm.check(ctx, keys[i] as string, params[i] as LimitParams, cost, now);
+      CHECKS[i] = c;
       if (!c.allowed) ok = false;
     }
     let status = ok ? 1 : 0;
     let penalty = 0;
     if (ok && take && cost !== 0) {
       for (let i = 0; i < n; i++) {
-        const state = (checks[i] as LimitCheck).state;
+        const state = (CHECKS[i] as LimitCheck).state;
         algorithm.commit(ctx, keys[i] as string, params[i] as LimitParams, cost, now, state);
       }
     } else if (!ok && take && blockAfter > 0 && cost > 0) {
       penalty = countRejection(ctx, blockKey, now, blockAfter, args);
       if (penalty > 0) status = 2;
     }
+    // The reply at its final length: [status, now, 4 per limit, repaired].
+    const out: number[] = new Array(4 * n + 3);
     out[0] = status;
+    out[1] = now;
     for (let i = 0; i < n; i++) {
-      const c = checks[i] as LimitCheck;
-      const p = params[i] as LimitParams;
-      if (ok) out.push(p.limit, c.remTaken, c.resetTaken, 0);
-      else {
+      const c = CHECKS[i] as LimitCheck;
+      const o = 2 + 4 * i;
+      out[o] = (params[i] as LimitParams).limit;
+      if (ok) {
+        out[o + 1] = c.remTaken;
+        out[o + 2] = c.resetTaken;
+        out[o + 3] = 0;
+      } else {
         let retry = c.retry;
         if (penalty > 0 && retry < penalty) retry = penalty;
-        out.push(p.limit, c.remNow, c.resetNow, retry);
+        out[o + 1] = c.remNow;
+        out[o + 2] = c.resetNow;
+        out[o + 3] = retry;
       }
     }
-    out.push(takeRepairs());
+    out[4 * n + 2] = takeRepairs();
     return out;
   };
 }
@@ -323,16 +385,17 @@ export function parseOutcome(reply: Reply): ScriptOutcome {
     throw new KvError('E_SCRIPT', `unexpected rate-limit script reply: ${JSON.stringify(reply)}`);
   }
   const r = reply as number[];
-  const limits: ScriptOutcome['limits'] = [];
   // 2 + 4 per limit, then the repair count (absent from replies of scripts before it).
   const repaired = (r.length - 2) % 4 === 1 ? Number(r[r.length - 1]) : 0;
-  for (let i = 2; i + 3 < r.length; i += 4) {
-    limits.push({
+  // Sized up front: a list grown by push starts with room for 17.
+  const limits: ScriptOutcome['limits'] = new Array((r.length - 2) >> 2);
+  for (let i = 2, j = 0; i + 3 < r.length; i += 4, j++) {
+    limits[j] = {
       limit: Number(r[i]),
       remaining: Number(r[i + 1]),
       resetAfter: Number(r[i + 2]),
       retryAfter: Number(r[i + 3]),
-    });
+    };
   }
   return { status: Number(r[0]) as 0 | 1 | 2, now: Number(r[1]), limits, repaired };
 }

@@ -7,7 +7,6 @@ import {
   readString,
   setAt,
   unreadable,
-  whole,
 } from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
 
@@ -20,7 +19,8 @@ import { defineAlgorithm } from './envelope.js';
  * A rejected call writes nothing. A stored TAT is at most one window ahead of the clock it was
  * written on (an admitted call keeps TAT - window <= now); one more than two windows ahead of
  * this clock is unreadable state, so a planted far-future TAT cannot lock an identifier out
- * for years, while a store clock that steps back a little keeps its state.
+ * for years, while a store clock that steps back a little keeps its state. `commit` passes the
+ * expiry to SET as a Lua number: a whole number below 2^53 reaches Redis as its digits.
  */
 const LUA = `
 local function check(key, limit, window, burst, cost, now)
@@ -70,13 +70,44 @@ local function commit(key, limit, window, burst, cost, now, st)
   if st[3] <= 0 then
     redis.call('DEL', key)
   else
-    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', string.format('%d', now + st[3]))
+    redis.call('SET', key, string.format('%d:%d:%d', st[1], st[2], limit), 'PXAT', now + st[3])
   end
 end
 `;
 
-/** The stored state, as the Lua pattern `^(%-?%d+):(%d+):(%d+)$` reads it. */
-const STATE = /^(-?\d+):(\d+):(\d+)$/;
+/** The three fields of the last state {@link parseState} read. */
+const FIELDS: [number, number, number] = [0, 0, 0];
+
+/**
+ * The stored state as the Lua reads it: the pattern `^(%-?%d+):(%d+):(%d+)$` with each capture
+ * through `whole` (at most 15 characters, the sign included): the three numbers, in one array
+ * shared by every call (read it before the next), or undefined where the Lua gets a nil.
+ * Digit by digit, so a read allocates nothing.
+ */
+export function parseState(v: string): readonly [number, number, number] | undefined {
+  const end = v.length;
+  let i = 0;
+  for (let field = 0; field < 3; field++) {
+    const start = i;
+    const negative = field === 0 && v.charCodeAt(i) === 45; // '-'
+    if (negative) i++;
+    let n = 0;
+    const first = i;
+    for (; i < end; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    // No digit, or more than 15 characters: the pattern fails or `whole` says nil.
+    if (i === first || i - start > 15) return undefined;
+    FIELDS[field] = negative ? -n : n;
+    if (field < 2) {
+      if (v.charCodeAt(i) !== 58) return undefined; // ':'
+      i++;
+    }
+  }
+  return i === end ? FIELDS : undefined;
+}
 
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
@@ -84,18 +115,11 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   let frac = 0;
   const v = readString(ctx, key);
   if (v !== null) {
-    const m = STATE.exec(v);
-    const a = whole(m?.[1]);
-    const b = whole(m?.[2]);
-    const den = whole(m?.[3]);
-    if (
-      a !== undefined &&
-      b !== undefined &&
-      den !== undefined &&
-      den >= 1 &&
-      b < den &&
-      a <= now + 2 * window
-    ) {
+    const f = parseState(v);
+    const a = f ? f[0] : 0;
+    const b = f ? f[1] : 0;
+    const den = f ? f[2] : 0;
+    if (f !== undefined && den >= 1 && b < den && a <= now + 2 * window) {
       ms = a;
       frac = b;
       if (den !== limit) {

@@ -36,15 +36,13 @@ local args = {}
 for c = 1, calls do
   local kc, ac = ARGV[a + 1] + 0, ARGV[a + 2] + 0
   a = a + 2
-  local keys = {}
-  for j = 1, kc do keys[j] = KEYS[k + j] end
-  k = k + kc
   if ac > 0 then
     args = {}
     for j = 1, ac do args[j] = ARGV[a + j] end
     a = a + ac
   end
-  local ok, r = pcall(run, keys, args, now)
+  local ok, r = pcall(run, KEYS, k, args, now)
+  k = k + kc
   if ok then
     replies[c] = r
   elseif type(r) == 'table' and r.err then

@@ -125,19 +125,14 @@ export class Engine {
         const seconds = Math.floor(now / 1000);
         return seconds * 1000 + Math.floor(Math.floor((now - seconds * 1000) * 1000) / 1000);
       },
-      getString: (key: string) => {
-        const v = ks.typed(key, 'string');
-        return v === undefined ? null : v.value;
-      },
+      getString: (key: string) => ks.liveString(key) ?? null,
       setPxat: (key: string, value: string, at: number) => {
         // SET's own checks (a positive expiry below 1e15, see SMALL_MS) decide the rest.
         if (!(Number.isSafeInteger(at) && at > 0 && at < 1e15)) {
           this.execute(['SET', key, value, 'PXAT', luaNumberToString(at)]);
           return;
         }
-        // keepTtl skips a delete that setExpiry does anyway (SET's own two steps, one Map call fewer).
-        ks.set(key, { type: 'string', value }, true);
-        ks.setExpiry(key, at);
+        ks.setStringAt(key, value, at);
       },
       call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
       pcall: (...args: ScriptArg[]) => {

@@ -97,6 +97,33 @@ export class Keyspace {
     if (!existed) this.evict();
   }
 
+  /**
+   * GET's answer for a script's typed read: the string, or undefined when missing; WRONGTYPE
+   * for another type. An expired key reads as missing but is left in place: a script that
+   * writes it next (a limiter's state) then reuses its entries instead of deleting and adding
+   * them, and one that does not leaves it to the next access or the sweep, as any expired key.
+   */
+  liveString(key: string): string | undefined {
+    if (this.maxKeys !== undefined) return this.typed(key, 'string')?.value;
+    const at = this.expires.get(key);
+    if (at !== undefined && at <= this.now) return undefined;
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    if (value.type !== 'string') fail(ERR.wrongType);
+    return value.value;
+  }
+
+  /**
+   * `SET key value PXAT at` of a string: a string already at `key` keeps its record (the value
+   * replaced in place), so a hot key rewritten on every call allocates nothing here.
+   */
+  setStringAt(key: string, value: string, at: number): void {
+    const current = this.maxKeys === undefined ? this.data.get(key) : undefined;
+    if (current !== undefined && current.type === 'string') current.value = value;
+    else this.set(key, { type: 'string', value }, true);
+    this.expires.set(key, at);
+  }
+
   /** Add a new container value (hash, list, set, zset) that the caller fills in. */
   create<V extends Value>(key: string, value: V): V {
     this.set(key, value);
