@@ -1,7 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import type { Embedder } from '../embedders/embedder.js';
 import { LLM_CACHE_ERRORS } from '../errors.js';
-import { type GuardName, type GuardOptions, guardFailure } from '../guards.js';
+import { type GuardName, type GuardOptions, guardFailure, substitution } from '../guards.js';
 import {
   encodeSemanticInsertArgs,
   encodeSemanticLookupArgs,
@@ -10,7 +10,7 @@ import {
   SEMANTIC_LOOKUP,
   type SemanticInsertReply,
 } from '../scripts/index.js';
-import { analyse } from '../text/analyse.js';
+import { type Analysis, analyse } from '../text/analyse.js';
 import { encodeVector, lshFields, MAX_DIMS } from './vectors.js';
 
 /** Settings of {@link createSemanticTier}. */
@@ -21,6 +21,7 @@ export interface SemanticTierSettings {
   readonly maxEntries: number;
   readonly maxCandidates: number;
   readonly topK: number;
+  readonly margin: number;
   readonly bands: number;
   readonly bits: number;
   readonly bucketSize: number;
@@ -53,6 +54,11 @@ export interface SemanticMiss {
   readonly examined: number;
   /** Candidates above the threshold that a guard refused, by guard. */
   readonly refused: readonly GuardName[];
+  /**
+   * True when two stored entries with different answers passed the threshold and the guards
+   * within `margin` of each other: the query cannot tell them apart, so neither is served.
+   */
+  readonly ambiguous: boolean;
 }
 
 /** The embedded form of one prompt: computed once per call, used by lookup and insert. */
@@ -157,7 +163,7 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
     },
 
     async lookup(store, keys, exactId, query) {
-      if (query.norm2 === 0 && exactId === '') return { examined: 0, refused: [] };
+      if (query.norm2 === 0 && exactId === '') return { examined: 0, refused: [], ambiguous: false };
       const reply = await store.eval(
         SEMANTIC_LOOKUP,
         [keys.vectors, keys.records, keys.buckets],
@@ -172,8 +178,12 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
         ),
       );
       const refused: GuardName[] = [];
-      let mine: ReturnType<typeof analyse> | undefined;
+      let mine: Analysis | undefined;
+      let best: (SemanticMatch & { readonly text: Analysis }) | undefined;
+      // Where the query and the best entry differ by a swapped word, if they do.
+      let swap: readonly string[] | undefined | null = null;
       for (const candidate of reply.candidates) {
+        const score = Math.min(1, candidate.dot / Math.sqrt(query.norm2 * candidate.norm2));
         let record: StoredRecord;
         try {
           record = JSON.parse(candidate.record) as StoredRecord;
@@ -186,22 +196,44 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           if (record.t !== query.text) break;
           return { entry: record.e, score: 1, examined: 0, expiresAt: candidate.expiresAt, exact: true };
         }
+        // Another prompt stored with the same answer is no competitor.
+        if (best && record.e === best.entry) continue;
         mine ??= analyse(query.text);
-        const guard = guardFailure(mine, analyse(record.t), settings.guards);
-        if (guard) {
-          refused.push(guard);
+        const theirs = analyse(record.t);
+        if (!best) {
+          const guard = guardFailure(mine, theirs, settings.guards);
+          if (guard) {
+            refused.push(guard);
+            continue;
+          }
+          best = {
+            entry: record.e,
+            score,
+            examined: reply.examined,
+            expiresAt: candidate.expiresAt,
+            exact: false,
+            text: theirs,
+          };
           continue;
         }
-        const score = candidate.dot / Math.sqrt(query.norm2 * candidate.norm2);
-        return {
-          entry: record.e,
-          score: Math.min(1, score),
-          examined: reply.examined,
-          expiresAt: candidate.expiresAt,
-          exact: false,
-        };
+        // Two answers as close to the query as each other: in a crowded partition, the
+        // siblings of a prompt the index does not hold (one word swapped each) score alike.
+        if (best.score - score < settings.margin && !guardFailure(mine, theirs, settings.guards)) {
+          return { examined: reply.examined, refused, ambiguous: true };
+        }
+        // The best entry swaps a word of the query, and this one swaps that same word of the
+        // best entry: the partition holds several values of the word, not the query's.
+        if (swap === null) swap = substitution(mine.content, best.text.content)?.[1];
+        if (swap) {
+          const other = substitution(best.text.content, theirs.content)?.[0];
+          if (other?.some((w) => swap?.includes(w))) {
+            return { examined: reply.examined, refused, ambiguous: true };
+          }
+        }
       }
-      return { examined: reply.examined, refused };
+      if (!best) return { examined: reply.examined, refused, ambiguous: false };
+      const { text: _, ...match } = best;
+      return match;
     },
 
     async insert(store, keys, items) {
