@@ -25,7 +25,10 @@ export interface SemanticOptions {
   guards?: GuardOptions | undefined;
   /** Entries per partition (tenant, namespace, model, parameters, context); the soonest to expire go first. @default 1000 */
   maxEntries?: number | undefined;
-  /** Stored vectors compared per lookup at most, whatever the partition size. @default 64 */
+  /**
+   * Stored vectors compared per lookup at most, whatever the partition size.
+   * @default 64 up to 3,072 `maxEntries` (6 bits), else 128
+   */
   maxCandidates?: number | undefined;
   /** Candidates above the threshold returned for the guards to check, closest first. @default 4 */
   topK?: number | undefined;
@@ -126,7 +129,7 @@ const SEMANTIC = z.strictObject({
   threshold: z.number().min(0).max(1).optional(),
   guards: GUARDS,
   maxEntries: z.number().int().min(1).max(1_000_000).default(1000),
-  maxCandidates: z.number().int().min(1).max(5000).default(64),
+  maxCandidates: z.number().int().min(1).max(5000).optional(),
   topK: z.number().int().min(1).max(50).default(4),
   margin: z.number().min(0).max(1).default(0.05),
   bands: z.number().int().min(1).max(64).optional(),
@@ -160,20 +163,28 @@ const SCHEMA = z.strictObject({
 });
 
 /**
- * The LSH shape for a partition of `maxEntries`: enough buckets per band (2^bits) that a band
- * holds the whole partition with buckets half full on average, so crowded buckets seldom trim
- * the entry a rewording is looking for (6 bits up to 3,072 entries of 96-id buckets); and more
- * bands as buckets get finer (a finer bucket catches fewer rewordings per band): 24 bands at 6
- * bits, 32 at 7 and 8, 48 from 9.
+ * The index shape for a partition of `maxEntries`, where not set: enough buckets per band
+ * (2^bits) that a band holds the whole partition with buckets half full on average, so crowded
+ * buckets seldom trim the entry a rewording is looking for (6 bits up to 3,072 entries of 96-id
+ * buckets); more bands as buckets get finer (a finer bucket catches fewer rewordings per band):
+ * 24 at 6 bits, 32 at 7 and 8, 48 from 9; and 128 candidates past 6 bits, 64 below (in a crowded
+ * partition the lookup must see several siblings of a missing prompt to refuse them).
  */
-export function lshSize(
+export function indexSize(
   maxEntries: number,
   bucketSize: number,
-  bits?: number,
-  bands?: number,
-): { bits: number; bands: number } {
-  const b = bits ?? Math.min(24, Math.max(6, Math.ceil(Math.log2((2 * maxEntries) / bucketSize))));
-  return { bits: b, bands: bands ?? (b <= 6 ? 24 : b <= 8 ? 32 : 48) };
+  set: {
+    readonly bits?: number | undefined;
+    readonly bands?: number | undefined;
+    readonly maxCandidates?: number | undefined;
+  } = {},
+): { bits: number; bands: number; maxCandidates: number } {
+  const bits = set.bits ?? Math.min(24, Math.max(6, Math.ceil(Math.log2((2 * maxEntries) / bucketSize))));
+  return {
+    bits,
+    bands: set.bands ?? (bits <= 6 ? 24 : bits <= 8 ? 32 : 48),
+    maxCandidates: set.maxCandidates ?? (bits <= 6 ? 64 : 128),
+  };
 }
 
 /** Validate {@link LlmCacheOptions} once; a bad one is `E_INVALID_OPTIONS` naming the field. */
@@ -191,10 +202,9 @@ export function parseLlmCacheOptions(input: LlmCacheOptions): ResolvedLlmCacheOp
             threshold: s.threshold ?? embedder.threshold ?? 0.8,
             guards: s.guards,
             maxEntries: s.maxEntries,
-            maxCandidates: s.maxCandidates,
             topK: s.topK,
             margin: s.margin,
-            ...lshSize(s.maxEntries, s.bucketSize, s.bits, s.bands),
+            ...indexSize(s.maxEntries, s.bucketSize, s),
             bucketSize: s.bucketSize,
           };
         })();

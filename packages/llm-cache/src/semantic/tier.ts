@@ -1,7 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import type { Embedder } from '../embedders/embedder.js';
 import { LLM_CACHE_ERRORS } from '../errors.js';
-import { type GuardName, type GuardOptions, guardFailure, substitution } from '../guards.js';
+import type { GuardName, GuardOptions } from '../guards.js';
 import {
   encodeSemanticInsertArgs,
   encodeSemanticLookupArgs,
@@ -10,7 +10,8 @@ import {
   SEMANTIC_LOOKUP,
   type SemanticInsertReply,
 } from '../scripts/index.js';
-import { type Analysis, analyse } from '../text/analyse.js';
+import { analyse } from '../text/analyse.js';
+import { type Choice, type ChoiceCandidate, chooseCandidate } from './choose.js';
 import { encodeVector, lshFields, MAX_DIMS } from './vectors.js';
 
 /** Settings of {@link createSemanticTier}. */
@@ -177,13 +178,8 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           query.fields,
         ),
       );
-      const refused: GuardName[] = [];
-      let mine: Analysis | undefined;
-      let best: (SemanticMatch & { readonly text: Analysis }) | undefined;
-      // Where the query and the best entry differ by a swapped word, if they do.
-      let swap: readonly string[] | undefined | null = null;
+      const found: (ChoiceCandidate & { readonly expiresAt: number })[] = [];
       for (const candidate of reply.candidates) {
-        const score = Math.min(1, candidate.dot / Math.sqrt(query.norm2 * candidate.norm2));
         let record: StoredRecord;
         try {
           record = JSON.parse(candidate.record) as StoredRecord;
@@ -196,44 +192,21 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           if (record.t !== query.text) break;
           return { entry: record.e, score: 1, examined: 0, expiresAt: candidate.expiresAt, exact: true };
         }
-        // Another prompt stored with the same answer is no competitor.
-        if (best && record.e === best.entry) continue;
-        mine ??= analyse(query.text);
-        const theirs = analyse(record.t);
-        if (!best) {
-          const guard = guardFailure(mine, theirs, settings.guards);
-          if (guard) {
-            refused.push(guard);
-            continue;
-          }
-          best = {
-            entry: record.e,
-            score,
-            examined: reply.examined,
-            expiresAt: candidate.expiresAt,
-            exact: false,
-            text: theirs,
-          };
-          continue;
-        }
-        // Two answers as close to the query as each other: in a crowded partition, the
-        // siblings of a prompt the index does not hold (one word swapped each) score alike.
-        if (best.score - score < settings.margin && !guardFailure(mine, theirs, settings.guards)) {
-          return { examined: reply.examined, refused, ambiguous: true };
-        }
-        // The best entry swaps a word of the query, and this one swaps that same word of the
-        // best entry: the partition holds several values of the word, not the query's.
-        if (swap === null) swap = substitution(mine.content, best.text.content)?.[1];
-        if (swap) {
-          const other = substitution(best.text.content, theirs.content)?.[0];
-          if (other?.some((w) => swap?.includes(w))) {
-            return { examined: reply.examined, refused, ambiguous: true };
-          }
-        }
+        found.push({
+          text: analyse(record.t),
+          entry: record.e,
+          score: Math.min(1, candidate.dot / Math.sqrt(query.norm2 * candidate.norm2)),
+          expiresAt: candidate.expiresAt,
+        });
       }
-      if (!best) return { examined: reply.examined, refused, ambiguous: false };
-      const { text: _, ...match } = best;
-      return match;
+      if (found.length === 0) return { examined: reply.examined, refused: [], ambiguous: false };
+      const choice = chooseCandidate(analyse(query.text), found, settings);
+      if (choice.served < 0) {
+        const { refused, ambiguous } = choice as Extract<Choice, { refused: unknown }>;
+        return { examined: reply.examined, refused, ambiguous };
+      }
+      const { entry, score, expiresAt } = found[choice.served] as (typeof found)[number];
+      return { entry, score, examined: reply.examined, expiresAt, exact: false };
     },
 
     async insert(store, keys, items) {
