@@ -124,14 +124,14 @@ function crowdedLookups(
   pairs.forEach((p, i) => {
     if (!pool.has(p.a)) pool.set(p.a, vectors[2 * i] as ArrayLike<number>);
   });
-  const stored = [...pool].map(([text, vector]) => ({ text, vector, analysis: analyse(text) }));
+  const stored = [...pool].map(([text, vector]) => ({ text, vector }));
   let served = 0;
   let right = 0;
   const wrong: { query: string; served: string; kind: PairKind }[] = [];
   pairs.forEach((pair, i) => {
     const query = vectors[2 * i + 1] as ArrayLike<number>;
     const candidates = stored
-      .map((s) => ({ text: s.analysis, entry: s.text, score: cosine(query, s.vector) }))
+      .map((s) => ({ prompt: s.text, entry: s.text, score: cosine(query, s.vector) }))
       .filter((c) => c.score >= threshold)
       .sort((x, y) => y.score - x.score)
       .slice(0, settings.topK);

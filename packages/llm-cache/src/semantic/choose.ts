@@ -1,10 +1,10 @@
 import { type GuardName, type GuardOptions, guardFailure, substitution } from '../guards.js';
-import type { Analysis } from '../text/analyse.js';
+import { type Analysis, analyse } from '../text/analyse.js';
 
 /** A stored entry above the threshold, as the lookup returns it. */
 export interface ChoiceCandidate {
-  /** The stored prompt, analysed. */
-  readonly text: Analysis;
+  /** The stored prompt: analysed only when a rule needs it (most lookups read one or two). */
+  readonly prompt: string;
   /** The stored answer: two candidates with the same answer never compete. */
   readonly entry: string;
   /** Cosine similarity to the query. */
@@ -41,24 +41,33 @@ export function chooseCandidate(
   settings: ChoiceSettings,
 ): Choice {
   const refused: GuardName[] = [];
+  const texts = new Map<number, Analysis>();
+  const text = (i: number): Analysis => {
+    let t = texts.get(i);
+    if (!t) {
+      t = analyse((candidates[i] as ChoiceCandidate).prompt);
+      texts.set(i, t);
+    }
+    return t;
+  };
   let best = -1;
   for (let i = 0; i < candidates.length && best < 0; i++) {
-    const guard = guardFailure(query, (candidates[i] as ChoiceCandidate).text, settings.guards);
+    const guard = guardFailure(query, text(i), settings.guards);
     if (guard) refused.push(guard);
     else best = i;
   }
   if (best < 0) return { served: -1, refused, ambiguous: false };
   const top = candidates[best] as ChoiceCandidate;
   // The words of the best entry that stand where the query has others, if any.
-  const swapped = substitution(query.content, top.text.content)?.[1];
+  const swapped = substitution(query.content, text(best).content)?.[1];
   for (let i = 0; i < candidates.length; i++) {
     const c = candidates[i] as ChoiceCandidate;
     if (i === best || c.entry === top.entry) continue;
-    if (i > best && top.score - c.score < settings.margin && !guardFailure(query, c.text, settings.guards)) {
+    if (i > best && top.score - c.score < settings.margin && !guardFailure(query, text(i), settings.guards)) {
       return { served: -1, refused, ambiguous: true };
     }
     // A candidate the guards refused counts here too: it still shows the word varies.
-    const theirs = swapped && substitution(top.text.content, c.text.content)?.[0];
+    const theirs = swapped && substitution(text(best).content, text(i).content)?.[0];
     if (theirs?.some((w) => swapped?.includes(w))) return { served: -1, refused, ambiguous: true };
   }
   return { served: best };

@@ -193,7 +193,7 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           return { entry: record.e, score: 1, examined: 0, expiresAt: candidate.expiresAt, exact: true };
         }
         found.push({
-          text: analyse(record.t),
+          prompt: record.t,
           entry: record.e,
           score: Math.min(1, candidate.dot / Math.sqrt(query.norm2 * candidate.norm2)),
           expiresAt: candidate.expiresAt,
