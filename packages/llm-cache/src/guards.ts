@@ -107,6 +107,34 @@ function swappedRoles(a: Analysis, b: Analysis): boolean {
   return x === seqB[j] && y === seqB[i] && apart(a.words, a.stems, x, y) && apart(b.words, b.stems, x, y);
 }
 
+/**
+ * The first place where `a` and `b` each have words the other lacks between the same shared
+ * words ("deploy" / "monitor" in "… the router timeouts"): the words of each side there, or
+ * `undefined` when one only adds or drops words. Content stems, in order.
+ */
+export function substitution(
+  a: readonly string[],
+  b: readonly string[],
+): readonly [readonly string[], readonly string[]] | undefined {
+  const segments = (x: readonly string[], other: ReadonlySet<string>): string[][] => {
+    const out: string[][] = [[]];
+    for (const w of x) {
+      if (other.has(w)) out.push([]);
+      else (out[out.length - 1] as string[]).push(w);
+    }
+    return out;
+  };
+  const sa = segments(a, new Set(b));
+  const sb = segments(b, new Set(a));
+  if (sa.length !== sb.length) return undefined;
+  for (let i = 0; i < sa.length; i++) {
+    const x = sa[i] as string[];
+    const y = sb[i] as string[];
+    if (x.length > 0 && y.length > 0) return [x, y];
+  }
+  return undefined;
+}
+
 const CHECKS: Readonly<Record<GuardName, (a: Analysis, b: Analysis) => boolean>> = {
   numbers: (a, b) => sameSet(a.numbers, b.numbers),
   negation: (a, b) => a.negations === b.negations,

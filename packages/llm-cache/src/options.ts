@@ -25,16 +25,29 @@ export interface SemanticOptions {
   guards?: GuardOptions | undefined;
   /** Entries per partition (tenant, namespace, model, parameters, context); the soonest to expire go first. @default 1000 */
   maxEntries?: number | undefined;
-  /** Stored vectors compared per lookup at most, whatever the partition size. @default 64 */
+  /**
+   * Stored vectors compared per lookup at most, whatever the partition size.
+   * @default 64 up to 3,072 `maxEntries` (6 bits), else 128
+   */
   maxCandidates?: number | undefined;
   /** Candidates above the threshold returned for the guards to check, closest first. @default 4 */
   topK?: number | undefined;
-  /** LSH bands: buckets per entry. @default 24 */
+  /**
+   * Cosine a served entry must lead every other candidate (above the threshold, passing the
+   * guards, with another answer) by; closer than that, the lookup is a miss. In a crowded
+   * partition the siblings of a prompt (one word swapped) score alike, well below the prompt
+   * itself: a tie means the index does not hold the prompt asked about. 0 turns it off (the
+   * sibling rule stays: see the README's Crowded partitions).
+   * @default 0.05
+   */
+  margin?: number | undefined;
+  /** LSH bands: buckets per entry. @default from `bits`: 24 at 6, 32 at 7 and 8, 48 from 9 */
   bands?: number | undefined;
   /**
    * LSH hyperplanes per band: 2^bits buckets per band. A band indexes about 2^bits × bucketSize
-   * entries (6,144 by default); for larger partitions raise it (10 with 32 bands found 93 of 100
-   * rewordings at 100k entries, 6 with 24 bands 16). @default 6
+   * entries; past that, crowded buckets trim entries and a rewording can find a sibling of its
+   * prompt instead of the prompt. @default from `maxEntries`: the smallest (at least 6) with
+   * 2^bits × bucketSize ≥ 2 × maxEntries (6 for 1,000 entries, 8 for 10k, 12 for 100k)
    */
   bits?: number | undefined;
   /**
@@ -116,10 +129,11 @@ const SEMANTIC = z.strictObject({
   threshold: z.number().min(0).max(1).optional(),
   guards: GUARDS,
   maxEntries: z.number().int().min(1).max(1_000_000).default(1000),
-  maxCandidates: z.number().int().min(1).max(5000).default(64),
+  maxCandidates: z.number().int().min(1).max(5000).optional(),
   topK: z.number().int().min(1).max(50).default(4),
-  bands: z.number().int().min(1).max(64).default(24),
-  bits: z.number().int().min(1).max(24).default(6),
+  margin: z.number().min(0).max(1).default(0.05),
+  bands: z.number().int().min(1).max(64).optional(),
+  bits: z.number().int().min(1).max(24).optional(),
   bucketSize: z.number().int().min(1).max(10_000).default(96),
 });
 
@@ -148,6 +162,31 @@ const SCHEMA = z.strictObject({
   onStoreError: z.enum(['fail-open', 'fail-closed', 'fallback']).default('fail-open'),
 });
 
+/**
+ * The index shape for a partition of `maxEntries`, where not set: enough buckets per band
+ * (2^bits) that a band holds the whole partition with buckets half full on average, so crowded
+ * buckets seldom trim the entry a rewording is looking for (6 bits up to 3,072 entries of 96-id
+ * buckets); more bands as buckets get finer (a finer bucket catches fewer rewordings per band):
+ * 24 at 6 bits, 32 at 7 and 8, 48 from 9; and 128 candidates past 6 bits, 64 below (in a crowded
+ * partition the lookup must see several siblings of a missing prompt to refuse them).
+ */
+export function indexSize(
+  maxEntries: number,
+  bucketSize: number,
+  set: {
+    readonly bits?: number | undefined;
+    readonly bands?: number | undefined;
+    readonly maxCandidates?: number | undefined;
+  } = {},
+): { bits: number; bands: number; maxCandidates: number } {
+  const bits = set.bits ?? Math.min(24, Math.max(6, Math.ceil(Math.log2((2 * maxEntries) / bucketSize))));
+  return {
+    bits,
+    bands: set.bands ?? (bits <= 6 ? 24 : bits <= 8 ? 32 : 48),
+    maxCandidates: set.maxCandidates ?? (bits <= 6 ? 64 : 128),
+  };
+}
+
 /** Validate {@link LlmCacheOptions} once; a bad one is `E_INVALID_OPTIONS` naming the field. */
 export function parseLlmCacheOptions(input: LlmCacheOptions): ResolvedLlmCacheOptions {
   const o = parseOptions('createLlmCache', SCHEMA, input);
@@ -163,10 +202,9 @@ export function parseLlmCacheOptions(input: LlmCacheOptions): ResolvedLlmCacheOp
             threshold: s.threshold ?? embedder.threshold ?? 0.8,
             guards: s.guards,
             maxEntries: s.maxEntries,
-            maxCandidates: s.maxCandidates,
             topK: s.topK,
-            bands: s.bands,
-            bits: s.bits,
+            margin: s.margin,
+            ...indexSize(s.maxEntries, s.bucketSize, s),
             bucketSize: s.bucketSize,
           };
         })();

@@ -40,6 +40,14 @@ describe('the default embedder with the default guards', () => {
     const unrelated = report.kinds.find((k) => k.kind === 'unrelated');
     expect(unrelated?.hits).toBe(0);
     expect(unrelated?.refusedBy).toEqual({});
+    // Every first prompt in one partition: a lookup now chooses among 320 stored prompts, and the
+    // answer of another one (a wrong entry) stays as rare as a served near miss of one pair.
+    const { crowded } = report;
+    console.log(crowded.wrong.map((w) => `wrong entry (${w.kind}): ${w.query} -> ${w.served}`).join('\n'));
+    expect(crowded.stored).toBe(320);
+    expect(crowded.right / crowded.served).toBeGreaterThanOrEqual(0.95);
+    expect(crowded.wrongEntry).toBeLessThanOrEqual(6);
+    expect(crowded.right).toBeGreaterThanOrEqual(0.5 * 159);
   });
 
   it('needs the guards: the same threshold without them serves most near misses', async () => {

@@ -149,10 +149,9 @@ export async function llmCacheScenario(
   const root = await ctx.store();
   const prefix = `${ctx.fixtures.prefix}llm:`;
   const store = root.namespace(prefix);
-  // A band indexes about 2^bits x bucketSize entries (6,144 by default): a 100k partition
-  // needs finer buckets (2^10 x 96 = 98,304) and more bands to keep rewordings findable.
-  const lsh = entries > 20_000 ? { bits: 10, bands: 32 } : {};
-  const llm = createLlmCache({ store, semantic: { maxEntries: entries + 1, ...lsh } });
+  // The index is sized from maxEntries (bits, bands, candidates): 6/24/64 at 1k, 8/32/128 at
+  // 10k, 12/48/128 at 100k.
+  const llm = createLlmCache({ store, semantic: { maxEntries: entries + 1 } });
   const embedder = hashingEmbedder();
   const threshold = embedder.threshold ?? 0.5;
   const stored: string[] = Array.from({ length: entries }, (_, i) => storedPrompt(i));
@@ -242,8 +241,7 @@ export async function llmCacheScenario(
     off();
     notes.push(
       `${entries} entries: ${lookups ? (examined / lookups).toFixed(1) : 'n/a'} vectors examined per semantic lookup; ` +
-        `sample of ${sample}: ${hits} hits (${wrong} of another entry), full scan ${scanHits} hits (${scanWrong} of another entry), same decision ${agree}` +
-        (lsh.bits ? `; LSH bits ${lsh.bits}, bands ${lsh.bands}` : ''),
+        `sample of ${sample}: ${hits} hits (${wrong} of another entry), full scan ${scanHits} hits (${scanWrong} of another entry), same decision ${agree}`,
     );
   }
   if (ctx.redis && op !== 'brute-force') {

@@ -1,7 +1,7 @@
 import type { KvStore } from '@raptorflow/core';
 import type { Embedder } from '../embedders/embedder.js';
 import { LLM_CACHE_ERRORS } from '../errors.js';
-import { type GuardName, type GuardOptions, guardFailure } from '../guards.js';
+import type { GuardName, GuardOptions } from '../guards.js';
 import {
   encodeSemanticInsertArgs,
   encodeSemanticLookupArgs,
@@ -11,6 +11,7 @@ import {
   type SemanticInsertReply,
 } from '../scripts/index.js';
 import { analyse } from '../text/analyse.js';
+import { type Choice, type ChoiceCandidate, chooseCandidate } from './choose.js';
 import { encodeVector, lshFields, MAX_DIMS } from './vectors.js';
 
 /** Settings of {@link createSemanticTier}. */
@@ -21,6 +22,7 @@ export interface SemanticTierSettings {
   readonly maxEntries: number;
   readonly maxCandidates: number;
   readonly topK: number;
+  readonly margin: number;
   readonly bands: number;
   readonly bits: number;
   readonly bucketSize: number;
@@ -53,6 +55,11 @@ export interface SemanticMiss {
   readonly examined: number;
   /** Candidates above the threshold that a guard refused, by guard. */
   readonly refused: readonly GuardName[];
+  /**
+   * True when two stored entries with different answers passed the threshold and the guards
+   * within `margin` of each other: the query cannot tell them apart, so neither is served.
+   */
+  readonly ambiguous: boolean;
 }
 
 /** The embedded form of one prompt: computed once per call, used by lookup and insert. */
@@ -157,7 +164,7 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
     },
 
     async lookup(store, keys, exactId, query) {
-      if (query.norm2 === 0 && exactId === '') return { examined: 0, refused: [] };
+      if (query.norm2 === 0 && exactId === '') return { examined: 0, refused: [], ambiguous: false };
       const reply = await store.eval(
         SEMANTIC_LOOKUP,
         [keys.vectors, keys.records, keys.buckets],
@@ -171,8 +178,7 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           query.fields,
         ),
       );
-      const refused: GuardName[] = [];
-      let mine: ReturnType<typeof analyse> | undefined;
+      const found: (ChoiceCandidate & { readonly expiresAt: number })[] = [];
       for (const candidate of reply.candidates) {
         let record: StoredRecord;
         try {
@@ -186,22 +192,21 @@ export function createSemanticTier(settings: SemanticTierSettings): SemanticTier
           if (record.t !== query.text) break;
           return { entry: record.e, score: 1, examined: 0, expiresAt: candidate.expiresAt, exact: true };
         }
-        mine ??= analyse(query.text);
-        const guard = guardFailure(mine, analyse(record.t), settings.guards);
-        if (guard) {
-          refused.push(guard);
-          continue;
-        }
-        const score = candidate.dot / Math.sqrt(query.norm2 * candidate.norm2);
-        return {
+        found.push({
+          prompt: record.t,
           entry: record.e,
-          score: Math.min(1, score),
-          examined: reply.examined,
+          score: Math.min(1, candidate.dot / Math.sqrt(query.norm2 * candidate.norm2)),
           expiresAt: candidate.expiresAt,
-          exact: false,
-        };
+        });
       }
-      return { examined: reply.examined, refused };
+      if (found.length === 0) return { examined: reply.examined, refused: [], ambiguous: false };
+      const choice = chooseCandidate(analyse(query.text), found, settings);
+      if (choice.served < 0) {
+        const { refused, ambiguous } = choice as Extract<Choice, { refused: unknown }>;
+        return { examined: reply.examined, refused, ambiguous };
+      }
+      const { entry, score, expiresAt } = found[choice.served] as (typeof found)[number];
+      return { entry, score, examined: reply.examined, expiresAt, exact: false };
     },
 
     async insert(store, keys, items) {
