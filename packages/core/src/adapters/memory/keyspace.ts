@@ -52,9 +52,13 @@ export class Keyspace {
     this.clock = clock;
   }
 
+  /**
+   * Redis's keyIsExpired: a key is gone only once `now > expiry`, so it is alive (PTTL 0) at its
+   * expiry millisecond. (EXPIRE-family commands delete at once when the new expiry is <= now.)
+   */
   private expireIfNeeded(key: string): boolean {
     const at = this.expires.get(key);
-    if (at !== undefined && at <= this.now) {
+    if (at !== undefined && at < this.now) {
       this.data.delete(key);
       this.expires.delete(key);
       return true;
@@ -150,7 +154,8 @@ export class Keyspace {
     const live: Array<[string, number]> = [];
     for (const [key, at] of this.expires) {
       if (examined++ >= batch) break;
-      if (at <= this.now) {
+      // As Redis's active expiry cycle: expired only when now > expiry.
+      if (at < this.now) {
         this.data.delete(key);
         this.expires.delete(key);
         deleted++;
