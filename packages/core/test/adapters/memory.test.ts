@@ -89,6 +89,21 @@ describe('memory adapter', () => {
     expect(driver.size).toBe(0);
   });
 
+  it('scan lists a key at its expiry millisecond and not one millisecond later', async () => {
+    const clock = fakeClock();
+    const { kv } = store({ clock: clock.now });
+    await kv.set('k', 'v', { ttl: 100 });
+    const scan = async () => {
+      const keys: string[] = [];
+      for await (const k of kv.scan()) keys.push(k);
+      return keys;
+    };
+    clock.advance(100);
+    expect(await scan()).toEqual(['k']);
+    clock.advance(1);
+    expect(await scan()).toEqual([]);
+  });
+
   it('PEXPIRE 0 and PEXPIREAT now delete at once; SET PXAT now keeps the key through now', async () => {
     const clock = fakeClock();
     const { kv } = store({ clock: clock.now });
