@@ -9,7 +9,7 @@ import type { Command, KvDriver, Reply } from '../src/driver.js';
 import { isKvError, type KvError } from '../src/errors.js';
 import { PRIMITIVE_SCRIPTS } from '../src/scripts/index.js';
 import { type MatrixServers, TEST_CONNECTIONS } from '../src/testing/matrix.js';
-import { TEST_SCRIPTS } from '../src/testing/scripts.js';
+import { EXPIRY_BOUNDARY, TEST_SCRIPTS } from '../src/testing/scripts.js';
 import type { KvStore } from '../src/types.js';
 
 // The differential test: random command sequences and scripts run on the memory emulation and
@@ -406,5 +406,30 @@ describe.each(REMOTES)(
       },
       LONG ? 1_200_000 : 120_000,
     );
+
+    // Random sequences use TTLs far from any boundary; this drives both stores to the exact
+    // expiry millisecond: a script sets the expiry to its own TIME. Redis 7.0 judges expiry on
+    // the script's start time (<= TIME: the key lives) but PTTL and PEXPIREAT's check on the
+    // live clock (>= TIME: 0, deleted), so only TIME itself and instants well in the past are
+    // decided by the store, not by how long the script ran (TIME + 1 would be).
+    it('agrees at the expiry millisecond: SET PXAT and PEXPIREAT at TIME and before', async () => {
+      const ns = `${PREFIX}${redis.name}:boundary:`;
+      const memory = memoryAdapter({ sweepIntervalMs: 0 }).namespace(ns);
+      const real = redis.namespace(ns);
+      try {
+        for (const mode of ['set', 'pexpireat'] as const) {
+          for (const offset of [-1000, 0]) {
+            const [m, r] = await Promise.all([
+              memory.eval(EXPIRY_BOUNDARY, ['k'], [offset, mode]),
+              real.eval(EXPIRY_BOUNDARY, ['k'], [offset, mode]),
+            ]);
+            expect(m, `${mode} at TIME ${offset >= 0 ? '+' : '-'} ${Math.abs(offset)}`).toEqual(r);
+          }
+        }
+      } finally {
+        await real.del('k');
+        await memory.close();
+      }
+    });
   },
 );

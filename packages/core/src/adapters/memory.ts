@@ -14,6 +14,7 @@ import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 import { Engine } from './memory/engine.js';
 import { compileGlob } from './memory/glob.js';
+import { isExpired } from './memory/keyspace.js';
 import { PubSub } from './memory/pubsub.js';
 
 const MIB = 1024 * 1024;
@@ -159,8 +160,8 @@ export function memoryDriver(options?: MemoryAdapterOptions): MemoryDriver {
         for (const key of keys.slice(i, i + request.count)) {
           const value = keyspace.data.get(key);
           if (value === undefined) continue;
-          const at = keyspace.expires.get(key);
-          if (at !== undefined && at <= keyspace.now) continue;
+          // SCAN skips expired keys as Redis does (alive through the expiry millisecond).
+          if (isExpired(keyspace.expires.get(key), keyspace.now)) continue;
           if (request.type !== undefined && value.type !== request.type) continue;
           if (matches(key)) page.push(key);
         }

@@ -56,8 +56,8 @@ export interface DifferentialRecord<R> {
 
 /*
  * Keys after a call, read by a script so it sees one instant: [now, then per live key: key,
- * type, value, absolute expiry or -1]. A key whose expiry is at or before `now` counts as gone
- * (Redis keeps a key through its expiry millisecond; memory drops it at that millisecond).
+ * type, value, absolute expiry or -1]. A key whose expiry is before `now` counts as gone; one
+ * expiring at `now` is alive on both stores (keyIsExpired: gone only when now > expiry).
  */
 const DUMP_LUA = `
 local t = redis.call('TIME')
@@ -67,7 +67,7 @@ for _, k in ipairs(KEYS) do
   local ty = redis.call('TYPE', k).ok
   if ty ~= 'none' then
     local at = redis.call('PEXPIRETIME', k)
-    if at < 0 or at > now then
+    if at < 0 or at >= now then
       local v
       if ty == 'string' then v = { redis.call('GET', k) }
       elseif ty == 'list' then v = redis.call('LRANGE', k, 0, -1)

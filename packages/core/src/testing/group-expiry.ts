@@ -1,4 +1,5 @@
 import { eventually, expectCode, type SuiteContext, scanAll } from './context.js';
+import { EXPIRY_BOUNDARY } from './scripts.js';
 
 // Real time only: this group runs on Redis too, so it asserts states ("gone after expiry"),
 // never elapsed milliseconds, and every wait is bounded.
@@ -30,6 +31,22 @@ export function expiryGroup(ctx: SuiteContext): void {
       expect(await kv.pttl('t')).toBe(-2);
       expect(await kv.hgetall('h')).toEqual({});
       expect(await scanAll(kv)).toEqual([]);
+    });
+
+    it('a key lives through its expiry millisecond (PTTL 0); PEXPIREAT at now deletes at once', async () => {
+      // One script reads TIME and sets the expiry to it. Redis 7.0 decides "expired" on the
+      // script's start time (keyIsExpired: gone only when now > expiry), which is at or before
+      // TIME, so the key lives; PTTL and PEXPIREAT's already-expired check read the live clock,
+      // at or after TIME, so PTTL is 0 and PEXPIREAT deletes. Every store agrees, whatever the
+      // script's duration. (TIME + 1 would race that duration on Redis: the fake-clock tests
+      // of the memory adapter cover it.)
+      const kv = ctx.store();
+      const run = (offset: number, mode: 'set' | 'pexpireat') =>
+        kv.eval(EXPIRY_BOUNDARY, ['{t}k'], [offset, mode]);
+      expect(await run(0, 'set')).toEqual([1, 0, 'v']);
+      expect(await run(0, 'pexpireat')).toEqual([0, -2, '']);
+      expect(await run(-1000, 'set')).toEqual([0, -2, '']);
+      expect(await run(-1000, 'pexpireat')).toEqual([0, -2, '']);
     });
 
     it('ttl must be a whole number of ms > 0 in set (E_INVALID_ARGUMENT before sending)', async () => {

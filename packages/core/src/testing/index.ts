@@ -43,6 +43,7 @@ export {
 } from './matrix.js';
 export {
   COMPARE_AND_DELETE,
+  EXPIRY_BOUNDARY,
   FIXED_WINDOW,
   MIXED_REPLY,
   MOVE_FIELD,

@@ -153,6 +153,42 @@ return tonumber(t[1])`,
   twin: (ctx) => Number((ctx.call('TIME') as string[])[0]),
 });
 
+/**
+ * The expiry boundary, on one frozen instant: reads TIME (`now`), then either `SET k v PXAT
+ * now+ARGV[1]` (ARGV[2] = 'set') or `SET k v` + `PEXPIREAT k now+ARGV[1]` ('pexpireat'), and
+ * replies `{EXISTS, PTTL, GET or ''}`. Redis 7.0 keeps a key alive while `now <= expiry` (PTTL 0
+ * at the expiry millisecond), but PEXPIREAT at or before `now` deletes at once.
+ */
+export const EXPIRY_BOUNDARY: Script<Reply> = defineScript({
+  name: 'test-expiry-boundary',
+  keys: 1,
+  lua: `local t = redis.call('TIME')
+local at = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[1])
+if ARGV[2] == 'set' then
+  redis.call('SET', KEYS[1], 'v', 'PXAT', string.format('%d', at))
+else
+  redis.call('SET', KEYS[1], 'v')
+  redis.call('PEXPIREAT', KEYS[1], string.format('%d', at))
+end
+return {redis.call('EXISTS', KEYS[1]), redis.call('PTTL', KEYS[1]), redis.call('GET', KEYS[1]) or ''}`,
+  twin: (ctx, keys, args) => {
+    const key = keys[0] as string;
+    const [s, us] = ctx.call('TIME') as string[];
+    const at = Number(s) * 1000 + Math.floor(Number(us) / 1000) + Number(args[0]);
+    if (!Number.isSafeInteger(at)) throw scriptError('test-expiry-boundary', 'offset is not a whole number');
+    if (args[1] === 'set') ctx.call('SET', key, 'v', 'PXAT', String(at));
+    else {
+      ctx.call('SET', key, 'v');
+      ctx.call('PEXPIREAT', key, String(at));
+    }
+    return [
+      ctx.call('EXISTS', key) as number,
+      ctx.call('PTTL', key) as number,
+      (ctx.call('GET', key) as string | null) ?? '',
+    ];
+  },
+});
+
 /** Every test script, for the SHA check and the differential test. */
 export const TEST_SCRIPTS: readonly Script<unknown>[] = Object.freeze([
   FIXED_WINDOW,

@@ -31,6 +31,12 @@ describe('memory adapter', () => {
     clock.advance(999);
     expect(await kv.pttl('k')).toBe(1);
     expect(await kv.get('k')).toBe('v');
+    // At the expiry millisecond the key is still alive with PTTL 0, as on Redis (keyIsExpired:
+    // gone only when now > expiry); one millisecond later it is gone.
+    clock.advance(1);
+    expect(await kv.pttl('k')).toBe(0);
+    expect(await kv.get('k')).toBe('v');
+    expect(await kv.exists('k')).toBe(1);
     clock.advance(1);
     expect(await kv.get('k')).toBeNull();
     expect(await kv.pttl('k')).toBe(-2);
@@ -68,6 +74,52 @@ describe('memory adapter', () => {
     expect(await kv.get('forever')).toBe('v');
     expect(await kv.exists(['k1', 'k999'])).toBe(2);
     expect(driver.sweep()).toBe(0);
+  });
+
+  it('a sweep keeps a key at its expiry millisecond and deletes it one millisecond later', async () => {
+    const clock = fakeClock();
+    const { driver, kv } = store({ clock: clock.now });
+    await kv.set('k', 'v', { ttl: 100 });
+    clock.advance(100);
+    // The sweep reads the clock itself, as the periodic timer does.
+    expect(driver.sweep()).toBe(0);
+    expect(driver.size).toBe(1);
+    clock.advance(1);
+    expect(driver.sweep()).toBe(1);
+    expect(driver.size).toBe(0);
+  });
+
+  it('scan lists a key at its expiry millisecond and not one millisecond later', async () => {
+    const clock = fakeClock();
+    const { kv } = store({ clock: clock.now });
+    await kv.set('k', 'v', { ttl: 100 });
+    const scan = async () => {
+      const keys: string[] = [];
+      for await (const k of kv.scan()) keys.push(k);
+      return keys;
+    };
+    clock.advance(100);
+    expect(await scan()).toEqual(['k']);
+    clock.advance(1);
+    expect(await scan()).toEqual([]);
+  });
+
+  it('PEXPIRE 0 and PEXPIREAT now delete at once; SET PXAT now keeps the key through now', async () => {
+    const clock = fakeClock();
+    const { kv } = store({ clock: clock.now });
+    const run = (...argv: string[]) => kv.driver.command({ argv, keys: [1], readonly: false });
+    const now = String(clock.now());
+    await run('SET', 'a', 'v');
+    expect(await run('PEXPIREAT', 'a', now)).toBe(1);
+    expect(await kv.exists('a')).toBe(0);
+    await run('SET', 'b', 'v');
+    expect(await run('PEXPIRE', 'b', '0')).toBe(1);
+    expect(await kv.exists('b')).toBe(0);
+    expect(await run('SET', 'c', 'v', 'PXAT', now)).toBe('OK');
+    expect(await run('PTTL', 'c')).toBe(0);
+    expect(await kv.get('c')).toBe('v');
+    expect(await run('SET', 'd', 'v', 'PXAT', String(clock.now() - 1))).toBe('OK');
+    expect(await kv.get('d')).toBeNull();
   });
 
   it('the periodic sweep runs on its timer, comes sooner while busy, and stops on close', async () => {
@@ -260,6 +312,8 @@ describe('memory adapter: one clock inside a script', () => {
     t = (first as number) + 499;
     expect(await store.get('k')).toBe('v');
     t = (first as number) + 500;
+    expect(await store.get('k')).toBe('v');
+    t = (first as number) + 501;
     expect(await store.get('k')).toBeNull();
     await store.close();
   });

@@ -33,6 +33,14 @@ export function arity(name: string): never {
 }
 
 /**
+ * Redis's keyIsExpired: a key expiring at `at` is gone only once `now > at`, so it is alive (PTTL
+ * 0) at its expiry millisecond. (EXPIRE-family commands setting an expiry <= now delete at once.)
+ */
+export function isExpired(at: number | undefined, now: number): boolean {
+  return at !== undefined && at < now;
+}
+
+/**
  * The keyspace: values and expiry times, lazily expired on access. The Map's insertion order
  * doubles as the LRU order when `maxKeys` is set (a hit moves the key to the end).
  */
@@ -53,8 +61,7 @@ export class Keyspace {
   }
 
   private expireIfNeeded(key: string): boolean {
-    const at = this.expires.get(key);
-    if (at !== undefined && at <= this.now) {
+    if (isExpired(this.expires.get(key), this.now)) {
       this.data.delete(key);
       this.expires.delete(key);
       return true;
@@ -177,7 +184,8 @@ export class Keyspace {
     const live: Array<[string, number]> = [];
     for (const [key, at] of this.expires) {
       if (examined++ >= batch) break;
-      if (at <= this.now) {
+      // As Redis's active expiry cycle: expired only when now > expiry.
+      if (isExpired(at, this.now)) {
         this.data.delete(key);
         this.expires.delete(key);
         deleted++;
