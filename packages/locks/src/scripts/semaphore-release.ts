@@ -23,8 +23,9 @@ export interface SemaphoreReleaseReply {
  *
  * The flag is deleted by a release, and counts as set only before the instant it holds (a
  * semaphore's refused acquire writes `now + TTL`; a mutex's writes `1`, always counted). Redis
- * keeps a key through its expiry millisecond, judged at the script's start, while memory drops it
- * at that millisecond: deciding on the value and `now` makes both stores answer alike.
+ * keeps a key through its expiry millisecond, judged at the script's start, while its TIME reads
+ * the live clock: deciding on the value and the script's one `now` keeps the answer independent of
+ * how long the script runs, and both stores answer alike.
  */
 const LUA = `${LUA_NOW}
 ${LUA_EXPIRE_WITH_LAST}
