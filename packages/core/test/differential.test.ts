@@ -275,7 +275,13 @@ function normalise(op: Op, reply: Reply): Reply {
   if (name === 'smembers' && Array.isArray(reply)) return [...(reply as string[])].sort();
   // Integer replies beyond 2^53 are inexact in JavaScript, and ioredis's parser rounds them
   // differently from Number(bigint): compare their sign here; the dump compares exact strings.
+  return unsafeToSign(reply);
+}
+
+/** Replace every integer beyond 2^53, top level or nested in a script's array reply, by its sign. */
+function unsafeToSign(reply: Reply): Reply {
   if (typeof reply === 'number' && !Number.isSafeInteger(reply)) return `unsafe:${Math.sign(reply)}`;
+  if (Array.isArray(reply)) return reply.map(unsafeToSign);
   return reply;
 }
 
