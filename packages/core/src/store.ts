@@ -119,17 +119,18 @@ export function createStore(driverIn: KvDriver, prefix = ''): KvStore {
   // Per store: the size limit differs from one driver to another.
   const checked: Checked = { keys: new WeakSet(), args: new WeakSet() };
 
+  /** The checked call of `eval` and `evalSync`; throws a KvError on bad input. */
+  const scriptCall = (script: Script<unknown>, keys: readonly string[], args?: readonly ScriptArg[]) => ({
+    script: checkScript(script),
+    keys: encodeScriptKeys(script, keys, checked),
+    args: scriptArgs(args, guard, checked),
+  });
+
   // Only when the whole chain runs scripts in-process (see KvDriver.scriptSync).
   const scriptSync = driver.scriptSync;
   const evalSync: KvStore['evalSync'] = scriptSync
     ? <R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]): R =>
-        script.parse(
-          scriptSync.call(driver, {
-            script: checkScript(script),
-            keys: encodeScriptKeys(script, keys, checked),
-            args: scriptArgs(args, guard, checked),
-          }),
-        )
+        script.parse(scriptSync.call(driver, scriptCall(script, keys, args)))
     : undefined;
 
   const store = {
@@ -151,12 +152,7 @@ export function createStore(driverIn: KvDriver, prefix = ''): KvStore {
     },
     eval<R>(script: Script<R>, keys: readonly string[], args?: readonly ScriptArg[]): Promise<R> {
       try {
-        const call = {
-          script: checkScript(script),
-          keys: encodeScriptKeys(script, keys, checked),
-          args: scriptArgs(args, guard, checked),
-        };
-        return driver.script(call).then(script.parse);
+        return driver.script(scriptCall(script, keys, args)).then(script.parse);
       } catch (error) {
         return Promise.reject(error);
       }

@@ -15,6 +15,7 @@ export { type FunctionEmbedderOptions, functionEmbedder } from './embedders/func
 export { DEFAULT_HASH_THRESHOLD, type HashingEmbedderOptions, hashingEmbedder } from './embedders/hashing.js';
 export { type OpenAiEmbedderOptions, openAiEmbedder } from './embedders/openai.js';
 export { LLM_CACHE_ERRORS, type LlmCacheErrorCode } from './errors.js';
+export { crowdedPrompt, crowdedRewording, crowdedUnrelated } from './eval/crowded.js';
 export {
   type EvalReport,
   type EvaluateOptions,

@@ -1,77 +1,18 @@
 import { memoryAdapter } from '@raptorflow/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLlmCache, type LlmCache, type LlmRequest } from '../src/index.js';
+import { createLlmCache, crowdedPrompt, type LlmCache, type LlmRequest } from '../src/index.js';
 
 /*
- * A crowded partition: 10,000 prompts of the bench's kind (apps/bench llm-cache-shared.ts), each
+ * A crowded partition: 10,000 prompts of the bench's corpus (`crowdedPrompt`), each
  * a sibling of many others (one of verb, thing, part or language swapped). Before the index was
  * sized from maxEntries, 100 rewordings here got 95 hits of which 28 served another prompt's
  * answer: its buckets had trimmed the prompt, so the guards only saw its siblings.
  */
-const VERBS = [
-  'configure',
-  'debug',
-  'install',
-  'profile',
-  'migrate',
-  'secure',
-  'deploy',
-  'monitor',
-  'benchmark',
-  'document',
-];
-const THINGS = [
-  'router',
-  'database',
-  'queue',
-  'scheduler',
-  'webhook',
-  'cluster',
-  'parser',
-  'compiler',
-  'cache',
-  'gateway',
-  'firewall',
-  'indexer',
-  'crawler',
-  'renderer',
-  'tokenizer',
-  'logger',
-  'mailer',
-  'uploader',
-  'resolver',
-  'balancer',
-];
-const PARTS = [
-  'timeouts',
-  'retries',
-  'headers',
-  'schemas',
-  'permissions',
-  'metrics',
-  'backups',
-  'replicas',
-  'shards',
-  'sessions',
-  'quotas',
-  'alerts',
-  'migrations',
-  'secrets',
-  'plugins',
-  'workers',
-  'buffers',
-  'streams',
-  'indexes',
-  'snapshots',
-];
-const LANGS = ['Python', 'Rust', 'Go'];
-const at = (list: readonly string[], i: number) => list[i % list.length] as string;
 const N = 10_000;
-/** The i-th stored prompt: distinct for i below 12,000. */
-const stored = (i: number) =>
-  `How do I ${at(VERBS, i)} the ${at(THINGS, Math.floor(i / 10))} ${at(PARTS, Math.floor(i / 200))} in ${at(LANGS, Math.floor(i / 4000))}?`;
+const stored = crowdedPrompt;
 /** The same question worded otherwise, as the bench's semantic-hit row asks it. */
 const reword = (prompt: string) => prompt.replace(/^How do I (\w+) the /, 'What is the way to $1 a ');
+const at = (list: readonly string[], i: number) => list[i % list.length] as string;
 const ask = (content: string): LlmRequest => ({
   model: 'gpt-4o-mini',
   messages: [{ role: 'user', content }],

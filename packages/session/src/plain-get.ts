@@ -70,6 +70,12 @@ export function plainGet(touchAfter: number): PlainGet {
       ? r.expiresAt
       : Math.min(r.expiresAt, Math.max(r.touchedAt + touchAfter, r.expiresAt - r.idleMs + 1));
 
+  /** Keep `due` for `id`, the oldest hint going first at {@link MAX_HINTS}. */
+  const note = (id: string, due: number): void => {
+    if (hints.size >= MAX_HINTS && !hints.has(id)) hints.delete(hints.keys().next().value as string);
+    hints.set(id, due);
+  };
+
   const state = {
     offset: 0,
     margin: Math.min(MARGIN_MS, Math.floor(touchAfter / 4)),
@@ -87,12 +93,11 @@ export function plainGet(touchAfter: number): PlainGet {
       const due = dueOf(r);
       if (local + state.offset + state.margin >= due) return undefined;
       // Usually unchanged since the last script reply (a GET changes nothing): no second map write.
-      if (due !== hint) hints.set(id, due);
+      if (due !== hint) note(id, due);
       return r;
     },
     remember(id: string, r: RecordTimes): void {
-      if (hints.size >= MAX_HINTS && !hints.has(id)) hints.delete(hints.keys().next().value as string);
-      hints.set(id, dueOf(r));
+      note(id, dueOf(r));
     },
     forget(id: string): void {
       hints.delete(id);

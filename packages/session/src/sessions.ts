@@ -203,11 +203,14 @@ export function createSessions<D extends SessionData = SessionData>(
 
   const codec = sessionCodec(o.encryption);
 
+  /** `data` when it was JSON and passes the schema, else `undefined`. */
+  function accepted(data: SessionData | undefined): D | undefined {
+    return data === undefined || (schema && !schema.safeParse(data).success) ? undefined : (data as D);
+  }
+
   /** The record's data, or `undefined` (not JSON, fails the schema); rejects with `E_CODEC` when encrypted data cannot be opened. */
   async function openRecord(r: SessionRecord): Promise<D | undefined> {
-    const data = codec === undefined ? decodeData(r.data) : await openData(codec, r.data);
-    if (data === undefined || (schema && !schema.safeParse(data).success)) return undefined;
-    return data as D;
+    return accepted(codec === undefined ? decodeData(r.data) : await openData(codec, r.data));
   }
 
   function toInfo(id: string, r: SessionRecord, data: D): SessionInfo<D> {
@@ -251,9 +254,10 @@ export function createSessions<D extends SessionData = SessionData>(
     r: SessionRecord,
     touched: boolean,
     fp: string,
-    data: SessionData | undefined,
+    opened: SessionData | undefined,
   ): Session<D> | null {
-    if (data === undefined || (schema && !schema.safeParse(data).success)) {
+    const data = accepted(opened);
+    if (data === undefined) {
       emitOperation(hub, 'get', started, 'invalid', undefined, r.workspaceId);
       return null;
     }
@@ -263,7 +267,7 @@ export function createSessions<D extends SessionData = SessionData>(
         touched,
       });
     }
-    const session = toInfo(id, r, data as D) as Session<D> & {
+    const session = toInfo(id, r, data) as Session<D> & {
       touched: boolean;
       fingerprintMismatch: boolean;
     };

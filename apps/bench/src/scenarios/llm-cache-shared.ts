@@ -1,120 +1,11 @@
 import type { ScenarioContext, ScenarioInstance } from '../types.js';
 
 /*
- * Inputs of the llm-cache scenarios, built in setup (never in `op`): N stored prompts made from
- * word lists, a reworded query per stored prompt (semantic hits), and queries on other words
- * (semantic misses: the lookup compares its full candidate budget and finds nothing).
+ * Inputs of the llm-cache scenarios, built in setup (never in `op`) from the package's crowded
+ * corpus (`crowdedPrompt`): N stored prompts, a reworded query per stored prompt (semantic hits),
+ * and queries on other words (semantic misses: the lookup compares its full candidate budget and
+ * finds nothing).
  */
-const VERBS = [
-  'configure',
-  'debug',
-  'install',
-  'profile',
-  'migrate',
-  'secure',
-  'deploy',
-  'monitor',
-  'benchmark',
-  'document',
-];
-const THINGS = [
-  'router',
-  'database',
-  'queue',
-  'scheduler',
-  'webhook',
-  'cluster',
-  'parser',
-  'compiler',
-  'cache',
-  'gateway',
-  'firewall',
-  'indexer',
-  'crawler',
-  'renderer',
-  'tokenizer',
-  'logger',
-  'mailer',
-  'uploader',
-  'resolver',
-  'balancer',
-];
-const PARTS = [
-  'timeouts',
-  'retries',
-  'headers',
-  'schemas',
-  'permissions',
-  'metrics',
-  'backups',
-  'replicas',
-  'shards',
-  'sessions',
-  'quotas',
-  'alerts',
-  'migrations',
-  'secrets',
-  'plugins',
-  'workers',
-  'buffers',
-  'streams',
-  'indexes',
-  'snapshots',
-];
-const LANGS = [
-  'Python',
-  'Rust',
-  'Go',
-  'Java',
-  'Kotlin',
-  'Ruby',
-  'Elixir',
-  'Haskell',
-  'Scala',
-  'Swift',
-  'Erlang',
-  'Clojure',
-  'Zig',
-  'Nim',
-  'Dart',
-  'Julia',
-  'Perl',
-  'Lua',
-  'OCaml',
-  'Crystal',
-];
-const OTHER = [
-  'penguins',
-  'glaciers',
-  'violins',
-  'orchards',
-  'lighthouses',
-  'volcanoes',
-  'tapestries',
-  'meadows',
-];
-
-const at = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
-
-/** The i-th stored prompt: distinct for i below 40,000 (10 × 20 × 20 × 10 combinations). */
-export function storedPrompt(i: number): string {
-  const lang = at(LANGS, Math.floor(i / 4000));
-  return `How do I ${at(VERBS, i)} the ${at(THINGS, Math.floor(i / 10))} ${at(PARTS, Math.floor(i / 200))} in ${lang} ${Math.floor(i / 40_000) || ''}?`.replace(
-    ' ?',
-    '?',
-  );
-}
-
-/** A rewording of stored prompt i (same content words, other scaffolding). */
-export function rewordedPrompt(i: number): string {
-  return storedPrompt(i).replace(/^How do I (\w+) the /, 'What is the way to $1 a ');
-}
-
-/** A prompt on none of the stored words. */
-export function unrelatedPrompt(i: number): string {
-  return `Why do ${at(OTHER, i)} look ${at(['blue', 'tall', 'quiet', 'old'], Math.floor(i / 8))} at ${at(['dawn', 'noon', 'dusk'], Math.floor(i / 32))}?`;
-}
-
 const request = (content: string) => ({
   model: 'gpt-4o-mini',
   messages: [{ role: 'user', content }],
@@ -144,7 +35,15 @@ export async function llmCacheScenario(
   op: LlmOp,
   entries: number,
 ): Promise<ScenarioInstance> {
-  const { createLlmCache, hashingEmbedder, analyse, guardFailure } = await import('@raptorflow/llm-cache');
+  const {
+    createLlmCache,
+    hashingEmbedder,
+    analyse,
+    guardFailure,
+    crowdedPrompt,
+    crowdedRewording,
+    crowdedUnrelated,
+  } = await import('@raptorflow/llm-cache');
   const { featureEvents } = await import('@raptorflow/core/kit');
   const root = await ctx.store();
   const prefix = `${ctx.fixtures.prefix}llm:`;
@@ -154,7 +53,7 @@ export async function llmCacheScenario(
   const llm = createLlmCache({ store, semantic: { maxEntries: entries + 1 } });
   const embedder = hashingEmbedder();
   const threshold = embedder.threshold ?? 0.5;
-  const stored: string[] = Array.from({ length: entries }, (_, i) => storedPrompt(i));
+  const stored: string[] = Array.from({ length: entries }, (_, i) => crowdedPrompt(i));
   const notes: string[] = [];
   // The fill: setMany in calls of FILL entries (each one embedder call per 100 entries, a
   // pipeline of exact writes and one insert script per 100 entries), so 100k entries load in
@@ -180,8 +79,8 @@ export async function llmCacheScenario(
     op === 'exact-hit'
       ? picks.map((i) => stored[i] as string)
       : op === 'semantic-miss'
-        ? picks.map((_, i) => unrelatedPrompt(i))
-        : picks.map((i) => rewordedPrompt(i));
+        ? picks.map((_, i) => crowdedUnrelated(i))
+        : picks.map((i) => crowdedRewording(i));
   const requests = prompts.map(request);
 
   // Untimed sample: candidates examined (from the events), hits, and the brute-force answer.
