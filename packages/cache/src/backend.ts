@@ -1,4 +1,4 @@
-import type { Codec, KvError, KvStore, L1Cache } from '@raptorflow/core';
+import type { Codec, KvError, KvStore, L1Cache, L1Key } from '@raptorflow/core';
 import type { Envelope } from './envelope.js';
 import { corruptVersionError, hasCorruptVersion } from './tag-versions.js';
 
@@ -39,6 +39,11 @@ export interface HotGens {
   readonly ns: string;
   /** `entryKey(ns, ws, nsGen, '')`: the entry key of `k` is this plus `k`. */
   readonly entryPrefix: string;
+  /**
+   * L1 keys of entries under `entryPrefix` that were L1 hits, by stored user key: a hit then
+   * builds no key string. Carried over while `entryPrefix` stays the same; bounded by the backend.
+   */
+  readonly keys: Map<string, L1Key>;
 }
 
 /** A stored entry as read, with the current versions of its tags (`s.h,...`). */

@@ -1,4 +1,4 @@
-import { type Codec, findLayer, type KvStore, type L1Cache } from '@raptorflow/core';
+import { type Codec, findLayer, type KvStore, type L1Cache, type L1Key } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
@@ -27,6 +27,9 @@ const RAW: Codec<string> = { name: 'raw', encode: (v) => v, decode: (v) => v };
 /** Bound on the set of counters this process has seeded, so it cannot grow without limit. */
 const SEEDED_MAX = 10_000;
 
+/** Bound on the L1 keys remembered for hits, over every namespace of a cache (see `HotGens.keys`). */
+const HIT_KEYS_MAX = 10_000;
+
 /**
  * The backend of an L1 stack (core's `withL1`). Reads are plain GET/MGET through L1, so the
  * generation counters and tag versions, read on every call, are L1 hits: a hit costs no round
@@ -39,6 +42,21 @@ const SEEDED_MAX = 10_000;
  */
 export function l1Backend(): Backend {
   const seeded = new Set<string>();
+  // The maps of `HotGens.keys` holding keys, and how many keys they hold in all: past the bound
+  // every one is emptied (hits then build their keys again until remembered anew).
+  const hitKeyMaps = new Set<Map<string, L1Key>>();
+  let hitKeyCount = 0;
+
+  function rememberHitKey(hot: HotGens, key: string, l1Key: L1Key): void {
+    if (hitKeyCount >= HIT_KEYS_MAX) {
+      for (const map of hitKeyMaps) map.clear();
+      hitKeyMaps.clear();
+      hitKeyCount = 0;
+    }
+    if (hot.keys.size === 0) hitKeyMaps.add(hot.keys);
+    hot.keys.set(key, l1Key);
+    hitKeyCount++;
+  }
 
   function seed(
     view: KvStore,
@@ -112,15 +130,39 @@ export function l1Backend(): Backend {
     if (ws === undefined) return undefined;
     const ns = l1.peekDecodedUntil(ref.nsGenKey, RAW);
     if (ns === undefined) return undefined;
+    const entryPrefix = entryKey(ref.ns, ws.value, ns.value, '');
+    const last = ref.hot;
+    // Same generations (the epoch moved for another key): the keys remembered still name the same entries.
+    const same = last !== undefined && last.entryPrefix === entryPrefix;
     const hot: HotGens = {
       epoch,
       until: Math.min(ws.until, ns.until),
       ws: ws.value,
       ns: ns.value,
-      entryPrefix: entryKey(ref.ns, ws.value, ns.value, ''),
+      entryPrefix: same ? last.entryPrefix : entryPrefix,
+      keys: same ? last.keys : new Map(),
     };
     ref.hot = hot;
     return hot;
+  }
+
+  /**
+   * Entry `key` from L1 under `hot`'s generations (`notAfter`: see `peekDecoded`), its L1 key
+   * remembered on a hit.
+   */
+  function peekEntry(
+    l1: L1Cache,
+    ref: NamespaceRef,
+    hot: HotGens,
+    key: string,
+    notAfter: number | undefined,
+  ): StoredEntry['envelope'] | undefined | null {
+    const known = hot.keys.get(key);
+    const l1Key = known ?? l1.key(hot.entryPrefix + key);
+    const envelope =
+      notAfter === undefined ? l1.peekDecoded(l1Key, ref.codec) : l1.peekDecoded(l1Key, ref.codec, notAfter);
+    if (known === undefined && envelope != null) rememberHitKey(hot, key, l1Key);
+    return envelope;
   }
 
   return {
@@ -141,13 +183,12 @@ export function l1Backend(): Backend {
       let hot = ref.hot;
       let envelope: StoredEntry['envelope'] | undefined | null = null;
       try {
-        if (hot !== undefined && hot.epoch === l1.epoch) {
-          envelope = l1.peekDecoded(hot.entryPrefix + key, ref.codec, hot.until);
-        }
+        if (hot !== undefined && hot.epoch === l1.epoch) envelope = peekEntry(l1, ref, hot, key, hot.until);
         if (envelope === null) {
           hot = hotGens(l1, ref);
           if (hot === undefined) return undefined;
-          envelope = l1.peekDecoded(hot.entryPrefix + key, ref.codec);
+          // Without `notAfter` the answer is never `null`.
+          envelope = peekEntry(l1, ref, hot, key, undefined) ?? undefined;
         }
       } catch (error) {
         ref.onDecodeError(error as never);

@@ -159,3 +159,52 @@ describe('L1 without pub/sub: the generations an L1 hit skips looking up still e
     await store.close();
   });
 });
+
+describe('L1 hits remember their L1 keys (no key built per hit)', () => {
+  it('a remembered key names the new generation after a clear: never the old entry L1 still holds', async () => {
+    const store = withL1(memoryAdapter(), { channel: false, ttl: 60_000 });
+    const cache = createCache({ store });
+    const ws = cache.workspace('acme');
+    const ns = ws.namespace<{ v: number }>('profiles');
+    await ns.set('k', { v: 1 });
+    for (let i = 0; i < 3; i++) expect(await ns.get('k')).toEqual({ v: 1 });
+    // The old generation's entry stays in L1 (a clear bumps a counter, it deletes nothing).
+    await ws.clearNamespace('profiles');
+    expect(await ns.get('k')).toBeUndefined();
+    await ns.set('k', { v: 2 });
+    for (let i = 0; i < 2; i++) expect(await ns.get('k')).toEqual({ v: 2 });
+    const hit: CacheStatus = {};
+    expect(await ns.get('k', { status: hit })).toEqual({ v: 2 });
+    expect(hit.result).toBe('l1-hit');
+    await ws.clear();
+    expect(await ns.get('k')).toBeUndefined();
+    await ns.set('k', { v: 3 });
+    for (let i = 0; i < 2; i++) expect(await ns.get('k')).toEqual({ v: 3 });
+    await cache.close();
+    await store.close();
+  });
+
+  it('past the bound on remembered keys (10,000) every hit still finds its own entry, with no miss', async () => {
+    const store = withL1(memoryAdapter(), { channel: false, ttl: 60_000, max: 30_000 });
+    const cache = createCache({ store });
+    const a = cache.workspace('acme').namespace<{ v: number }>('a');
+    const b = cache.workspace('acme').namespace<{ v: number }>('b');
+    const keys = Array.from({ length: 6_000 }, (_, i) => `k${i}`);
+    await a.setMany(keys.map((key, i) => ({ key, value: { v: i } })));
+    await b.setMany(keys.map((key, i) => ({ key, value: { v: -i - 1 } })));
+    for (const ns of [a, b]) for (const key of keys) await ns.get(key); // into L1
+    const misses = store.l1.stats.misses;
+    const hits = store.l1.stats.hits;
+    // 12,000 keys remembered in two rounds: the bound empties the memory at least twice.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < keys.length; i++) {
+        expect((await a.get(keys[i] as string))?.v).toBe(i);
+        expect((await b.get(keys[i] as string))?.v).toBe(-i - 1);
+      }
+    }
+    expect(store.l1.stats.misses).toBe(misses);
+    expect(store.l1.stats.hits - hits).toBeGreaterThanOrEqual(4 * keys.length);
+    await cache.close();
+    await store.close();
+  });
+});

@@ -32,7 +32,7 @@ export {
   instrument,
   type KvCallEvent,
 } from './layers/instrument.js';
-export { type L1Cache, type L1Options, type L1Store, withL1 } from './layers/l1.js';
+export { type L1Cache, type L1Key, type L1Options, type L1Store, withL1 } from './layers/l1.js';
 export { escapeGlob } from './namespace.js';
 export {
   defineScript,

@@ -1,7 +1,7 @@
 import type { Codec } from '../codecs.js';
 import type { KvDriver, LayerControls, LayerKind } from '../driver.js';
 import type { KvStore } from '../types.js';
-import type { L1Cache } from './l1.js';
+import type { L1Cache, L1Key } from './l1.js';
 
 /**
  * Per driver, the control found for each kind (`null`: none). A driver's chain (`inner`,
@@ -36,9 +36,16 @@ function l1At(l1: L1Cache, prefix: string): L1Cache {
     events: l1.events,
     ready: l1.ready,
     getDecoded: (key, codec) => l1.getDecoded(prefix + key, codec),
-    peekDecoded: (<T>(key: string, codec: Codec<T>, notAfter?: number) =>
-      l1.peekDecoded(prefix + key, codec, notAfter as number)) as L1Cache['peekDecoded'],
-    peekDecodedUntil: (key, codec) => l1.peekDecodedUntil(prefix + key, codec),
+    key: (key) => l1.key(prefix + key),
+    // A resolved key already holds the view's prefix.
+    peekDecoded: (<T>(key: string | L1Key, codec: Codec<T>, notAfter?: number) =>
+      l1.peekDecoded(
+        typeof key === 'string' ? prefix + key : key,
+        codec,
+        notAfter as number,
+      )) as L1Cache['peekDecoded'],
+    peekDecodedUntil: (key, codec) =>
+      l1.peekDecodedUntil(typeof key === 'string' ? prefix + key : key, codec),
     get epoch() {
       return l1.epoch;
     },

@@ -11,12 +11,14 @@ import type { Script } from '../script.js';
 import { createStore } from '../store.js';
 import type { KvStore } from '../types.js';
 
+export type { L1Key } from './l1-key.js';
 export type { L1Options } from './l1-options.js';
 
 import { findLayer } from './find.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
+import { type L1Key, l1Key, l1KeyString } from './l1-key.js';
 import { L1_OPTIONS, type L1Options } from './l1-options.js';
 import { L1_READ, L1_READ_MAX_KEYS } from './l1-read.js';
 import { l1Scope, servedKeys } from './l1-scope.js';
@@ -36,20 +38,28 @@ export interface L1Cache {
    */
   getDecoded<T>(key: string, codec: Codec<T>): Promise<T | null>;
   /**
+   * `key` (relative to this view) resolved once to the L1's own key. Pass the result instead of
+   * the string to {@link peekDecoded} or {@link peekDecodedUntil} when the same key is read again
+   * and again: the L1 key (the view's prefix + `key`) is then built and hashed once, not on every
+   * hit. It names a key, not an entry: it stays valid across writes, and reads the same key
+   * whichever view of this L1 it is passed to.
+   */
+  key(key: string): L1Key;
+  /**
    * The decoded value when `key` is in L1 (no round trip, no await), else `undefined`. With
    * `notAfter` (a `performance.now()` reading, such as the `until` of {@link peekDecodedUntil}),
    * `null` once the clock has reached it, nothing counted: the key the caller built is out of
    * date (one clock reading serves both checks).
    */
-  peekDecoded<T>(key: string, codec: Codec<T>): T | undefined;
-  peekDecoded<T>(key: string, codec: Codec<T>, notAfter: number): T | undefined | null;
+  peekDecoded<T>(key: string | L1Key, codec: Codec<T>): T | undefined;
+  peekDecoded<T>(key: string | L1Key, codec: Codec<T>, notAfter: number): T | undefined | null;
   /**
    * {@link peekDecoded}, with the `performance.now()` reading at which L1 stops serving this
    * copy (`until`). With {@link epoch}, a caller can keep something it derived from the value
    * (the cache keeps its generation counters so) and skip the lookup while both hold.
    */
   peekDecodedUntil<T>(
-    key: string,
+    key: string | L1Key,
     codec: Codec<T>,
   ): { readonly value: T; readonly until: number } | undefined;
   /**
@@ -338,15 +348,16 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
         if (fresh !== undefined && fresh.value === value) return protect(decodeEntry(fresh, codec));
         return codec.decode(value);
       },
-      peekDecoded: (<T>(key: string, codec: Codec<T>, notAfter?: number): T | undefined | null => {
+      key: (key: string): L1Key => l1Key(prefix + key),
+      peekDecoded: (<T>(key: string | L1Key, codec: Codec<T>, notAfter?: number): T | undefined | null => {
         if (closeState.closed) return undefined;
-        const entry =
-          notAfter === undefined ? state.lookup(prefix + key) : state.lookupBefore(prefix + key, notAfter);
+        const full = typeof key === 'string' ? prefix + key : l1KeyString(key);
+        const entry = notAfter === undefined ? state.lookup(full) : state.lookupBefore(full, notAfter);
         return entry == null ? entry : protect(decodeEntry(entry, codec));
       }) as L1Cache['peekDecoded'],
-      peekDecodedUntil<T>(key: string, codec: Codec<T>): { value: T; until: number } | undefined {
+      peekDecodedUntil<T>(key: string | L1Key, codec: Codec<T>): { value: T; until: number } | undefined {
         if (closeState.closed) return undefined;
-        const entry = state.lookup(prefix + key);
+        const entry = state.lookup(typeof key === 'string' ? prefix + key : l1KeyString(key));
         return entry === undefined
           ? undefined
           : { value: protect(decodeEntry(entry, codec)), until: entry.expiresAt };

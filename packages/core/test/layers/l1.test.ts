@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { memoryAdapter } from '../../src/adapters/memory.js';
 import { jsonCodec } from '../../src/codecs.js';
 import { isKvError } from '../../src/errors.js';
-import { l1Of, withL1 } from '../../src/layers/l1.js';
+import { type L1Cache, l1Of, withL1 } from '../../src/layers/l1.js';
 import { createStore } from '../../src/store.js';
 import type { KvStore } from '../../src/types.js';
 import { gateDriver } from '../fixtures/layers-gate-driver.js';
@@ -277,6 +277,59 @@ describe('withL1 decoded values', () => {
     expect(l1Of(ns)?.peekDecoded('x', codec)).toBe(ns.l1.peekDecoded('x', codec));
     expect(ns.l1.peekDecoded('x', codec)).toBe('hello');
     expect(l1Of(memoryAdapter())).toBeUndefined();
+  });
+});
+
+describe('withL1 resolved keys (key(k), for callers that read the same key again and again)', () => {
+  const raw = { name: 'raw', encode: (v: string) => v, decode: (v: string) => v };
+
+  it('reads the entry of the view key it was made from, counted like a string key, and stays valid across writes', async () => {
+    const { base, gate, store } = stack();
+    const view = store.namespace('app:');
+    await base.mset({ 'app:k': '1', k: 'root' });
+    expect(await view.get('k')).toBe('1');
+    const key = view.l1.key('k');
+    const before = store.l1.stats;
+    const calls = gate.calls;
+    expect(view.l1.peekDecoded(key, raw)).toBe('1');
+    expect(view.l1.peekDecodedUntil(key, raw)?.value).toBe('1');
+    expect(view.l1.peekDecoded(key, raw, Number.POSITIVE_INFINITY)).toBe('1');
+    expect(store.l1.stats.hits - before.hits).toBe(3);
+    expect(gate.calls).toBe(calls);
+    // It names the key, not the copy: after a write it misses, then finds the new value.
+    await view.set('k', '2');
+    expect(view.l1.peekDecoded(key, raw)).toBeUndefined();
+    expect(store.l1.stats.misses - before.misses).toBe(1);
+    expect(await view.get('k')).toBe('2');
+    expect(view.l1.peekDecoded(key, raw)).toBe('2');
+    // The root key `k` was never read through L1: the view's prefix is in the resolved key.
+    expect(store.l1.peekDecoded('k', raw)).toBeUndefined();
+  });
+
+  it('found through findLayer on nested views, it holds every prefix, and names the same key in any view', async () => {
+    const { store } = stack();
+    const nested = store.namespace('a:').namespace('b:');
+    await nested.set('k', 'x');
+    expect(await nested.get('k')).toBe('x');
+    const l1 = l1Of(nested) as L1Cache;
+    const key = l1.key('k');
+    expect(l1.peekDecoded(key, raw)).toBe('x');
+    expect(l1.peekDecodedUntil(key, raw)?.value).toBe('x');
+    expect(store.l1.peekDecoded(key, raw)).toBe('x');
+    expect(store.l1.peekDecoded(store.l1.key('a:b:k'), raw)).toBe('x');
+    expect(store.l1.peekDecoded(store.l1.key('a:k'), raw)).toBeUndefined();
+  });
+
+  it('answers nothing once the store is closing', async () => {
+    const { base, store } = stack();
+    await base.set('k', 'v');
+    expect(await store.get('k')).toBe('v');
+    const key = store.l1.key('k');
+    expect(store.l1.peekDecoded(key, raw)).toBe('v');
+    const closing = store.close();
+    expect(store.l1.peekDecoded(key, raw)).toBeUndefined();
+    expect(store.l1.peekDecodedUntil(key, raw)).toBeUndefined();
+    await closing;
   });
 });
 
