@@ -25,7 +25,15 @@ export function rootDriver(of: KvStore | KvDriver): KvDriver {
 }
 
 /**
- * The L1 control as seen from namespace views above the L1 that add `prefix`: only the
+ * How `withL1` builds its control for a view adding `prefix`, by the control of its root: a
+ * view found through a namespace chain then gets the L1's own view (the prefix joined once,
+ * the counters read directly) rather than a wrapper that forwards each call.
+ */
+export const L1_VIEWS: WeakMap<L1Cache, (prefix: string) => L1Cache> = new WeakMap();
+
+/**
+ * The L1 control as seen from namespace views above the L1 that add `prefix`, for an L1 that
+ * did not register its views in {@link L1_VIEWS}: only the
  * key-taking methods change; counters, `epoch`, events, `clear` and `flush` are the whole L1's.
  */
 function l1At(l1: L1Cache, prefix: string): L1Cache {
@@ -61,7 +69,8 @@ function walk(driver: KvDriver, kind: LayerKind): unknown {
   for (let d: KvDriver | undefined = driver; d !== undefined; d = d.inner) {
     const layer = d.layer;
     if (layer !== undefined && layer.kind === kind) {
-      return layer.kind === 'l1' && prefix !== '' ? l1At(layer.control, prefix) : layer.control;
+      if (layer.kind !== 'l1' || prefix === '') return layer.control;
+      return L1_VIEWS.get(layer.control)?.(prefix) ?? l1At(layer.control, prefix);
     }
     if (d.prefix !== undefined) prefix = d.prefix + prefix;
   }
