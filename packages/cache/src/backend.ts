@@ -22,6 +22,11 @@ export interface NamespaceRef {
    * then costs one lookup (the entry) instead of three. Written by the L1 backend only.
    */
   hot?: HotGens | undefined;
+  /**
+   * L1 keys of the soft and hard version counters of tags met on L1 hits, by tag (the same in
+   * every generation). Written by the L1 backend only, which bounds them.
+   */
+  readonly tagKeys: Map<string, { readonly s: L1Key; readonly h: L1Key }>;
   readonly gens: WorkspaceGens;
   /** Decodes stored entries (header + value codec + schema). */
   readonly codec: Codec<Envelope>;

@@ -1,4 +1,4 @@
-import { type Codec, findLayer, type KvStore, type L1Cache, type L1Key } from '@raptorflow/core';
+import { type Codec, findLayer, type KvStore, type L1Cache } from '@raptorflow/core';
 import {
   type Backend,
   decodeStored,
@@ -42,20 +42,21 @@ const HIT_KEYS_MAX = 10_000;
  */
 export function l1Backend(): Backend {
   const seeded = new Set<string>();
-  // The maps of `HotGens.keys` holding keys, and how many keys they hold in all: past the bound
-  // every one is emptied (hits then build their keys again until remembered anew).
-  const hitKeyMaps = new Set<Map<string, L1Key>>();
-  let hitKeyCount = 0;
+  // The maps of remembered L1 keys (`HotGens.keys`, `NamespaceRef.tagKeys`) holding any, and
+  // how many keys they hold in all: past the bound every one is emptied (hits then build their
+  // keys again until remembered anew).
+  const rememberedIn = new Set<Map<string, unknown>>();
+  let remembered = 0;
 
-  function rememberHitKey(hot: HotGens, key: string, l1Key: L1Key): void {
-    if (hitKeyCount >= HIT_KEYS_MAX) {
-      for (const map of hitKeyMaps) map.clear();
-      hitKeyMaps.clear();
-      hitKeyCount = 0;
+  function remember<V>(map: Map<string, V>, key: string, value: V): void {
+    if (remembered >= HIT_KEYS_MAX) {
+      for (const m of rememberedIn) m.clear();
+      rememberedIn.clear();
+      remembered = 0;
     }
-    if (hot.keys.size === 0) hitKeyMaps.add(hot.keys);
-    hot.keys.set(key, l1Key);
-    hitKeyCount++;
+    if (map.size === 0) rememberedIn.add(map);
+    map.set(key, value);
+    remembered++;
   }
 
   function seed(
@@ -110,13 +111,19 @@ export function l1Backend(): Backend {
     return tags.map((_, i) => `${fixed[2 * i]}.${fixed[2 * i + 1]}`);
   }
 
-  function peekVersions(l1: L1Cache, tags: readonly string[]): string | undefined {
+  /** The current versions of `tags` (`s.h,...`) from L1, or `undefined` when one is not there. */
+  function peekVersions(l1: L1Cache, ref: NamespaceRef, tags: readonly string[]): string | undefined {
     let out = '';
     for (let i = 0; i < tags.length; i++) {
-      const s = l1.peekDecoded(tagKey('s', tags[i] as string), RAW);
+      const tag = tags[i] as string;
+      // A tag's counters have the same keys in every generation: resolved once, kept while found.
+      const known = ref.tagKeys.get(tag);
+      const keys = known ?? { s: l1.key(tagKey('s', tag)), h: l1.key(tagKey('h', tag)) };
+      const s = l1.peekDecoded(keys.s, RAW);
       if (s === undefined) return undefined;
-      const h = l1.peekDecoded(tagKey('h', tags[i] as string), RAW);
+      const h = l1.peekDecoded(keys.h, RAW);
       if (h === undefined) return undefined;
+      if (known === undefined) remember(ref.tagKeys, tag, keys);
       out += `${i ? ',' : ''}${tagVersion(s, h)}`;
     }
     return out;
@@ -161,7 +168,7 @@ export function l1Backend(): Backend {
     const l1Key = known ?? l1.key(hot.entryPrefix + key);
     const envelope =
       notAfter === undefined ? l1.peekDecoded(l1Key, ref.codec) : l1.peekDecoded(l1Key, ref.codec, notAfter);
-    if (known === undefined && envelope != null) rememberHitKey(hot, key, l1Key);
+    if (known === undefined && envelope != null) remember(hot.keys, key, l1Key);
     return envelope;
   }
 
@@ -196,7 +203,7 @@ export function l1Backend(): Backend {
       }
       setGens(ref, (hot as HotGens).ws, (hot as HotGens).ns);
       if (envelope === undefined) return undefined;
-      const current = envelope.tags.length === 0 ? '' : peekVersions(l1, envelope.tags);
+      const current = envelope.tags.length === 0 ? '' : peekVersions(l1, ref, envelope.tags);
       // A corrupt counter: the read path reports it.
       if (current === undefined || hasCorruptVersion(current)) return undefined;
       return { envelope, current, tier: 'l1' };

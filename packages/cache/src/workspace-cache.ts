@@ -73,6 +73,7 @@ export class WorkspaceCache {
           nsGenKey: nsGenKey(name),
           l1: undefined,
           hot: undefined,
+          tagKeys: new Map(),
           gens: this.#gens,
           codec: config.entryCodec,
           tags: { seen: false },

@@ -184,6 +184,36 @@ describe('L1 hits remember their L1 keys (no key built per hit)', () => {
     await store.close();
   });
 
+  it("a tagged hit's remembered tag keys see every later bump of the tag", async () => {
+    const store = withL1(memoryAdapter(), { channel: false, ttl: 60_000 });
+    const cache = createCache({ store });
+    const ws = cache.workspace('acme');
+    const ns = ws.namespace<{ v: number }>('profiles');
+    const l1Hit = async (key: string): Promise<{ v: number } | undefined> => {
+      const status: CacheStatus = {};
+      const value = await ns.get(key, { status });
+      expect(status.result).toBe('l1-hit');
+      return value;
+    };
+    await ns.set('k', { v: 1 }, { tags: ['t', 'u'] });
+    await ns.set('other', { v: 9 }, { tags: ['u'] });
+    for (let i = 0; i < 2; i++) await ns.get('k');
+    await ns.get('other');
+    for (let i = 0; i < 3; i++) expect(await l1Hit('k')).toEqual({ v: 1 });
+    expect(await l1Hit('other')).toEqual({ v: 9 });
+    await ws.deleteByTags(['t']);
+    expect(await ns.get('k')).toBeUndefined();
+    expect(await ns.get('other')).toEqual({ v: 9 });
+    await ns.set('k', { v: 2 }, { tags: ['t', 'u'] });
+    await ns.get('k');
+    for (let i = 0; i < 2; i++) expect(await l1Hit('k')).toEqual({ v: 2 });
+    await ws.invalidateTags(['u']); // no grace: soft invalidation is a miss too
+    expect(await ns.get('k')).toBeUndefined();
+    expect(await ns.get('other')).toBeUndefined();
+    await cache.close();
+    await store.close();
+  });
+
   it('past the bound on remembered keys (10,000) every hit still finds its own entry, with no miss', async () => {
     const store = withL1(memoryAdapter(), { channel: false, ttl: 60_000, max: 30_000 });
     const cache = createCache({ store });
