@@ -149,6 +149,38 @@ export function readString(ctx: ScriptContext, key: string): string | null {
   return null;
 }
 
+/**
+ * A reply of `pcall('GET')` for a state written by {@link setTripleAt}: its three numbers where
+ * the store kept them as numbers (see core's `ScriptContext.getTriple`; one shared array), else
+ * the string, null when missing; a wrong type is repaired (null).
+ */
+export function readTriple(
+  ctx: ScriptContext,
+  key: string,
+): readonly [number, number, number] | string | null {
+  if (ctx.getTriple === undefined) return readString(ctx, key);
+  try {
+    return ctx.getTriple(key);
+  } catch (error) {
+    if (!isKvError(error)) throw error;
+    unreadable(ctx, key);
+    return null;
+  }
+}
+
+/** `SET key "<a>:<b>:<c>" PXAT at` (Lua: `string.format('%d:%d:%d', a, b, c)`), typed where the store offers it. */
+export function setTripleAt(
+  ctx: ScriptContext,
+  key: string,
+  a: number,
+  b: number,
+  c: number,
+  at: number,
+): void {
+  if (ctx.setTriplePxat) ctx.setTriplePxat(key, a, b, c, at);
+  else setAt(ctx, key, `${a}:${b}:${c}`, at);
+}
+
 /** `SET key value PXAT at`, typed where the store offers it. */
 export function setAt(ctx: ScriptContext, key: string, value: string, at: number): void {
   if (ctx.setPxat) ctx.setPxat(key, value, at);

@@ -134,6 +134,31 @@ export class Engine {
         }
         ks.setStringAt(key, value, at);
       },
+      setTriplePxat: (key: string, a: number, b: number, c: number, at: number) => {
+        if (
+          Number.isSafeInteger(a) &&
+          Number.isSafeInteger(b) &&
+          Number.isSafeInteger(c) &&
+          Number.isSafeInteger(at) &&
+          at > 0 &&
+          at < 1e15
+        ) {
+          // + 0 turns -0 into 0, as %d prints it.
+          ks.setTripleAt(key, a + 0, b + 0, c + 0, at);
+          return;
+        }
+        // Anything else as the string a twin would have built: SET's own checks decide the rest.
+        this.execute(['SET', key, `${a}:${b}:${c}`, 'PXAT', luaNumberToString(at)]);
+      },
+      getTriple: (key: string) => {
+        const v = ks.liveTriple(key);
+        if (v === undefined) return null;
+        if (typeof v === 'string') return v;
+        TRIPLE[0] = v.a;
+        TRIPLE[1] = v.b;
+        TRIPLE[2] = v.c;
+        return TRIPLE;
+      },
       call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
       pcall: (...args: ScriptArg[]) => {
         try {
@@ -189,6 +214,9 @@ export class Engine {
     }
   }
 }
+
+/** The array `getTriple` answers with, shared by every call (twins are synchronous). */
+const TRIPLE: [number, number, number] = [0, 0, 0];
 
 /** `redis.call`'s arguments as argv: numbers as Lua turns them into strings; the array reused. */
 function toArgv(args: ScriptArg[]): string[] {
