@@ -52,8 +52,15 @@ export interface AlgorithmSpec<N extends string = string> {
   readonly tag: string;
   /** Lua source defining `local function check(...)` and `local function commit(...)`. */
   readonly lua: string;
-  /** Twin of the Lua `check`. */
+  /**
+   * Twin of the Lua `check`. With `reusesResult` the result (its `state` too) may be one object
+   * the algorithm reuses on every call; the envelope then copies it when a call has several
+   * limits. Without, the envelope keeps the result's `state` array itself (an algorithm may key
+   * side data on it).
+   */
   check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck;
+  /** `check` returns one object it reuses (see `check`). @default false */
+  readonly reusesResult?: boolean;
   /** Twin of the Lua `commit`. */
   commit(
     ctx: ScriptContext,

@@ -121,6 +121,18 @@ function asState(t: readonly [number, number, number]): readonly [number, number
   return a > -1e14 && a < 1e15 && b >= 0 && b < 1e15 && c >= 0 && c < 1e15 ? t : undefined;
 }
 
+/** What every check returns (see AlgorithmSpec.check): one object, no allocation per call. */
+const STATE: [number, number, number] = [0, 0, 0];
+const RESULT: LimitCheck = {
+  allowed: false,
+  remNow: 0,
+  remTaken: 0,
+  resetNow: 0,
+  resetTaken: 0,
+  retry: 0,
+  state: STATE,
+};
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
   let ms = now;
@@ -156,7 +168,17 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   const remTaken = clamp(Math.floor(((now + window - nms) * limit - nfrac) / window), limit);
   const resetNow = ms - now + (frac > 0 ? 1 : 0);
   const resetTaken = Math.max(nms - now + (nfrac > 0 ? 1 : 0), 0);
-  return { allowed, remNow, remTaken, resetNow, resetTaken, retry, state: [nms, nfrac, resetTaken] };
+  const r = RESULT;
+  r.allowed = allowed;
+  r.remNow = remNow;
+  r.remTaken = remTaken;
+  r.resetNow = resetNow;
+  r.resetTaken = resetTaken;
+  r.retry = retry;
+  STATE[0] = nms;
+  STATE[1] = nfrac;
+  STATE[2] = resetTaken;
+  return r;
 }
 
 function commit(
@@ -182,5 +204,6 @@ export const gcra: Algorithm<'gcra'> = defineAlgorithm({
   tag: 'gcra',
   lua: LUA,
   check,
+  reusesResult: true,
   commit,
 });

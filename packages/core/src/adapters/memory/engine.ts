@@ -200,7 +200,7 @@ export class Engine {
     try {
       const result = call.script.twin(this.ctx, call.keys, call.args) as unknown;
       // Returning a pcall error, as a Lua body may, replies with that error (its code kept).
-      if (isKvError(result)) throw result;
+      if (!Array.isArray(result) && isKvError(result)) throw result;
       return twinResultToReply(result as TwinResult);
     } catch (error) {
       if (isKvError(error)) throw error;
