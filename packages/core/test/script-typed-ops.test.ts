@@ -120,6 +120,33 @@ describe('the typed triple (setTriplePxat / getTriple) equals SET … PXAT and G
     return 'OK';
   });
 
+  // A read then a write of the same key skips the second lookup: whatever ran in between must undo that.
+  const readThenWrite = script('typed-read-then-write', (ctx, key, between) => {
+    ctx.getTriple?.(key);
+    if (between === 'del') ctx.call('DEL', key);
+    if (between === 'pdel') ctx.pcall('DEL', key);
+    if (between === 'set') ctx.setPxat?.(key, 'text', 1_800_000_000_000);
+    if (between === 'other') ctx.getTriple?.('other');
+    ctx.setTriplePxat?.(key, 7, 8, 9, 1_800_000_000_000);
+    return 'OK';
+  });
+
+  it('a write after a read of the same key lands in the keyspace, whatever ran in between', async () => {
+    const store = memoryAdapter({ clock: () => 1_700_000_000_000, sweepIntervalMs: 0 });
+    for (const between of ['none', 'del', 'pdel', 'set', 'other']) {
+      await store.eval(setTriple, ['k'], [JSON.stringify([1, 2, 3, 1_700_000_001_000])]);
+      await store.eval(setTriple, ['other'], [JSON.stringify([4, 5, 6, 1_700_000_001_000])]);
+      await store.eval(readThenWrite, ['k'], [between]);
+      expect([between, await store.get('k'), await store.pttl('k')]).toEqual([
+        between,
+        '7:8:9',
+        100_000_000_000,
+      ]);
+      expect(await store.get('other')).toBe('4:5:6');
+    }
+    await store.close();
+  });
+
   for (const maxKeys of [undefined, 100]) {
     it(`writes the same value and expiry as SET of the text, over any type (maxKeys ${maxKeys})`, async () => {
       const now = 1_700_000_000_000;

@@ -196,8 +196,10 @@ export class Keyspace {
    * safe integers, not -0, so that their text is the same digits Lua's `%d` writes. A packed
    * record at `key` is reused.
    */
-  setTripleAt(key: string, a: number, b: number, c: number, at: number): void {
-    const current = this.maxKeys === undefined ? this.data.get(key) : undefined;
+  setTripleAt(key: string, a: number, b: number, c: number, at: number, held?: TripleString): void {
+    // `held`: the record `liveTriple` just returned for `key`, with nothing run since (the
+    // engine vouches for it), so no second lookup.
+    const current = this.maxKeys !== undefined ? undefined : held !== undefined ? held : this.data.get(key);
     if (current instanceof TripleString) current.repack(a, b, c);
     else this.set(key, new TripleString(a, b, c), true);
     this.expires.set(key, at);
