@@ -21,7 +21,7 @@ export interface ScriptContext {
   /** Like `redis.pcall`: returns the error instead of throwing it. */
   pcall(...argv: ScriptArg[]): Reply | KvError;
   /**
-   * Optional typed forms of three commands, for twins on a hot path (the memory engine has
+   * Optional typed forms of a few commands, for twins on a hot path (the memory engine has
    * them): each does exactly what its command does inside a script, without building argv or
    * reading a reply. A twin falls back to `call` / `pcall` where one is missing.
    *
@@ -32,6 +32,21 @@ export interface ScriptContext {
   readonly getString?: ((key: string) => string | null) | undefined;
   /** `SET key value PXAT at`; `at` a whole number of ms (other values go through `call`). */
   readonly setPxat?: ((key: string, value: string, at: number) => void) | undefined;
+  /**
+   * `SET key "<a>:<b>:<c>" PXAT at`: the three numbers joined by `:`, each as Lua's `%d` writes
+   * a whole number. The memory engine keeps them as numbers until a command reads the value as
+   * text, so a state rewritten on every call is neither formatted nor parsed (see `getTriple`).
+   * `a`, `b`, `c` are safe integers; other values are written as `${a}:${b}:${c}` through
+   * `call`, as are other instants (SET's own checks decide).
+   */
+  readonly setTriplePxat?: ((key: string, a: number, b: number, c: number, at: number) => void) | undefined;
+  /**
+   * `GET key` for a value `setTriplePxat` wrote and nothing replaced since: its three numbers,
+   * in one array the engine reuses (read it before the next operation). Any other value is its
+   * string, as `getString` returns it; null when missing; WRONGTYPE as `call` raises it. The
+   * numbers are exactly the fields of the string `GET` would return.
+   */
+  readonly getTriple?: ((key: string) => readonly [number, number, number] | string | null) | undefined;
 }
 
 /**

@@ -95,3 +95,122 @@ describe('typed script operations on memory equal their commands', () => {
     await store.close();
   });
 });
+
+describe('the typed triple (setTriplePxat / getTriple) equals SET … PXAT and GET of its text', () => {
+  const setTriple = script('typed-set-triple', (ctx, key, arg) => {
+    const [a, b, c, at] = JSON.parse(arg) as [number, number, number, number];
+    ctx.setTriplePxat?.(key, a, b, c, at);
+    return 'OK';
+  });
+  const setText = script('call-set-triple', (ctx, key, arg) => {
+    const [a, b, c, at] = JSON.parse(arg) as [number, number, number, number];
+    return ctx.call('SET', key, `${a}:${b}:${c}`, 'PXAT', at);
+  });
+  const getTriple = script('typed-get-triple', (ctx, key) => {
+    try {
+      const v = ctx.getTriple?.(key);
+      // Copied: the engine reuses the array.
+      return typeof v === 'object' && v !== null ? ['numbers', ...v.map(String)] : v;
+    } catch (error) {
+      return isKvError(error) ? `error ${error.code}: ${error.message}` : 'other error';
+    }
+  });
+  const setPxat = script('typed-set-text', (ctx, key, at) => {
+    ctx.setPxat?.(key, 'plain', Number(at));
+    return 'OK';
+  });
+
+  // A read then a write of the same key skips the second lookup: whatever ran in between must undo that.
+  const readThenWrite = script('typed-read-then-write', (ctx, key, between) => {
+    ctx.getTriple?.(key);
+    if (between === 'del') ctx.call('DEL', key);
+    if (between === 'pdel') ctx.pcall('DEL', key);
+    if (between === 'set') ctx.setPxat?.(key, 'text', 1_800_000_000_000);
+    if (between === 'other') ctx.getTriple?.('other');
+    ctx.setTriplePxat?.(key, 7, 8, 9, 1_800_000_000_000);
+    return 'OK';
+  });
+
+  it('a write after a read of the same key lands in the keyspace, whatever ran in between', async () => {
+    const store = memoryAdapter({ clock: () => 1_700_000_000_000, sweepIntervalMs: 0 });
+    for (const between of ['none', 'del', 'pdel', 'set', 'other']) {
+      await store.eval(setTriple, ['k'], [JSON.stringify([1, 2, 3, 1_700_000_001_000])]);
+      await store.eval(setTriple, ['other'], [JSON.stringify([4, 5, 6, 1_700_000_001_000])]);
+      await store.eval(readThenWrite, ['k'], [between]);
+      expect([between, await store.get('k'), await store.pttl('k')]).toEqual([
+        between,
+        '7:8:9',
+        100_000_000_000,
+      ]);
+      expect(await store.get('other')).toBe('4:5:6');
+    }
+    await store.close();
+  });
+
+  for (const maxKeys of [undefined, 100]) {
+    it(`writes the same value and expiry as SET of the text, over any type (maxKeys ${maxKeys})`, async () => {
+      const now = 1_700_000_000_000;
+      const store = memoryAdapter({ clock: () => now, sweepIntervalMs: 0, maxKeys });
+      const cases: Array<[number, number, number, number]> = [
+        [now + 12, 5, 7, now + 5000],
+        [-3, 0, 1, now + 1],
+        [2 ** 53 - 1, 999_999_999_999_999, 1e15, now + 60_000],
+        [-0, 0, 1, now + 10],
+        // Not safe integers, and instants SET refuses: both take the text path.
+        [1.5, 2 ** 60, 3, now + 10],
+        [1, 2, 3, 0],
+        [1, 2, 3, now - 1],
+      ];
+      for (const triple of cases) {
+        for (const plant of [() => store.set('k', 'old', { ttl: 100 }), () => store.hset('k', { f: '1' })]) {
+          const arg = JSON.stringify(triple);
+          const results = [];
+          for (const set of [setTriple, setText]) {
+            await store.del(['k']);
+            await plant();
+            const r = await store.eval(set, ['k'], [arg]).catch((e: unknown) => (e as Error).message);
+            // A refused SET leaves the hash: GET then fails alike.
+            const v = await store.get('k').catch((e: unknown) => (e as Error).message);
+            results.push([r, v, await store.pttl('k')]);
+          }
+          expect(results[0]).toEqual(results[1]);
+        }
+      }
+      await store.close();
+    });
+
+    it(`reads its numbers back, and every other value as GET does (maxKeys ${maxKeys})`, async () => {
+      let now = 1_700_000_000_000;
+      const store = memoryAdapter({ clock: () => now, sweepIntervalMs: 0, maxKeys });
+      const arg = JSON.stringify([now + 3, 4, 9, now + 100]);
+      await store.eval(setTriple, ['k'], [arg]);
+      expect(await store.eval(getTriple, ['k'])).toEqual(['numbers', String(now + 3), '4', '9']);
+      // Read as text by a command, it stays the same value.
+      expect(await store.get('k')).toBe(`${now + 3}:4:9`);
+      expect(await store.eval(getTriple, ['k'])).toEqual(['numbers', String(now + 3), '4', '9']);
+      // At its expiry millisecond present exactly when getString says so; after, missing.
+      now += 100;
+      const atExpiry = await store.eval(getTriple, ['k']);
+      const text = Array.isArray(atExpiry) ? atExpiry.slice(1).join(':') : atExpiry;
+      expect(text).toEqual(await store.eval(typed.get, ['k']));
+      now += 1;
+      expect(await store.eval(getTriple, ['k'])).toBeNull();
+      // Replaced by a typed SET of text, by a command, or by APPEND: the text, not stale numbers.
+      await store.eval(setTriple, ['k'], [JSON.stringify([1, 2, 3, now + 100])]);
+      await store.eval(setPxat, ['k'], [String(now + 100)]);
+      expect(await store.eval(getTriple, ['k'])).toBe('plain');
+      await store.eval(setTriple, ['k'], [JSON.stringify([1, 2, 3, now + 100])]);
+      await store.set('k', '7:8:9');
+      expect(await store.eval(getTriple, ['k'])).toBe('7:8:9');
+      await store.eval(setTriple, ['k'], [JSON.stringify([1, 2, 3, now + 100])]);
+      await store.incrBy('k2', 1);
+      expect(await store.eval(getTriple, ['k2'])).toBe('1');
+      // Missing and wrong type as GET.
+      await store.hset('h', { f: '1' });
+      for (const key of ['missing', 'h']) {
+        expect(await store.eval(getTriple, [key])).toEqual(await store.eval(viaCall.get, [key]));
+      }
+      await store.close();
+    });
+  }
+});

@@ -69,10 +69,36 @@ export function fromOutcome(
   reason?: RateLimitReason,
   error?: KvError,
 ): RateLimitResult {
+  const allowed = outcome.status === 1;
+  const status = reason ?? (allowed ? 'allowed' : outcome.status === 2 ? 'blocked' : 'limited');
+  if (outcome.limits.length === 1) {
+    // One limit, the common case: it binds; a packed literal, no search.
+    const l = outcome.limits[0] as ScriptOutcome['limits'][number];
+    const retryAfter = l.retryAfter < 0 ? Number.POSITIVE_INFINITY : l.retryAfter;
+    const p: PolicyResult = {
+      name: names[0] as string,
+      limit: l.limit,
+      window: windows[0] as number,
+      remaining: l.remaining,
+      resetAfter: l.resetAfter,
+      retryAfter,
+    };
+    return {
+      allowed,
+      limit: p.limit,
+      remaining: p.remaining,
+      resetAfter: p.resetAfter,
+      retryAfter: allowed ? 0 : retryAfter,
+      reason: status,
+      policies: [p],
+      now: outcome.now,
+      error,
+      pending: DONE,
+    };
+  }
   // Sized up front: a list grown by push starts with room for 17.
   const policies: PolicyResult[] = new Array(outcome.limits.length);
   let binding = 0;
-  const allowed = outcome.status === 1;
   for (let i = 0; i < outcome.limits.length; i++) {
     const l = outcome.limits[i] as ScriptOutcome['limits'][number];
     const retryAfter = l.retryAfter < 0 ? Number.POSITIVE_INFINITY : l.retryAfter;
@@ -95,7 +121,7 @@ export function fromOutcome(
     remaining: b.remaining,
     resetAfter: b.resetAfter,
     retryAfter: allowed ? 0 : b.retryAfter,
-    reason: reason ?? (allowed ? 'allowed' : outcome.status === 2 ? 'blocked' : 'limited'),
+    reason: status,
     policies,
     now: outcome.now,
     error,

@@ -52,8 +52,15 @@ export interface AlgorithmSpec<N extends string = string> {
   readonly tag: string;
   /** Lua source defining `local function check(...)` and `local function commit(...)`. */
   readonly lua: string;
-  /** Twin of the Lua `check`. */
+  /**
+   * Twin of the Lua `check`. With `reusesResult` the result (its `state` too) may be one object
+   * the algorithm reuses on every call; the envelope then copies it when a call has several
+   * limits. Without, the envelope keeps the result's `state` array itself (an algorithm may key
+   * side data on it).
+   */
   check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck;
+  /** `check` returns one object it reuses (see `check`). @default false */
+  readonly reusesResult?: boolean;
   /** Twin of the Lua `commit`. */
   commit(
     ctx: ScriptContext,
@@ -147,6 +154,38 @@ export function readString(ctx: ScriptContext, key: string): string | null {
   if (typeof v === 'string') return v;
   unreadable(ctx, key);
   return null;
+}
+
+/**
+ * A reply of `pcall('GET')` for a state written by {@link setTripleAt}: its three numbers where
+ * the store kept them as numbers (see core's `ScriptContext.getTriple`; one shared array), else
+ * the string, null when missing; a wrong type is repaired (null).
+ */
+export function readTriple(
+  ctx: ScriptContext,
+  key: string,
+): readonly [number, number, number] | string | null {
+  if (ctx.getTriple === undefined) return readString(ctx, key);
+  try {
+    return ctx.getTriple(key);
+  } catch (error) {
+    if (!isKvError(error)) throw error;
+    unreadable(ctx, key);
+    return null;
+  }
+}
+
+/** `SET key "<a>:<b>:<c>" PXAT at` (Lua: `string.format('%d:%d:%d', a, b, c)`), typed where the store offers it. */
+export function setTripleAt(
+  ctx: ScriptContext,
+  key: string,
+  a: number,
+  b: number,
+  c: number,
+  at: number,
+): void {
+  if (ctx.setTriplePxat) ctx.setTriplePxat(key, a, b, c, at);
+  else setAt(ctx, key, `${a}:${b}:${c}`, at);
 }
 
 /** `SET key value PXAT at`, typed where the store offers it. */

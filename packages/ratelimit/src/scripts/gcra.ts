@@ -4,8 +4,8 @@ import {
   type LimitCheck,
   type LimitParams,
   luaMod,
-  readString,
-  setAt,
+  readTriple,
+  setTripleAt,
   unreadable,
 } from './algorithm.js';
 import { defineAlgorithm } from './envelope.js';
@@ -109,13 +109,37 @@ export function parseState(v: string): readonly [number, number, number] | undef
   return i === end ? FIELDS : undefined;
 }
 
+/**
+ * Numbers the store kept for a state written by `setTripleAt` (safe integers, never -0): what
+ * {@link parseState} reads from their text, which is `<a>:<b>:<c>` in decimal. A field of more
+ * than 15 characters (the sign included), or a negative second or third field, does not match.
+ */
+function asState(t: readonly [number, number, number]): readonly [number, number, number] | undefined {
+  const a = t[0];
+  const b = t[1];
+  const c = t[2];
+  return a > -1e14 && a < 1e15 && b >= 0 && b < 1e15 && c >= 0 && c < 1e15 ? t : undefined;
+}
+
+/** What every check returns (see AlgorithmSpec.check): one object, no allocation per call. */
+const STATE: [number, number, number] = [0, 0, 0];
+const RESULT: LimitCheck = {
+  allowed: false,
+  remNow: 0,
+  remTaken: 0,
+  resetNow: 0,
+  resetTaken: 0,
+  retry: 0,
+  state: STATE,
+};
+
 function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, now: number): LimitCheck {
   const { limit, window } = p;
   let ms = now;
   let frac = 0;
-  const v = readString(ctx, key);
+  const v = readTriple(ctx, key);
   if (v !== null) {
-    const f = parseState(v);
+    const f = typeof v === 'string' ? parseState(v) : asState(v);
     const a = f ? f[0] : 0;
     const b = f ? f[1] : 0;
     const den = f ? f[2] : 0;
@@ -144,7 +168,17 @@ function check(ctx: ScriptContext, key: string, p: LimitParams, cost: number, no
   const remTaken = clamp(Math.floor(((now + window - nms) * limit - nfrac) / window), limit);
   const resetNow = ms - now + (frac > 0 ? 1 : 0);
   const resetTaken = Math.max(nms - now + (nfrac > 0 ? 1 : 0), 0);
-  return { allowed, remNow, remTaken, resetNow, resetTaken, retry, state: [nms, nfrac, resetTaken] };
+  const r = RESULT;
+  r.allowed = allowed;
+  r.remNow = remNow;
+  r.remTaken = remTaken;
+  r.resetNow = resetNow;
+  r.resetTaken = resetTaken;
+  r.retry = retry;
+  STATE[0] = nms;
+  STATE[1] = nfrac;
+  STATE[2] = resetTaken;
+  return r;
 }
 
 function commit(
@@ -155,9 +189,9 @@ function commit(
   now: number,
   st: readonly number[],
 ): void {
-  const [nms = 0, nfrac = 0, ttl = 0] = st;
+  const ttl = st[2] as number;
   if (ttl <= 0) ctx.call('DEL', key);
-  else setAt(ctx, key, `${nms}:${nfrac}:${p.limit}`, now + ttl);
+  else setTripleAt(ctx, key, st[0] as number, st[1] as number, p.limit, now + ttl);
 }
 
 function clamp(n: number, max: number): number {
@@ -170,5 +204,6 @@ export const gcra: Algorithm<'gcra'> = defineAlgorithm({
   tag: 'gcra',
   lua: LUA,
   check,
+  reusesResult: true,
   commit,
 });

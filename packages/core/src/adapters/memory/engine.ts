@@ -10,7 +10,7 @@ import {
 } from '../../script.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { HASH_COMMANDS } from './hashes.js';
-import { arity, fail, Keyspace } from './keyspace.js';
+import { arity, fail, Keyspace, type TripleString } from './keyspace.js';
 import { LIST_COMMANDS } from './lists.js';
 import { SET_COMMANDS } from './sets.js';
 import { type Handler, STRING_COMMANDS } from './strings.js';
@@ -112,6 +112,13 @@ export interface EngineOptions {
 export class Engine {
   readonly keyspace: Keyspace;
   private inScript = false;
+  /**
+   * The record the script's last operation, a `getTriple`, returned, and its key: a
+   * `setTriplePxat` of that key next (a limiter reads its state, then writes it) reuses it
+   * without a lookup. Any other operation, and the end of the script, forget it.
+   */
+  private held: TripleString | undefined = undefined;
+  private heldKey: string | undefined = undefined;
   /** One context for every script run: building closures per call cost more than a GET. */
   private readonly ctx: ScriptContext;
 
@@ -125,8 +132,12 @@ export class Engine {
         const seconds = Math.floor(now / 1000);
         return seconds * 1000 + Math.floor(Math.floor((now - seconds * 1000) * 1000) / 1000);
       },
-      getString: (key: string) => ks.liveString(key) ?? null,
+      getString: (key: string) => {
+        this.held = undefined;
+        return ks.liveString(key) ?? null;
+      },
       setPxat: (key: string, value: string, at: number) => {
+        this.held = undefined;
         // SET's own checks (a positive expiry below 1e15, see SMALL_MS) decide the rest.
         if (!(Number.isSafeInteger(at) && at > 0 && at < 1e15)) {
           this.execute(['SET', key, value, 'PXAT', luaNumberToString(at)]);
@@ -134,8 +145,43 @@ export class Engine {
         }
         ks.setStringAt(key, value, at);
       },
-      call: (...args: ScriptArg[]) => this.execute(toArgv(args)),
+      setTriplePxat: (key: string, a: number, b: number, c: number, at: number) => {
+        if (
+          Number.isSafeInteger(a) &&
+          Number.isSafeInteger(b) &&
+          Number.isSafeInteger(c) &&
+          Number.isSafeInteger(at) &&
+          at > 0 &&
+          at < 1e15
+        ) {
+          const held = this.heldKey === key ? this.held : undefined;
+          this.held = undefined;
+          // + 0 turns -0 into 0, as %d prints it.
+          ks.setTripleAt(key, a + 0, b + 0, c + 0, at, held);
+          return;
+        }
+        this.held = undefined;
+        // Anything else as the string a twin would have built: SET's own checks decide the rest.
+        this.execute(['SET', key, `${a}:${b}:${c}`, 'PXAT', luaNumberToString(at)]);
+      },
+      getTriple: (key: string) => {
+        this.held = undefined;
+        const v = ks.liveTriple(key);
+        if (v === undefined) return null;
+        if (typeof v === 'string') return v;
+        this.held = v;
+        this.heldKey = key;
+        TRIPLE[0] = v.a;
+        TRIPLE[1] = v.b;
+        TRIPLE[2] = v.c;
+        return TRIPLE;
+      },
+      call: (...args: ScriptArg[]) => {
+        this.held = undefined;
+        return this.execute(toArgv(args));
+      },
       pcall: (...args: ScriptArg[]) => {
+        this.held = undefined;
         try {
           return this.execute(toArgv(args));
         } catch (error) {
@@ -170,12 +216,13 @@ export class Engine {
 
   /** Run a script's twin atomically; its result converted with Lua's rules. */
   script(call: ScriptCall): Reply {
+    this.held = undefined;
     this.keyspace.now = this.keyspace.clock();
     this.inScript = true;
     try {
       const result = call.script.twin(this.ctx, call.keys, call.args) as unknown;
       // Returning a pcall error, as a Lua body may, replies with that error (its code kept).
-      if (isKvError(result)) throw result;
+      if (!Array.isArray(result) && isKvError(result)) throw result;
       return twinResultToReply(result as TwinResult);
     } catch (error) {
       if (isKvError(error)) throw error;
@@ -186,9 +233,13 @@ export class Engine {
       });
     } finally {
       this.inScript = false;
+      this.held = undefined;
     }
   }
 }
+
+/** The array `getTriple` answers with, shared by every call (twins are synchronous). */
+const TRIPLE: [number, number, number] = [0, 0, 0];
 
 /** `redis.call`'s arguments as argv: numbers as Lua turns them into strings; the array reused. */
 function toArgv(args: ScriptArg[]): string[] {

@@ -6,10 +6,53 @@ import type { SortedSet } from './zset.js';
 /** A stored value, tagged with its Redis type. */
 export type Value =
   | { readonly type: 'string'; value: string }
+  | TripleString
   | { readonly type: 'hash'; readonly value: Map<string, string> }
   | { readonly type: 'list'; readonly value: Deque }
   | { readonly type: 'set'; readonly value: Set<string> }
   | { readonly type: 'zset'; readonly value: SortedSet };
+
+/**
+ * A string value kept as three whole numbers until something reads it as text: the value is
+ * `<a>:<b>:<c>` (each in decimal, as Lua's `%d` writes it), built on the first read and kept.
+ * A script's state rewritten on every call (the rate limiter's GCRA) then costs no number to
+ * string conversion and no parse; every command still sees the same string through `value`.
+ */
+export class TripleString {
+  readonly type = 'string' as const;
+  a: number;
+  b: number;
+  c: number;
+  /** False once `value` was assigned a string: the numbers no longer describe it. */
+  packed = true;
+  private text: string | undefined = undefined;
+
+  /** Three safe integers, not -0 (the caller checks: see {@link Keyspace.setTripleAt}). */
+  constructor(a: number, b: number, c: number) {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+  }
+
+  get value(): string {
+    if (this.text === undefined) this.text = `${this.a}:${this.b}:${this.c}`;
+    return this.text;
+  }
+
+  set value(text: string) {
+    this.text = text;
+    this.packed = false;
+  }
+
+  /** Replace the numbers in place (the record of a hot key is reused). */
+  repack(a: number, b: number, c: number): void {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.text = undefined;
+    this.packed = true;
+  }
+}
 
 /** Redis's own error texts, raised as KvErrors through the same mapping real Redis replies take. */
 export const ERR = {
@@ -128,6 +171,37 @@ export class Keyspace {
     const current = this.maxKeys === undefined ? this.data.get(key) : undefined;
     if (current !== undefined && current.type === 'string') current.value = value;
     else this.set(key, { type: 'string', value }, true);
+    this.expires.set(key, at);
+  }
+
+  /**
+   * The live string at `key` as {@link liveString} reads it, except that a value written by
+   * {@link setTripleAt} (and not replaced since) is returned as its record, numbers unread.
+   */
+  liveTriple(key: string): TripleString | string | undefined {
+    if (this.maxKeys !== undefined) {
+      const v = this.typed(key, 'string');
+      return v instanceof TripleString && v.packed ? v : v?.value;
+    }
+    const at = this.expires.get(key);
+    if (at !== undefined && at <= this.now) return undefined;
+    const value = this.data.get(key);
+    if (value === undefined) return undefined;
+    if (value.type !== 'string') fail(ERR.wrongType);
+    return value instanceof TripleString && value.packed ? value : value.value;
+  }
+
+  /**
+   * `SET key "<a>:<b>:<c>" PXAT at` kept as numbers (see {@link TripleString}); `a`, `b`, `c`
+   * safe integers, not -0, so that their text is the same digits Lua's `%d` writes. A packed
+   * record at `key` is reused.
+   */
+  setTripleAt(key: string, a: number, b: number, c: number, at: number, held?: TripleString): void {
+    // `held`: the record `liveTriple` just returned for `key`, with nothing run since (the
+    // engine vouches for it), so no second lookup.
+    const current = this.maxKeys !== undefined ? undefined : held !== undefined ? held : this.data.get(key);
+    if (current instanceof TripleString) current.repack(a, b, c);
+    else this.set(key, new TripleString(a, b, c), true);
     this.expires.set(key, at);
   }
 
