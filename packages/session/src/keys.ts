@@ -15,6 +15,11 @@ export interface SessionKeyLayout {
   session(tag: string, token: string): SessionKeys;
   /** The record of a session id (its hash) under a tag. */
   record(tag: string, id: string): string;
+  /**
+   * {@link recordPrefix} of a tag given as its number (`tokenSlot`), kept once per tag: `get`
+   * builds its key with one concatenation and no map lookup.
+   */
+  recordPrefixAt(slot: number): string;
   /** The user's index: a sorted set of session ids scored by expiry. */
   index(userId: string): string;
   /** The prefix every record of a tag starts with (a script reads records the index names). */
@@ -56,12 +61,16 @@ export function sessionKeyLayout(space: FeatureKeyspace): SessionKeyLayout {
     }
     return b;
   };
+  const recordPrefixes: string[] = new Array(4096);
+  const recordPrefixAt = (slot: number): string =>
+    (recordPrefixes[slot] ??= `${brace(slot.toString(16).padStart(3, '0'))}:s:`);
   return {
     session(tag, token) {
       const id = tokenHash(token);
       return { id, record: `${brace(tag)}:s:${id}` };
     },
     record: (tag, id) => `${brace(tag)}:s:${id}`,
+    recordPrefixAt,
     index: (userId) => `${brace(tagOf(userId))}:u:${userHash(userId)}`,
     recordPrefix: (tag) => `${brace(tag)}:s:`,
     indexPrefix: (tag) => `${brace(tag)}:u:`,

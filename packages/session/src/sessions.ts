@@ -1,4 +1,5 @@
 import { findLayer, type KvStore } from '@raptorflow/core';
+import { asNullableString, type KvDriver } from '@raptorflow/core/driver';
 import {
   describeValue,
   featureKeyspace,
@@ -35,7 +36,7 @@ import {
   type SessionRecord,
   UPDATE,
 } from './scripts/index.js';
-import { newToken, tokenTag } from './token.js';
+import { newToken, tokenHash, tokenSlot, tokenTag } from './token.js';
 
 /** A session as `get` returns it. */
 export interface Session<D extends SessionData = SessionData> {
@@ -168,6 +169,23 @@ function checkWorkspace(where: string, ws: unknown): string | undefined {
   return ws;
 }
 
+/** `GET`'s one key, at argv index 1. */
+const KEY1: readonly number[] = Object.freeze([1]);
+
+/**
+ * The adapter's driver under `store` and the whole key prefix of the namespace views on the way,
+ * or `undefined` when a layer lies between them.
+ */
+function bareDriver(store: KvStore): { driver: KvDriver; prefix: string } | undefined {
+  let prefix = '';
+  let d: KvDriver = store.driver;
+  for (; d.inner !== undefined; d = d.inner) {
+    if (d.layer !== undefined || d.prefix === undefined) return undefined;
+    prefix = d.prefix + prefix;
+  }
+  return d.layer === undefined ? { driver: d, prefix } : undefined;
+}
+
 /**
  * Server-side sessions on any RaptorFlow KV store: a 24 h sliding TTL with a throttled touch
  * and an absolute cap, hashed tokens, a per-user index pruned as it is read, and revocation,
@@ -267,13 +285,19 @@ export function createSessions<D extends SessionData = SessionData>(
         touched,
       });
     }
-    const session = toInfo(id, r, data) as Session<D> & {
-      touched: boolean;
-      fingerprintMismatch: boolean;
+    // One literal in `toInfo`'s field order: no second object, no shape change after creation.
+    return {
+      id,
+      userId: r.userId,
+      workspaceId: r.workspaceId,
+      data,
+      createdAt: r.createdAt,
+      touchedAt: r.touchedAt,
+      expiresAt: r.expiresAt,
+      absoluteExpiresAt: r.absoluteExpiresAt,
+      touched,
+      fingerprintMismatch: mismatch,
     };
-    session.touched = touched;
-    session.fingerprintMismatch = mismatch;
-    return session;
   }
 
   /** The members to store: sealed when encryption is on. */
@@ -290,6 +314,12 @@ export function createSessions<D extends SessionData = SessionData>(
     root.capabilities.shared && touchAfter > 0 && findLayer(root, 'l1') === undefined
       ? plainGet(touchAfter)
       : undefined;
+
+  // The plain GET goes straight to the adapter's driver (under its close guard) when only
+  // namespace views lie between it and `root`: the same command the view's `get` would send,
+  // without the view's argument copy and its extra promise. Any layer (instrument, failover)
+  // keeps the whole path through the store.
+  const direct = plain === undefined ? undefined : bareDriver(root);
 
   async function run<T>(
     op: SessionOperation,
@@ -345,15 +375,17 @@ export function createSessions<D extends SessionData = SessionData>(
     },
 
     async get(token, opts) {
-      const tag = checkToken('get', token);
+      if (typeof token !== 'string')
+        throw invalidArgument('get', `token: expected a string, got ${describeValue(token)}`);
+      const slot = tokenSlot(token);
       const ws = opts ? checkWorkspace('get', opts.workspaceId) : undefined;
       const started = operationStart(hub);
-      if (tag === undefined) {
+      if (slot < 0) {
         emitOperation(hub, 'get', started, 'miss', undefined, ws);
         return null;
       }
       const fp = compare && opts?.fingerprint ? fingerprintHash(opts.fingerprint) : '';
-      const { id, record } = layout.session(tag, token);
+      const id = tokenHash(token);
       const checkFp = reject ? fp : '';
       if (plain !== undefined) {
         const local = Date.now();
@@ -361,7 +393,16 @@ export function createSessions<D extends SessionData = SessionData>(
         if (hint !== undefined && local + plain.offset + plain.margin < hint) {
           let text: string | null | undefined;
           try {
-            text = await root.get(record);
+            text =
+              direct === undefined
+                ? await root.get(layout.recordPrefixAt(slot) + id)
+                : asNullableString(
+                    await direct.driver.command({
+                      argv: ['GET', direct.prefix + layout.recordPrefixAt(slot) + id],
+                      keys: KEY1,
+                      readonly: true,
+                    }),
+                  );
           } catch (error) {
             // A format-1 record (a hash): the script converts it.
             if ((error as { code?: unknown }).code !== 'E_WRONG_TYPE') {
@@ -391,6 +432,7 @@ export function createSessions<D extends SessionData = SessionData>(
           // A touch is due (or close to it), or the record is not one GET can answer: the script decides.
         }
       }
+      const record = layout.recordPrefixAt(slot) + id;
       let reply: Awaited<ReturnType<typeof GET.parse>>;
       const sent = Date.now();
       try {

@@ -1,4 +1,4 @@
-import { type KvStore, withL1 } from '@raptorflow/core';
+import { instrument, type KvCallEvent, type KvStore, withL1 } from '@raptorflow/core';
 import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
 import { randomPrefix, until } from '@raptorflow/core/testing';
@@ -143,6 +143,45 @@ describe('commands per call on Redis', () => {
       () => es.clear(),
     ];
     for (const call of calls) expect(total(await countCommands(server, call))).toBe(1);
+  });
+});
+
+/*
+ * `get`'s plain GET goes straight to the adapter's driver when only namespace views lie between
+ * (`bareDriver` in src/sessions.ts): it must name the same key the views would, and any layer
+ * must still see it.
+ */
+describe('the plain GET under views and layers', () => {
+  it('nested namespace views: one GET of the record under both prefixes', async () => {
+    const s = createSessions({ store: store.namespace('pv-a:').namespace('pv-b:'), touchAfter: '1h' });
+    const { token, id } = await s.create('nested', { data: { a: 1 } });
+    let got: unknown;
+    expect(
+      await countCommands(server, async () => {
+        got = await s.get(token);
+      }),
+    ).toEqual({ get: 1 });
+    expect(got).toMatchObject({ id, userId: 'nested', data: { a: 1 }, touched: false });
+    const keys: string[] = [];
+    for await (const key of store.scan({ match: `*:s:${id}` })) keys.push(key);
+    expect(keys).toEqual([expect.stringMatching(/^pv-a:pv-b:rf:session:\{[0-9a-f]{3}\}:s:/)]);
+  });
+
+  it('an instrument layer sees the GET: a layer is never bypassed', async () => {
+    const kv = instrument(store);
+    const calls: KvCallEvent[] = [];
+    kv.events.on('call', (e) => {
+      calls.push(e);
+    });
+    const s = createSessions({ store: kv.namespace('pv-i:'), touchAfter: '1h' });
+    const { token } = await s.create('layered');
+    calls.length = 0;
+    expect(
+      await countCommands(server, async () => {
+        expect(await s.get(token)).toMatchObject({ userId: 'layered', touched: false });
+      }),
+    ).toEqual({ get: 1 });
+    expect(calls.map((e) => [e.kind, e.name])).toEqual([['command', 'GET']]);
   });
 });
 
