@@ -2,12 +2,13 @@ import { isKvError, type KvErrorCode } from '@raptorflow/core';
 import type { Emitter } from '@raptorflow/core/kit';
 import type { CacheContext } from './context.js';
 
-/** Where an event happened. */
-export interface CacheEventScope {
+/** Where an event happened; also the `detail` of a namespace's feature events. */
+// A type alias, not an interface: an event's detail is a plain record.
+export type CacheEventScope = {
   readonly workspace: string;
   /** The namespace, absent for workspace-wide operations (tags, workspace clear). */
   readonly namespace?: string | undefined;
-}
+};
 
 /** The events of a cache (see {@link CacheClient.events}); counters for the metrics package. */
 export interface CacheEvents extends Record<string, unknown> {
@@ -85,15 +86,17 @@ export function readOutcome(status: CacheStatus): string {
 }
 
 /**
- * Emit the kit `FeatureEvent` of one operation that started at `started` (`performance.now()`).
- * The synchronous half of {@link observed}, for answers known without awaiting (an L1 hit).
+ * Emit the kit `FeatureEvent` of one operation that took `durationMs`. Called directly for an
+ * answer given synchronously from process memory (an L1 hit: `durationMs` 0, see the kit's
+ * `FeatureEvent`), else through {@link observed}. The event's `detail` is the scope itself
+ * (`{ workspace, namespace }`), shared by every event of the namespace: no object per call.
  */
 export function emitOperation(
   ctx: CacheContext,
   scope: CacheEventScope,
   operation: string,
   outcome: string,
-  started: number,
+  durationMs: number,
   error?: KvErrorCode,
 ): void {
   ctx.features.emit('operation', {
@@ -101,9 +104,9 @@ export function emitOperation(
     operation,
     tenant: scope.workspace,
     outcome,
-    durationMs: performance.now() - started,
+    durationMs,
     error,
-    detail: scope.namespace === undefined ? undefined : { namespace: scope.namespace },
+    detail: scope.namespace === undefined ? undefined : scope,
   });
 }
 
@@ -121,7 +124,7 @@ export function observed<T>(
 ): Promise<T> {
   const started = performance.now();
   const emit = (result: string, error?: KvErrorCode): void =>
-    emitOperation(ctx, scope, operation, result, started, error);
+    emitOperation(ctx, scope, operation, result, performance.now() - started, error);
   let running: Promise<T>;
   try {
     running = run();

@@ -71,13 +71,13 @@ describe('feature events (featureEvents(store))', () => {
       expect(e.tenant).toBe('acme');
       expect(e.durationMs).toBeGreaterThanOrEqual(0);
     }
-    expect(seen[0]?.detail).toEqual({ namespace: 'p' });
+    expect(seen[0]?.detail).toEqual({ workspace: 'acme', namespace: 'p' });
     expect(seen[9]?.detail).toBeUndefined(); // tags are workspace-wide
     expect(seen.at(-1)?.error).toBe('E_INVALID_ARGUMENT');
     await store.close();
   });
 
-  it('reports an L1 hit as l1-hit, and fills in the caller own status too', async () => {
+  it('reports an L1 hit as l1-hit taking 0 ms, and fills in the caller own status too', async () => {
     const store = withL1(memoryAdapter(), { channel: false });
     const seen: FeatureEvent[] = [];
     // One hub per underlying store: listening on the inner store sees the L1 stack's events.
@@ -90,7 +90,8 @@ describe('feature events (featureEvents(store))', () => {
       await ns.get('k', { status });
     }
     expect(status.result).toBe('l1-hit');
-    expect(seen.at(-1)).toMatchObject({ operation: 'get', outcome: 'l1-hit' });
+    // Answered from process memory, nothing awaited: reported as 0 ms, no clock read for it.
+    expect(seen.at(-1)).toMatchObject({ operation: 'get', outcome: 'l1-hit', durationMs: 0 });
     await store.close();
   });
 });

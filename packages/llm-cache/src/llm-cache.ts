@@ -8,11 +8,18 @@ import {
   parseDuration,
 } from '@raptorflow/core/kit';
 import { emitOperation, FEATURE, featureHub, type LlmCacheOperation, operationStart } from './events.js';
+import { GUARD_NAMES, type GuardName } from './guards.js';
 import { type LlmCacheOptions, parseLlmCacheOptions } from './options.js';
 import { type Savings, savingsOf, type Usage } from './prices.js';
 import { type LlmRequest, readRequest, sha256Hex } from './request.js';
 import { MAX_INSERT_BATCH } from './scripts/index.js';
-import { createSemanticTier, type Embedded, type PartitionKeys, type SemanticItem } from './semantic/tier.js';
+import {
+  createSemanticTier,
+  type Embedded,
+  type PartitionKeys,
+  type SemanticItem,
+  type SemanticMiss,
+} from './semantic/tier.js';
 
 /** Where a call is served from and for whom. */
 export interface LlmCallOptions {
@@ -120,6 +127,21 @@ function cleanUsage(usage: Usage | undefined): Usage | undefined {
   if (Number.isSafeInteger(usage.outputTokens) && (usage.outputTokens as number) >= 0)
     out.outputTokens = usage.outputTokens;
   return out.inputTokens === undefined && out.outputTokens === undefined ? undefined : out;
+}
+
+/**
+ * Why a semantic lookup served nothing although candidates passed the threshold, for the miss
+ * event's detail: the guards that refused one (each once, in the order they run) and whether
+ * two acceptable answers were too close to choose (`ambiguous`).
+ */
+interface Refusal {
+  readonly refused: readonly GuardName[];
+  readonly ambiguous: boolean;
+}
+
+function refusalOf(miss: SemanticMiss | undefined): Refusal | undefined {
+  if (!miss || (miss.refused.length === 0 && !miss.ambiguous)) return undefined;
+  return { refused: GUARD_NAMES.filter((g) => miss.refused.includes(g)), ambiguous: miss.ambiguous };
 }
 
 const TENANT = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -234,9 +256,9 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
     exactId: string,
   ): Promise<
     | { envelope: Envelope; score: number; examined: number; expiresAt: number; exact: boolean }
-    | { examined: number; embedded: Embedded | undefined }
+    | { examined: number; embedded: Embedded | undefined; refusal: Refusal | undefined }
   > {
-    if (!semantic || !c.partition) return { examined: 0, embedded: undefined };
+    if (!semantic || !c.partition) return { examined: 0, embedded: undefined, refusal: undefined };
     const embedded = await semantic.embed(c.text);
     const found = await guarded(
       () => semantic.lookup(keys.root, c.partition as PartitionKeys, exactId, embedded),
@@ -251,7 +273,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         exact: found.exact,
       };
     }
-    return { examined: found?.examined ?? 0, embedded };
+    return { examined: found?.examined ?? 0, embedded, refusal: refusalOf(found) };
   }
 
   async function semanticInsert(
@@ -407,7 +429,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
             saved,
           };
         }
-        report('get', started, 'miss', tenant, undefined, { examined: found.examined });
+        report('get', started, 'miss', tenant, undefined, { examined: found.examined, ...found.refusal });
         return undefined;
       } catch (error) {
         report('get', started, 'error', tenant, error);
@@ -499,6 +521,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
         let stage = 'miss' as LlmStage;
         let score: number | undefined;
         let examined = 0;
+        let refusal: Refusal | undefined;
         let pending: Promise<void> = RESOLVED;
         const status: CacheStatus = {};
         // With a local embedder: one script reads the exact entry and the nearest ones first;
@@ -535,6 +558,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
               else factory.skip();
               return found.envelope;
             }
+            refusal = found.refusal;
             const value = await fn();
             const used = cleanUsage(call?.usage?.(value));
             const fresh: Envelope = used ? { v: value, u: used } : { v: value };
@@ -556,7 +580,7 @@ export function createLlmCache(options: LlmCacheOptions): LlmCache {
           stage === 'exact' ? 'exact-hit' : stage === 'semantic' ? 'semantic-hit' : stage,
           tenant,
           undefined,
-          savingsDetail(saved, { score, examined }),
+          savingsDetail(saved, { score, examined, ...refusal }),
         );
         return { value: envelope.v as T, stage, score, saved, pending };
       } catch (error) {

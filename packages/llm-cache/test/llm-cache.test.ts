@@ -281,6 +281,8 @@ describe.each(storeMatrix())('$name', ({ create }) => {
       await llm.get(chat('What is a black hole?', 'gpt-4o'), o);
       await llm.get(chat('Can you tell me what a black hole is?', 'gpt-4o'), o);
       await llm.get(chat('What is a white dwarf?', 'gpt-4o'), o);
+      await llm.set(chat('How do I enable two-factor authentication?', 'gpt-4o'), 'enable', o);
+      await llm.get(chat('How do I disable two-factor authentication?', 'gpt-4o'), o);
     } finally {
       off();
     }
@@ -289,7 +291,12 @@ describe.each(storeMatrix())('$name', ({ create }) => {
       ['get', 'exact-hit', 'ev'],
       ['get', 'semantic-hit', 'ev'],
       ['get', 'miss', 'ev'],
+      ['set', 'ok', 'ev'],
+      ['get', 'miss', 'ev'],
     ]);
+    // A miss says why a candidate above the threshold was not served: here the antonym guard.
+    expect(seen[3]?.detail).not.toHaveProperty('refused');
+    expect(seen[5]?.detail).toMatchObject({ refused: ['antonym'], ambiguous: false });
     // gpt-4o: 100 × 2.5 + 200 × 10 per million.
     expect(seen[1]?.detail).toMatchObject({
       model: 'gpt-4o',

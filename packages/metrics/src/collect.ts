@@ -47,6 +47,10 @@ export const FAMILIES: Readonly<
     type: 'counter',
     help: 'LLM cache lookups by stage (exact, semantic) and result.',
   },
+  llm_cache_refused_total: {
+    type: 'counter',
+    help: 'LLM cache misses that refused a candidate above the similarity threshold, by reason: the guard that caught a near miss, or ambiguous (two answers too close to choose).',
+  },
   llm_cache_saved_tokens_total: {
     type: 'counter',
     help: 'Tokens not sent to a model thanks to the LLM cache, by type (input, output, or total when the event gives no split).',
@@ -166,6 +170,9 @@ export function collectFamilies(
     }
     for (const [stage, result, , n] of k.llmLookups.entries()) {
       scalar('llm_cache_lookups_total', { store, stage, result }, n);
+    }
+    for (const [reason, , , n] of k.llmRefused.entries()) {
+      scalar('llm_cache_refused_total', { store, reason }, n);
     }
     for (const [model, type, , n] of k.llmSavedTokens.entries()) {
       scalar('llm_cache_saved_tokens_total', { store, model, type }, n);

@@ -1,7 +1,7 @@
 import type { FeatureEvent } from '@raptorflow/core/kit';
 import { type Count, CountTree } from './counts.js';
 import { BucketHistogram } from './histogram.js';
-import type { LabelSet } from './labels.js';
+import { LabelSet } from './labels.js';
 
 /** Which per-feature figures an event feeds (see {@link KnownFeatures.kindOf}). */
 export type KnownKind = 0 | 1 | 2 | 3 | 4 | 5;
@@ -32,6 +32,8 @@ export class KnownFeatures {
   /** (model, type, '') → saved tokens; (model, '', '') → saved cost. */
   readonly llmSavedTokens: CountTree = new CountTree();
   readonly llmSavedCost: CountTree = new CountTree();
+  /** (reason, '', '') → llm-cache misses that refused a candidate, by guard or `ambiguous`. */
+  readonly llmRefused: CountTree = new CountTree();
   /** True once a session event was seen (the session families are then exposed, zeros included). */
   sessionSeen = false;
   sessionCreated = 0;
@@ -40,6 +42,8 @@ export class KnownFeatures {
   readonly #namespaces: LabelSet;
   readonly #limiters: LabelSet;
   readonly #models: LabelSet;
+  /** Guard names of llm-cache refusals: a small closed set in the package, bounded here anyway. */
+  readonly #refusals = new LabelSet(16);
 
   constructor(namespaces: LabelSet, limiters: LabelSet, models: LabelSet) {
     this.#namespaces = namespaces;
@@ -145,6 +149,13 @@ export class KnownFeatures {
       this.llmLookups.at(stage, hit ? 'hit' : e.outcome, '').n++;
     }
     if (d === undefined) return;
+    // A miss with a candidate above the threshold: the guards that refused it, or a tie.
+    if (Array.isArray(d.refused)) {
+      for (const guard of new Set(d.refused)) {
+        if (typeof guard === 'string') this.llmRefused.at(this.#refusals.bound(guard), '', '').n++;
+      }
+    }
+    if (d.ambiguous === true) this.llmRefused.at('ambiguous', '', '').n++;
     const model = typeof d.model === 'string' ? this.#models.bound(d.model) : '';
     const input = d.savedInputTokens;
     const output = d.savedOutputTokens;

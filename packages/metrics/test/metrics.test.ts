@@ -198,6 +198,34 @@ describe('createMetrics: counting the event convention', () => {
     metrics.close();
   });
 
+  it('counts llm-cache refusals by guard and ties, once per guard per miss, bounded', () => {
+    const store = memory();
+    const metrics = createMetrics({ store });
+    const miss = (detail: Record<string, unknown>) => emit(store, 'llm-cache', 'get', 'miss', 1, detail);
+    miss({ examined: 64, refused: ['antonym', 'numbers'], ambiguous: false });
+    miss({ examined: 64, refused: ['antonym', 'antonym', 7, null], ambiguous: false });
+    miss({ examined: 64, refused: [], ambiguous: true });
+    miss({ examined: 64 });
+    for (let i = 0; i < 20; i++) miss({ refused: [`made-up-${i}`] });
+    const text = metrics.prometheus();
+    const count = (reason: string) =>
+      Number(
+        text.match(
+          new RegExp(
+            `^raptorflow_llm_cache_refused_total\\{store="default",reason="${reason}"\\} (\\d+)$`,
+            'm',
+          ),
+        )?.[1],
+      );
+    expect(count('antonym')).toBe(2);
+    expect(count('numbers')).toBe(1);
+    expect(count('ambiguous')).toBe(1);
+    // 16 reasons at most (antonym, numbers and 14 made-up ones), the rest under _other.
+    expect(count(OVERFLOW)).toBe(6);
+    expect(text.match(/^raptorflow_llm_cache_refused_total\{/gm)).toHaveLength(16 + 2);
+    metrics.close();
+  });
+
   it('reads the L1 tier, an instrument layer and a failover layer anywhere in the stack', async () => {
     const base = memory();
     const failover = withFailover(base, { fallback: memory() });

@@ -23,7 +23,13 @@ export interface FeatureEvent {
    * `acquired`, `error`... `error` when it threw.
    */
   readonly outcome: string;
-  /** Time from the call to its result, in ms (fractional). */
+  /**
+   * Time from the call to its result, in ms (fractional). `0` for an answer given synchronously
+   * from process memory, with no I/O and nothing awaited (an L1 hit, a check on the memory
+   * store): it takes well under a microsecond, inside the lowest bucket of any latency
+   * histogram, and the two clock reads that would time it cost about 0.1 µs on Node 20, a
+   * third of the answer itself.
+   */
   readonly durationMs: number;
   /** The code of the error when `outcome` is `error` (or when a failure policy absorbed one). */
   readonly error?: KvErrorCode | undefined;
