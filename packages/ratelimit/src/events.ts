@@ -27,8 +27,10 @@ export type RateLimitEventDetail = {
 };
 
 /**
- * Emit one rate-limit event on `hub`. Called only after `hub.has('operation')`, so a store with
- * no listener never builds an event or reads a clock.
+ * Emit one rate-limit event on `hub`, for a call that took `durationMs` (0 for an answer given
+ * in the call itself, on the memory store or from the block cache: see the kit's
+ * `FeatureEvent`). Called only after `hub.has('operation')`, so a store with no listener never
+ * builds an event or reads a clock.
  *
  * Privacy: the identifier (a user id, an API key, an IP address) is never in the event. A
  * caller who wants per-tenant figures passes `tenant` on the call; it goes to the event's
@@ -39,11 +41,10 @@ export function emitRateLimitEvent(
   limiter: string,
   operation: RateLimitOperation,
   tenant: string | undefined,
-  started: number,
+  durationMs: number,
   result: RateLimitResult | undefined,
   error?: KvErrorCode,
 ): void {
-  const durationMs = performance.now() - started;
   if (result === undefined) {
     hub.emit('operation', {
       feature: 'ratelimit',

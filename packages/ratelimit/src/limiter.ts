@@ -81,6 +81,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const evalSync = combiner || deadlines ? undefined : store.evalSync;
   const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
   let fallback: RateLimiter | undefined;
+  /** The result of the call in progress when it was answered in the call itself; see `observedRun`. */
+  let answered: RateLimitResult | undefined;
 
   const keyPart = (identifier: string, where: string): string =>
     identifierKeyPart(identifier, o.identifiers, where);
@@ -207,7 +209,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         return failure(error, identifier, call, take, limits);
       }
       try {
-        return Promise.resolve(finish(outcome, part, call));
+        const result = finish(outcome, part, call);
+        answered = result;
+        return Promise.resolve(result);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -254,7 +258,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       const until = cache.get(part);
       if (until !== undefined) {
         const now = Date.now();
-        if (until > now) return Promise.resolve(cachedBlock(until - now, now));
+        if (until > now) {
+          const result = cachedBlock(until - now, now);
+          answered = result;
+          return Promise.resolve(result);
+        }
         cache.delete(part);
       }
     }
@@ -334,14 +342,43 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   ): Promise<T> =>
     p.then(
       (result) => {
-        emitRateLimitEvent(hub, o.name, operation, tenant, started, result);
+        emitRateLimitEvent(hub, o.name, operation, tenant, performance.now() - started, result);
         return result;
       },
       (error: unknown) => {
-        emitRateLimitEvent(hub, o.name, operation, tenant, started, undefined, toKvError(error).code);
+        const code = toKvError(error).code;
+        emitRateLimitEvent(hub, o.name, operation, tenant, performance.now() - started, undefined, code);
         throw error;
       },
     );
+
+  /**
+   * `run` and its event, for `limit` and `peek` when someone listens. A call answered in the
+   * call itself (the memory store's `evalSync`, a cached block) sets `answered`: its event goes
+   * out at once with `durationMs` 0, with no clock read and no promise hop (the kit's
+   * `FeatureEvent` rule for answers from process memory). On a store that answers
+   * synchronously, anything else (a store failure's policy, an async `limitFor`) is timed from
+   * when the call returns; on other stores, from its start.
+   */
+  const observedRun = (
+    identifier: string,
+    call: Call,
+    take: boolean,
+    operation: RateLimitOperation,
+  ): Promise<RateLimitResult> => {
+    const tenant = tenantOf(call);
+    if (evalSync === undefined) {
+      const started = performance.now();
+      return observe(run(identifier, call, take), operation, tenant, started);
+    }
+    answered = undefined;
+    const p = run(identifier, call, take);
+    const result = answered;
+    if (result === undefined) return observe(p, operation, tenant, performance.now());
+    answered = undefined;
+    emitRateLimitEvent(hub, o.name, operation, tenant, 0, result);
+    return p;
+  };
 
   return {
     options: o,
@@ -354,8 +391,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       // No listener: no clock read, no allocation beyond the call itself.
       if (!hub.has('operation')) return run(identifier, call, true);
-      const started = performance.now();
-      return observe(run(identifier, call, true), 'limit', tenantOf(call), started);
+      return observedRun(identifier, call, true, 'limit');
     },
     peek(identifier, opts) {
       let call: Call;
@@ -365,8 +401,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         return Promise.reject(error);
       }
       if (!hub.has('operation')) return run(identifier, call, false);
-      const started = performance.now();
-      return observe(run(identifier, call, false), 'peek', tenantOf(call), started);
+      return observedRun(identifier, call, false, 'peek');
     },
     reset(identifier) {
       if (!hub.has('operation')) return reset(identifier);

@@ -1,4 +1,4 @@
-import { memoryAdapter } from '@raptorflow/core';
+import { instrument, memoryAdapter } from '@raptorflow/core';
 import { type FeatureEvent, featureEvents } from '@raptorflow/core/kit';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRateLimiter } from '../src/index.js';
@@ -19,10 +19,38 @@ describe('rate-limit events', () => {
     await limiter.reset('alice');
     expect(perf).not.toHaveBeenCalled();
     expect(date).not.toHaveBeenCalled();
-    // The same calls with a listener do read it: the spy can see a read.
+    // With a listener, a call that awaits the store is timed: the spy can see a read.
     const off = featureEvents(store).on('operation', () => {});
-    await limiter.limit('alice');
+    await limiter.reset('alice');
     expect(perf).toHaveBeenCalled();
+    off();
+    await store.close();
+  });
+
+  it('an answer given in the call itself (memory) is reported at once as 0 ms, with no clock read', async () => {
+    const store = memoryAdapter({ sweepIntervalMs: 0 });
+    const limiter = createRateLimiter({ store, limit: 1, window: '1m' });
+    const seen: FeatureEvent[] = [];
+    const off = featureEvents(store).on('operation', (e) => seen.push(e));
+    await limiter.limit('warm');
+    const perf = vi.spyOn(performance, 'now');
+    const allowed = limiter.limit('bob');
+    // Before the promise settles: no hop between the answer and its event.
+    expect(seen.at(-1)).toMatchObject({ operation: 'limit', outcome: 'allowed', durationMs: 0 });
+    await allowed;
+    const denied = limiter.limit('bob');
+    expect(seen.at(-1)).toMatchObject({ operation: 'limit', outcome: 'denied', durationMs: 0 });
+    expect((await denied).allowed).toBe(false);
+    const peeked = limiter.peek('bob');
+    expect(seen.at(-1)).toMatchObject({ operation: 'peek', durationMs: 0 });
+    await peeked;
+    expect(perf).not.toHaveBeenCalled();
+    // Through an instrument layer the store answers asynchronously: the call is timed.
+    const timed = createRateLimiter({ store: instrument(store), limit: 5, window: '1m' });
+    await timed.limit('carol');
+    expect(perf).toHaveBeenCalled();
+    expect(seen.at(-1)).toMatchObject({ operation: 'limit', outcome: 'allowed' });
+    expect(seen.at(-1)?.durationMs).toBeGreaterThan(0);
     off();
     await store.close();
   });
