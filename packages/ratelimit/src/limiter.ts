@@ -7,7 +7,7 @@ import {
   invalidArgument,
   isStoreFailure,
 } from '@raptorflow/core/kit';
-import { LRUCache } from 'lru-cache';
+import { BlockCache } from './block-cache.js';
 import {
   type Call,
   callOf,
@@ -79,7 +79,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   // call itself: the same twin through `evalSync`, one resolved promise instead of three hops.
   // With a layer in between that times, counts or routes calls, the store has no `evalSync`.
   const evalSync = combiner || deadlines ? undefined : store.evalSync;
-  const cache = o.blockCacheMax > 0 ? new LRUCache<string, number>({ max: o.blockCacheMax }) : undefined;
+  const cache = o.blockCacheMax > 0 ? new BlockCache(o.blockCacheMax) : undefined;
   let fallback: RateLimiter | undefined;
   /** The result of the call in progress when it was answered in the call itself; see `observedRun`. */
   let answered: RateLimitResult | undefined;
