@@ -21,8 +21,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls at most this many times, whatever `wait` is. */
-const MAX_POLLS = 100;
 const FIRST_DELAY_MS = 5;
 const MAX_DELAY_MS = 100;
 
@@ -70,8 +68,12 @@ export async function acquireOrWait(
     return { kind: 'stale' };
   }
   const deadline = Date.now() + config.wait;
+  // Bounded by `wait` in time and in count: the polls that fit in it at the longest delay, plus
+  // the short first ones. (A fixed cap of 100 polls cut a `wait` over ~10 s short, and the
+  // waiter then ran the factory beside the holder.)
+  const maxPolls = Math.ceil(config.wait / MAX_DELAY_MS) + 8;
   let delay = FIRST_DELAY_MS;
-  for (let i = 0; i < MAX_POLLS && Date.now() < deadline; i++) {
+  for (let i = 0; i < maxPolls && Date.now() < deadline; i++) {
     await sleep(Math.max(1, Math.min(delay, deadline - Date.now())));
     delay = Math.min(delay * 2, MAX_DELAY_MS);
     try {
