@@ -25,8 +25,13 @@ import { encodeMany, type ManyCall, type ManyReply } from './scripts/many.js';
  * invocation per group; on a store without the Cluster capability there is one group.
  */
 
-/** Largest number of calls in one invocation: bounds the time the script holds Redis. */
-export const MAX_COMBINED = 128;
+/**
+ * Largest number of calls in one invocation. It bounds the time the script holds Redis, and it
+ * keeps several invocations in flight when many calls are: while Redis runs one, the client
+ * reads the replies of the one before and sends the next. One invocation of all 64 calls of a
+ * tick left client and Redis taking turns, each idle while the other worked.
+ */
+export const MAX_COMBINED = 16;
 
 interface Queued extends ManyCall {
   readonly resolve: (outcome: ScriptOutcome) => void;

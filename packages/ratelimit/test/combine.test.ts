@@ -3,7 +3,7 @@ import { ioredisAdapter } from '@raptorflow/core/ioredis';
 import { runScriptDifferential, storeMatrix } from '@raptorflow/core/testing';
 import { countClientCommands, type RedisServer, startRedis } from '@raptorflow/testkit';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createCombiner } from '../src/combine.js';
+import { createCombiner, MAX_COMBINED } from '../src/combine.js';
 import { createRateLimiter, type RateLimitResult } from '../src/index.js';
 import {
   ALGORITHMS,
@@ -124,6 +124,18 @@ describe('combining on a real redis-server', () => {
     expect(await countClientCommands(server, () => Promise.all(OPS.map((op) => call(rl, op))))).toEqual({
       evalsha: OPS.length,
     });
+  });
+
+  it('a tick of many calls is cut into invocations of at most MAX_COMBINED, several in flight', async () => {
+    const rl = createRateLimiter({ store, limit: 1000, window: '1h', prefix: uniquePrefix('chunks') });
+    await rl.limit('warm');
+    const n = MAX_COMBINED * 2 + 3;
+    let results: Array<{ allowed: boolean }> = [];
+    const counts = await countClientCommands(server, async () => {
+      results = await Promise.all(Array.from({ length: n }, (_, i) => rl.limit(`id-${i % 5}`)));
+    });
+    expect(counts).toEqual({ evalsha: 3 });
+    expect(results.every((r) => r.allowed)).toBe(true);
   });
 
   it('a call alone in its tick goes by the single script', async () => {
