@@ -85,6 +85,15 @@ export async function acquireOrWait(
       }
       const lease = await tryAcquire(ns, key, token, config.ttl);
       if (lease) {
+        // The holder may have written its value and released the lease between our read and
+        // this SET NX: read once more before computing it again.
+        const again = await guard(ns.ctx, ns.backend.read(ns.ref, [key], []), 'read');
+        const written = again.entries[0];
+        if (written && freshness(written, Date.now()) === 'fresh') {
+          await releaseLease(ns, lease);
+          report(ns, 'waited');
+          return { kind: 'value', entry: written };
+        }
         report(ns, 'acquired');
         return { kind: 'lease', lease };
       }

@@ -27,6 +27,8 @@ afterAll(stopTsChildren);
 interface Report {
   distinct: number;
   results: Record<string, number>;
+  /** Lease outcomes of the process (acquired, waited, timeout, stale). */
+  leases?: Record<string, number>;
 }
 
 /**
@@ -107,7 +109,7 @@ describe('stampede across two processes on one Redis', () => {
     async () => {
       // Separate prefixes: both runs at once, four processes in all.
       const [withLease, without] = await Promise.all([stampede(true), stampede(false)]);
-      expect(withLease.runs).toBe(1);
+      expect(withLease.runs, `reports: ${JSON.stringify(withLease.reports)}`).toBe(1);
       for (const r of withLease.reports) expect(r.distinct).toBe(1);
       const waiter = withLease.reports.find((r) => (r.results.miss ?? 0) === 0);
       expect(waiter?.results.dedup).toBe(CALLS); // one waited on the lease, the rest on it in-process
