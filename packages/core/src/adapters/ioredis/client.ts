@@ -1,3 +1,5 @@
+import type { CorkableStream } from './coalesce.js';
+
 /**
  * The narrow part of an ioredis 5 or 6 `Redis` / `Cluster` this adapter uses. Typed structurally
  * so a client from either major version (or a duplicate install) is accepted.
@@ -19,6 +21,8 @@ export interface IoredisClient {
   /** Close the connection; with `reconnect`, ioredis connects again at once. */
   disconnect(reconnect?: boolean): void;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** The connection's socket, once connected (a Cluster has one per node). */
+  readonly stream?: CorkableStream | undefined;
 }
 
 /** An ioredis pipeline, as far as batches use it. */

@@ -13,6 +13,7 @@ import { ScriptLoader } from '../../script-loader.js';
 import { Subscriber } from '../shared/subscriber.js';
 import { type IoredisClient, type IoredisCluster, isCluster } from './client.js';
 import { mergeParts, type SlotPart, sameSlot, slotOf, splitBySlot } from './cluster.js';
+import { writeCoalescer } from './coalesce.js';
 import { ADAPTER, mapError } from './errors.js';
 import { ioredisSubscriberConnection } from './pubsub.js';
 import { normaliseReply, type ReplyMode } from './resp3.js';
@@ -122,7 +123,10 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
   const fail = (error: unknown): never => {
     throw mapError(error, closed);
   };
+  // One socket write per turn of the event loop, not one per command (see `coalesce.ts`).
+  const coalesce = writeCoalescer(client);
   const send = (argv: readonly string[]): Promise<Reply> => {
+    coalesce(argv.length);
     const pending = sendDirect(client, argv);
     return mode === 'none'
       ? (pending.then(undefined, fail) as Promise<Reply>)
@@ -141,6 +145,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
    */
   async function sendScript(call: ScriptCall, argv: readonly string[]): Promise<Reply> {
     let reply: unknown;
+    coalesce(argv.length);
     try {
       reply = await invoke(client, argv);
     } catch (error) {
