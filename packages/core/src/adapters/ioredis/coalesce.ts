@@ -23,7 +23,7 @@ export const MAX_WRITE_ARGS = 64;
  * Gather the commands written in one turn of the event loop into few socket writes.
  *
  * ioredis writes every command to its socket at once, one `write` system call each. On these
- * machines that call is most of ioredis's client CPU: about 10 µs of the ~12 µs a `GET` costs at 64
+ * machines that call is most of ioredis's client CPU: about 10 µs of the ~13 µs a `GET` costs at 64
  * commands in flight (a CPU profile puts 70 % of the process in `writeUtf8String`). node-redis
  * instead corks its socket and flushes on the next tick, and runs at ~2 µs per command.
  *
@@ -38,7 +38,7 @@ export const MAX_WRITE_ARGS = 64;
  * turn, and every `cork` is paired with exactly one `uncork`. A socket that is missing or not
  * writable is left alone (ioredis queues the command offline). Unlike ioredis's
  * `enableAutoPipelining`, no `Pipeline` object is built, so a lone command costs what it did: at
- * 1 in flight the two measured the same.
+ * 1 in flight a store `GET` measured 0.96× the raw client's throughput, within noise.
  */
 export function writeCoalescer(client: IoredisClient): (args: number) => void {
   const corked: CorkableStream[] = [];

@@ -123,7 +123,7 @@ export function ioredisDriver(client: IoredisClient, settings: IoredisDriverSett
   const fail = (error: unknown): never => {
     throw mapError(error, closed);
   };
-  // One socket write per turn of the event loop, not one per command (see `coalesce.ts`).
+  // The commands of a turn of the event loop leave in few socket writes, not one each (`coalesce.ts`).
   const coalesce = writeCoalescer(client);
   const send = (argv: readonly string[]): Promise<Reply> => {
     coalesce(argv.length);
