@@ -132,6 +132,41 @@ describe('kit: deadlines (fake clock)', () => {
     await expect(deadlines.track(Promise.reject(error), 100, 'get')).rejects.toBe(error);
   });
 
+  it('lets calls end in any order: the ones left time out, the others keep their results', async () => {
+    vi.useFakeTimers();
+    try {
+      const deadlines = createDeadlines('thing');
+      // 60 calls; every third never answers, the rest answer in a shuffled order (first, last and
+      // middle of the waiting list all leave it).
+      const settle: Array<() => void> = [];
+      const results = Array.from({ length: 60 }, (_, i) => {
+        const answer = new Promise<string>((resolve) => {
+          if (i % 3 !== 1) settle.push(() => resolve(`v${i}`));
+        });
+        return deadlines.track(answer, 200, `call ${i}`).catch((e: unknown) => e);
+      });
+      expect(deadlines.pending).toBe(60);
+      const order = settle.map((_, j) => (j * 17) % settle.length);
+      expect(new Set(order).size).toBe(settle.length);
+      for (const j of order) (settle[j] as () => void)();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(deadlines.pending).toBe(20);
+      await vi.advanceTimersByTimeAsync(230);
+      const out = await Promise.all(results);
+      for (let i = 0; i < 60; i++) {
+        if (i % 3 === 1) expect(isKvError(out[i], 'E_TIMEOUT')).toBe(true);
+        else expect(out[i]).toBe(`v${i}`);
+      }
+      expect(deadlines.pending).toBe(0);
+      expect(vi.getTimerCount()).toBe(0);
+      // The list is empty and reusable.
+      await expect(deadlines.track(Promise.resolve('again'), 200, 'again')).resolves.toBe('again');
+      expect(deadlines.pending).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('sweeps a shorter deadline soon even when a long one is pending', async () => {
     vi.useFakeTimers();
     try {
