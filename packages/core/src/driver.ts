@@ -95,9 +95,19 @@ export type LayerKind = keyof LayerControls;
  * What a layer's driver says about itself, so `findLayer` can find it under any other layer or
  * namespace view. Set by layers only; adapters and namespace drivers leave `layer` unset.
  */
-export type LayerInfo = {
-  [K in LayerKind]: { readonly kind: K; readonly control: LayerControls[K] };
-}[LayerKind];
+export type LayerInfo =
+  | {
+      readonly kind: 'l1';
+      readonly control: L1Cache;
+      /**
+       * The control as seen from namespace views above the layer that add `prefix` (keys taken
+       * relative to the view; counters, events, `clear` and `flush` the whole L1's).
+       */
+      readonly view: (prefix: string) => L1Cache;
+    }
+  | {
+      [K in Exclude<LayerKind, 'l1'>]: { readonly kind: K; readonly control: LayerControls[K] };
+    }[Exclude<LayerKind, 'l1'>];
 
 /**
  * The contract between the store facade and a backend. Adapters and layers implement it; the

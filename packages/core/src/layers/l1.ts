@@ -14,7 +14,7 @@ import type { KvStore } from '../types.js';
 export type { L1Key } from './l1-key.js';
 export type { L1Options } from './l1-options.js';
 
-import { findLayer, L1_VIEWS } from './find.js';
+import { findLayer } from './find.js';
 import { deepFreeze } from './freeze.js';
 import { L1Bus } from './l1-bus.js';
 import { type L1Entry, type L1Events, L1State, type L1Stats } from './l1-cache.js';
@@ -270,13 +270,11 @@ export function withL1(store: KvStore, options?: L1Options): L1Store {
     );
   }
 
-  const rootControl = cacheFor('');
-  L1_VIEWS.set(rootControl, cacheFor);
   const driver: KvDriver = {
     name,
     capabilities: inner.capabilities,
     inner,
-    layer: { kind: 'l1', control: rootControl },
+    layer: { kind: 'l1', control: cacheFor(''), view: cacheFor },
     command(command: Command): Promise<Reply> {
       const argv = command.argv;
       if (command.readonly) {
